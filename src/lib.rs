@@ -1,0 +1,7 @@
+//! lpconform: conformance and fuzz test harness for Livepeer orchestrators.
+//!
+//! See ARCHITECTURE.md for how the pieces fit together.
+
+pub mod capability;
+pub mod eth;
+pub mod proto;
