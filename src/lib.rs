@@ -4,4 +4,9 @@
 
 pub mod capability;
 pub mod eth;
+pub mod observe;
 pub mod proto;
+pub mod reference;
+pub mod rules;
+pub mod spec;
+pub mod transport;
