@@ -147,6 +147,37 @@ pub fn encode_bitstring(numbers: impl IntoIterator<Item = u32>) -> Vec<u64> {
     words
 }
 
+/// Whether capability `number` is set, without decoding the whole bitstring.
+pub fn has_bit(words: &[u64], number: u32) -> bool {
+    let word = usize::try_from(number / 64).ok().and_then(|index| words.get(index));
+    word.is_some_and(|word| word & (1u64 << (number % 64)) != 0)
+}
+
+/// The capability numbers whose bits are set, ascending and lazily: a huge
+/// bitstring costs time in proportion to its set bits, never memory.
+pub fn set_bits(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    words
+        .iter()
+        .enumerate()
+        .filter(|(_, word)| **word != 0)
+        .flat_map(|(word_index, word)| {
+            let word = *word;
+            (0..64u64).filter(move |bit| word & (1u64 << bit) != 0).map(move |bit| {
+                u64::try_from(word_index)
+                    .unwrap_or(u64::MAX)
+                    .saturating_mul(64)
+                    .saturating_add(bit)
+            })
+        })
+        .map_while(|number| u32::try_from(number).ok())
+}
+
+/// Codec and profile capabilities: meaningful only on top of the transcoding
+/// core (H.264 in MPEG-TS), which MATRIX-005 checks.
+pub fn is_codec(number: u32) -> bool {
+    matches!(number, 7..=10 | 15..=25)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +196,14 @@ mod tests {
         assert_eq!(words.len(), 3);
         assert_eq!(words[0], 1 | 2 | (1 << 27) | (1 << 63));
         assert_eq!(decode_bitstring(&words), numbers);
+    }
+
+    #[test]
+    fn bit_queries_match_decoding() {
+        let words = encode_bitstring([0, 1, 27, 63, 64, 130]);
+        assert_eq!(set_bits(&words).collect::<Vec<_>>(), decode_bitstring(&words));
+        assert!(has_bit(&words, 130) && !has_bit(&words, 131) && !has_bit(&words, u32::MAX));
+        assert!(is_codec(16) && !is_codec(H264) && !is_codec(27));
     }
 
     #[test]

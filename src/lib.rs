@@ -3,10 +3,14 @@
 //! See ARCHITECTURE.md for how the pieces fit together.
 
 pub mod capability;
+pub mod cli;
 pub mod eth;
 pub mod observe;
+pub mod probe;
 pub mod proto;
 pub mod reference;
+pub mod report;
 pub mod rules;
 pub mod spec;
 pub mod transport;
+pub mod view;

@@ -30,20 +30,62 @@ impl CallError {
     /// from the ones tonic synthesises for transport and decode failures.
     pub fn from_status(status: tonic::Status) -> Self {
         use std::error::Error as _;
+        let code = status.code();
         let message = status.message().to_string();
-        let transport_source = status
-            .source()
-            .map(|source| source.to_string())
-            .filter(|_| status.code() == tonic::Code::Unavailable || status.code() == tonic::Code::Unknown);
-        match (status.code(), transport_source) {
-            (_, Some(source)) => CallError::Transport(format!("{message}: {source}")),
-            (tonic::Code::Internal, None) if message.contains("decode") || message.contains("message length too large") => {
-                CallError::Decode(message)
-            }
-            (tonic::Code::OutOfRange, None) if message.contains("message length too large") => CallError::Decode(message),
-            (code, None) => CallError::Status { code, message },
+        // tonic attaches a source only to statuses it builds from local errors (I/O, HTTP/2,
+        // connect); a status read off the wire never has one.
+        if let Some(source) = status.source() {
+            return CallError::Transport(with_causes(message, Some(source)));
         }
+        if TONIC_DECODE_FAILURES
+            .iter()
+            .any(|(failure_code, prefix)| *failure_code == code && message.starts_with(prefix))
+        {
+            return CallError::Decode(message);
+        }
+        if TONIC_NO_STATUS.iter().any(|prefix| message.starts_with(prefix)) {
+            return CallError::Transport(format!("the answer carried no gRPC status: {message}"));
+        }
+        CallError::Status { code, message }
     }
+}
+
+/// Statuses tonic makes when response bytes arrived but do not decode (prost and the dynamic
+/// codec word decode failures alike), told apart from server statuses by code and prefix.
+const TONIC_DECODE_FAILURES: &[(tonic::Code, &str)] = &[
+    (tonic::Code::Internal, "failed to decode Protobuf message"),
+    (tonic::Code::OutOfRange, "Error, decoded message length too large"),
+    (tonic::Code::ResourceExhausted, "Error decompressing"),
+    (tonic::Code::Internal, "Error decompressing"),
+    (tonic::Code::Internal, "Unexpected EOF decoding stream"),
+    (tonic::Code::Internal, "protocol error: received message with"),
+    (tonic::Code::Internal, "Missing response message"),
+    (tonic::Code::Unimplemented, "Content is compressed with"),
+];
+
+/// Statuses tonic makes when the answer carried no gRPC status at all (an HTTP error page, a
+/// stream cut short): the server was reached but not understood.
+const TONIC_NO_STATUS: &[&str] = &[
+    "grpc-status header missing, mapped from HTTP status code",
+    "protocol error: missing grpc-status trailer",
+];
+
+/// An error and its causes on one line ("connect failed: connection refused"), skipping causes
+/// whose text the line already holds.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    with_causes(error.to_string(), error.source())
+}
+
+fn with_causes(mut text: String, mut cause: Option<&(dyn std::error::Error + 'static)>) -> String {
+    while let Some(error) = cause {
+        let part = error.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = error.source();
+    }
+    text
 }
 
 /// One call: what came back and how long it took.
@@ -92,4 +134,7 @@ pub struct Observation {
     pub end_session_forged: Option<EndSessionExchange>,
     /// EndTranscodingSession with the token from `info`.
     pub end_session_issued: Option<EndSessionExchange>,
+    /// A well-formed GetOrchestrator sent after the fuzzed requests: is the
+    /// orchestrator still serving? `None` when the run did no fuzzing.
+    pub liveness_after_fuzz: Option<Call<OrchestratorInfo>>,
 }

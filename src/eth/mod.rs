@@ -45,9 +45,7 @@ pub struct Address(pub [u8; 20]);
 
 impl Address {
     pub fn from_slice(bytes: &[u8]) -> Result<Self, EthError> {
-        let array: [u8; 20] = bytes
-            .try_into()
-            .map_err(|_| EthError::AddressLength(bytes.len()))?;
+        let array: [u8; 20] = bytes.try_into().map_err(|_| EthError::AddressLength(bytes.len()))?;
         Ok(Self(array))
     }
 
@@ -200,17 +198,9 @@ mod tests {
     #[test]
     fn eth_sign_matches_known_signature() {
         let key = EthKey::from_hex(KEY).unwrap();
-        assert_eq!(
-            hex::encode(key.sign_message(b"Some data")),
-            SOME_DATA_SIGNATURE
-        );
+        assert_eq!(hex::encode(key.sign_message(b"Some data")), SOME_DATA_SIGNATURE);
         let signature = hex::decode(SOME_DATA_SIGNATURE).unwrap();
-        assert_eq!(
-            recover_signer(b"Some data", &signature)
-                .unwrap()
-                .to_checksum(),
-            ADDRESS
-        );
+        assert_eq!(recover_signer(b"Some data", &signature).unwrap().to_checksum(), ADDRESS);
     }
 
     #[test]
@@ -222,9 +212,7 @@ mod tests {
             "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
         ] {
             assert_eq!(
-                Address::parse(&expected.to_lowercase())
-                    .unwrap()
-                    .to_checksum(),
+                Address::parse(&expected.to_lowercase()).unwrap().to_checksum(),
                 expected
             );
         }
@@ -249,10 +237,7 @@ mod tests {
             Err(EthError::SignatureLength(64))
         );
         signature[64] = 1;
-        assert_eq!(
-            recover_signer(b"x", &signature),
-            Err(EthError::RecoveryByte(1))
-        );
+        assert_eq!(recover_signer(b"x", &signature), Err(EthError::RecoveryByte(1)));
 
         // The same signature with s replaced by n - s is valid ECDSA but high-s.
         let good = key.sign_message(b"x");

@@ -1,1 +1,67 @@
-//! (being written)
+//! The embedded reference orchestrator: a real tonic server for
+//! `net.Orchestrator` on a loopback port, over TLS with a fresh self-signed
+//! certificate or over h2c, configured like go-livepeer. `lpconform run`
+//! starts it when no target is given; `lpconform serve` runs it alone.
+
+mod advert;
+mod models;
+mod payment;
+mod server;
+mod service;
+
+use std::net::SocketAddr;
+
+pub use models::{load_ai_models, parse_ai_models, AiModel, ModelsError};
+pub use server::{start, RunningOrchestrator, StartError};
+pub use service::{INVALID_AUTH_TOKEN, SIG_CHECK_FAILED};
+
+use crate::eth::EthKey;
+
+/// Whether the orchestrator acts as on a blockchain (verifies signatures,
+/// signs Ping, issues ticket parameters) or as go-livepeer's `-network offchain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainMode {
+    OffChain,
+    OnChain,
+}
+
+/// How to run the reference orchestrator; field names follow go-livepeer's flags.
+#[derive(Debug, Clone)]
+pub struct ReferenceConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// TLS with a self-signed certificate; false serves h2c.
+    pub tls: bool,
+    /// `-serviceURI`; default: the URL actually served.
+    pub service_uri: Option<String>,
+    /// `-pricePerUnit`, wei per `pixels_per_unit` pixels of transcoding.
+    pub price_per_unit: i64,
+    /// `-pixelsPerUnit`.
+    pub pixels_per_unit: i64,
+    pub eth_key: EthKey,
+    pub chain: ChainMode,
+    /// Advertise transcoding capabilities.
+    pub transcoding: bool,
+    /// `-aiModels`: AI models to advertise, price and list hardware for.
+    pub ai_models: Vec<AiModel>,
+}
+
+impl ReferenceConfig {
+    /// An off-chain transcoding orchestrator on a free loopback port.
+    pub fn loopback() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: true,
+            service_uri: None,
+            price_per_unit: 1000,
+            pixels_per_unit: 1,
+            eth_key: EthKey::random(),
+            chain: ChainMode::OffChain,
+            transcoding: true,
+            ai_models: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

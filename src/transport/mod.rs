@@ -1,1 +1,251 @@
-//! (being written)
+//! The one way lpconform talks to an orchestrator: dial it (TLS or h2c) and make unary gRPC
+//! calls, typed, dynamic or raw, each with a deadline and a response size cap.
+
+mod codec;
+mod dial;
+mod target;
+#[cfg(test)]
+mod tests;
+mod tls;
+
+use std::error::Error;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::uri::PathAndQuery;
+use http::Uri;
+use prost_reflect::{DynamicMessage, MethodDescriptor};
+use tokio::sync::watch;
+use tokio_rustls::TlsConnector;
+use tonic::client::Grpc;
+use tonic::codec::Codec;
+use tonic::transport::{Channel, Endpoint};
+use tonic_prost::ProstCodec;
+use tower::service_fn;
+
+use crate::observe::{error_chain, CallError};
+use crate::proto::net::{
+    EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest, PingPong,
+};
+use dial::{DialError, Dialer, Progress};
+pub use target::{Scheme, Target, DEFAULT_PORT};
+
+/// Sent with every request so operators can tell harness traffic apart in their logs.
+const USER_AGENT: &str = concat!("lpconform/", env!("CARGO_PKG_VERSION"));
+
+/// Deadlines, limits and trust for talking to one orchestrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportOptions {
+    /// Bounds TCP connect, TLS handshake and HTTP/2 setup together.
+    pub connect_timeout: Duration,
+    /// Bounds each call from send to decoded answer.
+    pub call_timeout: Duration,
+    /// Larger responses are a `CallError::Decode`, not an allocation.
+    pub max_decode_bytes: usize,
+    /// Verify the server certificate against this PEM CA; `None` accepts any, as gateways do.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            connect_timeout: Duration::from_secs(5),
+            call_timeout: Duration::from_secs(10),
+            max_decode_bytes: 4 * 1024 * 1024,
+            ca_file: None,
+        }
+    }
+}
+
+/// Why no connection could be set up. Each message names the target or file involved.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("--target '{input}': {problem}")]
+    BadTarget { input: String, problem: String },
+    #[error("--ca {}: {problem}", path.display())]
+    CaFile { path: PathBuf, problem: String },
+    #[error("cannot connect to {target}: {reason}")]
+    Connect { target: String, reason: String },
+    #[error("cannot connect to {target}: {stage} did not finish within {timeout:?} (see --connect-timeout)")]
+    ConnectTimeout {
+        target: String,
+        stage: &'static str,
+        timeout: Duration,
+    },
+}
+
+/// An HTTP/2 channel to one orchestrator, ready for calls.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    target: Target,
+    channel: Channel,
+    call_timeout: Duration,
+    max_decode_bytes: usize,
+}
+
+impl Connection {
+    /// Dials `target` and waits until the server has spoken HTTP/2, all within `connect_timeout`,
+    /// so a peer that accepts the socket and then stalls cannot hang the run.
+    pub async fn connect(target: &Target, options: &TransportOptions) -> Result<Connection, TransportError> {
+        let tls = match target.scheme() {
+            Scheme::Https => Some(TlsConnector::from(tls::client_config(options.ca_file.as_deref())?)),
+            Scheme::Http => None,
+        };
+        let cannot_connect = |reason: String| TransportError::Connect {
+            target: target.to_string(),
+            reason,
+        };
+        let timed_out = |progress: &Progress| TransportError::ConnectTimeout {
+            target: target.to_string(),
+            stage: progress.stage(),
+            timeout: options.connect_timeout,
+        };
+        let endpoint = endpoint(target, options).map_err(|error| cannot_connect(error_chain(&*error)))?;
+        let (progress, watcher) = watch::channel(Progress::Tcp);
+        let dialer = Dialer {
+            target: target.clone(),
+            tls,
+            progress: Arc::new(progress),
+        };
+
+        // tonic keeps redialing a server that drops the connection, so the first connection's
+        // verdict is watched alongside and ends the wait as soon as it is a failure.
+        let mut verdict = watcher.clone();
+        let establish = async {
+            let channel = async {
+                endpoint
+                    .connect_with_connector(service_fn(move |_: Uri| dialer.clone().dial()))
+                    .await
+                    .map_err(|error| match caused_by::<DialError>(&error) {
+                        Some(dial_error) => cannot_connect(error_chain(dial_error)),
+                        None if timed_out_inside(&error) => timed_out(&watcher.borrow()),
+                        None => cannot_connect(error_chain(&error)),
+                    })
+            };
+            let http2 = async {
+                match verdict.wait_for(Progress::is_settled).await.as_deref() {
+                    Ok(Progress::Ready) => Ok(()),
+                    Ok(Progress::Failed(reason)) => Err(cannot_connect(format!("HTTP/2 setup failed: {reason}"))),
+                    _ => Err(cannot_connect(
+                        "the server closed the connection during HTTP/2 setup".to_string(),
+                    )),
+                }
+            };
+            tokio::try_join!(channel, http2).map(|(channel, ())| channel)
+        };
+        let outcome = tokio::time::timeout(options.connect_timeout, establish).await;
+        let channel = match outcome {
+            Ok(result) => result?,
+            Err(_) => return Err(timed_out(&watcher.borrow())),
+        };
+        Ok(Connection {
+            target: target.clone(),
+            channel,
+            call_timeout: options.call_timeout,
+            max_decode_bytes: options.max_decode_bytes,
+        })
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub async fn get_orchestrator(&self, request: OrchestratorRequest) -> Result<OrchestratorInfo, CallError> {
+        let path = PathAndQuery::from_static("/net.Orchestrator/GetOrchestrator");
+        self.unary(path, request, ProstCodec::default()).await
+    }
+
+    pub async fn ping(&self, request: PingPong) -> Result<PingPong, CallError> {
+        let path = PathAndQuery::from_static("/net.Orchestrator/Ping");
+        self.unary(path, request, ProstCodec::default()).await
+    }
+
+    pub async fn end_transcoding_session(&self, request: EndTranscodingSessionRequest) -> Result<(), CallError> {
+        let path = PathAndQuery::from_static("/net.Orchestrator/EndTranscodingSession");
+        // The response message is empty by definition; only success or failure carries meaning.
+        let _: EndTranscodingSessionResponse = self.unary(path, request, ProstCodec::default()).await?;
+        Ok(())
+    }
+
+    /// Calls a method from a run-time loaded spec. `request` is sent as it is, even if it is not
+    /// the method's input type; the answer is decoded as the method's output type.
+    pub async fn call_dynamic(
+        &self,
+        method: &MethodDescriptor,
+        request: DynamicMessage,
+    ) -> Result<DynamicMessage, CallError> {
+        let path = format!("/{}/{}", method.parent_service().full_name(), method.name());
+        let path = PathAndQuery::try_from(path.as_str()).map_err(|error| bad_path(&path, &error))?;
+        let codec = codec::DynamicCodec {
+            output: method.output(),
+        };
+        self.unary(path, request, codec).await
+    }
+
+    /// Sends already encoded bytes to any path and returns the answer's bytes undecoded.
+    pub async fn call_raw(&self, path: &str, body: Bytes) -> Result<Bytes, CallError> {
+        let path_and_query = PathAndQuery::try_from(path).map_err(|error| bad_path(path, &error))?;
+        self.unary(path_and_query, body, codec::RawCodec).await
+    }
+
+    /// Every call goes through here: one deadline, one size cap, one error mapping.
+    async fn unary<C>(&self, path: PathAndQuery, message: C::Encode, codec: C) -> Result<C::Decode, CallError>
+    where
+        C: Codec,
+        C::Encode: Sync,
+        C::Decode: Sync,
+    {
+        let mut grpc = Grpc::new(self.channel.clone()).max_decoding_message_size(self.max_decode_bytes);
+        let mut request = tonic::Request::new(message);
+        request.set_timeout(self.call_timeout);
+        let call = async {
+            grpc.ready()
+                .await
+                .map_err(|error| CallError::Transport(error_chain(&error)))?;
+            match grpc.unary(request, path, codec).await {
+                Ok(response) => Ok(response.into_inner()),
+                Err(status) if caused_by::<tonic::TimeoutExpired>(&status).is_some() => {
+                    Err(CallError::Timeout(self.call_timeout))
+                }
+                Err(status) => Err(CallError::from_status(status)),
+            }
+        };
+        tokio::time::timeout(self.call_timeout, call)
+            .await
+            .unwrap_or(Err(CallError::Timeout(self.call_timeout)))
+    }
+}
+
+/// tonic gets a plain http:// URI because our connector does TLS itself (tonic would refuse an
+/// https:// one without its own TLS); the origin carries the real scheme to the server.
+fn endpoint(target: &Target, options: &TransportOptions) -> Result<Endpoint, Box<dyn Error + Send + Sync>> {
+    let origin: Uri = target.to_string().parse()?;
+    Ok(Endpoint::from_shared(format!("http://{}", target.authority()))?
+        .origin(origin)
+        .user_agent(USER_AGENT)?
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.call_timeout))
+}
+
+/// The first error of type `T` in `error`'s source chain, `error` included.
+fn caused_by<'e, T: Error + 'static>(error: &'e (dyn Error + 'static)) -> Option<&'e T> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(found) = error.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = error.source();
+    }
+    None
+}
+
+/// tonic's own connect timeout fired just before ours.
+fn timed_out_inside(error: &(dyn Error + 'static)) -> bool {
+    caused_by::<std::io::Error>(error).is_some_and(|error| error.kind() == std::io::ErrorKind::TimedOut)
+}
+
+fn bad_path(path: &str, error: &http::uri::InvalidUri) -> CallError {
+    CallError::Transport(format!("cannot send to '{path}': not a valid HTTP/2 :path ({error})"))
+}

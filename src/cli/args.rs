@@ -1,0 +1,104 @@
+//! Flag definitions. Names of flags that mirror go-livepeer's keep its spelling.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lpconform",
+    version,
+    about = "Conformance and fuzz test harness for Livepeer orchestrators"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe an orchestrator (or, without --target, the embedded reference one).
+    Run(RunArgs),
+    /// Serve the embedded reference orchestrator until interrupted.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// File holding the gateway's secp256k1 private key as hex. Default: a
+    /// random key per run. The key itself may instead be given in
+    /// LPCONFORM_GATEWAY_KEY. It is never printed.
+    #[arg(long, value_name = "FILE")]
+    pub gateway_key: Option<PathBuf>,
+    /// Directory or .proto file to load the protocol from at run time.
+    /// Default: ./proto when present, else the descriptors built into the binary.
+    #[arg(long, value_name = "PATH")]
+    pub proto: Option<PathBuf>,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Orchestrator to test: https://host:port (TLS) or http://host:port (h2c).
+    /// Without it, the embedded reference orchestrator is started in-process.
+    #[arg(long, env = "LPCONFORM_TARGET", value_name = "URL")]
+    pub target: Option<String>,
+    /// Verify the target's TLS certificate against this PEM CA instead of
+    /// accepting any certificate (as gateways do).
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Deadline for TCP connect, TLS and HTTP/2 setup.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub connect_timeout: Duration,
+    /// Deadline for each call.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub call_timeout: Duration,
+    /// Largest response the harness decodes, in bytes.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    pub max_decode_bytes: usize,
+}
+
+/// Configuration of the embedded reference orchestrator, spelled like
+/// go-livepeer's flags (single-dash spellings are accepted too).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Embedded orchestrator (when no --target)")]
+pub struct ReferenceArgs {
+    /// The URI advertised in OrchestratorInfo.transcoder. Default: the URL it listens on.
+    #[arg(long = "serviceURI", value_name = "URI")]
+    pub service_uri: Option<String>,
+    /// Transcoding price in wei per pixelsPerUnit pixels.
+    #[arg(long = "pricePerUnit", default_value_t = 1000)]
+    pub price_per_unit: i64,
+    #[arg(long = "pixelsPerUnit", default_value_t = 1)]
+    pub pixels_per_unit: i64,
+    /// Act as an on-chain orchestrator: verify request signatures, sign Ping,
+    /// issue ticket parameters.
+    #[arg(long)]
+    pub onchain: bool,
+    /// Advertise no transcoding capabilities (AI-only; needs -aiModels).
+    #[arg(long)]
+    pub no_transcoding: bool,
+    /// AI models file in the shape of go-livepeer's aiModels.json.
+    #[arg(long = "aiModels", value_name = "FILE")]
+    pub ai_models: Option<PathBuf>,
+    /// File holding the orchestrator's private key as hex. Default: random.
+    #[arg(long, value_name = "FILE")]
+    pub eth_key: Option<PathBuf>,
+    /// Serve h2c (cleartext HTTP/2) instead of TLS with a self-signed certificate.
+    #[arg(long)]
+    pub h2c: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8935")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+}

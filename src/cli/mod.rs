@@ -1,0 +1,142 @@
+//! Command line: flags are parsed and validated here into typed configuration,
+//! commands run, and every outcome maps to an exit code in one place
+//! (0 conformant, 1 findings, 2 usage or configuration error).
+
+mod args;
+mod run;
+mod serve;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+pub use args::Cli;
+use args::Command;
+
+/// How a command ended.
+#[derive(Debug)]
+pub enum Outcome {
+    Conformant,
+    Findings,
+}
+
+/// An error of the run itself (bad flag, unreadable file, unreachable target),
+/// as opposed to a finding about the orchestrator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RunError(pub String);
+
+impl RunError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse_from(normalize_go_flags(std::env::args_os())) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run::run(args).await,
+            Command::Serve(args) => serve::serve(args).await,
+        }
+    });
+    match result {
+        Ok(Outcome::Conformant) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Accepts go-livepeer's single-dash spelling (`-pricePerUnit 1000`) for every
+/// long flag, so operators can paste their orchestrator's command line.
+fn normalize_go_flags(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut long_names = Vec::new();
+    collect_long_names(&Cli::command(), &mut long_names);
+    args.into_iter()
+        .map(|arg| {
+            let Some(text) = arg.to_str() else { return arg };
+            let Some(rest) = text.strip_prefix('-').filter(|rest| !rest.starts_with('-')) else {
+                return arg;
+            };
+            let name = rest.split('=').next().unwrap_or(rest);
+            if name.len() > 1 && long_names.iter().any(|long| long == name) {
+                OsString::from(format!("-{text}"))
+            } else {
+                arg
+            }
+        })
+        .collect()
+}
+
+fn collect_long_names(command: &clap::Command, names: &mut Vec<String>) {
+    for argument in command.get_arguments() {
+        if let Some(long) = argument.get_long() {
+            names.push(long.to_string());
+        }
+    }
+    for subcommand in command.get_subcommands() {
+        collect_long_names(subcommand, names);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_style_flags_become_long_flags() {
+        let args = [
+            "lpconform",
+            "serve",
+            "-pricePerUnit",
+            "5",
+            "-serviceURI=https://x:1",
+            "-h",
+            "-x",
+            "value",
+        ];
+        let normalized: Vec<String> = normalize_go_flags(args.map(OsString::from))
+            .into_iter()
+            .map(|arg| arg.into_string().unwrap())
+            .collect();
+        assert_eq!(
+            normalized,
+            [
+                "lpconform",
+                "serve",
+                "--pricePerUnit",
+                "5",
+                "--serviceURI=https://x:1",
+                "-h",
+                "-x",
+                "value"
+            ]
+        );
+    }
+
+    #[test]
+    fn command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

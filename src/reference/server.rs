@@ -1,0 +1,186 @@
+//! Listening, TLS and connection handling. gRPC and HTTP share one port, as on
+//! a go-livepeer orchestrator: each connection is TLS (ALPN h2 or http/1.1)
+//! or cleartext with HTTP/2 prior knowledge (h2c), served by hyper.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+use tonic::service::Routes;
+
+use super::service::ReferenceService;
+use super::ReferenceConfig;
+use crate::eth::Address;
+use crate::proto::net::orchestrator_server::OrchestratorServer;
+
+/// Largest request the reference orchestrator decodes.
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+/// A client that does not finish the TLS handshake in this time is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot make a self-signed TLS certificate: {0}")]
+    Certificate(String),
+}
+
+/// A started reference orchestrator. Dropping it stops the server and closes
+/// every connection; `shutdown` does the same and waits for it.
+pub struct RunningOrchestrator {
+    url: String,
+    address: Address,
+    local_addr: SocketAddr,
+    certificate_pem: Option<String>,
+    stop: watch::Sender<bool>,
+    accept_loop: Option<JoinHandle<()>>,
+}
+
+impl RunningOrchestrator {
+    /// `https://127.0.0.1:PORT` or `http://…` for h2c: what to pass as `--target`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The orchestrator's ETH address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The self-signed certificate in PEM, for clients that pin it (`--ca`).
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.certificate_pem.as_deref()
+    }
+
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(accept_loop) = self.accept_loop.take() {
+            let _ = accept_loop.await;
+        }
+    }
+}
+
+impl Drop for RunningOrchestrator {
+    fn drop(&mut self) {
+        if let Some(accept_loop) = self.accept_loop.take() {
+            accept_loop.abort();
+        }
+    }
+}
+
+/// Binds the port and starts serving in the background.
+pub async fn start(config: ReferenceConfig) -> Result<RunningOrchestrator, StartError> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            address: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| StartError::Listen {
+        address: config.listen,
+        source,
+    })?;
+    let (tls, certificate_pem) = if config.tls {
+        let (acceptor, pem) = self_signed_acceptor()?;
+        (Some(acceptor), Some(pem))
+    } else {
+        (None, None)
+    };
+    let url = format!("{}://{local_addr}", if config.tls { "https" } else { "http" });
+    let address = config.eth_key.address();
+    let service_uri = config.service_uri.clone().unwrap_or_else(|| url.clone());
+    let grpc = OrchestratorServer::new(ReferenceService::new(config, service_uri))
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let routes = Routes::new(grpc).prepare();
+
+    let (stop, stopped) = watch::channel(false);
+    let accept_loop = tokio::spawn(accept_loop(listener, tls, routes, stopped));
+    Ok(RunningOrchestrator {
+        url,
+        address,
+        local_addr,
+        certificate_pem,
+        stop,
+        accept_loop: Some(accept_loop),
+    })
+}
+
+/// Accepts until told to stop; connections live in a `JoinSet` so stopping
+/// (or aborting this task) ends them all.
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    routes: Routes,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => break,
+            accepted = listener.accept() => {
+                // Accept errors (such as running out of file descriptors) are transient.
+                let Ok((stream, _peer)) = accepted else { continue };
+                connections.spawn(serve_connection(stream, tls.clone(), routes.clone()));
+            }
+            // Reap finished connections so the set does not grow without bound.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, tls: Option<TlsAcceptor>, routes: Routes) {
+    let _ = stream.set_nodelay(true);
+    match tls {
+        None => serve_http(stream, routes).await,
+        Some(acceptor) => {
+            if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                serve_http(stream, routes).await;
+            }
+        }
+    }
+}
+
+/// HTTP/1.1 or HTTP/2, whichever the client speaks; errors end only this connection.
+async fn serve_http<S>(stream: S, routes: Routes)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let _ = auto::Builder::new(TokioExecutor::new())
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(routes))
+        .await;
+}
+
+/// A TLS acceptor with a certificate made for this run, valid for localhost
+/// and 127.0.0.1; returns the certificate PEM too.
+fn self_signed_acceptor() -> Result<(TlsAcceptor, String), StartError> {
+    let problem = |error: &dyn std::fmt::Display| StartError::Certificate(error.to_string());
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+        .map_err(|error| problem(&error))?;
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| problem(&error))?
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .map_err(|error| problem(&error))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok((TlsAcceptor::from(Arc::new(config)), certified.cert.pem()))
+}

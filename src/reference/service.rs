@@ -1,0 +1,118 @@
+//! The `net.Orchestrator` gRPC service of the reference orchestrator.
+
+use tonic::{Request, Response, Status};
+
+use super::advert;
+use super::payment::{AuthTokens, TicketIssuer};
+use super::{ChainMode, ReferenceConfig};
+use crate::eth::{self, Address};
+use crate::probe::unix_now;
+use crate::proto::net::orchestrator_server::Orchestrator;
+use crate::proto::net::{
+    EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest, PingPong,
+};
+
+/// The error text go-livepeer gives an on-chain request whose signature does not check out.
+pub const SIG_CHECK_FAILED: &str = "Invalid orchestrator request: orchestrator req sig check failed";
+/// The error text go-livepeer gives a token it did not issue.
+pub const INVALID_AUTH_TOKEN: &str = "Invalid auth token";
+
+pub struct ReferenceService {
+    config: ReferenceConfig,
+    /// What `transcoder` advertises: `-serviceURI`, or the URL actually served.
+    service_uri: String,
+    tokens: AuthTokens,
+    tickets: TicketIssuer,
+}
+
+impl ReferenceService {
+    pub fn new(config: ReferenceConfig, service_uri: String) -> Self {
+        let tickets = TicketIssuer::new(config.eth_key.address());
+        Self {
+            config,
+            service_uri,
+            tokens: AuthTokens::new(),
+            tickets,
+        }
+    }
+
+    /// OrchestratorInfo for one request. Hardware is only listed when the
+    /// request asks for no particular capabilities, as go-livepeer does.
+    pub fn info(&self, request: &OrchestratorRequest, now: i64) -> OrchestratorInfo {
+        let config = &self.config;
+        OrchestratorInfo {
+            transcoder: self.service_uri.clone(),
+            ticket_params: match config.chain {
+                ChainMode::OnChain => Some(self.tickets.issue(now)),
+                ChainMode::OffChain => None,
+            },
+            price_info: Some(advert::price_info(config)),
+            address: config.eth_key.address().0.to_vec(),
+            capabilities: Some(advert::capabilities(config)),
+            auth_token: Some(self.tokens.issue(now)),
+            hardware: if request.capabilities.is_none() {
+                advert::hardware(config)
+            } else {
+                Vec::new()
+            },
+            storage: Vec::new(),
+            capabilities_prices: advert::capabilities_prices(config),
+            nodes: Vec::new(),
+        }
+    }
+
+    /// On chain, the request must carry the gateway's `eth_sign` over its own
+    /// checksummed address; a malformed address fails the same check.
+    fn check_signature(&self, request: &OrchestratorRequest) -> Result<(), Status> {
+        let signed_by_sender = Address::from_slice(&request.address).ok().is_some_and(|sender| {
+            let message = eth::orchestrator_request_message(&sender);
+            eth::recover_signer(&message, &request.sig).is_ok_and(|signer| signer == sender)
+        });
+        if signed_by_sender {
+            Ok(())
+        } else {
+            Err(Status::unknown(SIG_CHECK_FAILED))
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl Orchestrator for ReferenceService {
+    async fn get_orchestrator(
+        &self,
+        request: Request<OrchestratorRequest>,
+    ) -> Result<Response<OrchestratorInfo>, Status> {
+        let request = request.into_inner();
+        if self.config.chain == ChainMode::OnChain {
+            self.check_signature(&request)?;
+        }
+        Ok(Response::new(self.info(&request, unix_now())))
+    }
+
+    async fn end_transcoding_session(
+        &self,
+        request: Request<EndTranscodingSessionRequest>,
+    ) -> Result<Response<EndTranscodingSessionResponse>, Status> {
+        let issued = request
+            .into_inner()
+            .auth_token
+            .is_some_and(|token| self.tokens.verify(&token, unix_now()));
+        if issued {
+            Ok(Response::new(EndTranscodingSessionResponse {}))
+        } else {
+            Err(Status::unknown(INVALID_AUTH_TOKEN))
+        }
+    }
+
+    /// On chain the answer proves the key behind `address`; off chain it is empty.
+    async fn ping(&self, request: Request<PingPong>) -> Result<Response<PingPong>, Status> {
+        let value = match self.config.chain {
+            ChainMode::OnChain => {
+                let message = eth::ping_message(&request.into_inner().value);
+                self.config.eth_key.sign_message(&message).to_vec()
+            }
+            ChainMode::OffChain => Vec::new(),
+        };
+        Ok(Response::new(PingPong { value }))
+    }
+}

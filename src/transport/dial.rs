@@ -1,0 +1,179 @@
+//! Opens the byte stream under a channel (TCP, then TLS for https) and reports how far setup got,
+//! so a peer that accepts the socket and then goes silent is caught and named.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio_rustls::TlsConnector;
+
+use super::Target;
+
+/// How far connection setup has got. HTTP/2 setup counts as done once the server has sent its
+/// first bytes (its SETTINGS frame): hyper's handshake only writes the client preface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Progress {
+    Tcp,
+    Tls,
+    Http2,
+    Ready,
+    Closed,
+    Failed(String),
+}
+
+impl Progress {
+    pub(super) fn is_settled(&self) -> bool {
+        matches!(self, Progress::Ready | Progress::Closed | Progress::Failed(_))
+    }
+
+    /// The step under way, for a timeout message.
+    pub(super) fn stage(&self) -> &'static str {
+        match self {
+            Progress::Tcp => "TCP connect",
+            Progress::Tls => "TLS handshake",
+            Progress::Http2 => "HTTP/2 setup (no SETTINGS frame from the server)",
+            Progress::Ready | Progress::Closed | Progress::Failed(_) => "HTTP/2 setup",
+        }
+    }
+
+    /// Records the next step unless the outcome is already known: tonic may redial behind the
+    /// scenes, and a later connection must not hide what the first one showed.
+    fn advance(progress: &watch::Sender<Progress>, next: Progress) {
+        progress.send_if_modified(|current| {
+            let changed = !current.is_settled();
+            if changed {
+                *current = next;
+            }
+            changed
+        });
+    }
+
+    /// What the first read says about the peer. HTTP/2 servers open with a SETTINGS frame
+    /// (frame type 4 in the fourth byte); anything else is not HTTP/2, e.g. an HTTP/1 error page.
+    fn after_first_read(outcome: &io::Result<()>, received: &[u8]) -> Progress {
+        const SETTINGS_FRAME_TYPE: u8 = 4;
+        match outcome {
+            Err(error) => Progress::Failed(error.to_string()),
+            Ok(()) if received.is_empty() => Progress::Closed,
+            Ok(())
+                if received
+                    .get(3)
+                    .is_some_and(|&frame_type| frame_type != SETTINGS_FRAME_TYPE) =>
+            {
+                let start = String::from_utf8_lossy(&received[..received.len().min(40)]);
+                Progress::Failed(format!(
+                    "the server's first bytes are not an HTTP/2 SETTINGS frame: {start:?}"
+                ))
+            }
+            Ok(()) => Progress::Ready,
+        }
+    }
+}
+
+/// Why the byte stream could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum DialError {
+    #[error("TCP connect to {address} failed")]
+    Tcp {
+        address: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("TLS handshake failed")]
+    Tls(#[source] io::Error),
+}
+
+/// Dials the target whatever URI tonic hands it; does TLS when `tls` is set.
+#[derive(Clone)]
+pub(super) struct Dialer {
+    pub(super) target: Target,
+    pub(super) tls: Option<TlsConnector>,
+    pub(super) progress: Arc<watch::Sender<Progress>>,
+}
+
+impl Dialer {
+    pub(super) async fn dial(self) -> Result<TokioIo<ReportFirstRead>, DialError> {
+        let tcp_failed = |source| DialError::Tcp {
+            address: self.target.authority(),
+            source,
+        };
+        let tcp = TcpStream::connect((self.target.host_for_dialing(), self.target.port()))
+            .await
+            .map_err(tcp_failed)?;
+        tcp.set_nodelay(true).map_err(tcp_failed)?;
+        let stream: Box<dyn ByteStream> = match &self.tls {
+            None => Box::new(tcp),
+            Some(tls) => {
+                Progress::advance(&self.progress, Progress::Tls);
+                Box::new(
+                    tls.connect(self.target.server_name(), tcp)
+                        .await
+                        .map_err(DialError::Tls)?,
+                )
+            }
+        };
+        Progress::advance(&self.progress, Progress::Http2);
+        Ok(TokioIo::new(ReportFirstRead {
+            stream,
+            progress: Some(self.progress),
+        }))
+    }
+}
+
+trait ByteStream: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> ByteStream for T {}
+
+/// Passes bytes through, reporting what the first read brought: SETTINGS, other bytes, end of
+/// stream or an error.
+pub(super) struct ReportFirstRead {
+    stream: Box<dyn ByteStream>,
+    progress: Option<Arc<watch::Sender<Progress>>>,
+}
+
+impl AsyncRead for ReportFirstRead {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let filled_before = buf.filled().len();
+        let poll = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if let Poll::Ready(outcome) = &poll {
+            if let Some(progress) = this.progress.take() {
+                Progress::advance(
+                    &progress,
+                    Progress::after_first_read(outcome, &buf.filled()[filled_before..]),
+                );
+            }
+        }
+        poll
+    }
+}
+
+impl AsyncWrite for ReportFirstRead {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,359 @@
+//! A person-readable, redacted view of `OrchestratorInfo`: capability bits as
+//! names, bytes as 0x-hex, prices as rationals, secrets replaced. The terminal
+//! printout and snapshots both render this view, so what a person reviews is
+//! what a snapshot pins.
+
+use std::collections::BTreeMap;
+
+use num_bigint::BigUint;
+use serde::Serialize;
+
+use crate::capability;
+use crate::eth::Address;
+use crate::proto::net::{self, OrchestratorInfo};
+
+/// Stands in for a secret value in every rendering.
+pub const REDACTED: &str = "[redacted]";
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct InfoView {
+    pub transcoder: String,
+    pub address: String,
+    pub price_info: Option<PriceView>,
+    pub ticket_params: Option<TicketView>,
+    pub capabilities: Option<CapabilitiesView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities_prices: Vec<PriceView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hardware: Vec<HardwareView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<StorageView>,
+    pub auth_token: Option<AuthTokenView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct PriceView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capability: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// `pricePerUnit/pixelsPerUnit` wei per pixel, as the gateway computes it.
+    pub wei_per_pixel: String,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct TicketView {
+    pub recipient: String,
+    pub face_value_wei: String,
+    pub win_prob: String,
+    pub recipient_rand_hash: String,
+    pub seed: String,
+    pub expiration_block: String,
+    pub creation_round: Option<i64>,
+    pub creation_round_block_hash: Option<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CapabilitiesView {
+    pub advertised: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mandatories: Vec<String>,
+    pub capacities: BTreeMap<String, u32>,
+    pub version: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub min_version: String,
+    /// Pipeline → model id → constraint.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, BTreeMap<String, ModelView>>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ModelView {
+    pub warm: bool,
+    pub capacity: u32,
+    pub capacity_in_use: u32,
+    pub runner_version: String,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct HardwareView {
+    pub pipeline: String,
+    pub model_id: String,
+    pub gpus: BTreeMap<String, GpuView>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct GpuView {
+    pub name: String,
+    pub compute: String,
+    pub memory_free: i64,
+    pub memory_total: i64,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct StorageView {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3View>,
+}
+
+/// S3 upload parameters; policy, signature and credential are always redacted.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct S3View {
+    pub host: String,
+    pub key: String,
+    pub policy: &'static str,
+    pub signature: &'static str,
+    pub credential: &'static str,
+    pub x_amz_date: String,
+}
+
+/// The token is a bearer credential: only its presence and length are shown.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct AuthTokenView {
+    pub token: String,
+    pub session_id: String,
+    pub expiration: i64,
+}
+
+/// `0x`-prefixed lowercase hex; `0x` for empty bytes.
+pub fn hex_bytes(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+/// A big-endian unsigned byte string as a decimal number.
+pub fn big_endian_decimal(bytes: &[u8]) -> String {
+    BigUint::from_bytes_be(bytes).to_string()
+}
+
+/// A 20-byte address in EIP-55 form; any other length as raw hex with its size.
+pub fn address_text(bytes: &[u8]) -> String {
+    match Address::from_slice(bytes) {
+        Ok(address) => address.to_checksum(),
+        Err(_) => format!("{} ({} bytes)", hex_bytes(bytes), bytes.len()),
+    }
+}
+
+/// `price/pixels`, the rational a gateway builds from a PriceInfo.
+pub fn price_rational(price: &net::PriceInfo) -> String {
+    format!("{}/{}", price.price_per_unit, price.pixels_per_unit)
+}
+
+/// `name (n)` for known capabilities, `unknown(n)` otherwise.
+fn capability_label(number: u32) -> String {
+    match capability::lookup(number) {
+        Some(known) => format!("{} ({number})", known.name),
+        None => capability::display_name(number),
+    }
+}
+
+impl InfoView {
+    pub fn new(info: &OrchestratorInfo) -> Self {
+        Self {
+            transcoder: info.transcoder.clone(),
+            address: address_text(&info.address),
+            price_info: info.price_info.as_ref().map(|price| PriceView {
+                capability: None,
+                model: None,
+                wei_per_pixel: price_rational(price),
+            }),
+            ticket_params: info.ticket_params.as_ref().map(TicketView::new),
+            capabilities: info.capabilities.as_ref().map(CapabilitiesView::new),
+            capabilities_prices: info
+                .capabilities_prices
+                .iter()
+                .map(|price| PriceView {
+                    capability: Some(capability_label(price.capability)),
+                    model: Some(price.constraint.clone()),
+                    wei_per_pixel: price_rational(price),
+                })
+                .collect(),
+            hardware: info.hardware.iter().map(HardwareView::new).collect(),
+            storage: info.storage.iter().map(StorageView::new).collect(),
+            auth_token: info.auth_token.as_ref().map(|token| AuthTokenView {
+                token: format!("{REDACTED} ({} bytes)", token.token.len()),
+                session_id: token.session_id.clone(),
+                expiration: token.expiration,
+            }),
+            nodes: info.nodes.clone(),
+        }
+    }
+
+    /// The view as YAML, for terminals and snapshots.
+    pub fn to_yaml(&self) -> String {
+        serde_norway::to_string(self).unwrap_or_else(|error| format!("# view could not be rendered: {error}\n"))
+    }
+}
+
+impl TicketView {
+    fn new(ticket: &net::TicketParams) -> Self {
+        let expiration = ticket.expiration_params.as_ref();
+        Self {
+            recipient: address_text(&ticket.recipient),
+            face_value_wei: big_endian_decimal(&ticket.face_value),
+            win_prob: hex_bytes(&ticket.win_prob),
+            recipient_rand_hash: hex_bytes(&ticket.recipient_rand_hash),
+            seed: hex_bytes(&ticket.seed),
+            expiration_block: big_endian_decimal(&ticket.expiration_block),
+            creation_round: expiration.map(|params| params.creation_round),
+            creation_round_block_hash: expiration.map(|params| hex_bytes(&params.creation_round_block_hash)),
+        }
+    }
+}
+
+impl CapabilitiesView {
+    fn new(capabilities: &net::Capabilities) -> Self {
+        let constraints = capabilities.constraints.as_ref();
+        let models = constraints
+            .map(|constraints| {
+                constraints
+                    .per_capability
+                    .iter()
+                    .map(|(number, per_capability)| {
+                        let models = per_capability
+                            .models
+                            .iter()
+                            .map(|(model_id, model)| {
+                                let view = ModelView {
+                                    warm: model.warm,
+                                    capacity: model.capacity,
+                                    capacity_in_use: model.capacity_in_use,
+                                    runner_version: model.runner_version.clone(),
+                                };
+                                (model_id.clone(), view)
+                            })
+                            .collect();
+                        (capability_label(*number), models)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            advertised: capability::decode_bitstring(&capabilities.bitstring)
+                .into_iter()
+                .map(capability_label)
+                .collect(),
+            mandatories: capability::decode_bitstring(&capabilities.mandatories)
+                .into_iter()
+                .map(capability_label)
+                .collect(),
+            capacities: capabilities
+                .capacities
+                .iter()
+                .map(|(number, capacity)| (capability_label(*number), *capacity))
+                .collect(),
+            version: capabilities.version.clone(),
+            min_version: constraints.map(|c| c.min_version.clone()).unwrap_or_default(),
+            models,
+        }
+    }
+}
+
+impl HardwareView {
+    fn new(hardware: &net::HardwareInformation) -> Self {
+        Self {
+            pipeline: hardware.pipeline.clone(),
+            model_id: hardware.model_id.clone(),
+            gpus: hardware
+                .gpu_info
+                .iter()
+                .map(|(id, gpu)| {
+                    let view = GpuView {
+                        name: gpu.name.clone(),
+                        compute: format!("{}.{}", gpu.major, gpu.minor),
+                        memory_free: gpu.memory_free,
+                        memory_total: gpu.memory_total,
+                    };
+                    (id.clone(), view)
+                })
+                .collect(),
+        }
+    }
+}
+
+impl StorageView {
+    fn new(storage: &net::OsInfo) -> Self {
+        let kind = net::os_info::StorageType::try_from(storage.storage_type)
+            .map(|kind| kind.as_str_name().to_string())
+            .unwrap_or_else(|_| format!("unknown({})", storage.storage_type));
+        Self {
+            kind,
+            s3: storage.s3info.as_ref().map(|s3| S3View {
+                host: s3.host.clone(),
+                key: s3.key.clone(),
+                policy: REDACTED,
+                signature: REDACTED,
+                credential: REDACTED,
+                x_amz_date: s3.x_amz_date.clone(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info_with_secrets() -> OrchestratorInfo {
+        OrchestratorInfo {
+            transcoder: "https://o.example:8935".into(),
+            address: vec![0x11; 20],
+            price_info: Some(net::PriceInfo {
+                price_per_unit: 1200,
+                pixels_per_unit: 3,
+                ..Default::default()
+            }),
+            capabilities: Some(net::Capabilities {
+                bitstring: capability::encode_bitstring([0, 1, 27, 99]),
+                ..Default::default()
+            }),
+            storage: vec![net::OsInfo {
+                storage_type: net::os_info::StorageType::S3 as i32,
+                s3info: Some(net::S3osInfo {
+                    host: "s3.example".into(),
+                    key: "segments/".into(),
+                    policy: "POLICY-SECRET".into(),
+                    signature: "SIGNATURE-SECRET".into(),
+                    credential: "CREDENTIAL-SECRET".into(),
+                    x_amz_date: "20261125T000000Z".into(),
+                }),
+            }],
+            auth_token: Some(net::AuthToken {
+                token: b"TOKEN-SECRET".to_vec(),
+                session_id: "abc".into(),
+                expiration: 1,
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn secrets_never_reach_the_rendering() {
+        let yaml = InfoView::new(&info_with_secrets()).to_yaml();
+        for secret in ["POLICY-SECRET", "SIGNATURE-SECRET", "CREDENTIAL-SECRET", "TOKEN-SECRET"] {
+            assert!(!yaml.contains(secret), "{secret} leaked:\n{yaml}");
+        }
+        assert!(yaml.contains(REDACTED));
+    }
+
+    #[test]
+    fn capabilities_and_prices_are_readable() {
+        let view = InfoView::new(&info_with_secrets());
+        let capabilities = view.capabilities.unwrap();
+        assert_eq!(
+            capabilities.advertised,
+            ["H.264 (0)", "MPEGTS (1)", "text-to-image (27)", "unknown(99)"]
+        );
+        assert_eq!(view.price_info.unwrap().wei_per_pixel, "1200/3");
+        assert_eq!(view.address, Address([0x11; 20]).to_checksum());
+    }
+
+    #[test]
+    fn odd_lengths_and_numbers_render_without_panicking() {
+        assert_eq!(address_text(&[1, 2]), "0x0102 (2 bytes)");
+        assert_eq!(big_endian_decimal(&[]), "0");
+        assert_eq!(big_endian_decimal(&[1, 0]), "256");
+    }
+}
