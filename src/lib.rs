@@ -5,6 +5,7 @@
 pub mod capability;
 pub mod cli;
 pub mod eth;
+pub mod expect;
 pub mod observe;
 pub mod probe;
 pub mod proto;

@@ -1,1 +1,491 @@
-//! (being written)
+//! The rule catalog of rules.md: one file per area, the context every rule
+//! reads, and the one place where findings become verdicts. Rules are pure:
+//! the observation, the operator's expectations and the clock come in
+//! through [`Context`]; nothing here does I/O.
+
+mod auth;
+mod capabilities;
+mod catalog;
+mod config;
+mod hardware;
+mod identity;
+mod matrix;
+mod price;
+mod required;
+mod rpc;
+mod storage;
+mod ticket;
+mod uri;
+mod verify;
+
+#[cfg(test)]
+mod fixture;
+#[cfg(test)]
+mod robustness;
+
+use std::fmt;
+
+use crate::capability::{self, CapabilityKind};
+use crate::expect::Expectations;
+use crate::observe::{Observation, PingExchange};
+use crate::proto::net::{AuthToken, Capabilities, OrchestratorInfo, PriceInfo, TicketParams};
+
+pub use catalog::{catalog, catalog_markdown, catalog_table, rule, Area, AREAS};
+pub use storage::redact_storage;
+
+/// How much a broken rule weighs: `must` fails the run, `should` warns
+/// (and fails only with `--strict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Must,
+    Should,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Must => "must",
+            Severity::Should => "should",
+        })
+    }
+}
+
+/// When a rule applies, by what the orchestrator advertises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    All,
+    OnChain,
+    Transcoding,
+    Ai,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::All => "all",
+            Mode::OnChain => "onchain",
+            Mode::Transcoding => "transcoding",
+            Mode::Ai => "ai",
+        })
+    }
+}
+
+/// A rule's check: the findings it makes, or why it could not look.
+pub type Check = fn(&Context<'_>) -> Outcome;
+
+/// `Err` means the input the rule needs is absent: the rule is skipped, not failed.
+pub type Outcome = Result<Vec<Finding>, Skipped>;
+
+/// The reason a rule could not be checked (e.g. "no ticket_params (REQ-005)").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped(pub String);
+
+/// One rule of the catalog, declared with everything a report quotes.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Stable public name, exactly as in rules.md.
+    pub id: &'static str,
+    pub severity: Severity,
+    pub mode: Mode,
+    /// The rule sentence from rules.md.
+    pub text: &'static str,
+    /// Where the requirement comes from, in one line.
+    pub citation: &'static str,
+    /// What an operator can do about a finding, unless the finding says more.
+    pub hint: &'static str,
+    pub check: Check,
+}
+
+/// Something a rule found wrong: where, what was expected, what was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Set by evaluation from the rule that made the finding.
+    pub rule_id: &'static str,
+    /// Field path in the observation, e.g. `capabilities_prices[1].constraint`.
+    pub path: String,
+    pub expected: String,
+    pub actual: String,
+    /// Advice for the operator; the rule's hint unless the check gave one.
+    pub hint: String,
+    /// Counts as a `should` finding even under a `must` rule: the operator
+    /// declared a setup that makes it legitimate (TICKET-001 with `pool=true`).
+    pub advisory: bool,
+}
+
+impl Finding {
+    pub fn new(path: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Self {
+            rule_id: "",
+            path: path.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+            hint: String::new(),
+            advisory: false,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
+
+    /// Marks the finding as advisory when `advisory` holds (see [`Finding::advisory`]).
+    pub fn advisory_if(mut self, advisory: bool) -> Self {
+        self.advisory = advisory;
+        self
+    }
+}
+
+/// The fixed set of rule outcomes. Errors of the run itself (unreachable
+/// target, unreadable file) are not verdicts and never appear here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// A `should` rule (or an advisory finding) is broken.
+    Warn,
+    /// A `must` rule is broken.
+    Fail,
+    /// The rule does not apply or its input is absent; the reason says which.
+    Skip(String),
+}
+
+/// Reports show at most this many findings per rule; the rest are counted.
+pub const MAX_FINDINGS_PER_RULE: usize = 20;
+
+/// One rule's verdict and the findings behind it.
+#[derive(Debug, Clone)]
+pub struct RuleResult {
+    pub rule: &'static Rule,
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+    /// Findings beyond [`MAX_FINDINGS_PER_RULE`], left out of `findings`.
+    pub omitted_findings: usize,
+}
+
+/// Which parts of the catalog apply to the orchestrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Modes {
+    pub onchain: bool,
+    pub transcoding: bool,
+    pub ai: bool,
+}
+
+/// Modes forced from the command line; `None` keeps the detected value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ModeOverrides {
+    pub onchain: Option<bool>,
+    pub transcoding: Option<bool>,
+    pub ai: Option<bool>,
+}
+
+impl Modes {
+    /// On-chain: ticket params or a non-empty (signed) Ping answer; transcoding
+    /// and AI: any capability bit of that kind. Overrides win.
+    pub fn detect(observation: &Observation, overrides: ModeOverrides) -> Modes {
+        let info = observation.info.answer();
+        let signed_ping = observation
+            .ping
+            .as_ref()
+            .and_then(|ping| ping.call.answer())
+            .is_some_and(|pong| !pong.value.is_empty());
+        let bitstring = info
+            .and_then(|info| info.capabilities.as_ref())
+            .map(|capabilities| capabilities.bitstring.as_slice())
+            .unwrap_or_default();
+        let advertises = |wanted: fn(&CapabilityKind) -> bool| {
+            capability::KNOWN
+                .iter()
+                .any(|known| wanted(&known.kind) && capability::has_bit(bitstring, known.number))
+        };
+        Modes {
+            onchain: overrides
+                .onchain
+                .unwrap_or(info.is_some_and(|info| info.ticket_params.is_some()) || signed_ping),
+            transcoding: overrides
+                .transcoding
+                .unwrap_or_else(|| advertises(|kind| matches!(kind, CapabilityKind::Transcoding))),
+            ai: overrides
+                .ai
+                .unwrap_or_else(|| advertises(|kind| matches!(kind, CapabilityKind::Ai { .. }))),
+        }
+    }
+
+    pub fn applies(&self, mode: Mode) -> bool {
+        match mode {
+            Mode::All => true,
+            Mode::OnChain => self.onchain,
+            Mode::Transcoding => self.transcoding,
+            Mode::Ai => self.ai,
+        }
+    }
+}
+
+/// Everything a rule may read. The clock is an input so rules stay pure.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub observation: &'a Observation,
+    pub expectations: &'a Expectations,
+    pub modes: Modes,
+    /// Unix seconds at evaluation time.
+    pub now_unix: i64,
+}
+
+impl<'a> Context<'a> {
+    /// A context whose modes are detected from the observation, then overridden.
+    pub fn new(
+        observation: &'a Observation,
+        expectations: &'a Expectations,
+        overrides: ModeOverrides,
+        now_unix: i64,
+    ) -> Self {
+        Self {
+            observation,
+            expectations,
+            modes: Modes::detect(observation, overrides),
+            now_unix,
+        }
+    }
+
+    /// The discovery answer; without one, rules about it are skipped.
+    pub fn info(&self) -> Result<&'a OrchestratorInfo, Skipped> {
+        self.observation
+            .info
+            .outcome
+            .as_ref()
+            .map_err(|error| Skipped(format!("GetOrchestrator did not answer: {error}")))
+    }
+
+    pub fn price_info(&self) -> Result<&'a PriceInfo, Skipped> {
+        self.info()?
+            .price_info
+            .as_ref()
+            .ok_or_else(|| Skipped("no price_info (REQ-003)".into()))
+    }
+
+    pub fn capabilities(&self) -> Result<&'a Capabilities, Skipped> {
+        self.info()?
+            .capabilities
+            .as_ref()
+            .ok_or_else(|| Skipped("no capabilities (REQ-004)".into()))
+    }
+
+    pub fn ticket_params(&self) -> Result<&'a TicketParams, Skipped> {
+        self.info()?
+            .ticket_params
+            .as_ref()
+            .ok_or_else(|| Skipped("no ticket_params (REQ-005)".into()))
+    }
+
+    pub fn auth_token(&self) -> Result<&'a AuthToken, Skipped> {
+        self.info()?
+            .auth_token
+            .as_ref()
+            .ok_or_else(|| Skipped("no auth_token (REQ-006)".into()))
+    }
+
+    pub fn ping(&self) -> Result<&'a PingExchange, Skipped> {
+        self.observation
+            .ping
+            .as_ref()
+            .ok_or_else(|| Skipped("no Ping in this run".into()))
+    }
+}
+
+/// Evaluates the whole catalog, in catalog order.
+pub fn evaluate(context: &Context<'_>) -> Vec<RuleResult> {
+    catalog().iter().map(|rule| evaluate_rule(rule, context)).collect()
+}
+
+/// Evaluates one rule. The rule's severity turns findings into Fail or Warn
+/// here and nowhere else; advisory findings only ever warn.
+pub fn evaluate_rule(rule: &'static Rule, context: &Context<'_>) -> RuleResult {
+    if !context.modes.applies(rule.mode) {
+        let reason = format!("applies in `{}` mode, which is off for this orchestrator", rule.mode);
+        return skipped(rule, reason);
+    }
+    let mut findings = match (rule.check)(context) {
+        Ok(findings) => findings,
+        Err(Skipped(reason)) => return skipped(rule, reason),
+    };
+    let verdict = match findings.iter().find(|finding| !finding.advisory) {
+        None if findings.is_empty() => Verdict::Pass,
+        Some(_) if rule.severity == Severity::Must => Verdict::Fail,
+        _ => Verdict::Warn,
+    };
+    let omitted_findings = findings.len().saturating_sub(MAX_FINDINGS_PER_RULE);
+    findings.truncate(MAX_FINDINGS_PER_RULE);
+    for finding in &mut findings {
+        finding.rule_id = rule.id;
+        if finding.hint.is_empty() {
+            finding.hint = rule.hint.to_string();
+        }
+    }
+    RuleResult {
+        rule,
+        verdict,
+        findings,
+        omitted_findings,
+    }
+}
+
+fn skipped(rule: &'static Rule, reason: String) -> RuleResult {
+    RuleResult {
+        rule,
+        verdict: Verdict::Skip(reason),
+        findings: Vec::new(),
+        omitted_findings: 0,
+    }
+}
+
+/// Whether the results fail the run: any Fail, and with `strict` any Warn too.
+pub fn failed(results: &[RuleResult], strict: bool) -> bool {
+    results
+        .iter()
+        .any(|result| result.verdict == Verdict::Fail || (strict && result.verdict == Verdict::Warn))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::*;
+    use super::*;
+
+    #[test]
+    fn the_good_fixture_passes_every_applicable_rule() {
+        let observation = good_observation();
+        let expectations = Expectations::default();
+        let results = evaluate(&context(&observation, &expectations));
+        assert_eq!(results.len(), catalog().len());
+        for result in &results {
+            let expected = match result.rule.id {
+                "PRICE-007" => "warn",
+                "IDENT-003" | "PRICE-008" | "MATRIX-002" | "MATRIX-007" | "CFG-001" | "CFG-002" | "CFG-003"
+                | "CFG-004" => "skip",
+                _ => "pass",
+            };
+            assert_eq!(
+                verdict_name(&result.verdict),
+                expected,
+                "{}: {:?}",
+                result.rule.id,
+                result
+            );
+        }
+        assert!(!failed(&results, false));
+        assert!(failed(&results, true), "PRICE-007 always warns, so strict fails");
+    }
+
+    #[test]
+    fn modes_are_detected_and_overridden() {
+        let observation = good_observation();
+        let detected = Modes::detect(&observation, ModeOverrides::default());
+        assert_eq!(
+            detected,
+            Modes {
+                onchain: true,
+                transcoding: true,
+                ai: true
+            }
+        );
+        let overrides = ModeOverrides {
+            onchain: Some(false),
+            ai: Some(false),
+            transcoding: None,
+        };
+        assert_eq!(
+            Modes::detect(&observation, overrides),
+            Modes {
+                onchain: false,
+                transcoding: true,
+                ai: false
+            }
+        );
+        let offchain = offchain_observation();
+        assert!(!Modes::detect(&offchain, ModeOverrides::default()).onchain);
+    }
+
+    #[test]
+    fn off_chain_orchestrators_skip_on_chain_rules() {
+        let observation = offchain_observation();
+        let expectations = Expectations::default();
+        let results = evaluate(&context(&observation, &expectations));
+        for result in &results {
+            if result.rule.mode == Mode::OnChain {
+                assert!(
+                    matches!(&result.verdict, Verdict::Skip(reason) if reason.contains("onchain")),
+                    "{result:?}"
+                );
+            }
+        }
+        let ident_003 = results.iter().find(|result| result.rule.id == "IDENT-003").unwrap();
+        assert_eq!(ident_003.verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn missing_discovery_answer_skips_instead_of_failing() {
+        let mut observation = good_observation();
+        observation.info.outcome = Err(crate::observe::CallError::Transport("connection refused".into()));
+        let expectations = Expectations::default();
+        let results = evaluate(&context(&observation, &expectations));
+        let required = results.iter().find(|result| result.rule.id == "REQ-001").unwrap();
+        assert!(matches!(&required.verdict, Verdict::Skip(reason) if reason.contains("connection refused")));
+        assert!(
+            results.iter().all(|result| result.verdict != Verdict::Fail),
+            "{results:?}"
+        );
+    }
+
+    #[test]
+    fn severity_decides_fail_or_warn_and_advisory_findings_only_warn() {
+        const MUST: Rule = Rule {
+            id: "TEST-001",
+            severity: Severity::Must,
+            mode: Mode::All,
+            text: "test",
+            citation: "test",
+            hint: "rule hint",
+            check: |_| Ok(vec![Finding::new("a", "b", "c")]),
+        };
+        const ADVISORY: Rule = Rule {
+            check: |_| Ok(vec![Finding::new("a", "b", "c").advisory_if(true)]),
+            ..MUST
+        };
+        const SHOULD: Rule = Rule {
+            severity: Severity::Should,
+            ..MUST
+        };
+        static RULES: [Rule; 3] = [MUST, ADVISORY, SHOULD];
+        let observation = good_observation();
+        let expectations = Expectations::default();
+        let context = context(&observation, &expectations);
+        let verdicts: Vec<Verdict> = RULES.iter().map(|rule| evaluate_rule(rule, &context).verdict).collect();
+        assert_eq!(verdicts, [Verdict::Fail, Verdict::Warn, Verdict::Warn]);
+        let result = evaluate_rule(&RULES[0], &context);
+        assert_eq!(result.findings[0].rule_id, "TEST-001");
+        assert_eq!(result.findings[0].hint, "rule hint");
+    }
+
+    #[test]
+    fn findings_beyond_the_cap_are_counted() {
+        const MANY: Rule = Rule {
+            id: "TEST-002",
+            severity: Severity::Should,
+            mode: Mode::All,
+            text: "test",
+            citation: "test",
+            hint: "",
+            check: |_| {
+                Ok((0..MAX_FINDINGS_PER_RULE + 5)
+                    .map(|i| Finding::new(i.to_string(), "", ""))
+                    .collect())
+            },
+        };
+        static RULE: Rule = MANY;
+        let observation = good_observation();
+        let expectations = Expectations::default();
+        let result = evaluate_rule(&RULE, &context(&observation, &expectations));
+        assert_eq!(
+            (result.findings.len(), result.omitted_findings),
+            (MAX_FINDINGS_PER_RULE, 5)
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! AUTH: the session token gateways present with segments and EndTranscodingSession.
+
+use super::verify::{expect_answer, expect_grpc_error, expect_non_empty, expect_non_empty_bytes, report};
+use super::{Finding, Mode, Rule, Severity, Skipped};
+
+/// AUTH-002's upper bound: a token valid for more than a day is suspect.
+const MAX_TOKEN_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
+
+pub(super) const RULES: &[Rule] = &[AUTH_001, AUTH_002, AUTH_003, AUTH_004];
+
+const AUTH_001: Rule = Rule {
+    id: "AUTH-001",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "when present, `auth_token.token` and `session_id` are non-empty",
+    citation: "go-livepeer: the orchestrator looks sessions up by session_id and checks the token it issued",
+    hint: "the orchestrator must fill in both the token and the session id it issues",
+    check: |ctx| {
+        let token = ctx.auth_token()?;
+        report([
+            expect_non_empty_bytes("auth_token.token", &token.token),
+            expect_non_empty("auth_token.session_id", &token.session_id),
+        ])
+    },
+};
+
+const AUTH_002: Rule = Rule {
+    id: "AUTH-002",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "`auth_token.expiration` is in the future (and within 24 h)",
+    citation: "go-livepeer: gateways refresh OrchestratorInfo when the token expires; an expired token is refused",
+    hint: "check the orchestrator's clock (NTP) and its token lifetime",
+    check: |ctx| {
+        let expiration = ctx.auth_token()?.expiration;
+        let now = ctx.now_unix;
+        let seconds_ahead = i128::from(expiration) - i128::from(now);
+        let expected = format!("after now ({now}) and at most 24 h ahead (unix seconds)");
+        report([if seconds_ahead <= 0 {
+            Some(Finding::new(
+                "auth_token.expiration",
+                expected,
+                format!("{expiration}, {} s ago", -seconds_ahead),
+            ))
+        } else if seconds_ahead > i128::from(MAX_TOKEN_LIFETIME_SECONDS) {
+            Some(Finding::new(
+                "auth_token.expiration",
+                expected,
+                format!("{expiration}, {seconds_ahead} s ahead"),
+            ))
+        } else {
+            None
+        }])
+    },
+};
+
+const AUTH_003: Rule = Rule {
+    id: "AUTH-003",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "EndTranscodingSession with a forged token is rejected with a gRPC error",
+    citation: "facts.md Signatures: a token the orchestrator did not issue is rejected with `Invalid auth token`",
+    hint: "the orchestrator must verify auth tokens before ending sessions",
+    check: |ctx| {
+        let exchange = ctx.observation.end_session_forged.as_ref();
+        let exchange =
+            exchange.ok_or_else(|| Skipped("no EndTranscodingSession with a forged token in this run".into()))?;
+        report([expect_grpc_error("end_session_forged", &exchange.call)])
+    },
+};
+
+const AUTH_004: Rule = Rule {
+    id: "AUTH-004",
+    severity: Severity::Should,
+    mode: Mode::All,
+    text: "EndTranscodingSession with the token just issued succeeds",
+    citation: "proto: EndTranscodingSession releases the session behind a token from OrchestratorInfo.auth_token",
+    hint: "the orchestrator should accept the token it issued moments ago",
+    check: |ctx| {
+        let exchange = ctx.observation.end_session_issued.as_ref();
+        let exchange = exchange.ok_or_else(|| Skipped("no token was issued, so none was ended".into()))?;
+        report([expect_answer("end_session_issued", &exchange.call)])
+    },
+};
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::*;
+    use crate::observe::CallError;
+
+    fn token_mut(observation: &mut crate::observe::Observation) -> &mut crate::proto::net::AuthToken {
+        info_mut(observation).auth_token.as_mut().unwrap()
+    }
+
+    #[test]
+    fn auth_001_token_and_session_non_empty() {
+        assert_passes("AUTH-001");
+        assert_breaks("AUTH-001", |o| token_mut(o).token.clear(), &["auth_token.token"]);
+        assert_breaks(
+            "AUTH-001",
+            |o| token_mut(o).session_id.clear(),
+            &["auth_token.session_id"],
+        );
+    }
+
+    #[test]
+    fn auth_002_expiration_within_a_day() {
+        assert_passes("AUTH-002");
+        assert_breaks(
+            "AUTH-002",
+            |o| token_mut(o).expiration = NOW,
+            &["auth_token.expiration"],
+        );
+        assert_breaks(
+            "AUTH-002",
+            |o| token_mut(o).expiration = NOW + 86_401,
+            &["auth_token.expiration"],
+        );
+        assert_breaks(
+            "AUTH-002",
+            |o| token_mut(o).expiration = i64::MIN,
+            &["auth_token.expiration"],
+        );
+    }
+
+    #[test]
+    fn auth_003_forged_token_rejected_with_status() {
+        assert_passes("AUTH-003");
+        assert_breaks(
+            "AUTH-003",
+            |o| o.end_session_forged.as_mut().unwrap().call = answered(()),
+            &["end_session_forged"],
+        );
+        assert_breaks(
+            "AUTH-003",
+            |o| o.end_session_forged.as_mut().unwrap().call = failed_call(CallError::Transport("reset".into())),
+            &["end_session_forged"],
+        );
+    }
+
+    #[test]
+    fn auth_004_issued_token_accepted() {
+        assert_passes("AUTH-004");
+        assert_breaks(
+            "AUTH-004",
+            |o| o.end_session_issued.as_mut().unwrap().call = refused("Invalid auth token"),
+            &["end_session_issued"],
+        );
+    }
+}

@@ -1,0 +1,298 @@
+//! Test fixtures: a known-good on-chain orchestrator that transcodes and
+//! serves two AI models, and helpers that break one field and assert which
+//! rule reports it where.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use num_bigint::BigUint;
+
+use super::{evaluate_rule, rule, Context, ModeOverrides, RuleResult, Severity, Verdict};
+use crate::capability::{self, encode_bitstring};
+use crate::eth::{self, Address, EthKey};
+use crate::expect::Expectations;
+use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
+use crate::proto::net::{
+    self, capabilities::capability_constraints::ModelConstraint, capabilities::CapabilityConstraints,
+    capabilities::Constraints, os_info::StorageType, AuthToken, Capabilities, GpuComputeInfo, HardwareInformation,
+    OrchestratorInfo, OsInfo, PingPong, PriceInfo, S3osInfo, TicketExpirationParams, TicketParams,
+};
+
+/// The evaluation clock of every fixture.
+pub(super) const NOW: i64 = 1_700_000_000;
+pub(super) const SD_TURBO: &str = "stabilityai/sd-turbo";
+pub(super) const LLAMA: &str = "meta-llama/Meta-Llama-3.1-8B-Instruct";
+pub(super) const TEXT_TO_IMAGE: u32 = 27;
+pub(super) const LLM: u32 = 33;
+const TARGET: &str = "https://orch.example:8935";
+/// A widely published test key (web3.js documentation).
+const ORCHESTRATOR_KEY: &str = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+
+pub(super) fn orchestrator_key() -> EthKey {
+    EthKey::from_hex(ORCHESTRATOR_KEY).unwrap()
+}
+
+pub(super) fn orchestrator_address() -> Address {
+    orchestrator_key().address()
+}
+
+/// Transcoding core and H.264 profiles, GOP, auth token, and two AI pipelines.
+pub(super) fn advertised() -> Vec<u32> {
+    vec![0, 1, 2, 7, 8, 9, 10, 11, 12, TEXT_TO_IMAGE, LLM]
+}
+
+/// Big-endian bytes of a number.
+pub(super) fn number(value: &BigUint) -> Vec<u8> {
+    value.to_bytes_be()
+}
+
+fn model(capacity: u32) -> ModelConstraint {
+    ModelConstraint {
+        warm: true,
+        capacity,
+        runner_version: "0.14.1".into(),
+        capacity_in_use: 0,
+    }
+}
+
+fn models(model_id: &str) -> CapabilityConstraints {
+    CapabilityConstraints {
+        models: HashMap::from([(model_id.to_string(), model(1))]),
+    }
+}
+
+fn hardware(pipeline: &str, model_id: &str) -> HardwareInformation {
+    let gpu = GpuComputeInfo {
+        id: "GPU-0".into(),
+        name: "NVIDIA GeForce RTX 4090".into(),
+        major: 8,
+        minor: 9,
+        memory_free: 20_000_000_000,
+        memory_total: 24_000_000_000,
+    };
+    HardwareInformation {
+        pipeline: pipeline.into(),
+        model_id: model_id.into(),
+        gpu_info: HashMap::from([("0".to_string(), gpu)]),
+    }
+}
+
+pub(super) fn good_info() -> OrchestratorInfo {
+    let address = orchestrator_address().0.to_vec();
+    let two_pow_256 = BigUint::from(1u8) << 256;
+    OrchestratorInfo {
+        transcoder: TARGET.into(),
+        ticket_params: Some(TicketParams {
+            recipient: address.clone(),
+            // 10^15 wei at 1/1000 odds: EV just under 10^12 wei, below the 3 * 10^12 default.
+            face_value: number(&BigUint::from(1_000_000_000_000_000u64)),
+            win_prob: number(&(two_pow_256 / 1000u32)),
+            recipient_rand_hash: vec![0x5a; 32],
+            seed: vec![0x33; 32],
+            expiration_block: vec![0x01, 0x2c],
+            expiration_params: Some(TicketExpirationParams {
+                creation_round: 4_000,
+                creation_round_block_hash: vec![0xbb; 32],
+            }),
+        }),
+        price_info: Some(PriceInfo {
+            price_per_unit: 1000,
+            pixels_per_unit: 1,
+            ..Default::default()
+        }),
+        address,
+        capabilities: Some(Capabilities {
+            bitstring: encode_bitstring(advertised()),
+            mandatories: encode_bitstring([capability::H264]),
+            capacities: HashMap::from([(capability::H264, 10), (TEXT_TO_IMAGE, 1), (LLM, 1)]),
+            version: "0.8.7".into(),
+            constraints: Some(Constraints {
+                min_version: "0.8.0".into(),
+                per_capability: HashMap::from([(TEXT_TO_IMAGE, models(SD_TURBO)), (LLM, models(LLAMA))]),
+            }),
+        }),
+        auth_token: Some(AuthToken {
+            token: vec![0x77; 32],
+            session_id: "session-1".into(),
+            expiration: NOW + 600,
+        }),
+        hardware: vec![hardware("text-to-image", SD_TURBO), hardware("llm", LLAMA)],
+        storage: vec![OsInfo {
+            storage_type: StorageType::S3 as i32,
+            s3info: Some(S3osInfo {
+                host: "https://s3.example".into(),
+                key: "segments/session-1".into(),
+                policy: "eyJleHBpcmF0aW9uIjoiMjAyNi0wMS0wMSJ9".into(),
+                signature: "4f2c0d9e8a7b6c5d4e3f2a1b0c9d8e7f".into(),
+                credential: "AKIAEXAMPLE/20260101/us-east-1/s3/aws4_request".into(),
+                x_amz_date: "20260101T000000Z".into(),
+            }),
+        }],
+        capabilities_prices: vec![
+            PriceInfo {
+                price_per_unit: 4_768_371,
+                pixels_per_unit: 1,
+                capability: TEXT_TO_IMAGE,
+                constraint: SD_TURBO.into(),
+            },
+            PriceInfo {
+                price_per_unit: 30,
+                pixels_per_unit: 1_000_000,
+                capability: LLM,
+                constraint: LLAMA.into(),
+            },
+        ],
+        nodes: vec!["https://orch-2.example:8935".into()],
+    }
+}
+
+pub(super) fn answered<T>(answer: T) -> Call<T> {
+    Call {
+        elapsed: Duration::from_millis(12),
+        outcome: Ok(answer),
+    }
+}
+
+pub(super) fn refused<T>(message: &str) -> Call<T> {
+    Call {
+        elapsed: Duration::from_millis(3),
+        outcome: Err(CallError::Status {
+            code: tonic::Code::Unknown,
+            message: message.into(),
+        }),
+    }
+}
+
+pub(super) fn failed_call<T>(error: CallError) -> Call<T> {
+    Call {
+        elapsed: Duration::from_millis(5),
+        outcome: Err(error),
+    }
+}
+
+/// What an on-chain go-livepeer orchestrator answers to the standard probe.
+pub(super) fn good_observation() -> Observation {
+    let ping_value = vec![0x42; 32];
+    let signature = orchestrator_key().sign_message(&eth::ping_message(&ping_value));
+    let info = good_info();
+    let issued = info.auth_token.clone().unwrap();
+    Observation {
+        target: TARGET.into(),
+        gateway: Address([0x99; 20]),
+        info: answered(info.clone()),
+        forged_signature: Some(refused(
+            "Invalid orchestrator request: orchestrator req sig check failed",
+        )),
+        malformed_address: Some(refused("Invalid orchestrator request: invalid address")),
+        ping: Some(PingExchange {
+            value: ping_value,
+            call: answered(PingPong {
+                value: signature.to_vec(),
+            }),
+        }),
+        end_session_forged: Some(EndSessionExchange {
+            token: AuthToken {
+                token: vec![1; 32],
+                session_id: "forged".into(),
+                expiration: NOW + 600,
+            },
+            call: refused("Invalid auth token"),
+        }),
+        end_session_issued: Some(EndSessionExchange {
+            token: issued,
+            call: answered(()),
+        }),
+        liveness_after_fuzz: Some(answered(info)),
+    }
+}
+
+/// An off-chain orchestrator: no ticket params, empty Ping answers.
+pub(super) fn offchain_observation() -> Observation {
+    let mut observation = good_observation();
+    info_mut(&mut observation).ticket_params = None;
+    ping_answer_mut(&mut observation).value.clear();
+    observation
+}
+
+pub(super) fn info_mut(observation: &mut Observation) -> &mut OrchestratorInfo {
+    observation.info.outcome.as_mut().unwrap()
+}
+
+pub(super) fn capabilities_mut(observation: &mut Observation) -> &mut Capabilities {
+    info_mut(observation).capabilities.as_mut().unwrap()
+}
+
+pub(super) fn ticket_mut(observation: &mut Observation) -> &mut TicketParams {
+    info_mut(observation).ticket_params.as_mut().unwrap()
+}
+
+pub(super) fn price_mut(observation: &mut Observation) -> &mut net::PriceInfo {
+    info_mut(observation).price_info.as_mut().unwrap()
+}
+
+pub(super) fn ping_answer_mut(observation: &mut Observation) -> &mut PingPong {
+    observation.ping.as_mut().unwrap().call.outcome.as_mut().unwrap()
+}
+
+pub(super) fn context<'a>(observation: &'a Observation, expectations: &'a Expectations) -> Context<'a> {
+    Context::new(observation, expectations, ModeOverrides::default(), NOW)
+}
+
+pub(super) fn verdict_name(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "pass",
+        Verdict::Warn => "warn",
+        Verdict::Fail => "fail",
+        Verdict::Skip(_) => "skip",
+    }
+}
+
+/// Evaluates one rule on the good observation after `mutate`.
+pub(super) fn outcome_with(id: &str, expectations: &Expectations, mutate: impl FnOnce(&mut Observation)) -> RuleResult {
+    let mut observation = good_observation();
+    mutate(&mut observation);
+    let rule = rule(id).unwrap_or_else(|| panic!("{id} is not in the catalog"));
+    evaluate_rule(rule, &context(&observation, expectations))
+}
+
+pub(super) fn assert_passes(id: &str) {
+    assert_passes_with(id, &Expectations::default(), |_| {});
+}
+
+pub(super) fn assert_passes_with(id: &str, expectations: &Expectations, mutate: impl FnOnce(&mut Observation)) {
+    let result = outcome_with(id, expectations, mutate);
+    assert_eq!(result.verdict, Verdict::Pass, "{id}: {result:?}");
+}
+
+pub(super) fn assert_breaks(id: &str, mutate: impl FnOnce(&mut Observation), paths: &[&str]) -> RuleResult {
+    assert_breaks_with(id, &Expectations::default(), mutate, paths)
+}
+
+/// The rule breaks with its own severity and exactly these finding paths.
+pub(super) fn assert_breaks_with(
+    id: &str,
+    expectations: &Expectations,
+    mutate: impl FnOnce(&mut Observation),
+    paths: &[&str],
+) -> RuleResult {
+    let result = outcome_with(id, expectations, mutate);
+    let expected = match result.rule.severity {
+        Severity::Must => Verdict::Fail,
+        Severity::Should => Verdict::Warn,
+    };
+    assert_eq!(result.verdict, expected, "{id}: {result:?}");
+    let found: Vec<&str> = result.findings.iter().map(|finding| finding.path.as_str()).collect();
+    assert_eq!(found, paths, "{id}: {result:?}");
+    assert!(result
+        .findings
+        .iter()
+        .all(|finding| finding.rule_id == id && !finding.hint.is_empty()));
+    result
+}
+
+pub(super) fn assert_skips(id: &str, expectations: &Expectations, mutate: impl FnOnce(&mut Observation)) -> String {
+    match outcome_with(id, expectations, mutate).verdict {
+        Verdict::Skip(reason) => reason,
+        other => panic!("{id}: expected a skip, got {other:?}"),
+    }
+}

@@ -1,0 +1,339 @@
+//! PRICE: price types and values, as gateways compute them (exact rationals
+//! pricePerUnit / pixelsPerUnit wei per pixel).
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use super::verify::{capability_text, expect_non_negative, expect_positive, quoted, report};
+use super::{Finding, Mode, Rule, Severity, Skipped};
+use crate::capability;
+use crate::expect::Price;
+
+pub(super) const RULES: &[Rule] = &[
+    PRICE_001, PRICE_002, PRICE_003, PRICE_004, PRICE_005, PRICE_006, PRICE_007, PRICE_008,
+];
+
+const PRICE_001: Rule = Rule {
+    id: "PRICE-001",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "`price_info.pixelsPerUnit` > 0 (gateways divide by it)",
+    citation:
+        "go-livepeer: gateway divides by pixelsPerUnit (big.Rat panics on 0); the node refuses -pixelsPerUnit <= 0",
+    hint: "set -pixelsPerUnit to a positive integer",
+    check: |ctx| {
+        report([expect_positive(
+            "price_info.pixelsPerUnit",
+            ctx.price_info()?.pixels_per_unit,
+        )])
+    },
+};
+
+const PRICE_002: Rule = Rule {
+    id: "PRICE-002",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "`price_info.pricePerUnit` >= 0",
+    citation: "go-livepeer: a price is wei per pixel; a negative price has no meaning to a gateway",
+    hint: "set -pricePerUnit to 0 or more",
+    check: |ctx| {
+        report([expect_non_negative(
+            "price_info.pricePerUnit",
+            ctx.price_info()?.price_per_unit,
+        )])
+    },
+};
+
+const PRICE_003: Rule = Rule {
+    id: "PRICE-003",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "every `capabilities_prices` entry has `pixelsPerUnit` > 0 and `pricePerUnit` >= 0",
+    citation: "go-livepeer: the gateway builds a big.Rat from each capability price, as for price_info",
+    hint: "check pixels_per_unit and price_per_unit of each model in aiModels.json",
+    check: |ctx| {
+        report(
+            ctx.info()?
+                .capabilities_prices
+                .iter()
+                .enumerate()
+                .flat_map(|(index, price)| {
+                    [
+                        expect_positive(
+                            &format!("capabilities_prices[{index}].pixelsPerUnit"),
+                            price.pixels_per_unit,
+                        ),
+                        expect_non_negative(
+                            &format!("capabilities_prices[{index}].pricePerUnit"),
+                            price.price_per_unit,
+                        ),
+                    ]
+                }),
+        )
+    },
+};
+
+const PRICE_004: Rule = Rule {
+    id: "PRICE-004",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "every `capabilities_prices` entry names a capability set in `capabilities.bitstring`",
+    citation: "go-livepeer: the gateway looks prices up by the capability it selected; others are dead entries",
+    hint: "price only the pipelines the orchestrator advertises",
+    check: |ctx| {
+        let bitstring = &ctx.capabilities()?.bitstring;
+        report(
+            ctx.info()?
+                .capabilities_prices
+                .iter()
+                .enumerate()
+                .map(|(index, price)| {
+                    (!capability::has_bit(bitstring, price.capability)).then(|| {
+                        Finding::new(
+                            format!("capabilities_prices[{index}].capability"),
+                            "a capability set in capabilities.bitstring",
+                            format!("{}, not set", capability_text(price.capability)),
+                        )
+                    })
+                }),
+        )
+    },
+};
+
+const PRICE_005: Rule = Rule {
+    id: "PRICE-005",
+    severity: Severity::Must,
+    mode: Mode::Ai,
+    text:
+        "every `capabilities_prices` entry with a constraint names a model listed under that capability's constraints",
+    citation: "go-livepeer: the gateway matches (capability, model id) against the advertised model constraints",
+    hint: "price only models the orchestrator serves (aiModels.json model_id)",
+    check: |ctx| {
+        let constraints = ctx.capabilities()?.constraints.as_ref();
+        report(
+            ctx.info()?
+                .capabilities_prices
+                .iter()
+                .enumerate()
+                .map(|(index, price)| {
+                    let listed = constraints
+                        .and_then(|constraints| constraints.per_capability.get(&price.capability))
+                        .is_some_and(|per_capability| per_capability.models.contains_key(&price.constraint));
+                    (!price.constraint.is_empty() && !listed).then(|| {
+                        Finding::new(
+                            format!("capabilities_prices[{index}].constraint"),
+                            format!(
+                                "a model listed in capabilities.constraints.PerCapability[{}].models",
+                                price.capability
+                            ),
+                            format!("{}, not listed", quoted(&price.constraint)),
+                        )
+                    })
+                }),
+        )
+    },
+};
+
+const PRICE_006: Rule = Rule {
+    id: "PRICE-006",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "no two `capabilities_prices` entries share (capability, constraint)",
+    citation: "rules.md facts: one entry per (capability, model id); with two, which price a gateway uses is undefined",
+    hint: "list each model once per pipeline in aiModels.json",
+    check: |ctx| {
+        let mut first_seen: HashMap<(u32, &str), usize> = HashMap::new();
+        report(
+            ctx.info()?
+                .capabilities_prices
+                .iter()
+                .enumerate()
+                .map(|(index, price)| {
+                    let first = *first_seen
+                        .entry((price.capability, price.constraint.as_str()))
+                        .or_insert(index);
+                    (first != index).then(|| {
+                        Finding::new(
+                            format!("capabilities_prices[{index}]"),
+                            "one entry per (capability, constraint)",
+                            format!(
+                                "repeats capabilities_prices[{first}] ({}, {})",
+                                capability_text(price.capability),
+                                quoted(&price.constraint)
+                            ),
+                        )
+                    })
+                }),
+        )
+    },
+};
+
+const PRICE_007: Rule = Rule {
+    id: "PRICE-007",
+    severity: Severity::Should,
+    mode: Mode::All,
+    text: "the JSON rendering of prices matches the OpenAPI type (`integer`); proto3 JSON writes int64 as a string: report the drift once",
+    citation: "proto3 JSON mapping: int64 renders as a JSON string; the OpenAPI document declares `integer`",
+    hint: "a convention of proto3 JSON, not an orchestrator defect; SPEC-002 reports the OpenAPI drift",
+    check: |ctx| {
+        let price = ctx.price_info()?;
+        Ok(vec![Finding::new(
+            "price_info.pricePerUnit",
+            "integer (OpenAPI type)",
+            format!(
+                "string \"{}\" (proto3 JSON renders int64, pixelsPerUnit too, as a string)",
+                price.price_per_unit
+            ),
+        )])
+    },
+};
+
+const PRICE_008: Rule = Rule {
+    id: "PRICE-008",
+    severity: Severity::Should,
+    mode: Mode::All,
+    text: "price per pixel (pricePerUnit / pixelsPerUnit, exact rational) <= `--expect maxPricePerUnit=` (with its pixelsPerUnit) when given; the same per capability/model with `maxPricePerCapability`",
+    citation: "go-livepeer: gateways skip orchestrators priced above -maxPricePerUnit / -maxPricePerCapability",
+    hint: "gateways with this maximum will not select the orchestrator; lower the price or confirm the maximum",
+    check: |ctx| {
+        let expectations = ctx.expectations;
+        if expectations.max_price_per_unit.is_none() && expectations.max_price_per_capability.is_empty() {
+            return Err(Skipped("no --expect maxPricePerUnit or maxPricePerCapability given".into()));
+        }
+        let info = ctx.info()?;
+        let transcoding = info.price_info.as_ref().zip(expectations.max_price_per_unit.as_ref());
+        let transcoding = transcoding.and_then(|(price, max)| above_max("price_info", Price::of(price), *max));
+        let per_capability = info.capabilities_prices.iter().enumerate().flat_map(|(index, price)| {
+            let pipeline = capability::lookup(price.capability).and_then(|known| known.pipeline());
+            expectations
+                .max_price_per_capability
+                .iter()
+                .filter(move |max| pipeline.is_some_and(|pipeline| max.matches(pipeline, &price.constraint)))
+                .map(move |max| above_max(&format!("capabilities_prices[{index}]"), Price::of(price), max.price))
+        });
+        report(std::iter::once(transcoding).chain(per_capability))
+    },
+};
+
+/// A finding when `price` is above `max`; prices without a positive
+/// denominator are PRICE-001/003's to report.
+fn above_max(path: &str, price: Price, max: Price) -> Option<Finding> {
+    (price.compare(&max) == Some(Ordering::Greater)).then(|| Finding::new(path, format!("<= {max}"), price.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::*;
+    use crate::expect::{Expectations, MaxCapabilityPrice, Price};
+    use crate::proto::net::PriceInfo;
+
+    #[test]
+    fn price_001_pixels_per_unit_positive() {
+        assert_passes("PRICE-001");
+        assert_breaks(
+            "PRICE-001",
+            |o| price_mut(o).pixels_per_unit = 0,
+            &["price_info.pixelsPerUnit"],
+        );
+    }
+
+    #[test]
+    fn price_002_price_per_unit_non_negative() {
+        assert_passes("PRICE-002");
+        assert_breaks(
+            "PRICE-002",
+            |o| price_mut(o).price_per_unit = -1,
+            &["price_info.pricePerUnit"],
+        );
+    }
+
+    #[test]
+    fn price_003_capability_prices_valid() {
+        assert_passes("PRICE-003");
+        assert_breaks(
+            "PRICE-003",
+            |o| info_mut(o).capabilities_prices[1].pixels_per_unit = i64::MIN,
+            &["capabilities_prices[1].pixelsPerUnit"],
+        );
+    }
+
+    #[test]
+    fn price_004_priced_capability_is_advertised() {
+        assert_passes("PRICE-004");
+        assert_breaks(
+            "PRICE-004",
+            |o| info_mut(o).capabilities_prices[1].capability = 30,
+            &["capabilities_prices[1].capability"],
+        );
+    }
+
+    #[test]
+    fn price_005_priced_model_is_listed() {
+        assert_passes("PRICE-005");
+        assert_breaks(
+            "PRICE-005",
+            |o| info_mut(o).capabilities_prices[0].constraint = "other/model".into(),
+            &["capabilities_prices[0].constraint"],
+        );
+    }
+
+    #[test]
+    fn price_006_no_duplicate_entries() {
+        assert_passes("PRICE-006");
+        assert_breaks(
+            "PRICE-006",
+            |o| {
+                let first = info_mut(o).capabilities_prices[0].clone();
+                info_mut(o).capabilities_prices.push(PriceInfo {
+                    price_per_unit: 1,
+                    ..first
+                });
+            },
+            &["capabilities_prices[2]"],
+        );
+    }
+
+    #[test]
+    fn price_007_json_type_drift_is_reported_once() {
+        let result = assert_breaks("PRICE-007", |_| {}, &["price_info.pricePerUnit"]);
+        assert!(result.findings[0].hint.contains("SPEC-002"));
+        assert!(
+            assert_skips("PRICE-007", &Expectations::default(), |o| info_mut(o).price_info = None).contains("REQ-003")
+        );
+    }
+
+    #[test]
+    fn price_008_prices_within_the_gateway_maximum() {
+        let max = |price_per_unit, pixels_per_unit| Price {
+            price_per_unit,
+            pixels_per_unit,
+        };
+        let at_price = Expectations {
+            max_price_per_unit: Some(max(3000, 3)),
+            ..Default::default()
+        };
+        assert_passes_with("PRICE-008", &at_price, |_| {});
+        let below = Expectations {
+            max_price_per_unit: Some(max(999, 1)),
+            ..Default::default()
+        };
+        assert_breaks_with("PRICE-008", &below, |_| {}, &["price_info"]);
+        let per_model = Expectations {
+            max_price_per_capability: vec![
+                MaxCapabilityPrice {
+                    pipeline: "text-to-image".into(),
+                    model_id: "*".into(),
+                    price: max(4_000_000, 1),
+                },
+                MaxCapabilityPrice {
+                    pipeline: "llm".into(),
+                    model_id: LLAMA.into(),
+                    price: max(30, 1_000_000),
+                },
+            ],
+            ..Default::default()
+        };
+        assert_breaks_with("PRICE-008", &per_model, |_| {}, &["capabilities_prices[0]"]);
+        assert!(assert_skips("PRICE-008", &Expectations::default(), |_| {}).contains("maxPricePerUnit"));
+    }
+}

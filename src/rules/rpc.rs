@@ -1,0 +1,235 @@
+//! RPC: how the orchestrator handles requests: refusals are gRPC statuses,
+//! answers arrive in time and decode, fuzzing does not take it down, and
+//! error messages keep internals to themselves.
+
+use super::verify::{expect_answer, expect_grpc_error, outcome_text, quoted, report};
+use super::{Finding, Mode, Rule, Severity, Skipped};
+use crate::observe::{Call, CallError, Observation};
+
+pub(super) const RULES: &[Rule] = &[RPC_001, RPC_002, RPC_003, RPC_004, RPC_005, RPC_006];
+
+const RPC_001: Rule = Rule {
+    id: "RPC-001",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "GetOrchestrator with an invalid signature is rejected with a gRPC error (not a transport failure)",
+    citation: "facts.md Signatures: on-chain, a bad signature is refused with `orchestrator req sig check failed`",
+    hint: "an on-chain orchestrator must verify the gateway's signature and refuse with a gRPC status",
+    check: |ctx| {
+        let call = ctx.observation.forged_signature.as_ref();
+        let call = call.ok_or_else(|| Skipped("no GetOrchestrator with a forged signature in this run".into()))?;
+        report([expect_grpc_error("forged_signature", call)])
+    },
+};
+
+const RPC_002: Rule = Rule {
+    id: "RPC-002",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "GetOrchestrator with a malformed address (not 20 bytes) is rejected with a gRPC error",
+    citation: "go-livepeer: the signature check needs a 20-byte address; anything else is an invalid request",
+    hint: "an on-chain orchestrator must refuse requests whose address is not 20 bytes",
+    check: |ctx| {
+        let call = ctx.observation.malformed_address.as_ref();
+        let call = call.ok_or_else(|| Skipped("no GetOrchestrator with a malformed address in this run".into()))?;
+        report([expect_grpc_error("malformed_address", call)])
+    },
+};
+
+const RPC_003: Rule = Rule {
+    id: "RPC-003",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "every call answers within the deadline",
+    citation: "go-livepeer: gateways give discovery a short timeout and drop orchestrators that miss it",
+    hint: "the orchestrator is overloaded, blocked on Ethereum or stuck; check its logs around the call",
+    check: |ctx| {
+        report(calls(ctx.observation).into_iter().map(|(path, outcome)| {
+            matches!(outcome, Err(CallError::Timeout(_)))
+                .then(|| Finding::new(path, "an answer within the deadline", outcome_text(outcome)))
+        }))
+    },
+};
+
+const RPC_004: Rule = Rule {
+    id: "RPC-004",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "a response decodes as the declared message (no malformed bytes, valid UTF-8 in strings)",
+    citation: "proto: responses must be the declared message; gateways drop undecodable answers",
+    hint: "the orchestrator sends bytes that are not the declared message; check its version and any proxy",
+    check: |ctx| {
+        report(calls(ctx.observation).into_iter().map(|(path, outcome)| {
+            matches!(outcome, Err(CallError::Decode(_)))
+                .then(|| Finding::new(path, "the declared message", outcome_text(outcome)))
+        }))
+    },
+};
+
+const RPC_005: Rule = Rule {
+    id: "RPC-005",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "after any fuzzed request the orchestrator still answers a well-formed GetOrchestrator",
+    citation: "gateway use: one malformed request must not take an orchestrator out of service",
+    hint: "a malformed request crashed or wedged the orchestrator; see the fuzz case transcript",
+    check: |ctx| {
+        let call = ctx.observation.liveness_after_fuzz.as_ref();
+        let call = call.ok_or_else(|| Skipped("no fuzzing in this run".into()))?;
+        report([expect_answer("liveness_after_fuzz", call)])
+    },
+};
+
+const RPC_006: Rule = Rule {
+    id: "RPC-006",
+    severity: Severity::Should,
+    mode: Mode::All,
+    text: "error messages do not leak internals (stack traces, panics, file paths)",
+    citation: "gateway use: gRPC error messages reach any caller; internals help attackers and confuse operators",
+    hint: "return a short error message and log the details on the orchestrator",
+    check: |ctx| {
+        report(calls(ctx.observation).into_iter().map(|(path, outcome)| {
+            let Err(CallError::Status { message, .. }) = outcome else {
+                return None;
+            };
+            let lowered = message.to_lowercase();
+            let marker = LEAK_MARKERS.iter().find(|marker| lowered.contains(*marker))?;
+            Some(Finding::new(
+                format!("{path}.message"),
+                "a message without stack traces, panics or file paths",
+                format!("{} (contains {marker:?})", quoted(message)),
+            ))
+        }))
+    },
+};
+
+/// Lower-case fragments that betray internals in an error message.
+const LEAK_MARKERS: &[&str] = &[
+    "panic",
+    "goroutine",
+    "runtime error",
+    "stack trace",
+    "stacktrace",
+    "traceback",
+    ".go:",
+    ".rs:",
+    "/home/",
+    "/usr/",
+    "/root/",
+    "/go/pkg/",
+    "at src/",
+    "nil pointer dereference",
+];
+
+/// Every call of the observation with the field path that names it.
+fn calls(observation: &Observation) -> Vec<(&'static str, Result<(), &CallError>)> {
+    fn outcome<T>(call: &Call<T>) -> Result<(), &CallError> {
+        call.outcome.as_ref().map(|_| ())
+    }
+    let optional = [
+        ("forged_signature", observation.forged_signature.as_ref().map(outcome)),
+        ("malformed_address", observation.malformed_address.as_ref().map(outcome)),
+        ("ping", observation.ping.as_ref().map(|ping| outcome(&ping.call))),
+        (
+            "end_session_forged",
+            observation.end_session_forged.as_ref().map(|end| outcome(&end.call)),
+        ),
+        (
+            "end_session_issued",
+            observation.end_session_issued.as_ref().map(|end| outcome(&end.call)),
+        ),
+        (
+            "liveness_after_fuzz",
+            observation.liveness_after_fuzz.as_ref().map(outcome),
+        ),
+    ];
+    std::iter::once(("info", outcome(&observation.info)))
+        .chain(
+            optional
+                .into_iter()
+                .filter_map(|(path, outcome)| outcome.map(|outcome| (path, outcome))),
+        )
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::fixture::*;
+    use crate::expect::Expectations;
+    use crate::observe::CallError;
+
+    #[test]
+    fn rpc_001_forged_signature_refused_with_status() {
+        assert_passes("RPC-001");
+        assert_breaks(
+            "RPC-001",
+            |o| o.forged_signature = Some(answered(good_info())),
+            &["forged_signature"],
+        );
+        assert_breaks(
+            "RPC-001",
+            |o| o.forged_signature = Some(failed_call(CallError::Transport("connection reset".into()))),
+            &["forged_signature"],
+        );
+    }
+
+    #[test]
+    fn rpc_002_malformed_address_refused_with_status() {
+        assert_passes("RPC-002");
+        assert_breaks(
+            "RPC-002",
+            |o| o.malformed_address = Some(answered(good_info())),
+            &["malformed_address"],
+        );
+    }
+
+    #[test]
+    fn rpc_003_calls_answer_in_time() {
+        assert_passes("RPC-003");
+        let result = assert_breaks(
+            "RPC-003",
+            |o| o.ping.as_mut().unwrap().call = failed_call(CallError::Timeout(Duration::from_secs(10))),
+            &["ping"],
+        );
+        assert_eq!(result.findings[0].actual, "no answer within 10s");
+    }
+
+    #[test]
+    fn rpc_004_answers_decode() {
+        assert_passes("RPC-004");
+        assert_breaks(
+            "RPC-004",
+            |o| o.end_session_issued.as_mut().unwrap().call = failed_call(CallError::Decode("invalid utf-8".into())),
+            &["end_session_issued"],
+        );
+    }
+
+    #[test]
+    fn rpc_005_alive_after_fuzzing() {
+        assert_passes("RPC-005");
+        assert_breaks(
+            "RPC-005",
+            |o| o.liveness_after_fuzz = Some(failed_call(CallError::Transport("connection refused".into()))),
+            &["liveness_after_fuzz"],
+        );
+        let reason = assert_skips("RPC-005", &Expectations::default(), |o| o.liveness_after_fuzz = None);
+        assert_eq!(reason, "no fuzzing in this run");
+    }
+
+    #[test]
+    fn rpc_006_errors_keep_internals() {
+        assert_passes("RPC-006");
+        let result = assert_breaks(
+            "RPC-006",
+            |o| {
+                o.forged_signature = Some(refused(
+                    "panic: runtime error: index out of range\ngoroutine 1 [running]:\nserver/rpc.go:120",
+                ))
+            },
+            &["forged_signature.message"],
+        );
+        assert!(result.findings[0].actual.contains("(contains \"panic\")"));
+    }
+}

@@ -1,0 +1,342 @@
+//! TICKET: probabilistic payment parameters. Numbers are big-endian unsigned
+//! byte strings of any length and are compared exactly.
+
+use num_bigint::BigUint;
+use num_traits::{One, Zero};
+
+use super::verify::{bytes_text, expect_len, expect_non_empty_bytes, expect_positive, expect_positive_number, report};
+use super::{Finding, Mode, Rule, Severity, Skipped};
+use crate::view::address_text;
+
+pub(super) const RULES: &[Rule] = &[
+    TICKET_001, TICKET_002, TICKET_003, TICKET_004, TICKET_005, TICKET_006, TICKET_007, TICKET_008,
+];
+
+const TICKET_001: Rule = Rule {
+    id: "TICKET-001",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "`recipient` is 20 bytes and equals `address` (should-level where the operator declares a pool/redeemer)",
+    citation: "go-livepeer: winning tickets pay `recipient`; gateways expect the orchestrator's own address",
+    hint:
+        "ticket recipient should be the orchestrator's address; pass --expect pool=true if a pool or redeemer receives",
+    check: |ctx| {
+        let address = &ctx.info()?.address;
+        let recipient = &ctx.ticket_params()?.recipient;
+        if let Some(wrong_length) = expect_len("ticket_params.recipient", recipient, 20) {
+            return Ok(vec![wrong_length]);
+        }
+        report([(recipient != address).then(|| {
+            // A declared pool makes a foreign recipient legitimate: the finding stays, as a warning.
+            Finding::new(
+                "ticket_params.recipient",
+                format!("the orchestrator's address {}", address_text(address)),
+                address_text(recipient),
+            )
+            .advisory_if(ctx.expectations.pool)
+        })])
+    },
+};
+
+const TICKET_002: Rule = Rule {
+    id: "TICKET-002",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "`face_value` > 0 (big-endian unsigned)",
+    citation: "go-livepeer: a zero face value makes ticket EV zero, which gateways accept without paying anything",
+    hint: "check the orchestrator's deposit-based face value settings (-ticketEV, broadcaster deposit)",
+    check: |ctx| {
+        report([expect_positive_number(
+            "ticket_params.face_value",
+            &ctx.ticket_params()?.face_value,
+        )])
+    },
+};
+
+const TICKET_003: Rule = Rule {
+    id: "TICKET-003",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "`win_prob` > 0 and < 2^256 (a gateway rejects tickets whose expected value EV = face_value × win_prob / 2^256 is >= face_value)",
+    citation: "go-livepeer: gateway ticket validation rejects EV >= face_value (facts: ticket validation)",
+    hint: "win_prob is a fraction of 2^256; check the orchestrator's -ticketEV",
+    check: |ctx| {
+        let win_prob = &ctx.ticket_params()?.win_prob;
+        let value = BigUint::from_bytes_be(win_prob);
+        let expected = "> 0 and < 2^256";
+        report([if value.is_zero() {
+            Some(Finding::new("ticket_params.win_prob", expected, format!("0, as {}", bytes_text(win_prob))))
+        } else if value >= two_pow_256() {
+            Some(Finding::new("ticket_params.win_prob", expected, format!("2^256 or more: {}", bytes_text(win_prob))))
+        } else {
+            None
+        }])
+    },
+};
+
+const TICKET_004: Rule = Rule {
+    id: "TICKET-004",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "`recipient_rand_hash` is exactly 32 bytes",
+    citation: "go-livepeer: recipient_rand_hash is a keccak256 commitment (proto: TicketParams)",
+    hint: "the orchestrator must commit to its random number with keccak256",
+    check: |ctx| {
+        report([expect_len(
+            "ticket_params.recipient_rand_hash",
+            &ctx.ticket_params()?.recipient_rand_hash,
+            32,
+        )])
+    },
+};
+
+const TICKET_005: Rule = Rule {
+    id: "TICKET-005",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "`seed` is non-empty",
+    citation: "go-livepeer: the recipient re-derives its random number from the seed when redeeming",
+    hint: "the orchestrator must send the seed of its recipient random number",
+    check: |ctx| report([expect_non_empty_bytes("ticket_params.seed", &ctx.ticket_params()?.seed)]),
+};
+
+const TICKET_006: Rule = Rule {
+    id: "TICKET-006",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "`expiration_block` > 0",
+    citation: "go-livepeer: gateway ticket validation rejects expiration_block 0 (facts: ticket validation)",
+    hint: "check the orchestrator's connection to its Ethereum node (block watcher)",
+    check: |ctx| {
+        report([expect_positive_number(
+            "ticket_params.expiration_block",
+            &ctx.ticket_params()?.expiration_block,
+        )])
+    },
+};
+
+const TICKET_007: Rule = Rule {
+    id: "TICKET-007",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "`expiration_params` present, `creation_round` > 0, `creation_round_block_hash` 32 bytes",
+    citation: "go-livepeer: tickets carry the creation round and its block hash; gateways reject expired params",
+    hint: "check the orchestrator's round watcher and Ethereum connection",
+    check: |ctx| {
+        let Some(expiration) = ctx.ticket_params()?.expiration_params.as_ref() else {
+            return Ok(vec![Finding::new(
+                "ticket_params.expiration_params",
+                "present",
+                "absent",
+            )]);
+        };
+        report([
+            expect_positive(
+                "ticket_params.expiration_params.creation_round",
+                expiration.creation_round,
+            ),
+            expect_len(
+                "ticket_params.expiration_params.creation_round_block_hash",
+                &expiration.creation_round_block_hash,
+                32,
+            ),
+        ])
+    },
+};
+
+const TICKET_008: Rule = Rule {
+    id: "TICKET-008",
+    severity: Severity::Should,
+    mode: Mode::OnChain,
+    text: "ticket EV <= the gateway's maximum (go-livepeer default `-maxTicketEV` 3000000000000 wei; `--expect maxTicketEV=` overrides) and face_value <= `--expect maxFaceValue=` when given",
+    citation: "go-livepeer: gateways reject EV > -maxTicketEV (default 3000000000000 wei) (facts: ticket validation)",
+    hint: "gateways with this maximum refuse the tickets; lower the orchestrator's -ticketEV",
+    check: |ctx| {
+        let ticket = ctx.ticket_params()?;
+        let face_value = BigUint::from_bytes_be(&ticket.face_value);
+        let win_prob = BigUint::from_bytes_be(&ticket.win_prob);
+        if win_prob >= two_pow_256() {
+            return Err(Skipped("win_prob is out of range (TICKET-003)".into()));
+        }
+        let ev_scaled = &face_value * &win_prob;
+        let limit = ctx.expectations.ticket_ev_limit();
+        let ev_finding = (ev_scaled > &limit << 256u32).then(|| {
+            Finding::new(
+                "ticket_params",
+                format!("EV = face_value × win_prob / 2^256 <= {limit} wei"),
+                format!("EV {} wei", ev_text(&ev_scaled)),
+            )
+        });
+        let face_finding = ctx.expectations.max_face_value.as_ref().and_then(|max| {
+            (&face_value > max).then(|| {
+                Finding::new("ticket_params.face_value", format!("<= {max} wei"), format!("{face_value} wei"))
+                    .with_hint("gateways with this maximum face value refuse the tickets")
+            })
+        });
+        report([ev_finding, face_finding])
+    },
+};
+
+fn two_pow_256() -> BigUint {
+    BigUint::one() << 256u32
+}
+
+/// `scaled / 2^256` in decimal with six fractional digits, marked when cut.
+fn ev_text(scaled: &BigUint) -> String {
+    let whole = scaled >> 256u32;
+    let fraction = scaled - (&whole << 256u32);
+    if fraction.is_zero() {
+        return whole.to_string();
+    }
+    let micro = (&fraction * 1_000_000u32) >> 256u32;
+    let exact = (&micro << 256u32) == fraction * 1_000_000u32;
+    format!("{whole}.{micro:0>6}{}", if exact { "" } else { "…" })
+}
+
+#[cfg(test)]
+mod tests {
+    use num_bigint::BigUint;
+
+    use super::super::fixture::*;
+    use super::*;
+    use crate::expect::Expectations;
+
+    #[test]
+    fn ticket_001_recipient_is_the_orchestrator() {
+        assert_passes("TICKET-001");
+        let foreign = |o: &mut crate::observe::Observation| ticket_mut(o).recipient = vec![0x44; 20];
+        assert_breaks("TICKET-001", foreign, &["ticket_params.recipient"]);
+        let pool = Expectations {
+            pool: true,
+            ..Default::default()
+        };
+        let result = outcome_with("TICKET-001", &pool, foreign);
+        assert_eq!(
+            result.verdict,
+            crate::rules::Verdict::Warn,
+            "a declared pool downgrades to a warning"
+        );
+        assert!(result.findings[0].advisory);
+        let short = |o: &mut crate::observe::Observation| ticket_mut(o).recipient.truncate(19);
+        assert_eq!(
+            outcome_with("TICKET-001", &pool, short).verdict,
+            crate::rules::Verdict::Fail
+        );
+    }
+
+    #[test]
+    fn ticket_002_face_value_positive() {
+        assert_passes("TICKET-002");
+        assert_breaks(
+            "TICKET-002",
+            |o| ticket_mut(o).face_value = vec![0, 0],
+            &["ticket_params.face_value"],
+        );
+    }
+
+    #[test]
+    fn ticket_003_win_prob_in_range() {
+        assert_passes("TICKET-003");
+        assert_breaks(
+            "TICKET-003",
+            |o| ticket_mut(o).win_prob.clear(),
+            &["ticket_params.win_prob"],
+        );
+        assert_breaks(
+            "TICKET-003",
+            |o| ticket_mut(o).win_prob = number(&two_pow_256()),
+            &["ticket_params.win_prob"],
+        );
+        let just_below = number(&(two_pow_256() - 1u32));
+        let mut leading_zeros = vec![0; 8];
+        leading_zeros.extend(&just_below);
+        assert_passes_with("TICKET-003", &Expectations::default(), |o| {
+            ticket_mut(o).win_prob = leading_zeros
+        });
+    }
+
+    #[test]
+    fn ticket_004_rand_hash_32_bytes() {
+        assert_passes("TICKET-004");
+        assert_breaks(
+            "TICKET-004",
+            |o| ticket_mut(o).recipient_rand_hash.truncate(31),
+            &["ticket_params.recipient_rand_hash"],
+        );
+    }
+
+    #[test]
+    fn ticket_005_seed_non_empty() {
+        assert_passes("TICKET-005");
+        assert_breaks("TICKET-005", |o| ticket_mut(o).seed.clear(), &["ticket_params.seed"]);
+    }
+
+    #[test]
+    fn ticket_006_expiration_block_positive() {
+        assert_passes("TICKET-006");
+        assert_breaks(
+            "TICKET-006",
+            |o| ticket_mut(o).expiration_block = vec![0],
+            &["ticket_params.expiration_block"],
+        );
+    }
+
+    #[test]
+    fn ticket_007_expiration_params() {
+        assert_passes("TICKET-007");
+        assert_breaks(
+            "TICKET-007",
+            |o| ticket_mut(o).expiration_params = None,
+            &["ticket_params.expiration_params"],
+        );
+        assert_breaks(
+            "TICKET-007",
+            |o| ticket_mut(o).expiration_params.as_mut().unwrap().creation_round = i64::MIN,
+            &["ticket_params.expiration_params.creation_round"],
+        );
+        assert_breaks(
+            "TICKET-007",
+            |o| {
+                ticket_mut(o)
+                    .expiration_params
+                    .as_mut()
+                    .unwrap()
+                    .creation_round_block_hash
+                    .clear()
+            },
+            &["ticket_params.expiration_params.creation_round_block_hash"],
+        );
+    }
+
+    #[test]
+    fn ticket_008_expected_value_and_face_value_limits() {
+        assert_passes("TICKET-008");
+        let generous = |o: &mut crate::observe::Observation| ticket_mut(o).win_prob = number(&(two_pow_256() / 10u32));
+        let result = assert_breaks("TICKET-008", generous, &["ticket_params"]);
+        assert!(
+            result.findings[0].actual.starts_with("EV 99999999999999.99"),
+            "{result:?}"
+        );
+        let just_below = Expectations {
+            max_ticket_ev: Some(BigUint::from(999_999_999_999u64)),
+            ..Default::default()
+        };
+        let result = assert_breaks_with("TICKET-008", &just_below, |_| {}, &["ticket_params"]);
+        assert!(
+            result.findings[0].actual.starts_with("EV 999999999999.999"),
+            "{result:?}"
+        );
+        let ceiling = Expectations {
+            max_face_value: Some(BigUint::from(10u32)),
+            ..Default::default()
+        };
+        assert_breaks_with("TICKET-008", &ceiling, |_| {}, &["ticket_params.face_value"]);
+    }
+
+    #[test]
+    fn expected_value_is_written_exactly() {
+        assert_eq!(ev_text(&(BigUint::from(3u32) << 256u32)), "3");
+        assert_eq!(ev_text(&(BigUint::from(3u32) << 255u32)), "1.500000");
+        assert_eq!(ev_text(&BigUint::from(1u32)), "0.000000…");
+    }
+}
