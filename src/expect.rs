@@ -14,13 +14,16 @@
 //! | `maxPricePerCapability` | `PIPELINE/MODEL:PRICE[/PIXELS]` or `PIPELINE:PRICE[/PIXELS]` (any model; same as model `*`); repeatable. The price follows the last `:`, so model ids may contain `/` and `:` |
 //! | `maxTicketEV` | wei, integer >= 0 (default 3000000000000, go-livepeer's `-maxTicketEV`) |
 //! | `maxFaceValue` | wei, integer >= 0 |
+//! | `aiModels` | path of an aiModels.json file: every (pipeline, model, price) in it must be advertised (CFG-004) |
 //! | `pool` | `true` or `false`: ticket recipient may differ from the address (pool or redeemer) |
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::path::Path;
 
 use num_bigint::BigUint;
 
+use crate::ai_models::{load_ai_models, AiModel};
 use crate::capability;
 use crate::eth::Address;
 use crate::proto::net::PriceInfo;
@@ -39,6 +42,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "maxPricePerCapability",
     "maxTicketEV",
     "maxFaceValue",
+    "aiModels",
     "pool",
 ];
 
@@ -82,6 +86,17 @@ pub struct ExpectedModel {
     pub model_id: String,
     pub price_per_unit: i64,
     pub pixels_per_unit: i64,
+}
+
+impl From<&AiModel> for ExpectedModel {
+    fn from(model: &AiModel) -> Self {
+        Self {
+            pipeline: model.pipeline.clone(),
+            model_id: model.model_id.clone(),
+            price_per_unit: model.price_per_unit,
+            pixels_per_unit: model.pixels_per_unit,
+        }
+    }
 }
 
 impl ExpectedModel {
@@ -188,6 +203,10 @@ impl Expectations {
                 }
                 "maxTicketEV" => expectations.max_ticket_ev = Some(parse_wei(value).map_err(invalid)?),
                 "maxFaceValue" => expectations.max_face_value = Some(parse_wei(value).map_err(invalid)?),
+                "aiModels" => {
+                    let models = load_ai_models(Path::new(value)).map_err(|error| invalid(&error.to_string()))?;
+                    expectations.ai_models = models.iter().map(ExpectedModel::from).collect();
+                }
                 "pool" => expectations.pool = parse_bool(value).map_err(invalid)?,
                 _ => return Err(ExpectError::UnknownKey { key: key.to_string() }),
             }
@@ -438,5 +457,19 @@ mod tests {
         assert_eq!(price(i64::MIN, 1).compare(&price(0, i64::MAX)), Some(Ordering::Less));
         assert_eq!(price(1, 0).compare(&price(1, 1)), None);
         assert_eq!(price(1000, 1).to_string(), "1000/1 wei per pixel");
+    }
+
+    #[test]
+    fn ai_models_file_becomes_expected_prices() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/aiModels.json");
+        let expectations = parse(&[&format!("aiModels={path}")]).unwrap();
+        assert_eq!(expectations.ai_models.len(), 3);
+        assert_eq!(expectations.ai_models[2].pipeline, "llm");
+        assert_eq!(expectations.ai_models[2].price_per_unit, 180_000_000);
+        let missing = parse(&["aiModels=/nonexistent/aiModels.json"]).unwrap_err().to_string();
+        assert!(
+            missing.starts_with("--expect aiModels=/nonexistent/aiModels.json: "),
+            "{missing}"
+        );
     }
 }

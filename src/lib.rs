@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md for how the pieces fit together.
 
+pub mod ai_models;
 pub mod capability;
 pub mod cli;
 pub mod eth;
@@ -12,6 +13,7 @@ pub mod proto;
 pub mod reference;
 pub mod report;
 pub mod rules;
+pub mod selftest;
 pub mod spec;
 pub mod transport;
 pub mod view;

@@ -4,7 +4,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::reference::Fault;
+use crate::rules::ModeOverrides;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,6 +26,24 @@ pub enum Command {
     Run(RunArgs),
     /// Serve the embedded reference orchestrator until interrupted.
     Serve(ServeArgs),
+    /// List the rule catalog.
+    Rules(RulesArgs),
+    /// Prove every rule fires: run the embedded orchestrator with each fault.
+    Selftest(SelftestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Print Markdown (as in docs/rules.md) instead of a table.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SelftestArgs {
+    /// Deadline for each call; the stalling fault must exceed it.
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    pub call_timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -38,8 +59,49 @@ pub struct RunArgs {
     /// Default: ./proto when present, else the descriptors built into the binary.
     #[arg(long, value_name = "PATH")]
     pub proto: Option<PathBuf>,
+    /// What the orchestrator was configured with, in go-livepeer's flag names
+    /// (repeatable): serviceURI, pricePerUnit, pixelsPerUnit, ethAddress,
+    /// aiModels=FILE, maxPricePerUnit, maxPricePerCapability, maxTicketEV,
+    /// maxFaceValue, pool. Without --target they default to the embedded
+    /// orchestrator's configuration.
+    #[arg(long = "expect", value_name = "KEY=VALUE")]
+    pub expect: Vec<String>,
+    /// Fail on should-rules too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Force a mode instead of detecting it from the answers (repeatable).
+    #[arg(long = "mode", value_enum, value_name = "MODE")]
+    pub modes: Vec<ModeFlag>,
     #[command(flatten)]
     pub reference: ReferenceArgs,
+}
+
+/// A mode forced from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeFlag {
+    Onchain,
+    Offchain,
+    Transcoding,
+    NoTranscoding,
+    Ai,
+    NoAi,
+}
+
+impl ModeFlag {
+    pub fn overrides(flags: &[ModeFlag]) -> ModeOverrides {
+        let mut overrides = ModeOverrides::default();
+        for flag in flags {
+            match flag {
+                ModeFlag::Onchain => overrides.onchain = Some(true),
+                ModeFlag::Offchain => overrides.onchain = Some(false),
+                ModeFlag::Transcoding => overrides.transcoding = Some(true),
+                ModeFlag::NoTranscoding => overrides.transcoding = Some(false),
+                ModeFlag::Ai => overrides.ai = Some(true),
+                ModeFlag::NoAi => overrides.ai = Some(false),
+            }
+        }
+        overrides
+    }
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +154,9 @@ pub struct ReferenceArgs {
     /// Serve h2c (cleartext HTTP/2) instead of TLS with a self-signed certificate.
     #[arg(long)]
     pub h2c: bool,
+    /// Break a rule on purpose (repeatable), to see the harness catch it.
+    #[arg(long = "fault", value_enum, value_name = "NAME")]
+    pub faults: Vec<Fault>,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,9 @@
 //! (0 conformant, 1 findings, 2 usage or configuration error).
 
 mod args;
+mod rules;
 mod run;
+mod selftest;
 mod serve;
 
 use std::ffi::OsString;
@@ -56,6 +58,8 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Run(args) => run::run(args).await,
             Command::Serve(args) => serve::serve(args).await,
+            Command::Rules(args) => Ok(rules::rules(&args)),
+            Command::Selftest(args) => Ok(selftest::selftest(&args).await),
         }
     });
     match result {

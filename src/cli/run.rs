@@ -1,14 +1,17 @@
-//! `lpconform run`: probe one orchestrator and report what it answered.
+//! `lpconform run`: probe one orchestrator, check every applicable rule and
+//! report what it answered.
 
 use std::path::{Path, PathBuf};
 
-use super::args::RunArgs;
+use super::args::{ModeFlag, RunArgs};
 use super::serve::{read_key_file, reference_config};
 use super::{Outcome, RunError};
 use crate::eth::EthKey;
-use crate::probe::probe;
+use crate::expect::Expectations;
+use crate::probe::{probe, unix_now};
 use crate::reference;
-use crate::report::terminal::render_observation;
+use crate::report::terminal::{render_observation, render_results};
+use crate::rules::{self, Context};
 use crate::spec::ProtoSpec;
 use crate::transport::{Connection, Target, TransportOptions};
 
@@ -25,6 +28,8 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
         ca_file: args.connect.ca.clone(),
     };
 
+    let given_expectations =
+        Expectations::parse_flags(&args.expect).map_err(|error| RunError::new(error.to_string()))?;
     // Held until the end of the run: dropping it stops the embedded server.
     let mut embedded = None;
     let target = match &args.connect.target {
@@ -44,14 +49,27 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
         .await
         .map_err(|error| RunError::new(error.to_string()))?;
     let observation = probe(&connection, &gateway).await;
+    let expectations = match &embedded {
+        Some(running) if args.expect.is_empty() => running.expectations().clone(),
+        _ => given_expectations,
+    };
+    let context = Context::new(
+        &observation,
+        &expectations,
+        ModeFlag::overrides(&args.modes),
+        unix_now(),
+    );
+    let results = rules::evaluate(&context);
     print!("{}", render_observation(&observation));
+    println!();
+    print!("{}", render_results(&results));
     if let Some(running) = embedded {
         running.shutdown().await;
     }
-    Ok(if observation.info.outcome.is_ok() {
-        Outcome::Conformant
-    } else {
+    Ok(if rules::failed(&results, args.strict) {
         Outcome::Findings
+    } else {
+        Outcome::Conformant
     })
 }
 

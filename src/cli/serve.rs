@@ -28,7 +28,7 @@ pub async fn serve(args: ServeArgs) -> Result<Outcome, RunError> {
 /// Turns the go-livepeer-style flags into the reference orchestrator's configuration.
 pub fn reference_config(args: &ReferenceArgs, listen: SocketAddr) -> Result<ReferenceConfig, RunError> {
     let ai_models = match &args.ai_models {
-        Some(path) => reference::load_ai_models(path).map_err(|error| RunError::new(error.to_string()))?,
+        Some(path) => crate::ai_models::load_ai_models(path).map_err(|error| RunError::new(error.to_string()))?,
         None => Vec::new(),
     };
     let eth_key = match &args.eth_key {
@@ -49,6 +49,7 @@ pub fn reference_config(args: &ReferenceArgs, listen: SocketAddr) -> Result<Refe
         },
         transcoding: !args.no_transcoding,
         ai_models,
+        faults: args.faults.clone(),
     })
 }
 

@@ -44,6 +44,9 @@ pub fn eip191_hash(message: &[u8]) -> [u8; 32] {
 pub struct Address(pub [u8; 20]);
 
 impl Address {
+    /// Bytes in an address.
+    pub const LEN: usize = 20;
+
     pub fn from_slice(bytes: &[u8]) -> Result<Self, EthError> {
         let array: [u8; 20] = bytes.try_into().map_err(|_| EthError::AddressLength(bytes.len()))?;
         Ok(Self(array))

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::models::AiModel;
 use super::ReferenceConfig;
+use crate::ai_models::AiModel;
 use crate::capability::encode_bitstring;
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::{CapabilityConstraints, Constraints};

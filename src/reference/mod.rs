@@ -4,17 +4,18 @@
 //! starts it when no target is given; `lpconform serve` runs it alone.
 
 mod advert;
-mod models;
+mod faults;
 mod payment;
 mod server;
 mod service;
 
 use std::net::SocketAddr;
 
-pub use models::{load_ai_models, parse_ai_models, AiModel, ModelsError};
+pub use faults::{Fault, LEAKED_PANIC, STALL};
 pub use server::{start, RunningOrchestrator, StartError};
 pub use service::{INVALID_AUTH_TOKEN, SIG_CHECK_FAILED};
 
+use crate::ai_models::AiModel;
 use crate::eth::EthKey;
 
 /// Whether the orchestrator acts as on a blockchain (verifies signatures,
@@ -44,6 +45,8 @@ pub struct ReferenceConfig {
     pub transcoding: bool,
     /// `-aiModels`: AI models to advertise, price and list hardware for.
     pub ai_models: Vec<AiModel>,
+    /// Rules to break on purpose (`--fault`); empty for a conformant orchestrator.
+    pub faults: Vec<Fault>,
 }
 
 impl ReferenceConfig {
@@ -59,6 +62,7 @@ impl ReferenceConfig {
             chain: ChainMode::OffChain,
             transcoding: true,
             ai_models: Vec::new(),
+            faults: Vec::new(),
         }
     }
 }

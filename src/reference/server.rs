@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
@@ -17,10 +19,13 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tonic::service::Routes;
 
+use super::faults::Fault;
 use super::service::ReferenceService;
 use super::ReferenceConfig;
 use crate::eth::Address;
+use crate::expect::{Expectations, ExpectedModel};
 use crate::proto::net::orchestrator_server::OrchestratorServer;
+use crate::transport::RawCodec;
 
 /// Largest request the reference orchestrator decodes.
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
@@ -45,6 +50,7 @@ pub struct RunningOrchestrator {
     address: Address,
     local_addr: SocketAddr,
     certificate_pem: Option<String>,
+    expectations: Expectations,
     stop: watch::Sender<bool>,
     accept_loop: Option<JoinHandle<()>>,
 }
@@ -67,6 +73,12 @@ impl RunningOrchestrator {
     /// The self-signed certificate in PEM, for clients that pin it (`--ca`).
     pub fn certificate_pem(&self) -> Option<&str> {
         self.certificate_pem.as_deref()
+    }
+
+    /// What its operator would pass as `--expect`: the configured service URI,
+    /// prices, address and AI models (before any fault bends them).
+    pub fn expectations(&self) -> &Expectations {
+        &self.expectations
     }
 
     pub async fn shutdown(mut self) {
@@ -106,9 +118,22 @@ pub async fn start(config: ReferenceConfig) -> Result<RunningOrchestrator, Start
     let url = format!("{}://{local_addr}", if config.tls { "https" } else { "http" });
     let address = config.eth_key.address();
     let service_uri = config.service_uri.clone().unwrap_or_else(|| url.clone());
+    let config_faults = config.faults.clone();
+    let expectations = Expectations {
+        service_uri: Some(service_uri.clone()),
+        price_per_unit: Some(config.price_per_unit),
+        pixels_per_unit: Some(config.pixels_per_unit),
+        address: Some(address),
+        ai_models: config.ai_models.iter().map(ExpectedModel::from).collect(),
+        ..Expectations::default()
+    };
     let grpc = OrchestratorServer::new(ReferenceService::new(config, service_uri))
         .max_decoding_message_size(MAX_REQUEST_BYTES);
-    let routes = Routes::new(grpc).prepare();
+    let mut routes = Routes::new(grpc);
+    if config_faults.contains(&Fault::GarbledResponse) {
+        routes = garble_get_orchestrator(routes);
+    }
+    let routes = routes.prepare();
 
     let (stop, stopped) = watch::channel(false);
     let accept_loop = tokio::spawn(accept_loop(listener, tls, routes, stopped));
@@ -117,6 +142,7 @@ pub async fn start(config: ReferenceConfig) -> Result<RunningOrchestrator, Start
         address,
         local_addr,
         certificate_pem,
+        expectations,
         stop,
         accept_loop: Some(accept_loop),
     })
@@ -165,6 +191,32 @@ where
     let _ = auto::Builder::new(TokioExecutor::new())
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(routes))
         .await;
+}
+
+/// For `GarbledResponse`: GetOrchestrator answers, with a proper gRPC status, a message whose
+/// `transcoder` string is not UTF-8, so it cannot decode as OrchestratorInfo.
+fn garble_get_orchestrator(routes: Routes) -> Routes {
+    const NOT_UTF8_TRANSCODER: &[u8] = &[0x0a, 0x02, 0xff, 0xfe];
+
+    #[derive(Clone)]
+    struct Garbled;
+
+    impl tonic::server::UnaryService<Bytes> for Garbled {
+        type Response = Bytes;
+        type Future = std::future::Ready<Result<tonic::Response<Bytes>, tonic::Status>>;
+
+        fn call(&mut self, _request: tonic::Request<Bytes>) -> Self::Future {
+            std::future::ready(Ok(tonic::Response::new(Bytes::from_static(NOT_UTF8_TRANSCODER))))
+        }
+    }
+
+    let handler = tower::service_fn(|request: http::Request<axum::body::Body>| async move {
+        Ok::<_, std::convert::Infallible>(tonic::server::Grpc::new(RawCodec).unary(Garbled, request).await)
+    });
+    let router = routes
+        .into_axum_router()
+        .route_service("/net.Orchestrator/GetOrchestrator", handler);
+    Routes::from(router)
 }
 
 /// A TLS acceptor with a certificate made for this run, valid for localhost

@@ -3,9 +3,10 @@
 use tonic::{Request, Response, Status};
 
 use super::advert;
+use super::faults::{self, Fault, LEAKED_PANIC, STALL};
 use super::payment::{AuthTokens, TicketIssuer};
 use super::{ChainMode, ReferenceConfig};
-use crate::eth::{self, Address};
+use crate::eth::{self, Address, EthKey};
 use crate::probe::unix_now;
 use crate::proto::net::orchestrator_server::Orchestrator;
 use crate::proto::net::{
@@ -40,7 +41,7 @@ impl ReferenceService {
     /// request asks for no particular capabilities, as go-livepeer does.
     pub fn info(&self, request: &OrchestratorRequest, now: i64) -> OrchestratorInfo {
         let config = &self.config;
-        OrchestratorInfo {
+        let mut info = OrchestratorInfo {
             transcoder: self.service_uri.clone(),
             ticket_params: match config.chain {
                 ChainMode::OnChain => Some(self.tickets.issue(now)),
@@ -58,12 +59,33 @@ impl ReferenceService {
             storage: Vec::new(),
             capabilities_prices: advert::capabilities_prices(config),
             nodes: Vec::new(),
+        };
+        faults::corrupt(&mut info, &config.faults, now);
+        info
+    }
+
+    fn has(&self, fault: Fault) -> bool {
+        self.config.faults.contains(&fault)
+    }
+
+    /// An error message, with internals attached under `LeakInternals`.
+    fn error(&self, message: &str) -> Status {
+        if self.has(Fault::LeakInternals) {
+            Status::unknown(format!("{message}: {LEAKED_PANIC}"))
+        } else {
+            Status::unknown(message)
         }
     }
 
     /// On chain, the request must carry the gateway's `eth_sign` over its own
     /// checksummed address; a malformed address fails the same check.
     fn check_signature(&self, request: &OrchestratorRequest) -> Result<(), Status> {
+        let well_formed = request.address.len() == Address::LEN;
+        if (self.has(Fault::AcceptBadSignatures) && well_formed)
+            || (self.has(Fault::AcceptMalformedAddress) && !well_formed)
+        {
+            return Ok(());
+        }
         let signed_by_sender = Address::from_slice(&request.address).ok().is_some_and(|sender| {
             let message = eth::orchestrator_request_message(&sender);
             eth::recover_signer(&message, &request.sig).is_ok_and(|signer| signer == sender)
@@ -71,7 +93,7 @@ impl ReferenceService {
         if signed_by_sender {
             Ok(())
         } else {
-            Err(Status::unknown(SIG_CHECK_FAILED))
+            Err(self.error(SIG_CHECK_FAILED))
         }
     }
 }
@@ -97,19 +119,35 @@ impl Orchestrator for ReferenceService {
             .into_inner()
             .auth_token
             .is_some_and(|token| self.tokens.verify(&token, unix_now()));
-        if issued {
+        let accepted = (issued && !self.has(Fault::RejectIssuedToken)) || self.has(Fault::AcceptForgedToken);
+        if accepted {
             Ok(Response::new(EndTranscodingSessionResponse {}))
         } else {
-            Err(Status::unknown(INVALID_AUTH_TOKEN))
+            Err(self.error(INVALID_AUTH_TOKEN))
         }
     }
 
     /// On chain the answer proves the key behind `address`; off chain it is empty.
     async fn ping(&self, request: Request<PingPong>) -> Result<Response<PingPong>, Status> {
+        if self.has(Fault::StallPing) {
+            tokio::time::sleep(STALL).await;
+        }
+        if self.has(Fault::PingError) {
+            return Err(self.error("ping failed"));
+        }
         let value = match self.config.chain {
             ChainMode::OnChain => {
                 let message = eth::ping_message(&request.into_inner().value);
-                self.config.eth_key.sign_message(&message).to_vec()
+                let signer = if self.has(Fault::PingOtherKey) {
+                    EthKey::random()
+                } else {
+                    self.config.eth_key.clone()
+                };
+                let mut signature = signer.sign_message(&message).to_vec();
+                if self.has(Fault::PingTruncated) {
+                    signature.truncate(64);
+                }
+                signature
             }
             ChainMode::OffChain => Vec::new(),
         };

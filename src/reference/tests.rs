@@ -23,7 +23,7 @@ fn config(tls: bool, chain: ChainMode) -> ReferenceConfig {
 
 fn with_ai_models(mut config: ReferenceConfig) -> ReferenceConfig {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/aiModels.json");
-    config.ai_models = load_ai_models(&path).unwrap();
+    config.ai_models = crate::ai_models::load_ai_models(&path).unwrap();
     config
 }
 

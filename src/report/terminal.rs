@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::observe::{Call, Observation};
+use crate::rules::{RuleResult, Verdict};
 use crate::view::{hex_bytes, InfoView};
 
 fn describe<T>(call: &Call<T>, ok_text: impl FnOnce(&T) -> String) -> String {
@@ -59,5 +60,38 @@ pub fn render_observation(observation: &Observation) -> String {
             InfoView::new(info).to_yaml()
         );
     }
+    out
+}
+
+/// Every failed and warned rule with its findings, then one summary line.
+pub fn render_results(results: &[RuleResult]) -> String {
+    let mut out = String::new();
+    for result in results {
+        let label = match result.verdict {
+            Verdict::Fail => "FAIL",
+            Verdict::Warn => "WARN",
+            Verdict::Pass | Verdict::Skip(_) => continue,
+        };
+        let rule = result.rule;
+        let _ = writeln!(out, "{label} {} ({}): {}", rule.id, rule.severity, rule.text);
+        for finding in &result.findings {
+            let _ = writeln!(out, "     at {}", finding.path);
+            let _ = writeln!(out, "       expected: {}", finding.expected);
+            let _ = writeln!(out, "       actual:   {}", finding.actual);
+            let _ = writeln!(out, "       hint:     {}", finding.hint);
+        }
+        if result.omitted_findings > 0 {
+            let _ = writeln!(out, "     … and {} more findings", result.omitted_findings);
+        }
+    }
+    let count = |wanted: fn(&Verdict) -> bool| results.iter().filter(|result| wanted(&result.verdict)).count();
+    let _ = writeln!(
+        out,
+        "rules: {} passed, {} failed, {} warnings, {} not applicable",
+        count(|verdict| *verdict == Verdict::Pass),
+        count(|verdict| *verdict == Verdict::Fail),
+        count(|verdict| *verdict == Verdict::Warn),
+        count(|verdict| matches!(verdict, Verdict::Skip(_))),
+    );
     out
 }

@@ -147,6 +147,8 @@ pub fn catalog_table() -> String {
                 rule.mode.to_string(),
                 rule.text
             );
+            let indent = id_width + mode_width + 14;
+            let _ = writeln!(out, "{:indent$}source: {}", "", rule.citation);
         }
     }
     out
@@ -276,7 +278,10 @@ mod tests {
         let line = table.lines().find(|line| line.contains("PRICE-007")).unwrap();
         assert!(line.starts_with("  PRICE-007    should  all "), "{line:?}");
         assert_eq!(
-            table.lines().filter(|line| line.starts_with("  ")).count(),
+            table
+                .lines()
+                .filter(|line| line.trim_start().starts_with("source: "))
+                .count(),
             catalog().len()
         );
     }

@@ -357,9 +357,8 @@ mod tests {
         assert_eq!(results.len(), catalog().len());
         for result in &results {
             let expected = match result.rule.id {
-                "PRICE-007" => "warn",
-                "IDENT-003" | "PRICE-008" | "MATRIX-002" | "MATRIX-007" | "CFG-001" | "CFG-002" | "CFG-003"
-                | "CFG-004" => "skip",
+                "IDENT-003" | "PRICE-007" | "PRICE-008" | "MATRIX-002" | "MATRIX-007" | "CFG-001" | "CFG-002"
+                | "CFG-003" | "CFG-004" => "skip",
                 _ => "pass",
             };
             assert_eq!(
@@ -371,7 +370,7 @@ mod tests {
             );
         }
         assert!(!failed(&results, false));
-        assert!(failed(&results, true), "PRICE-007 always warns, so strict fails");
+        assert!(!failed(&results, true));
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl Decoder for DynamicDecoder {
 }
 
 /// Sends bytes as they are and returns the answer's bytes undecoded: the fuzzer's channel.
-pub(super) struct RawCodec;
+pub struct RawCodec;
 
 impl Codec for RawCodec {
     type Encode = Bytes;

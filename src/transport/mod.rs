@@ -29,6 +29,7 @@ use crate::observe::{error_chain, CallError};
 use crate::proto::net::{
     EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest, PingPong,
 };
+pub use codec::RawCodec;
 use dial::{DialError, Dialer, Progress};
 pub use target::{Scheme, Target, DEFAULT_PORT};
 

@@ -1,5 +1,7 @@
 //! The AI models file, in the shape of go-livepeer's `-aiModels` JSON: one
-//! entry per (pipeline, model) with its warm flag and per-model price.
+//! entry per (pipeline, model) with its warm flag and per-model price. The
+//! reference orchestrator serves from it; `--expect aiModels=FILE` checks a
+//! target against it (CFG-004).
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +9,7 @@ use serde::Deserialize;
 
 use crate::capability;
 
-/// One AI model the reference orchestrator serves.
+/// One AI model entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AiModel {
     pub pipeline: String,

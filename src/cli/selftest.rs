@@ -1,0 +1,56 @@
+//! `lpconform selftest`: the table of faults, the rules they must fire and
+//! the rules that fired.
+
+use std::fmt::Write as _;
+
+use super::args::SelftestArgs;
+use super::Outcome;
+use crate::selftest::{run_selftest, CaseOutcome, NOT_ORCHESTRATOR_FAULTS};
+
+pub async fn selftest(args: &SelftestArgs) -> Outcome {
+    let outcomes = run_selftest(args.call_timeout).await;
+    print!("{}", render(&outcomes));
+    if outcomes.iter().all(CaseOutcome::passed) {
+        Outcome::Conformant
+    } else {
+        Outcome::Findings
+    }
+}
+
+fn render(outcomes: &[CaseOutcome]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<30} {:<28} {:<22} {:<32} result",
+        "fault", "configuration", "expected", "fired"
+    );
+    for outcome in outcomes {
+        let result = match &outcome.problem {
+            None => "ok".to_string(),
+            Some(problem) => format!("FAILED: {problem}"),
+        };
+        let _ = writeln!(
+            out,
+            "{:<30} {:<28} {:<22} {:<32} {result}",
+            outcome.fault,
+            outcome.configuration.name(),
+            list(&outcome.expected),
+            list(&outcome.fired),
+        );
+    }
+    let _ = writeln!(out, "\nnot breakable by an orchestrator:");
+    for (rule, reason) in NOT_ORCHESTRATOR_FAULTS {
+        let _ = writeln!(out, "  {rule:<12} {reason}");
+    }
+    let passed = outcomes.iter().filter(|outcome| outcome.passed()).count();
+    let _ = writeln!(out, "\nselftest: {passed} of {} cases as required", outcomes.len());
+    out
+}
+
+fn list(ids: &[&str]) -> String {
+    if ids.is_empty() {
+        "-".to_string()
+    } else {
+        ids.join(",")
+    }
+}

@@ -1,0 +1,376 @@
+//! Fault injection: each fault makes the reference orchestrator break one
+//! catalog rule, so every check can be shown to fire (`lpconform selftest`).
+//! Faults either corrupt the OrchestratorInfo it answers with or change how
+//! it handles a call.
+
+use std::collections::HashMap;
+
+use clap::ValueEnum;
+
+use crate::capability::{self, encode_bitstring};
+use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
+use crate::proto::net::capabilities::CapabilityConstraints;
+use crate::proto::net::{os_info::StorageType, HardwareInformation, OrchestratorInfo, OsInfo, PriceInfo};
+
+/// A way to break the orchestrator; the doc line is the `--fault` help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum Fault {
+    /// Advertise an empty transcoder URI.
+    NoTranscoder,
+    /// Leave out the ETH address.
+    NoAddress,
+    /// Leave out price_info.
+    NoPriceInfo,
+    /// Leave out capabilities.
+    NoCapabilities,
+    /// Leave out ticket_params (on chain).
+    NoTicketParams,
+    /// Leave out the auth token.
+    NoAuthToken,
+    /// Advertise a transcoder URI without scheme or port.
+    BadServiceUri,
+    /// Advertise a well-formed transcoder URI of another host.
+    WrongServiceUri,
+    /// List a node that is not a URL.
+    BadNodeUri,
+    /// Advertise a 19-byte address.
+    ShortAddress,
+    /// Advertise another account's address.
+    WrongAddress,
+    /// Transcoding price with pixelsPerUnit 0.
+    ZeroPixelsPerUnit,
+    /// Transcoding price of -1 wei.
+    NegativePrice,
+    /// Transcoding price one wei above the configured one.
+    WrongPrice,
+    /// Transcoding price a thousand times the configured one.
+    Expensive,
+    /// First AI price with pixelsPerUnit 0.
+    AiZeroPixels,
+    /// An AI price for a capability that is not advertised.
+    PriceForUnadvertised,
+    /// An AI price for a model that is not listed.
+    PriceForUnlistedModel,
+    /// The first AI price twice.
+    DuplicatePrice,
+    /// First AI price one wei above the models file.
+    WrongModelPrice,
+    /// Ticket recipient other than the address.
+    RecipientNotAddress,
+    /// Ticket face value 0.
+    ZeroFaceValue,
+    /// Ticket win probability 0.
+    ZeroWinProb,
+    /// 31-byte recipient_rand_hash.
+    ShortRandHash,
+    /// Empty ticket seed.
+    NoSeed,
+    /// Ticket expiration block 0.
+    ZeroExpirationBlock,
+    /// Ticket without expiration params.
+    NoExpirationParams,
+    /// Face value of 1 ETH: ticket EV above go-livepeer's default maximum.
+    HighTicketEv,
+    /// Auth token with an empty session id.
+    EmptySessionId,
+    /// Auth token that expired a minute ago.
+    ExpiredAuthToken,
+    /// Clear the capability bitstring (and everything keyed by it).
+    EmptyBitstring,
+    /// Set capability bit 200, which no capability has.
+    UnknownCapabilityBits,
+    /// Mandatories naming a capability that is not advertised.
+    MandatoriesNotAdvertised,
+    /// A capacity for a capability that is not advertised.
+    CapacityForUnadvertised,
+    /// Model constraints for a capability that is not advertised.
+    ConstraintsForUnadvertised,
+    /// A capabilities version that is not semver.
+    BadVersion,
+    /// An AI capability advertised without any model (its prices and hardware removed too).
+    AiCapabilityWithoutModels,
+    /// A model with capacityInUse above its capacity.
+    CapacityInUseOverCapacity,
+    /// An AI-style price entry on a transcoding capability.
+    PriceOnTranscoding,
+    /// Drop the first AI model's price.
+    AiModelWithoutPrice,
+    /// Drop all hardware entries.
+    AiWithoutHardware,
+    /// Advertise codecs without the H.264/MPEG-TS core.
+    CodecWithoutCore,
+    /// An AI price for a whole pipeline, without a model.
+    AiPriceWithoutModel,
+    /// A hardware entry for an unknown pipeline.
+    HardwareUnknownPipeline,
+    /// A GPU with more memory free than in total.
+    GpuMemoryOverTotal,
+    /// S3 storage without s3info.
+    S3WithoutInfo,
+    /// Accept well-formed GetOrchestrator requests whatever their signature (on chain).
+    AcceptBadSignatures,
+    /// Accept signed requests whose address is not 20 bytes (on chain).
+    AcceptMalformedAddress,
+    /// Sign Ping with another key.
+    PingOtherKey,
+    /// Answer Ping with a 64-byte signature.
+    PingTruncated,
+    /// Answer Ping with an error.
+    PingError,
+    /// Answer Ping only after 30 s.
+    StallPing,
+    /// Answer GetOrchestrator with bytes that do not decode.
+    GarbledResponse,
+    /// Put a panic message and source path in error messages.
+    LeakInternals,
+    /// End sessions for tokens it never issued.
+    AcceptForgedToken,
+    /// Refuse to end sessions for tokens it issued.
+    RejectIssuedToken,
+}
+
+impl Fault {
+    /// The `--fault` spelling.
+    pub fn name(self) -> String {
+        self.to_possible_value()
+            .map(|value| value.get_name().to_string())
+            .unwrap_or_default()
+    }
+
+    /// What the fault does, as `--help` shows it.
+    pub fn description(self) -> String {
+        self.to_possible_value()
+            .and_then(|value| value.get_help().map(ToString::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// How long `StallPing` holds its answer: longer than any sensible deadline.
+pub const STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// An error message that betrays internals, for `LeakInternals`.
+pub const LEAKED_PANIC: &str =
+    "thread 'tokio-runtime-worker' panicked at src/reference/service.rs:42:9: called `Option::unwrap()` on a `None` value";
+
+/// Applies every information-corrupting fault to one answer. Faults that
+/// change call handling are read by the service instead.
+pub fn corrupt(info: &mut OrchestratorInfo, faults: &[Fault], now: i64) {
+    for fault in faults {
+        corrupt_one(info, *fault, now);
+    }
+}
+
+fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
+    let first_ai = info.capabilities_prices.first().map(|price| price.capability);
+    match fault {
+        Fault::NoTranscoder => info.transcoder.clear(),
+        Fault::NoAddress => info.address.clear(),
+        Fault::NoPriceInfo => info.price_info = None,
+        Fault::NoCapabilities => info.capabilities = None,
+        Fault::NoTicketParams => info.ticket_params = None,
+        Fault::NoAuthToken => info.auth_token = None,
+        Fault::BadServiceUri => info.transcoder = "orchestrator.example".into(),
+        Fault::WrongServiceUri => info.transcoder = "https://elsewhere.example:8935".into(),
+        Fault::BadNodeUri => info.nodes.push("node one".into()),
+        Fault::ShortAddress => info.address.truncate(19),
+        Fault::WrongAddress => info.address = vec![0x11; 20],
+        Fault::ZeroPixelsPerUnit => info.price_info.iter_mut().for_each(|price| price.pixels_per_unit = 0),
+        Fault::NegativePrice => info.price_info.iter_mut().for_each(|price| price.price_per_unit = -1),
+        Fault::WrongPrice => info.price_info.iter_mut().for_each(|price| price.price_per_unit += 1),
+        Fault::Expensive => info
+            .price_info
+            .iter_mut()
+            .for_each(|price| price.price_per_unit *= 1000),
+        Fault::AiZeroPixels => info
+            .capabilities_prices
+            .iter_mut()
+            .take(1)
+            .for_each(|price| price.pixels_per_unit = 0),
+        Fault::PriceForUnadvertised => info.capabilities_prices.push(PriceInfo {
+            price_per_unit: 1,
+            pixels_per_unit: 1,
+            capability: unadvertised_ai_capability(info),
+            constraint: String::new(),
+        }),
+        Fault::PriceForUnlistedModel => info.capabilities_prices.push(PriceInfo {
+            price_per_unit: 1,
+            pixels_per_unit: 1,
+            capability: first_ai.unwrap_or_default(),
+            constraint: "lpconform/unlisted-model".into(),
+        }),
+        Fault::DuplicatePrice => {
+            let first = info.capabilities_prices.first().cloned();
+            info.capabilities_prices.extend(first);
+        }
+        Fault::WrongModelPrice => info
+            .capabilities_prices
+            .iter_mut()
+            .take(1)
+            .for_each(|price| price.price_per_unit += 1),
+        Fault::RecipientNotAddress => tickets(info, |ticket| ticket.recipient = vec![0x22; 20]),
+        Fault::ZeroFaceValue => tickets(info, |ticket| ticket.face_value = vec![0]),
+        Fault::ZeroWinProb => tickets(info, |ticket| ticket.win_prob = vec![0]),
+        Fault::ShortRandHash => tickets(info, |ticket| ticket.recipient_rand_hash.truncate(31)),
+        Fault::NoSeed => tickets(info, |ticket| ticket.seed.clear()),
+        Fault::ZeroExpirationBlock => tickets(info, |ticket| ticket.expiration_block = vec![0]),
+        Fault::NoExpirationParams => tickets(info, |ticket| ticket.expiration_params = None),
+        Fault::HighTicketEv => tickets(info, |ticket| {
+            ticket.face_value = 1_000_000_000_000_000_000u64.to_be_bytes().to_vec();
+        }),
+        Fault::EmptySessionId => info.auth_token.iter_mut().for_each(|token| token.session_id.clear()),
+        Fault::ExpiredAuthToken => info.auth_token.iter_mut().for_each(|token| token.expiration = now - 60),
+        Fault::EmptyBitstring => {
+            if let Some(capabilities) = info.capabilities.as_mut() {
+                capabilities.bitstring.clear();
+                capabilities.capacities.clear();
+                capabilities.constraints = None;
+            }
+            info.capabilities_prices.clear();
+            info.hardware.clear();
+        }
+        Fault::UnknownCapabilityBits => capabilities(info, |capabilities| {
+            let mut numbers = capability::decode_bitstring(&capabilities.bitstring);
+            numbers.push(200);
+            capabilities.bitstring = encode_bitstring(numbers);
+        }),
+        Fault::MandatoriesNotAdvertised => {
+            let missing = unadvertised_ai_capability(info);
+            capabilities(info, |capabilities| {
+                capabilities.mandatories = encode_bitstring([missing])
+            });
+        }
+        Fault::CapacityForUnadvertised => {
+            let missing = unadvertised_ai_capability(info);
+            capabilities(info, |capabilities| {
+                capabilities.capacities.insert(missing, 1);
+            });
+        }
+        Fault::ConstraintsForUnadvertised => {
+            let missing = unadvertised_ai_capability(info);
+            capabilities(info, |capabilities| {
+                let models = HashMap::from([("lpconform/unadvertised".to_string(), ModelConstraint::default())]);
+                let constraints = capabilities.constraints.get_or_insert_with(Default::default);
+                constraints
+                    .per_capability
+                    .insert(missing, CapabilityConstraints { models });
+            });
+        }
+        Fault::BadVersion => capabilities(info, |capabilities| capabilities.version = "latest".into()),
+        Fault::AiCapabilityWithoutModels => {
+            let Some(number) = first_ai else { return };
+            let pipeline = capability::lookup(number)
+                .and_then(|known| known.pipeline())
+                .unwrap_or_default();
+            capabilities(info, |capabilities| {
+                if let Some(constraints) = capabilities.constraints.as_mut() {
+                    constraints.per_capability.remove(&number);
+                }
+            });
+            info.capabilities_prices.retain(|price| price.capability != number);
+            info.hardware.retain(|hardware| hardware.pipeline != pipeline);
+        }
+        Fault::CapacityInUseOverCapacity => capabilities(info, |capabilities| {
+            let models = capabilities
+                .constraints
+                .iter_mut()
+                .flat_map(|c| c.per_capability.values_mut());
+            if let Some(model) = models.flat_map(|c| c.models.values_mut()).next() {
+                model.capacity_in_use = model.capacity + 1;
+            }
+        }),
+        Fault::PriceOnTranscoding => info.capabilities_prices.push(PriceInfo {
+            price_per_unit: 1,
+            pixels_per_unit: 1,
+            capability: capability::H264,
+            constraint: String::new(),
+        }),
+        Fault::AiModelWithoutPrice => {
+            if !info.capabilities_prices.is_empty() {
+                info.capabilities_prices.remove(0);
+            }
+        }
+        Fault::AiWithoutHardware => info.hardware.clear(),
+        Fault::CodecWithoutCore => capabilities(info, |capabilities| {
+            let core = [capability::H264, capability::MPEGTS];
+            let numbers = capability::decode_bitstring(&capabilities.bitstring);
+            capabilities.bitstring = encode_bitstring(numbers.into_iter().filter(|number| !core.contains(number)));
+            capabilities.capacities.retain(|number, _| !core.contains(number));
+        }),
+        Fault::AiPriceWithoutModel => info.capabilities_prices.push(PriceInfo {
+            price_per_unit: 1,
+            pixels_per_unit: 1,
+            capability: first_ai.unwrap_or_default(),
+            constraint: String::new(),
+        }),
+        Fault::HardwareUnknownPipeline => info.hardware.push(HardwareInformation {
+            pipeline: "interpretive-dance".into(),
+            model_id: "lpconform/dancer".into(),
+            gpu_info: HashMap::new(),
+        }),
+        Fault::GpuMemoryOverTotal => {
+            let gpus = info
+                .hardware
+                .iter_mut()
+                .flat_map(|hardware| hardware.gpu_info.values_mut());
+            if let Some(gpu) = gpus.into_iter().next() {
+                gpu.memory_free = gpu.memory_total + 1;
+            }
+        }
+        Fault::S3WithoutInfo => info.storage.push(OsInfo {
+            storage_type: StorageType::S3.into(),
+            s3info: None,
+        }),
+        Fault::AcceptBadSignatures
+        | Fault::AcceptMalformedAddress
+        | Fault::PingOtherKey
+        | Fault::PingTruncated
+        | Fault::PingError
+        | Fault::StallPing
+        | Fault::GarbledResponse
+        | Fault::LeakInternals
+        | Fault::AcceptForgedToken
+        | Fault::RejectIssuedToken => {}
+    }
+}
+
+fn tickets(info: &mut OrchestratorInfo, change: impl FnOnce(&mut crate::proto::net::TicketParams)) {
+    if let Some(ticket) = info.ticket_params.as_mut() {
+        change(ticket);
+    }
+}
+
+fn capabilities(info: &mut OrchestratorInfo, change: impl FnOnce(&mut crate::proto::net::Capabilities)) {
+    if let Some(capabilities) = info.capabilities.as_mut() {
+        change(capabilities);
+    }
+}
+
+/// The first AI capability the answer does not advertise, to aim faults at.
+fn unadvertised_ai_capability(info: &OrchestratorInfo) -> u32 {
+    let bitstring = info
+        .capabilities
+        .as_ref()
+        .map(|c| c.bitstring.as_slice())
+        .unwrap_or_default();
+    capability::KNOWN
+        .iter()
+        .filter(|known| known.is_ai())
+        .map(|known| known.number)
+        .find(|number| !capability::has_bit(bitstring, *number))
+        .unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_kebab_case_flag_values() {
+        assert_eq!(Fault::ShortRandHash.name(), "short-rand-hash");
+        assert_eq!(
+            Fault::from_str("zero-pixels-per-unit", false),
+            Ok(Fault::ZeroPixelsPerUnit)
+        );
+        assert!(Fault::HighTicketEv.description().contains("EV"));
+    }
+}

@@ -1,0 +1,373 @@
+//! Proves the checks both ways against the embedded orchestrator: clean, in
+//! every configuration, it breaks no rule; with each fault it breaks the
+//! rule the fault aims at (and no unrelated must-rule).
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::ai_models::parse_ai_models;
+use crate::eth::EthKey;
+use crate::expect::Expectations;
+use crate::probe::{probe, unix_now};
+use crate::reference::{self, ChainMode, Fault, ReferenceConfig};
+use crate::rules::{self, catalog, Context, ModeOverrides, RuleResult, Severity, Verdict};
+use crate::transport::{Connection, Target, TransportOptions};
+
+/// The shapes of orchestrator the catalog distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Configuration {
+    OffChainTranscoding,
+    OnChainTranscoding,
+    AiOnly,
+    Mixed,
+    OnChainMixed,
+}
+
+impl Configuration {
+    pub const ALL: [Configuration; 5] = [
+        Configuration::OffChainTranscoding,
+        Configuration::OnChainTranscoding,
+        Configuration::AiOnly,
+        Configuration::Mixed,
+        Configuration::OnChainMixed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Configuration::OffChainTranscoding => "off-chain transcoding",
+            Configuration::OnChainTranscoding => "on-chain transcoding",
+            Configuration::AiOnly => "off-chain AI-only",
+            Configuration::Mixed => "off-chain transcoding + AI",
+            Configuration::OnChainMixed => "on-chain transcoding + AI",
+        }
+    }
+
+    fn config(self) -> ReferenceConfig {
+        let on_chain = matches!(self, Configuration::OnChainTranscoding | Configuration::OnChainMixed);
+        let ai = !matches!(
+            self,
+            Configuration::OffChainTranscoding | Configuration::OnChainTranscoding
+        );
+        ReferenceConfig {
+            chain: if on_chain {
+                ChainMode::OnChain
+            } else {
+                ChainMode::OffChain
+            },
+            transcoding: self != Configuration::AiOnly,
+            ai_models: if ai { shipped_ai_models() } else { Vec::new() },
+            ..ReferenceConfig::loopback()
+        }
+    }
+}
+
+/// The models of fixtures/aiModels.json, built in so selftest runs from any directory.
+fn shipped_ai_models() -> Vec<crate::ai_models::AiModel> {
+    const SHIPPED: &str = include_str!("../fixtures/aiModels.json");
+    parse_ai_models(SHIPPED, Path::new("fixtures/aiModels.json")).expect("the shipped models file is valid")
+}
+
+/// What the operator declares for a case.
+#[derive(Debug, Clone, Copy)]
+pub enum Declared {
+    /// Nothing: only the rules that need no expectations can fire.
+    Nothing,
+    /// The orchestrator's own configuration, as its operator would pass it.
+    Configuration,
+    /// These `--expect` flags.
+    Flags(&'static [&'static str]),
+}
+
+/// One fault, where to run it, and the rules it must fire.
+#[derive(Debug, Clone, Copy)]
+pub struct FaultCase {
+    pub fault: Fault,
+    pub configuration: Configuration,
+    pub declared: Declared,
+    /// The rules the fault breaks. More than one only where the catalog itself
+    /// states a requirement twice (PRICE-001 and MATRIX-001).
+    pub rules: &'static [&'static str],
+}
+
+const fn case(fault: Fault, configuration: Configuration, rules: &'static [&'static str]) -> FaultCase {
+    FaultCase {
+        fault,
+        configuration,
+        declared: Declared::Nothing,
+        rules,
+    }
+}
+
+const fn declared(fault: Fault, configuration: Configuration, rules: &'static [&'static str]) -> FaultCase {
+    FaultCase {
+        fault,
+        configuration,
+        declared: Declared::Configuration,
+        rules,
+    }
+}
+
+use Configuration::{Mixed, OffChainTranscoding as OffChain, OnChainTranscoding as OnChain};
+
+/// Every fault case. Each rule an orchestrator can break appears here.
+pub const FAULT_CASES: &[FaultCase] = &[
+    case(Fault::NoTranscoder, OffChain, &["REQ-001"]),
+    case(Fault::NoAddress, OffChain, &["REQ-002"]),
+    case(Fault::NoPriceInfo, Configuration::AiOnly, &["REQ-003"]),
+    case(Fault::NoCapabilities, OffChain, &["REQ-004"]),
+    case(Fault::NoTicketParams, OnChain, &["REQ-005"]),
+    case(Fault::NoAuthToken, OffChain, &["REQ-006"]),
+    case(Fault::BadServiceUri, OffChain, &["URI-001"]),
+    case(Fault::WrongServiceUri, OffChain, &["URI-002"]),
+    case(Fault::BadNodeUri, OffChain, &["URI-003"]),
+    case(Fault::ShortAddress, OffChain, &["ADDR-001"]),
+    case(Fault::PingTruncated, OnChain, &["IDENT-001"]),
+    case(Fault::PingOtherKey, OnChain, &["IDENT-002"]),
+    case(Fault::PingError, OffChain, &["IDENT-003"]),
+    case(Fault::ZeroPixelsPerUnit, Configuration::AiOnly, &["PRICE-001"]),
+    case(Fault::ZeroPixelsPerUnit, OffChain, &["PRICE-001", "MATRIX-001"]),
+    case(Fault::NegativePrice, OffChain, &["PRICE-002"]),
+    case(Fault::AiZeroPixels, Mixed, &["PRICE-003"]),
+    case(Fault::PriceForUnadvertised, Mixed, &["PRICE-004"]),
+    case(Fault::PriceForUnlistedModel, Mixed, &["PRICE-005"]),
+    case(Fault::DuplicatePrice, Mixed, &["PRICE-006"]),
+    FaultCase {
+        fault: Fault::Expensive,
+        configuration: OffChain,
+        declared: Declared::Flags(&["maxPricePerUnit=1000"]),
+        rules: &["PRICE-008"],
+    },
+    case(Fault::RecipientNotAddress, OnChain, &["TICKET-001"]),
+    case(Fault::ZeroFaceValue, OnChain, &["TICKET-002"]),
+    case(Fault::ZeroWinProb, OnChain, &["TICKET-003"]),
+    case(Fault::ShortRandHash, OnChain, &["TICKET-004"]),
+    case(Fault::NoSeed, OnChain, &["TICKET-005"]),
+    case(Fault::ZeroExpirationBlock, OnChain, &["TICKET-006"]),
+    case(Fault::NoExpirationParams, OnChain, &["TICKET-007"]),
+    case(Fault::HighTicketEv, OnChain, &["TICKET-008"]),
+    case(Fault::EmptySessionId, OffChain, &["AUTH-001"]),
+    case(Fault::ExpiredAuthToken, OffChain, &["AUTH-002"]),
+    case(Fault::AcceptForgedToken, OffChain, &["AUTH-003"]),
+    case(Fault::RejectIssuedToken, OffChain, &["AUTH-004"]),
+    case(Fault::EmptyBitstring, OffChain, &["CAP-001"]),
+    case(Fault::UnknownCapabilityBits, OffChain, &["CAP-002"]),
+    case(Fault::MandatoriesNotAdvertised, OffChain, &["CAP-003"]),
+    case(Fault::CapacityForUnadvertised, OffChain, &["CAP-004"]),
+    case(Fault::ConstraintsForUnadvertised, Mixed, &["CAP-005"]),
+    case(Fault::BadVersion, OffChain, &["CAP-006"]),
+    case(Fault::AiCapabilityWithoutModels, Mixed, &["CAP-007"]),
+    case(Fault::CapacityInUseOverCapacity, Mixed, &["CAP-008"]),
+    case(Fault::PriceOnTranscoding, OffChain, &["MATRIX-002"]),
+    case(Fault::AiModelWithoutPrice, Mixed, &["MATRIX-003"]),
+    case(Fault::AiWithoutHardware, Mixed, &["MATRIX-004"]),
+    case(Fault::CodecWithoutCore, OffChain, &["MATRIX-005"]),
+    case(Fault::AiPriceWithoutModel, Mixed, &["MATRIX-006"]),
+    case(Fault::HardwareUnknownPipeline, Mixed, &["HW-001"]),
+    case(Fault::GpuMemoryOverTotal, Mixed, &["HW-002"]),
+    case(Fault::S3WithoutInfo, OffChain, &["STORAGE-001"]),
+    case(Fault::AcceptBadSignatures, OnChain, &["RPC-001"]),
+    case(Fault::AcceptMalformedAddress, OnChain, &["RPC-002"]),
+    case(Fault::StallPing, OffChain, &["RPC-003"]),
+    case(Fault::GarbledResponse, OffChain, &["RPC-004"]),
+    case(Fault::LeakInternals, OffChain, &["RPC-006"]),
+    declared(Fault::WrongServiceUri, OffChain, &["CFG-001"]),
+    declared(Fault::WrongPrice, OffChain, &["CFG-002"]),
+    declared(Fault::WrongAddress, OffChain, &["CFG-003"]),
+    declared(Fault::WrongModelPrice, Mixed, &["CFG-004"]),
+];
+
+/// Rules no orchestrator can break, with the reason; the harness's own tests cover them.
+pub const NOT_ORCHESTRATOR_FAULTS: &[(&str, &str)] = &[
+    (
+        "STORAGE-002",
+        "a guarantee of the harness's redaction, tested with reports",
+    ),
+    ("MATRIX-007", "a policy of the harness's snapshot comparison"),
+    ("RPC-005", "needs fuzzed requests; proven by the fuzzing tests"),
+    (
+        "PRICE-007",
+        "judged on the OpenAPI rendering; proven with the OpenAPI tests",
+    ),
+];
+
+/// How one selftest case went.
+#[derive(Debug, Clone)]
+pub struct CaseOutcome {
+    /// The fault's name, or `clean`.
+    pub fault: String,
+    pub configuration: Configuration,
+    /// Rules that had to fire (none for a clean run).
+    pub expected: Vec<&'static str>,
+    /// Rules that failed or warned.
+    pub fired: Vec<&'static str>,
+    /// Why the case did not go as it must; `None` when it did.
+    pub problem: Option<String>,
+}
+
+impl CaseOutcome {
+    pub fn passed(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+/// Runs the clean configurations, then every fault case.
+pub async fn run_selftest(call_timeout: Duration) -> Vec<CaseOutcome> {
+    let mut outcomes = Vec::new();
+    for configuration in Configuration::ALL {
+        outcomes.push(run_clean(configuration, call_timeout).await);
+    }
+    for case in FAULT_CASES {
+        outcomes.push(run_fault(case, call_timeout).await);
+    }
+    outcomes
+}
+
+async fn run_clean(configuration: Configuration, call_timeout: Duration) -> CaseOutcome {
+    let outcome = evaluate_reference(configuration.config(), Declared::Configuration, call_timeout).await;
+    let mut result = CaseOutcome {
+        fault: "clean".into(),
+        configuration,
+        expected: Vec::new(),
+        fired: Vec::new(),
+        problem: None,
+    };
+    match outcome {
+        Err(problem) => result.problem = Some(problem),
+        Ok(results) => {
+            result.fired = fired(&results);
+            if !result.fired.is_empty() {
+                result.problem = Some(format!("a clean orchestrator broke {}", result.fired.join(", ")));
+            }
+        }
+    }
+    result
+}
+
+async fn run_fault(case: &FaultCase, call_timeout: Duration) -> CaseOutcome {
+    let config = ReferenceConfig {
+        faults: vec![case.fault],
+        ..case.configuration.config()
+    };
+    let mut result = CaseOutcome {
+        fault: case.fault.name(),
+        configuration: case.configuration,
+        expected: case.rules.to_vec(),
+        fired: Vec::new(),
+        problem: None,
+    };
+    let results = match evaluate_reference(config, case.declared, call_timeout).await {
+        Ok(results) => results,
+        Err(problem) => {
+            result.problem = Some(problem);
+            return result;
+        }
+    };
+    result.fired = fired(&results);
+    let missing: Vec<_> = case
+        .rules
+        .iter()
+        .filter(|id| !result.fired.contains(id))
+        .copied()
+        .collect();
+    let unrelated: Vec<_> = results
+        .iter()
+        .filter(|r| r.verdict == Verdict::Fail && r.rule.severity == Severity::Must)
+        .map(|r| r.rule.id)
+        .filter(|id| !case.rules.contains(id))
+        .collect();
+    if !missing.is_empty() {
+        result.problem = Some(format!("did not fire {}", missing.join(", ")));
+    } else if !unrelated.is_empty() {
+        result.problem = Some(format!("also broke unrelated must-rules {}", unrelated.join(", ")));
+    }
+    result
+}
+
+fn fired(results: &[RuleResult]) -> Vec<&'static str> {
+    results
+        .iter()
+        .filter(|result| matches!(result.verdict, Verdict::Fail | Verdict::Warn))
+        .map(|result| result.rule.id)
+        .collect()
+}
+
+/// Starts the orchestrator, probes it as `lpconform run` does, and evaluates the catalog.
+async fn evaluate_reference(
+    config: ReferenceConfig,
+    declared: Declared,
+    call_timeout: Duration,
+) -> Result<Vec<RuleResult>, String> {
+    let running = reference::start(config).await.map_err(|error| error.to_string())?;
+    let options = TransportOptions {
+        call_timeout,
+        ..TransportOptions::default()
+    };
+    let target = Target::parse(&running.url()).map_err(|error| error.to_string())?;
+    let connection = Connection::connect(&target, &options)
+        .await
+        .map_err(|error| error.to_string())?;
+    let observation = probe(&connection, &EthKey::random()).await;
+    let expectations = match declared {
+        Declared::Nothing => Expectations::default(),
+        Declared::Configuration => running.expectations().clone(),
+        Declared::Flags(flags) => {
+            let flags: Vec<String> = flags.iter().map(|flag| flag.to_string()).collect();
+            Expectations::parse_flags(&flags).map_err(|error| error.to_string())?
+        }
+    };
+    let context = Context::new(&observation, &expectations, ModeOverrides::default(), unix_now());
+    let results = rules::evaluate(&context);
+    running.shutdown().await;
+    Ok(results)
+}
+
+/// Rules of the catalog that neither a fault case nor [`NOT_ORCHESTRATOR_FAULTS`] accounts for.
+pub fn uncovered_rules() -> Vec<&'static str> {
+    catalog()
+        .iter()
+        .map(|rule| rule.id)
+        .filter(|id| !FAULT_CASES.iter().any(|case| case.rules.contains(id)))
+        .filter(|id| !NOT_ORCHESTRATOR_FAULTS.iter().any(|(listed, _)| listed == id))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_proven_by_a_fault_or_says_why_not() {
+        assert_eq!(uncovered_rules(), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn every_fault_is_exercised() {
+        use clap::ValueEnum;
+        for fault in Fault::value_variants() {
+            assert!(
+                FAULT_CASES.iter().any(|case| case.fault == *fault),
+                "{} has no selftest case",
+                fault.name()
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn clean_orchestrators_pass_and_every_fault_fires_its_rule() {
+        let outcomes = run_selftest(Duration::from_secs(2)).await;
+        let failures: Vec<String> = outcomes
+            .iter()
+            .filter(|outcome| !outcome.passed())
+            .map(|outcome| {
+                format!(
+                    "{} ({}): {} [fired: {}]",
+                    outcome.fault,
+                    outcome.configuration.name(),
+                    outcome.problem.as_deref().unwrap_or_default(),
+                    outcome.fired.join(", ")
+                )
+            })
+            .collect();
+        assert!(failures.is_empty(), "selftest failures:\n{}", failures.join("\n"));
+    }
+}
