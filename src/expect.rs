@@ -160,6 +160,21 @@ pub enum ExpectError {
     Repeated { key: String },
 }
 
+/// `--expect` flags from `LPCONFORM_EXPECT_<KEY>=value` variables, the key
+/// matched to a known key ignoring case (`LPCONFORM_EXPECT_PRICEPERUNIT`).
+pub fn flags_from_env(vars: impl IntoIterator<Item = (String, String)>) -> Vec<String> {
+    let mut flags: Vec<String> = vars
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let key = name.strip_prefix("LPCONFORM_EXPECT_")?;
+            let known = KNOWN_KEYS.iter().find(|known| known.eq_ignore_ascii_case(key))?;
+            Some(format!("{known}={value}"))
+        })
+        .collect();
+    flags.sort();
+    flags
+}
+
 impl Expectations {
     /// Parses `key=value` strings; every key but `maxPricePerCapability` may appear once.
     pub fn parse_flags(flags: &[String]) -> Result<Expectations, ExpectError> {
@@ -470,6 +485,24 @@ mod tests {
         assert!(
             missing.starts_with("--expect aiModels=/nonexistent/aiModels.json: "),
             "{missing}"
+        );
+    }
+
+    #[test]
+    fn environment_variables_become_flags_by_known_key() {
+        let vars = [
+            ("LPCONFORM_EXPECT_PRICEPERUNIT", "1000"),
+            ("LPCONFORM_EXPECT_serviceURI", "https://o.example:8935"),
+            ("LPCONFORM_EXPECT_COLOUR", "blue"),
+            ("PATH", "/bin"),
+        ]
+        .map(|(name, value)| (name.to_string(), value.to_string()));
+        assert_eq!(
+            flags_from_env(vars),
+            vec![
+                "pricePerUnit=1000".to_string(),
+                "serviceURI=https://o.example:8935".to_string()
+            ]
         );
     }
 }

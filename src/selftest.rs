@@ -9,7 +9,7 @@ use crate::ai_models::parse_ai_models;
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::probe::{probe, unix_now};
-use crate::reference::{self, ChainMode, Fault, ReferenceConfig};
+use crate::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
 use crate::rules::{self, catalog, Context, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::transport::{Connection, Target, TransportOptions};
 
@@ -42,7 +42,8 @@ impl Configuration {
         }
     }
 
-    fn config(self) -> ReferenceConfig {
+    /// The reference orchestrator's configuration for this shape.
+    pub fn config(self) -> ReferenceConfig {
         let on_chain = matches!(self, Configuration::OnChainTranscoding | Configuration::OnChainMixed);
         let ai = !matches!(
             self,
@@ -76,6 +77,20 @@ pub enum Declared {
     Configuration,
     /// These `--expect` flags.
     Flags(&'static [&'static str]),
+}
+
+impl Declared {
+    /// The expectations this declaration stands for, against a started orchestrator.
+    pub fn expectations(self, running: &RunningOrchestrator) -> Result<Expectations, String> {
+        match self {
+            Declared::Nothing => Ok(Expectations::default()),
+            Declared::Configuration => Ok(running.expectations().clone()),
+            Declared::Flags(flags) => {
+                let flags: Vec<String> = flags.iter().map(|flag| flag.to_string()).collect();
+                Expectations::parse_flags(&flags).map_err(|error| error.to_string())
+            }
+        }
+    }
 }
 
 /// One fault, where to run it, and the rules it must fire.
@@ -307,14 +322,7 @@ async fn evaluate_reference(
         .await
         .map_err(|error| error.to_string())?;
     let observation = probe(&connection, &EthKey::random()).await;
-    let expectations = match declared {
-        Declared::Nothing => Expectations::default(),
-        Declared::Configuration => running.expectations().clone(),
-        Declared::Flags(flags) => {
-            let flags: Vec<String> = flags.iter().map(|flag| flag.to_string()).collect();
-            Expectations::parse_flags(&flags).map_err(|error| error.to_string())?
-        }
-    };
+    let expectations = declared.expectations(&running)?;
     let context = Context::new(&observation, &expectations, ModeOverrides::default(), unix_now());
     let results = rules::evaluate(&context);
     running.shutdown().await;

@@ -8,8 +8,14 @@ use std::time::Duration;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_lpconform");
 
+const AI_MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/aiModels.json");
+
+/// Runs the binary in an empty directory, so it uses its built-in suites and
+/// whatever snapshot files it leaves go nowhere near the repository.
 fn lpconform(args: &[&str]) -> Output {
+    let scratch = tempfile::tempdir().expect("a scratch directory");
     Command::new(BINARY)
+        .current_dir(scratch.path())
         .args(args)
         .env_remove("LPCONFORM_TARGET")
         .env_remove("LPCONFORM_GATEWAY_KEY")
@@ -60,13 +66,13 @@ fn serve(args: &[&str]) -> (Served, String) {
 
 #[test]
 fn run_without_target_checks_the_embedded_orchestrator_and_exits_0() {
-    let output = lpconform(&["run", "--onchain", "--aiModels", "fixtures/aiModels.json"]);
+    let output = lpconform(&["run", "--onchain", "--aiModels", AI_MODELS]);
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
     assert!(stdout.contains("OrchestratorInfo"), "{stdout}");
     assert!(stdout.contains("text-to-image"), "{stdout}");
-    assert!(stdout.contains("rules: "), "{stdout}");
-    assert!(!stdout.contains("FAIL "), "{stdout}");
+    assert!(stdout.contains("PASS identity::ping_signed_by_address"), "{stdout}");
+    assert!(stdout.contains("failed: 0,"), "{stdout}");
 }
 
 #[test]
@@ -84,6 +90,7 @@ fn a_broken_must_rule_exits_1_naming_the_rule_and_field() {
     let output = lpconform(&["run", "--onchain", "--fault", "short-rand-hash"]);
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL pricing::ticket_params"), "{stdout}");
     assert!(stdout.contains("FAIL TICKET-004"), "{stdout}");
     assert!(stdout.contains("ticket_params.recipient_rand_hash"), "{stdout}");
 }
@@ -191,4 +198,27 @@ fn serve_accepts_go_livepeer_single_dash_flags_and_faults() {
     let stdout = text(&output.stdout);
     assert!(stdout.contains("transcoder: https://orch.example:8935"), "{stdout}");
     assert!(stdout.contains("WARN REQ-006"), "{stdout}");
+}
+
+#[test]
+fn suites_are_chosen_filtered_and_validated() {
+    let filtered = lpconform(&["run", "--case", "sessions::"]);
+    let stdout = text(&filtered.stdout);
+    assert_eq!(filtered.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("cases: 3,"), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "cases:\n  - id: a\n    description: d\n    calls: [ping: {}]\n    rulez: [REQ-001]\n",
+    )
+    .unwrap();
+    let output = lpconform(&["run", "--suite", broken.to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("broken.yaml:5:") && stderr.contains("rulez"),
+        "{stderr}"
+    );
 }

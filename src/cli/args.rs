@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Probe an orchestrator (or, without --target, the embedded reference one).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the embedded reference orchestrator until interrupted.
     Serve(ServeArgs),
     /// List the rule catalog.
@@ -69,6 +69,19 @@ pub struct RunArgs {
     /// Fail on should-rules too.
     #[arg(long)]
     pub strict: bool,
+    /// Suite file or directory. Default: ./suites when present, else the built-in suites.
+    #[arg(long, value_name = "PATH")]
+    pub suite: Option<PathBuf>,
+    /// Run only cases whose `suite::case` name contains this text.
+    #[arg(long, value_name = "PATTERN")]
+    pub case: Option<String>,
+    /// Record snapshots instead of comparing them.
+    #[arg(long)]
+    pub update_snapshots: bool,
+    /// Name of the snapshot set (suites/snapshots/PROFILE). Default: derived
+    /// from the target, or from the embedded orchestrator's configuration.
+    #[arg(long, env = "LPCONFORM_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
     /// Force a mode instead of detecting it from the answers (repeatable).
     #[arg(long = "mode", value_enum, value_name = "MODE")]
     pub modes: Vec<ModeFlag>,
@@ -148,7 +161,8 @@ pub struct ReferenceArgs {
     /// AI models file in the shape of go-livepeer's aiModels.json.
     #[arg(long = "aiModels", value_name = "FILE")]
     pub ai_models: Option<PathBuf>,
-    /// File holding the orchestrator's private key as hex. Default: random.
+    /// File holding the orchestrator's private key as hex. Default: a fixed,
+    /// publicly known test key, so the address is the same on every run.
     #[arg(long, value_name = "FILE")]
     pub eth_key: Option<PathBuf>,
     /// Serve h2c (cleartext HTTP/2) instead of TLS with a self-signed certificate.

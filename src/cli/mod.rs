@@ -56,7 +56,7 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run::run(args).await,
+            Command::Run(args) => run::run(*args).await,
             Command::Serve(args) => serve::serve(args).await,
             Command::Rules(args) => Ok(rules::rules(&args)),
             Command::Selftest(args) => Ok(selftest::selftest(&args).await),

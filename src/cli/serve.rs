@@ -33,7 +33,7 @@ pub fn reference_config(args: &ReferenceArgs, listen: SocketAddr) -> Result<Refe
     };
     let eth_key = match &args.eth_key {
         Some(path) => read_key_file(path, "--eth-key")?,
-        None => EthKey::random(),
+        None => reference::well_known_key(),
     };
     Ok(ReferenceConfig {
         listen,

@@ -18,6 +18,14 @@ pub use service::{INVALID_AUTH_TOKEN, SIG_CHECK_FAILED};
 use crate::ai_models::AiModel;
 use crate::eth::EthKey;
 
+/// The key the embedded orchestrator uses unless given one: fixed so its
+/// address (and so its snapshots) are the same on every run. It is derived
+/// from a public phrase; it guards nothing and must never hold funds.
+pub fn well_known_key() -> EthKey {
+    let secret = crate::eth::keccak256(b"lpconform embedded reference orchestrator");
+    EthKey::from_hex(&hex::encode(secret)).expect("a keccak digest is a valid secp256k1 key")
+}
+
 /// Whether the orchestrator acts as on a blockchain (verifies signatures,
 /// signs Ping, issues ticket parameters) or as go-livepeer's `-network offchain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

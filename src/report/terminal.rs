@@ -1,97 +1,278 @@
-//! The report for people at a terminal.
+//! The report for people at a terminal: the target's answer in readable form,
+//! one line per case, the details of what failed or warned, a summary line.
 
 use std::fmt::Write as _;
 
-use crate::observe::{Call, Observation};
-use crate::rules::{RuleResult, Verdict};
-use crate::view::{hex_bytes, InfoView};
+use anstyle::{AnsiColor, Style};
 
-fn describe<T>(call: &Call<T>, ok_text: impl FnOnce(&T) -> String) -> String {
-    let millis = call.elapsed.as_millis();
-    match &call.outcome {
-        Ok(answer) => format!("{} ({millis} ms)", ok_text(answer)),
-        Err(error) => format!("{error} ({millis} ms)"),
+use crate::rules::{RuleResult, Verdict};
+use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport};
+use crate::snapshot::SnapshotStatus;
+use crate::view::InfoView;
+
+/// Whether to colour: not when NO_COLOR is set or the output is not a terminal.
+pub fn colour_wanted() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()) && std::io::stdout().is_terminal()
+}
+
+struct Painter {
+    colour: bool,
+}
+
+impl Painter {
+    fn paint(&self, colour: AnsiColor, text: &str) -> String {
+        if !self.colour {
+            return text.to_string();
+        }
+        let style = Style::new().fg_color(Some(colour.into())).bold();
+        format!("{style}{text}{style:#}")
     }
 }
 
-/// Each call's outcome, then the discovery answer as its readable view.
-pub fn render_observation(observation: &Observation) -> String {
+/// The whole run as text.
+pub fn render_run(report: &RunReport, colour: bool) -> String {
+    let painter = Painter { colour };
     let mut out = String::new();
-    let mut line = |label: &str, text: String| {
-        let _ = writeln!(out, "{label:<40} {text}");
-    };
-    line("target", observation.target.clone());
-    line("gateway", observation.gateway.to_checksum());
-    line("GetOrchestrator (signed)", describe(&observation.info, |_| "ok".into()));
-    if let Some(call) = &observation.forged_signature {
-        line(
-            "GetOrchestrator (forged signature)",
-            describe(call, |_| "accepted".into()),
-        );
-    }
-    if let Some(call) = &observation.malformed_address {
-        line(
-            "GetOrchestrator (19-byte address)",
-            describe(call, |_| "accepted".into()),
-        );
-    }
-    if let Some(ping) = &observation.ping {
-        line(
-            &format!("Ping {}", hex_bytes(&ping.value)),
-            describe(&ping.call, |pong| format!("answered {}", hex_bytes(&pong.value))),
-        );
-    }
-    if let Some(end) = &observation.end_session_forged {
-        line(
-            "EndTranscodingSession (forged token)",
-            describe(&end.call, |_| "accepted".into()),
-        );
-    }
-    if let Some(end) = &observation.end_session_issued {
-        line(
-            "EndTranscodingSession (issued token)",
-            describe(&end.call, |_| "ok".into()),
-        );
-    }
-    if let Some(info) = observation.info.answer() {
+    let modes = report.modes;
+    let _ = writeln!(out, "target   {}", report.target);
+    let _ = writeln!(out, "profile  {}", report.profile);
+    let _ = writeln!(
+        out,
+        "modes    {}, transcoding {}, AI {}",
+        if modes.onchain { "on-chain" } else { "off-chain" },
+        yes_no(modes.transcoding),
+        yes_no(modes.ai)
+    );
+    if let Some(info) = &report.info {
         let _ = write!(
             out,
             "\nOrchestratorInfo (secrets redacted):\n{}",
             InfoView::new(info).to_yaml()
         );
     }
+    out.push('\n');
+    for case in &report.cases {
+        render_case(&mut out, case, &painter);
+    }
+    let _ = writeln!(out, "\n{}", summary(report));
     out
 }
 
-/// Every failed and warned rule with its findings, then one summary line.
-pub fn render_results(results: &[RuleResult]) -> String {
-    let mut out = String::new();
-    for result in results {
-        let label = match result.verdict {
-            Verdict::Fail => "FAIL",
-            Verdict::Warn => "WARN",
-            Verdict::Pass | Verdict::Skip(_) => continue,
-        };
-        let rule = result.rule;
-        let _ = writeln!(out, "{label} {} ({}): {}", rule.id, rule.severity, rule.text);
-        for finding in &result.findings {
-            let _ = writeln!(out, "     at {}", finding.path);
-            let _ = writeln!(out, "       expected: {}", finding.expected);
-            let _ = writeln!(out, "       actual:   {}", finding.actual);
-            let _ = writeln!(out, "       hint:     {}", finding.hint);
+/// `cases: 22, passed: 18, failed: 1, warnings: 1, skipped: 2, time: 35 ms`
+pub fn summary(report: &RunReport) -> String {
+    format!(
+        "cases: {}, passed: {}, failed: {}, warnings: {}, skipped: {}, time: {} ms",
+        report.cases.len(),
+        report.count(CaseStatusKind::Passed),
+        report.count(CaseStatusKind::Failed),
+        report.count(CaseStatusKind::Warned),
+        report.count(CaseStatusKind::Skipped),
+        report.elapsed.as_millis()
+    )
+}
+
+fn yes_no(flag: bool) -> &'static str {
+    if flag {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
+    let (label, colour) = match &case.status {
+        CaseStatus::Passed => ("PASS", AnsiColor::Green),
+        CaseStatus::Warned => ("WARN", AnsiColor::Yellow),
+        CaseStatus::Failed => ("FAIL", AnsiColor::Red),
+        CaseStatus::Skipped(_) => ("SKIP", AnsiColor::BrightBlack),
+    };
+    let _ = write!(out, "{} {}", painter.paint(colour, label), case.name);
+    match &case.status {
+        CaseStatus::Skipped(reason) => {
+            let _ = writeln!(out, " ({reason})");
+            return;
         }
-        if result.omitted_findings > 0 {
-            let _ = writeln!(out, "     … and {} more findings", result.omitted_findings);
+        _ => {
+            let _ = writeln!(out, " ({} ms)", case.elapsed.as_millis());
         }
     }
-    let count = |wanted: fn(&Verdict) -> bool| results.iter().filter(|result| wanted(&result.verdict)).count();
+    for step in case.steps.iter().filter(|step| !step.passed) {
+        let _ = writeln!(out, "     call {}", step.call);
+        let _ = writeln!(out, "       expected: {}", step.expected);
+        let _ = writeln!(out, "       actual:   {}", step.actual);
+    }
+    for result in &case.rules {
+        render_rule(out, result, painter);
+    }
+    if let Some(snapshot) = &case.snapshot {
+        match &snapshot.status {
+            SnapshotStatus::Matched | SnapshotStatus::Recorded => {}
+            SnapshotStatus::Missing => {
+                let _ = writeln!(
+                    out,
+                    "     snapshot {} not recorded yet ({}); record with --update-snapshots",
+                    snapshot.name,
+                    snapshot.path.display()
+                );
+            }
+            SnapshotStatus::Changed { diff } => {
+                let _ = writeln!(
+                    out,
+                    "     snapshot {} changed ({}):",
+                    snapshot.name,
+                    snapshot.path.display()
+                );
+                for line in diff.lines() {
+                    let _ = writeln!(out, "       {line}");
+                }
+            }
+        }
+    }
+}
+
+fn render_rule(out: &mut String, result: &RuleResult, painter: &Painter) {
+    let (label, colour) = match result.verdict {
+        Verdict::Fail => ("FAIL", AnsiColor::Red),
+        Verdict::Warn => ("WARN", AnsiColor::Yellow),
+        Verdict::Pass | Verdict::Skip(_) => return,
+    };
+    let rule = result.rule;
     let _ = writeln!(
         out,
-        "rules: {} passed, {} failed, {} warnings, {} not applicable",
-        count(|verdict| *verdict == Verdict::Pass),
-        count(|verdict| *verdict == Verdict::Fail),
-        count(|verdict| *verdict == Verdict::Warn),
-        count(|verdict| matches!(verdict, Verdict::Skip(_))),
+        "     {} {} ({}): {}",
+        painter.paint(colour, label),
+        rule.id,
+        rule.severity,
+        rule.text
     );
-    out
+    for finding in &result.findings {
+        let _ = writeln!(out, "       at {}", finding.path);
+        let _ = writeln!(out, "         expected: {}", finding.expected);
+        let _ = writeln!(out, "         actual:   {}", finding.actual);
+        let _ = writeln!(out, "         hint:     {}", finding.hint);
+    }
+    if result.omitted_findings > 0 {
+        let _ = writeln!(out, "       … and {} more findings", result.omitted_findings);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::proto::net::{OrchestratorInfo, PriceInfo};
+    use crate::rules::{rule, Finding, Modes};
+    use crate::runner::StepReport;
+    use crate::snapshot::SnapshotCheck;
+
+    const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/reports/terminal.txt");
+
+    fn case(name: &str, status: CaseStatus) -> CaseReport {
+        CaseReport {
+            name: name.into(),
+            description: String::new(),
+            status,
+            steps: Vec::new(),
+            rules: Vec::new(),
+            snapshot: None,
+            elapsed: Duration::from_millis(3),
+        }
+    }
+
+    /// A run with one case of every status, a failed call, findings and a changed snapshot.
+    fn sample_report() -> RunReport {
+        let mut failed = case("pricing::ticket_params", CaseStatus::Failed);
+        failed.rules = vec![RuleResult {
+            rule: rule("TICKET-004").unwrap(),
+            verdict: Verdict::Fail,
+            findings: vec![Finding {
+                rule_id: "TICKET-004",
+                hint: "issue a 32-byte keccak256 hash".into(),
+                ..Finding::new("ticket_params.recipient_rand_hash", "32 bytes", "31 bytes")
+            }],
+            omitted_findings: 0,
+        }];
+        failed.steps = vec![StepReport {
+            call: "GetOrchestrator (forged signature)".into(),
+            expected: "a gRPC error".into(),
+            actual: "an answer".into(),
+            passed: false,
+            elapsed: Duration::from_millis(1),
+        }];
+        let mut warned = case("capabilities::structure", CaseStatus::Warned);
+        warned.rules = vec![RuleResult {
+            rule: rule("CAP-006").unwrap(),
+            verdict: Verdict::Warn,
+            findings: vec![Finding {
+                rule_id: "CAP-006",
+                hint: "advertise the release version".into(),
+                ..Finding::new("capabilities.version", "semver", "\"latest\"")
+            }],
+            omitted_findings: 3,
+        }];
+        let mut changed = case("discovery::signed_request", CaseStatus::Failed);
+        changed.snapshot = Some(SnapshotCheck {
+            name: "info".into(),
+            path: PathBuf::from("suites/snapshots/p/discovery__info.snap"),
+            status: SnapshotStatus::Changed {
+                diff: "@@ -1 +1 @@\n-wei_per_pixel: 1000/1\n+wei_per_pixel: 1200/1\n".into(),
+            },
+        });
+        RunReport {
+            target: "https://orch.example:8935".into(),
+            profile: "orch.example-8935".into(),
+            modes: Modes {
+                onchain: true,
+                transcoding: true,
+                ai: false,
+            },
+            info: Some(OrchestratorInfo {
+                transcoder: "https://orch.example:8935".into(),
+                address: vec![0x11; 20],
+                price_info: Some(PriceInfo {
+                    price_per_unit: 1200,
+                    pixels_per_unit: 1,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            strict: false,
+            cases: vec![
+                case("sessions::token_issued", CaseStatus::Passed),
+                warned,
+                failed,
+                changed,
+                case(
+                    "identity::ping_offchain",
+                    CaseStatus::Skipped("applies to `offchain` orchestrators".into()),
+                ),
+            ],
+            elapsed: Duration::from_millis(42),
+        }
+    }
+
+    #[test]
+    fn terminal_report_matches_the_golden_file() {
+        let rendered = render_run(&sample_report(), false);
+        if std::env::var_os("LPCONFORM_BLESS").is_some() {
+            std::fs::create_dir_all(PathBuf::from(GOLDEN).parent().unwrap()).unwrap();
+            std::fs::write(GOLDEN, &rendered).unwrap();
+        }
+        let golden = std::fs::read_to_string(GOLDEN).unwrap_or_default();
+        assert_eq!(
+            rendered, golden,
+            "run with LPCONFORM_BLESS=1 to accept the new rendering"
+        );
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let plain = render_run(&sample_report(), false);
+        let coloured = render_run(&sample_report(), true);
+        assert!(!plain.contains('\u{1b}'));
+        assert!(coloured.contains("\u{1b}["));
+    }
 }

@@ -1,0 +1,414 @@
+//! Runs suite cases against one connected orchestrator and returns the
+//! results as data for the reporters: per case, each call's outcome against
+//! what the suite expected, the rules evaluated on what came back, and the
+//! snapshot comparison.
+
+use std::time::{Duration, Instant};
+
+use crate::eth::EthKey;
+use crate::expect::Expectations;
+use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
+use crate::probe::{forged_auth_token, probe, random_bytes, signed_orchestrator_request, timed, unix_now};
+use crate::proto::net::{Capabilities, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
+use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResult, Verdict};
+use crate::snapshot::{snapshot_view, SnapshotCheck, SnapshotStatus, SnapshotStore};
+use crate::suite::{AddressChoice, CallSpec, Case, CaseMode, DiscoveryRequest, Outcome, PingValue, SignatureChoice};
+use crate::suite::{Step, Suite, TokenChoice};
+use crate::transport::Connection;
+
+/// How to run: strictness, case filter, mode overrides, snapshots.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    pub strict: bool,
+    /// Substring a case's `suite::case` name must contain.
+    pub case_filter: Option<String>,
+    pub overrides: ModeOverrides,
+    pub snapshots: SnapshotStore,
+}
+
+/// The whole run.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub target: String,
+    pub profile: String,
+    pub modes: Modes,
+    /// The discovery answer of the baseline probe, for the capability matrix.
+    pub info: Option<OrchestratorInfo>,
+    pub strict: bool,
+    pub cases: Vec<CaseReport>,
+    pub elapsed: Duration,
+}
+
+impl RunReport {
+    pub fn count(&self, wanted: CaseStatusKind) -> usize {
+        self.cases.iter().filter(|case| case.status.kind() == wanted).count()
+    }
+
+    /// Whether the run fails: a failed case (warnings count under `strict`,
+    /// which the case status already reflects).
+    pub fn failed(&self) -> bool {
+        self.count(CaseStatusKind::Failed) > 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseReport {
+    /// `suite::case`.
+    pub name: String,
+    pub description: String,
+    pub status: CaseStatus,
+    pub steps: Vec<StepReport>,
+    pub rules: Vec<RuleResult>,
+    pub snapshot: Option<SnapshotCheck>,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseStatus {
+    Passed,
+    /// Only should-rules broke, or a snapshot is not yet recorded.
+    Warned,
+    Failed,
+    Skipped(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseStatusKind {
+    Passed,
+    Warned,
+    Failed,
+    Skipped,
+}
+
+impl CaseStatus {
+    pub fn kind(&self) -> CaseStatusKind {
+        match self {
+            CaseStatus::Passed => CaseStatusKind::Passed,
+            CaseStatus::Warned => CaseStatusKind::Warned,
+            CaseStatus::Failed => CaseStatusKind::Failed,
+            CaseStatus::Skipped(_) => CaseStatusKind::Skipped,
+        }
+    }
+}
+
+/// One call of a case: what was asked for and what happened.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub call: String,
+    pub expected: String,
+    pub actual: String,
+    pub passed: bool,
+    pub elapsed: Duration,
+}
+
+/// Probes once to detect modes, then runs every selected case in order.
+pub async fn run_suites(
+    connection: &Connection,
+    gateway: &EthKey,
+    suites: &[Suite],
+    expectations: &Expectations,
+    settings: &RunSettings,
+    profile: &str,
+) -> RunReport {
+    let started = Instant::now();
+    let baseline = probe(connection, gateway).await;
+    let modes = Modes::detect(&baseline, settings.overrides);
+    let context = CaseContext {
+        connection,
+        gateway,
+        expectations,
+        settings,
+        modes,
+    };
+    let mut cases = Vec::new();
+    for suite in suites {
+        for case in &suite.cases {
+            let name = case.full_name(suite);
+            if settings
+                .case_filter
+                .as_ref()
+                .is_some_and(|filter| !name.contains(filter.as_str()))
+            {
+                continue;
+            }
+            cases.push(run_case(&context, suite, case).await);
+        }
+    }
+    RunReport {
+        target: connection.target().to_string(),
+        profile: profile.to_string(),
+        modes,
+        info: baseline.info.outcome.ok(),
+        strict: settings.strict,
+        cases,
+        elapsed: started.elapsed(),
+    }
+}
+
+fn applies(mode: CaseMode, modes: Modes) -> bool {
+    match mode {
+        CaseMode::All => true,
+        CaseMode::Onchain => modes.onchain,
+        CaseMode::Offchain => !modes.onchain,
+        CaseMode::Transcoding => modes.transcoding,
+        CaseMode::Ai => modes.ai,
+    }
+}
+
+/// What every case of a run shares.
+pub struct CaseContext<'a> {
+    pub connection: &'a Connection,
+    pub gateway: &'a EthKey,
+    pub expectations: &'a Expectations,
+    pub settings: &'a RunSettings,
+    /// Detected from a baseline probe, then overridden.
+    pub modes: Modes,
+}
+
+/// Whether a case applies to an orchestrator in these modes.
+pub fn case_applies(case: &Case, modes: Modes) -> bool {
+    applies(case.mode, modes)
+}
+
+/// Runs one case.
+pub async fn run_case(context: &CaseContext<'_>, suite: &Suite, case: &Case) -> CaseReport {
+    let CaseContext {
+        connection,
+        gateway,
+        expectations,
+        settings,
+        modes,
+    } = *context;
+    let started = Instant::now();
+    let mut report = CaseReport {
+        name: case.full_name(suite),
+        description: case.description.clone(),
+        status: CaseStatus::Passed,
+        steps: Vec::new(),
+        rules: Vec::new(),
+        snapshot: None,
+        elapsed: Duration::ZERO,
+    };
+    if !applies(case.mode, modes) {
+        report.status = CaseStatus::Skipped(format!("applies to `{:?}` orchestrators", case.mode).to_lowercase());
+        return report;
+    }
+
+    let mut observation = observe_case(connection, gateway, case, &mut report.steps).await;
+    observation.target = connection.target().to_string();
+    // The run's modes, from the baseline probe: a case that makes one call cannot tell on its own.
+    let context = Context {
+        modes,
+        ..Context::new(&observation, expectations, settings.overrides, unix_now())
+    };
+    report.rules = case
+        .rules
+        .iter()
+        .filter_map(|id| rules::rule(id))
+        .map(|rule| evaluate_rule(rule, &context))
+        .collect();
+    if let (Some(name), Some(info)) = (&case.snapshot, observation.info.answer()) {
+        let content = snapshot_view(info, &observation.target);
+        report.snapshot = Some(settings.snapshots.check(&suite.name, name, &report.name, &content));
+    }
+    report.status = status(&report, settings.strict);
+    report.elapsed = started.elapsed();
+    report
+}
+
+fn status(report: &CaseReport, strict: bool) -> CaseStatus {
+    let rule_failed = report.rules.iter().any(|result| result.verdict == Verdict::Fail);
+    let rule_warned = report.rules.iter().any(|result| result.verdict == Verdict::Warn);
+    let snapshot = report.snapshot.as_ref().map(|check| &check.status);
+    let snapshot_changed = matches!(snapshot, Some(SnapshotStatus::Changed { .. }));
+    let snapshot_missing = matches!(snapshot, Some(SnapshotStatus::Missing));
+    let step_failed = report.steps.iter().any(|step| !step.passed);
+    if step_failed || rule_failed || snapshot_changed || (strict && rule_warned) {
+        CaseStatus::Failed
+    } else if rule_warned || snapshot_missing {
+        CaseStatus::Warned
+    } else {
+        CaseStatus::Passed
+    }
+}
+
+/// Makes the case's calls and files each answer where the rules look for it.
+/// The first signed discovery is the case's `info`; a case that makes none
+/// (or needs the issued token first) gets one up front.
+async fn observe_case(
+    connection: &Connection,
+    gateway: &EthKey,
+    case: &Case,
+    steps: &mut Vec<StepReport>,
+) -> Observation {
+    let is_plain_discovery = |step: &Step| {
+        matches!(&step.call, CallSpec::GetOrchestrator(request)
+            if request.signature == SignatureChoice::Valid && request.address == AddressChoice::Gateway)
+    };
+    let mut info: Option<Call<OrchestratorInfo>> = None;
+    if !case.steps.first().is_some_and(is_plain_discovery) {
+        info = Some(timed(connection.get_orchestrator(signed_orchestrator_request(gateway))).await);
+    }
+    let mut observation = Observation {
+        target: String::new(),
+        gateway: gateway.address(),
+        info: Call {
+            elapsed: Duration::ZERO,
+            outcome: Err(CallError::Transport("no discovery in this case".into())),
+        },
+        forged_signature: None,
+        malformed_address: None,
+        ping: None,
+        end_session_forged: None,
+        end_session_issued: None,
+        liveness_after_fuzz: None,
+    };
+    for step in &case.steps {
+        match &step.call {
+            CallSpec::GetOrchestrator(request) => {
+                let call = timed(connection.get_orchestrator(discovery_request(gateway, request))).await;
+                steps.push(step_report(
+                    step,
+                    describe_discovery(request),
+                    &call.outcome,
+                    call.elapsed,
+                ));
+                match (request.signature, request.address) {
+                    (SignatureChoice::Valid, AddressChoice::Gateway) if info.is_none() => info = Some(call),
+                    (SignatureChoice::Forged, AddressChoice::Gateway) => observation.forged_signature = Some(call),
+                    (SignatureChoice::Valid, AddressChoice::Short | AddressChoice::Long | AddressChoice::Empty) => {
+                        observation.malformed_address = Some(call)
+                    }
+                    _ => {}
+                }
+            }
+            CallSpec::Ping { value } => {
+                let value = match value {
+                    PingValue::Random => random_bytes(32),
+                    PingValue::Fixed(bytes) => bytes.clone(),
+                };
+                let call = timed(connection.ping(PingPong { value: value.clone() })).await;
+                steps.push(step_report(step, "Ping".into(), &call.outcome, call.elapsed));
+                observation.ping = Some(PingExchange { value, call });
+            }
+            CallSpec::EndSession { token } => {
+                let issued = info
+                    .as_ref()
+                    .and_then(|call| call.answer())
+                    .and_then(|info| info.auth_token.clone());
+                let auth_token = match token {
+                    TokenChoice::Issued => issued.unwrap_or_default(),
+                    TokenChoice::Forged => forged_auth_token(),
+                };
+                let request = EndTranscodingSessionRequest {
+                    auth_token: Some(auth_token.clone()),
+                };
+                let call = timed(connection.end_transcoding_session(request)).await;
+                let label = format!(
+                    "EndTranscodingSession ({} token)",
+                    if *token == TokenChoice::Issued {
+                        "issued"
+                    } else {
+                        "forged"
+                    }
+                );
+                steps.push(step_report(step, label, &call.outcome, call.elapsed));
+                let exchange = EndSessionExchange {
+                    token: auth_token,
+                    call,
+                };
+                match token {
+                    TokenChoice::Issued => observation.end_session_issued = Some(exchange),
+                    TokenChoice::Forged => observation.end_session_forged = Some(exchange),
+                }
+            }
+        }
+    }
+    if let Some(info) = info {
+        observation.info = info;
+    }
+    observation
+}
+
+fn discovery_request(gateway: &EthKey, spec: &DiscoveryRequest) -> OrchestratorRequest {
+    let mut request = signed_orchestrator_request(gateway);
+    match spec.signature {
+        SignatureChoice::Valid => {}
+        SignatureChoice::Forged => {
+            request.sig = crate::probe::forged_orchestrator_request(gateway).sig;
+        }
+        SignatureChoice::None => request.sig.clear(),
+    }
+    match spec.address {
+        AddressChoice::Gateway => {}
+        AddressChoice::Short => request.address.truncate(19),
+        AddressChoice::Long => request.address.push(0),
+        AddressChoice::Empty => request.address.clear(),
+    }
+    request.capabilities = spec.capabilities.as_ref().map(|numbers| Capabilities {
+        bitstring: crate::capability::encode_bitstring(numbers.iter().copied()),
+        ..Default::default()
+    });
+    request.ignore_capacity_check = spec.ignore_capacity_check;
+    request
+}
+
+fn describe_discovery(request: &DiscoveryRequest) -> String {
+    let mut parts = Vec::new();
+    match request.signature {
+        SignatureChoice::Valid => {}
+        SignatureChoice::Forged => parts.push("forged signature"),
+        SignatureChoice::None => parts.push("no signature"),
+    }
+    match request.address {
+        AddressChoice::Gateway => {}
+        AddressChoice::Short => parts.push("19-byte address"),
+        AddressChoice::Long => parts.push("21-byte address"),
+        AddressChoice::Empty => parts.push("empty address"),
+    }
+    if request.capabilities.is_some() {
+        parts.push("with capabilities");
+    }
+    if parts.is_empty() {
+        "GetOrchestrator (signed)".into()
+    } else {
+        format!("GetOrchestrator ({})", parts.join(", "))
+    }
+}
+
+fn step_report<T>(step: &Step, call: String, outcome: &Result<T, CallError>, elapsed: Duration) -> StepReport {
+    let expected = match (step.expect, step.code, &step.message) {
+        (Outcome::Ok, _, _) => "an answer".to_string(),
+        (Outcome::Any, _, _) => "an answer or a gRPC status".to_string(),
+        (Outcome::Error, code, message) => {
+            let mut text = "a gRPC error".to_string();
+            if let Some(code) = code {
+                text.push_str(&format!(" with code {code:?}"));
+            }
+            if let Some(message) = message {
+                text.push_str(&format!(" matching /{message}/"));
+            }
+            text
+        }
+    };
+    let passed = match (step.expect, outcome) {
+        (Outcome::Ok, Ok(_)) => true,
+        (Outcome::Any, Ok(_) | Err(CallError::Status { .. })) => true,
+        (Outcome::Error, Err(CallError::Status { code, message })) => {
+            step.code.is_none_or(|wanted| wanted == *code)
+                && step.message.as_ref().is_none_or(|pattern| pattern.is_match(message))
+        }
+        _ => false,
+    };
+    let actual = match outcome {
+        Ok(_) => "an answer".to_string(),
+        Err(error) => error.to_string(),
+    };
+    StepReport {
+        call,
+        expected,
+        actual,
+        passed,
+        elapsed,
+    }
+}

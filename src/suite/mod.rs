@@ -1,0 +1,487 @@
+//! Scripted suites: YAML files of cases, each naming the calls to make, the
+//! outcome each call must have, the rules to evaluate on what came back and
+//! an optional snapshot. Loading validates everything up front so a broken
+//! suite is a located error before any call is made.
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::capability;
+use crate::rules;
+
+/// The suites shipped in `suites/`, built in so a binary run outside the
+/// repository has them too.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("suites/discovery.yaml", include_str!("../../suites/discovery.yaml")),
+    ("suites/identity.yaml", include_str!("../../suites/identity.yaml")),
+    ("suites/sessions.yaml", include_str!("../../suites/sessions.yaml")),
+    ("suites/pricing.yaml", include_str!("../../suites/pricing.yaml")),
+    (
+        "suites/capabilities.yaml",
+        include_str!("../../suites/capabilities.yaml"),
+    ),
+    ("suites/robustness.yaml", include_str!("../../suites/robustness.yaml")),
+];
+
+/// A suite file: one area's cases.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// The file's stem, e.g. `discovery`; cases are named `suite::case`.
+    pub name: String,
+    pub path: PathBuf,
+    pub description: String,
+    pub cases: Vec<Case>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub description: String,
+    pub mode: CaseMode,
+    pub steps: Vec<Step>,
+    /// Rule IDs to evaluate on the case's observation.
+    pub rules: Vec<&'static str>,
+    pub snapshot: Option<String>,
+}
+
+impl Case {
+    /// `suite::case`, the name tests and reports use.
+    pub fn full_name(&self, suite: &Suite) -> String {
+        format!("{}::{}", suite.name, self.id)
+    }
+}
+
+/// When a case applies, by the modes detected for (or forced on) the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CaseMode {
+    All,
+    Onchain,
+    Offchain,
+    Transcoding,
+    Ai,
+}
+
+/// One call and the outcome it must have.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub call: CallSpec,
+    pub expect: Outcome,
+    /// gRPC status code name the error must carry (`Unknown`, `InvalidArgument` …).
+    pub code: Option<tonic::Code>,
+    /// Pattern the error message (or nothing, for `ok`) must match.
+    pub message: Option<Regex>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallSpec {
+    GetOrchestrator(DiscoveryRequest),
+    Ping { value: PingValue },
+    EndSession { token: TokenChoice },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryRequest {
+    pub signature: SignatureChoice,
+    pub address: AddressChoice,
+    /// Capability numbers to request; `None` sends no Capabilities message.
+    pub capabilities: Option<Vec<u32>>,
+    pub ignore_capacity_check: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureChoice {
+    /// `eth_sign` by the gateway key over its own address.
+    Valid,
+    /// Made by another key.
+    Forged,
+    /// No signature at all.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AddressChoice {
+    Gateway,
+    /// 19 bytes.
+    Short,
+    /// 21 bytes.
+    Long,
+    Empty,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PingValue {
+    /// 32 fresh random bytes.
+    Random,
+    Fixed(Vec<u8>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenChoice {
+    /// The token from the case's discovery answer.
+    Issued,
+    /// A token the orchestrator cannot have issued.
+    Forged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// An answer.
+    Ok,
+    /// A gRPC error status (not a transport failure or timeout).
+    Error,
+    /// Either, as long as it is an answer or a status within the deadline.
+    Any,
+}
+
+/// Why a suite was refused, located in its file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}:{column}: {message}")]
+pub struct SuiteError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+// The file as written. Unknown keys are errors everywhere.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuite {
+    #[serde(default)]
+    description: String,
+    cases: Vec<RawCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    id: String,
+    description: String,
+    #[serde(default = "all_modes")]
+    mode: CaseMode,
+    calls: Vec<RawStep>,
+    #[serde(default)]
+    rules: Vec<String>,
+    #[serde(default)]
+    snapshot: Option<String>,
+}
+
+fn all_modes() -> CaseMode {
+    CaseMode::All
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    #[serde(default)]
+    get_orchestrator: Option<RawDiscovery>,
+    #[serde(default)]
+    ping: Option<RawPing>,
+    #[serde(default)]
+    end_session: Option<RawEndSession>,
+    #[serde(default = "expect_ok")]
+    expect: Outcome,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn expect_ok() -> Outcome {
+    Outcome::Ok
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiscovery {
+    #[serde(default = "valid_signature")]
+    signature: SignatureChoice,
+    #[serde(default = "gateway_address")]
+    address: AddressChoice,
+    #[serde(default)]
+    capabilities: Option<Vec<String>>,
+    #[serde(default, rename = "ignoreCapacityCheck")]
+    ignore_capacity_check: bool,
+}
+
+fn valid_signature() -> SignatureChoice {
+    SignatureChoice::Valid
+}
+
+fn gateway_address() -> AddressChoice {
+    AddressChoice::Gateway
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPing {
+    /// `random` or 0x-hex bytes.
+    #[serde(default = "random_ping")]
+    value: String,
+}
+
+fn random_ping() -> String {
+    "random".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEndSession {
+    token: TokenChoice,
+}
+
+/// Loads every `.yaml` suite under `path` (or the one file `path` names), sorted by name.
+pub fn load(path: &Path) -> Result<Vec<Suite>, SuiteError> {
+    let files = if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|error| file_error(path, format!("cannot read: {error}")))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|file| file.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files
+        .iter()
+        .map(|file| {
+            let text =
+                std::fs::read_to_string(file).map_err(|error| file_error(file, format!("cannot read: {error}")))?;
+            parse(&text, file)
+        })
+        .collect()
+}
+
+/// The built-in suites.
+pub fn built_in() -> Vec<Suite> {
+    BUILT_IN
+        .iter()
+        .map(|(path, text)| parse(text, Path::new(path)).expect("the shipped suites are valid"))
+        .collect()
+}
+
+fn file_error(path: &Path, message: String) -> SuiteError {
+    SuiteError {
+        path: path.to_path_buf(),
+        line: 1,
+        column: 1,
+        message,
+    }
+}
+
+/// Parses one suite file's text; `path` names it in errors and gives the suite its name.
+pub fn parse(text: &str, path: &Path) -> Result<Suite, SuiteError> {
+    let raw: RawSuite = serde_norway::from_str(text).map_err(|error| {
+        let location = error.location();
+        SuiteError {
+            path: path.to_path_buf(),
+            line: location.as_ref().map_or(1, |l| l.line()),
+            column: location.as_ref().map_or(1, |l| l.column()),
+            message: strip_location(&error.to_string()),
+        }
+    })?;
+    let name = path
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("suite")
+        .to_string();
+    let locate = |needle: &str, message: String| {
+        let (line, column) = find(text, needle);
+        SuiteError {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    };
+    let mut cases: Vec<Case> = Vec::new();
+    for raw_case in raw.cases {
+        let at_case = format!("id: {}", raw_case.id);
+        let case_error = |message: String| locate(&at_case, format!("case `{}`: {message}", raw_case.id));
+        if !is_identifier(&raw_case.id) {
+            return Err(case_error(
+                "id must be lower_snake_case (it becomes a test name)".into(),
+            ));
+        }
+        if cases.iter().any(|case| case.id == raw_case.id) {
+            return Err(case_error("id is used twice in this suite".into()));
+        }
+        if raw_case.calls.is_empty() {
+            return Err(case_error("calls: list at least one call".into()));
+        }
+        let steps = raw_case
+            .calls
+            .into_iter()
+            .enumerate()
+            .map(|(index, step)| step_from(step).map_err(|message| case_error(format!("calls[{index}]: {message}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rules = rule_ids(&raw_case.rules).map_err(|message| case_error(format!("rules: {message}")))?;
+        if let Some(snapshot) = &raw_case.snapshot {
+            if !is_identifier(snapshot) {
+                return Err(case_error("snapshot: the name must be lower_snake_case".into()));
+            }
+        }
+        cases.push(Case {
+            id: raw_case.id,
+            description: raw_case.description,
+            mode: raw_case.mode,
+            steps,
+            rules,
+            snapshot: raw_case.snapshot,
+        });
+    }
+    Ok(Suite {
+        name,
+        path: path.to_path_buf(),
+        description: raw.description,
+        cases,
+    })
+}
+
+fn step_from(raw: RawStep) -> Result<Step, String> {
+    let calls = [
+        raw.get_orchestrator.is_some(),
+        raw.ping.is_some(),
+        raw.end_session.is_some(),
+    ];
+    if calls.iter().filter(|present| **present).count() != 1 {
+        return Err("name exactly one of get_orchestrator, ping, end_session".into());
+    }
+    let call = if let Some(discovery) = raw.get_orchestrator {
+        let capabilities = match discovery.capabilities {
+            None => None,
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|name| capability_number(name))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|message| format!("get_orchestrator.capabilities: {message}"))?,
+            ),
+        };
+        CallSpec::GetOrchestrator(DiscoveryRequest {
+            signature: discovery.signature,
+            address: discovery.address,
+            capabilities,
+            ignore_capacity_check: discovery.ignore_capacity_check,
+        })
+    } else if let Some(ping) = raw.ping {
+        let value = if ping.value == "random" {
+            PingValue::Random
+        } else {
+            let digits = ping.value.strip_prefix("0x").unwrap_or(&ping.value);
+            PingValue::Fixed(
+                hex::decode(digits).map_err(|_| format!("ping.value: {:?} is neither `random` nor hex", ping.value))?,
+            )
+        };
+        CallSpec::Ping { value }
+    } else if let Some(end_session) = raw.end_session {
+        CallSpec::EndSession {
+            token: end_session.token,
+        }
+    } else {
+        unreachable!("exactly one call is present")
+    };
+    let code = raw
+        .code
+        .map(|name| status_code(&name).ok_or_else(|| format!("code: {name:?} is not a gRPC status code name")))
+        .transpose()?;
+    let message = raw
+        .message
+        .map(|pattern| Regex::new(&pattern).map_err(|error| format!("message: not a valid pattern: {error}")))
+        .transpose()?;
+    if raw.expect == Outcome::Ok && (code.is_some() || message.is_some()) {
+        return Err("code and message describe an error; set `expect: error`".into());
+    }
+    Ok(Step {
+        call,
+        expect: raw.expect,
+        code,
+        message,
+    })
+}
+
+/// A capability by number or by the name `lpconform rules` and reports show.
+fn capability_number(name: &str) -> Result<u32, String> {
+    if let Ok(number) = name.parse::<u32>() {
+        return Ok(number);
+    }
+    capability::KNOWN
+        .iter()
+        .find(|known| known.name.eq_ignore_ascii_case(name))
+        .map(|known| known.number)
+        .ok_or_else(|| format!("unknown capability {name:?} (use a number or a name such as \"H.264\" or \"llm\")"))
+}
+
+fn rule_ids(names: &[String]) -> Result<Vec<&'static str>, String> {
+    if names.iter().any(|name| name == "all") {
+        return Ok(rules::catalog().iter().map(|rule| rule.id).collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            rules::rule(name)
+                .map(|rule| rule.id)
+                .ok_or_else(|| format!("unknown rule ID `{name}` (see `lpconform rules`)"))
+        })
+        .collect()
+}
+
+fn status_code(name: &str) -> Option<tonic::Code> {
+    use tonic::Code;
+    const CODES: &[Code] = &[
+        Code::Ok,
+        Code::Cancelled,
+        Code::Unknown,
+        Code::InvalidArgument,
+        Code::DeadlineExceeded,
+        Code::NotFound,
+        Code::AlreadyExists,
+        Code::PermissionDenied,
+        Code::ResourceExhausted,
+        Code::FailedPrecondition,
+        Code::Aborted,
+        Code::OutOfRange,
+        Code::Unimplemented,
+        Code::Internal,
+        Code::Unavailable,
+        Code::DataLoss,
+        Code::Unauthenticated,
+    ];
+    CODES.iter().copied().find(|code| format!("{code:?}") == name)
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && text.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
+/// 1-based line and column of the first occurrence of `needle`, or the file start.
+fn find(text: &str, needle: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .find_map(|(index, line)| line.find(needle).map(|column| (index + 1, column + 1)))
+        .unwrap_or((1, 1))
+}
+
+/// serde_norway appends " at line L column C"; the error shows them up front.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(cut) => message[..cut].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,149 @@
+//! `cargo test --test conformance`: every suite case as a named test
+//! (`discovery::signed_request` …), so `cargo test --test conformance -- pricing`
+//! filters. The target comes from LPCONFORM_TARGET (expectations from
+//! LPCONFORM_EXPECT_<KEY>, e.g. LPCONFORM_EXPECT_PRICEPERUNIT=1000); without
+//! it the embedded orchestrator runs on chain with transcoding and AI models.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use lpconform::ai_models::load_ai_models;
+use lpconform::eth::EthKey;
+use lpconform::expect::{flags_from_env, Expectations};
+use lpconform::probe::probe;
+use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
+use lpconform::report::terminal::render_run;
+use lpconform::rules::Modes;
+use lpconform::runner::{case_applies, run_case, CaseContext, CaseStatus, RunReport, RunSettings};
+use lpconform::snapshot::SnapshotStore;
+use lpconform::suite::{self, Suite};
+use lpconform::transport::{Connection, Target, TransportOptions};
+
+/// The connection and settings all trials share.
+struct Shared {
+    runtime: tokio::runtime::Runtime,
+    connection: Connection,
+    gateway: EthKey,
+    expectations: Expectations,
+    settings: RunSettings,
+    modes: Modes,
+    profile: String,
+    /// Keeps the embedded orchestrator alive while the trials run.
+    _embedded: Option<RunningOrchestrator>,
+}
+
+fn repository() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn setup() -> Result<Shared, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| error.to_string())?;
+    let target_env = std::env::var("LPCONFORM_TARGET").ok().filter(|text| !text.is_empty());
+    let (target, embedded, mut expectations) = runtime.block_on(async {
+        match target_env {
+            Some(text) => {
+                let target = Target::parse(&text).map_err(|error| error.to_string())?;
+                Ok::<_, String>((target, None, Expectations::default()))
+            }
+            None => {
+                let models = load_ai_models(&repository().join("fixtures/aiModels.json")).map_err(|e| e.to_string())?;
+                let config = ReferenceConfig {
+                    chain: ChainMode::OnChain,
+                    ai_models: models,
+                    eth_key: reference::well_known_key(),
+                    ..ReferenceConfig::loopback()
+                };
+                let running = reference::start(config).await.map_err(|error| error.to_string())?;
+                let target = Target::parse(&running.url()).map_err(|error| error.to_string())?;
+                let expectations = running.expectations().clone();
+                Ok((target, Some(running), expectations))
+            }
+        }
+    })?;
+    let flags = flags_from_env(std::env::vars());
+    if !flags.is_empty() {
+        expectations = Expectations::parse_flags(&flags).map_err(|error| error.to_string())?;
+    }
+    let profile = std::env::var("LPCONFORM_PROFILE").unwrap_or_else(|_| match &embedded {
+        Some(_) => "embedded-onchain-transcoding-ai".to_string(),
+        None => target.authority().replace(':', "-"),
+    });
+    let gateway = EthKey::random();
+    let connection = runtime
+        .block_on(Connection::connect(&target, &TransportOptions::default()))
+        .map_err(|error| error.to_string())?;
+    let settings = RunSettings {
+        strict: std::env::var_os("LPCONFORM_STRICT").is_some(),
+        case_filter: None,
+        overrides: Default::default(),
+        snapshots: SnapshotStore::new(&repository().join("suites"), &profile, false),
+    };
+    let baseline = runtime.block_on(probe(&connection, &gateway));
+    let modes = Modes::detect(&baseline, settings.overrides);
+    Ok(Shared {
+        runtime,
+        connection,
+        gateway,
+        expectations,
+        settings,
+        modes,
+        profile,
+        _embedded: embedded,
+    })
+}
+
+fn run_trial(shared: &Shared, suite: &Suite, case: &suite::Case) -> Result<(), Failed> {
+    let context = CaseContext {
+        connection: &shared.connection,
+        gateway: &shared.gateway,
+        expectations: &shared.expectations,
+        settings: &shared.settings,
+        modes: shared.modes,
+    };
+    let report = shared.runtime.block_on(run_case(&context, suite, case));
+    if report.status != CaseStatus::Failed {
+        return Ok(());
+    }
+    let single = RunReport {
+        target: shared.connection.target().to_string(),
+        profile: shared.profile.clone(),
+        modes: shared.modes,
+        info: None,
+        strict: shared.settings.strict,
+        elapsed: report.elapsed,
+        cases: vec![report],
+    };
+    Err(render_run(&single, false).into())
+}
+
+fn main() {
+    let arguments = Arguments::from_args();
+    let suites = match suite::load(Path::new(&repository().join("suites"))) {
+        Ok(suites) => suites,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::exit(2);
+        }
+    };
+    let shared = match setup() {
+        Ok(shared) => Arc::new(shared),
+        Err(error) => {
+            eprintln!("error: cannot reach the orchestrator under test: {error}");
+            std::process::exit(2);
+        }
+    };
+    let mut trials = Vec::new();
+    for suite in &suites {
+        for case in &suite.cases {
+            let ignored = !case_applies(case, shared.modes);
+            let (shared, suite, case) = (shared.clone(), suite.clone(), case.clone());
+            let name = case.full_name(&suite);
+            trials.push(Trial::test(name, move || run_trial(&shared, &suite, &case)).with_ignored_flag(ignored));
+        }
+    }
+    libtest_mimic::run(&arguments, trials).exit();
+}

@@ -1,0 +1,111 @@
+//! The shipped suites against the embedded orchestrator: every configuration
+//! passes (and matches its recorded snapshots), and every fault fails or
+//! warns a case with the fault's rule ID.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lpconform::eth::EthKey;
+use lpconform::reference::{self, ReferenceConfig};
+use lpconform::rules::Verdict;
+use lpconform::runner::{run_suites, CaseStatus, RunReport, RunSettings};
+use lpconform::selftest::{Configuration, Declared, FAULT_CASES};
+use lpconform::snapshot::SnapshotStore;
+use lpconform::suite;
+use lpconform::transport::{Connection, Target, TransportOptions};
+
+fn suites_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("suites")
+}
+
+/// The profile `lpconform run` records for this configuration of the embedded orchestrator.
+fn profile(configuration: Configuration) -> &'static str {
+    match configuration {
+        Configuration::OffChainTranscoding => "embedded-offchain-transcoding",
+        Configuration::OnChainTranscoding => "embedded-onchain-transcoding",
+        Configuration::AiOnly => "embedded-offchain-ai",
+        Configuration::Mixed => "embedded-offchain-transcoding-ai",
+        Configuration::OnChainMixed => "embedded-onchain-transcoding-ai",
+    }
+}
+
+async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotStore) -> RunReport {
+    let running = reference::start(config).await.unwrap();
+    let expectations = declared.expectations(&running).unwrap();
+    let options = TransportOptions {
+        call_timeout: Duration::from_secs(2),
+        ..TransportOptions::default()
+    };
+    let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &options)
+        .await
+        .unwrap();
+    let settings = RunSettings {
+        strict: false,
+        case_filter: None,
+        overrides: Default::default(),
+        snapshots,
+    };
+    let suites = suite::load(&suites_dir()).unwrap();
+    run_suites(
+        &connection,
+        &EthKey::random(),
+        &suites,
+        &expectations,
+        &settings,
+        "test",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_configuration_passes_and_matches_its_snapshots() {
+    for configuration in Configuration::ALL {
+        let config = ReferenceConfig {
+            eth_key: reference::well_known_key(),
+            ..configuration.config()
+        };
+        let snapshots = SnapshotStore::new(&suites_dir(), profile(configuration), false);
+        let report = run(config, Declared::Configuration, snapshots).await;
+        for case in &report.cases {
+            assert!(
+                matches!(case.status, CaseStatus::Passed | CaseStatus::Skipped(_)),
+                "{}: {} is {:?}\n{}",
+                configuration.name(),
+                case.name,
+                case.status,
+                lpconform::report::terminal::render_run(&report, false)
+            );
+        }
+        assert!(report.cases.iter().any(|case| case.status == CaseStatus::Passed));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_fails_a_case_with_its_rule_id() {
+    let scratch = tempfile::tempdir().unwrap();
+    for fault_case in FAULT_CASES {
+        let config = ReferenceConfig {
+            faults: vec![fault_case.fault],
+            ..fault_case.configuration.config()
+        };
+        let report = run(
+            config,
+            fault_case.declared,
+            SnapshotStore::new(scratch.path(), "faults", true),
+        )
+        .await;
+        for rule in fault_case.rules {
+            let caught = report.cases.iter().any(|case| {
+                matches!(case.status, CaseStatus::Failed | CaseStatus::Warned)
+                    && case.rules.iter().any(|result| {
+                        result.rule.id == *rule && matches!(result.verdict, Verdict::Fail | Verdict::Warn)
+                    })
+            });
+            assert!(
+                caught,
+                "fault {} was not reported as {rule} by any case",
+                fault_case.fault.name()
+            );
+        }
+    }
+}
