@@ -8,6 +8,7 @@ pub mod cli;
 pub mod eth;
 pub mod expect;
 pub mod observe;
+pub mod openapi;
 pub mod probe;
 pub mod proto;
 pub mod reference;

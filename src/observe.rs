@@ -137,4 +137,8 @@ pub struct Observation {
     /// A well-formed GetOrchestrator sent after the fuzzed requests: is the
     /// orchestrator still serving? `None` when the run did no fuzzing.
     pub liveness_after_fuzz: Option<Call<OrchestratorInfo>>,
+    /// `GET /orchestrator/info` on the same port: the JSON the target serves there, as served. It
+    /// may hold the auth token and storage credentials, so reports never render it whole.
+    /// `None` when the run did not ask.
+    pub info_json: Option<Call<serde_json::Value>>,
 }

@@ -1,6 +1,7 @@
 //! Drives one orchestrator through the standard calls (signed discovery,
 //! forged and malformed discovery, Ping, EndTranscodingSession with a forged
-//! and with the issued token) and records what came back as an `Observation`.
+//! and with the issued token, the JSON at `GET /orchestrator/info`) and records
+//! what came back as an `Observation`.
 //! Never prints: reporters render the observation.
 
 use std::future::Future;
@@ -10,6 +11,7 @@ use rand::RngCore;
 
 use crate::eth::{self, EthKey};
 use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
+use crate::openapi::INFO_PATH;
 use crate::proto::net::{AuthToken, EndTranscodingSessionRequest, OrchestratorRequest, PingPong};
 use crate::transport::Connection;
 
@@ -117,6 +119,7 @@ pub async fn probe(connection: &Connection, gateway: &EthKey) -> Observation {
         end_session_forged: Some(end_session_forged),
         end_session_issued,
         liveness_after_fuzz: None,
+        info_json: Some(timed(connection.get_json(INFO_PATH)).await),
     }
 }
 

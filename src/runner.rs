@@ -262,6 +262,7 @@ async fn observe_case(
         end_session_forged: None,
         end_session_issued: None,
         liveness_after_fuzz: None,
+        info_json: None,
     };
     for step in &case.steps {
         match &step.call {

@@ -201,7 +201,15 @@ pub const NOT_ORCHESTRATOR_FAULTS: &[(&str, &str)] = &[
     ("RPC-005", "needs fuzzed requests; proven by the fuzzing tests"),
     (
         "PRICE-007",
-        "judged on the OpenAPI rendering; proven with the OpenAPI tests",
+        "judged on the JSON served at GET /orchestrator/info, which no fault bends; proven with the PRICE-007 tests",
+    ),
+    (
+        "SPEC-001",
+        "judged against an OpenAPI document, which selftest does not load; proven with the SPEC tests and tests/openapi.rs",
+    ),
+    (
+        "SPEC-002",
+        "a drift between the OpenAPI document and the .proto, not an orchestrator fault; proven with the SPEC tests",
     ),
 ];
 

@@ -30,6 +30,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Prove every rule fires: run the embedded orchestrator with each fault.
     Selftest(SelftestArgs),
+    /// Check the OpenAPI document against the protocol, with no target.
+    Spec(super::spec::SpecArgs),
 }
 
 #[derive(Debug, Args)]

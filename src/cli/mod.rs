@@ -7,6 +7,7 @@ mod rules;
 mod run;
 mod selftest;
 mod serve;
+mod spec;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -60,6 +61,7 @@ pub fn main() -> ExitCode {
             Command::Serve(args) => serve::serve(args).await,
             Command::Rules(args) => Ok(rules::rules(&args)),
             Command::Selftest(args) => Ok(selftest::selftest(&args).await),
+            Command::Spec(args) => spec::spec(&args),
         }
     });
     match result {

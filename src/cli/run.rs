@@ -126,7 +126,7 @@ fn target_profile(target: &Target) -> String {
 }
 
 /// Loads the protocol at run time so a newer lp_rpc.proto needs no rebuild.
-fn load_spec(explicit: Option<&Path>) -> Result<ProtoSpec, RunError> {
+pub(super) fn load_spec(explicit: Option<&Path>) -> Result<ProtoSpec, RunError> {
     let default_dir = PathBuf::from("proto");
     let path = match explicit {
         Some(path) => path,

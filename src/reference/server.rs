@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use http::StatusCode;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -24,7 +26,10 @@ use super::service::ReferenceService;
 use super::ReferenceConfig;
 use crate::eth::Address;
 use crate::expect::{Expectations, ExpectedModel};
+use crate::openapi::{OpenApiDocument, INFO_PATH};
+use crate::probe::unix_now;
 use crate::proto::net::orchestrator_server::OrchestratorServer;
+use crate::proto::net::OrchestratorRequest;
 use crate::transport::RawCodec;
 
 /// Largest request the reference orchestrator decodes.
@@ -127,9 +132,9 @@ pub async fn start(config: ReferenceConfig) -> Result<RunningOrchestrator, Start
         ai_models: config.ai_models.iter().map(ExpectedModel::from).collect(),
         ..Expectations::default()
     };
-    let grpc = OrchestratorServer::new(ReferenceService::new(config, service_uri))
-        .max_decoding_message_size(MAX_REQUEST_BYTES);
-    let mut routes = Routes::new(grpc);
+    let service = Arc::new(ReferenceService::new(config, service_uri));
+    let grpc = OrchestratorServer::from_arc(Arc::clone(&service)).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let mut routes = serve_info_json(Routes::new(grpc), service);
     if config_faults.contains(&Fault::GarbledResponse) {
         routes = garble_get_orchestrator(routes);
     }
@@ -191,6 +196,27 @@ where
     let _ = auto::Builder::new(TokioExecutor::new())
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(routes))
         .await;
+}
+
+/// `GET /orchestrator/info`: the discovery answer as JSON in the shipped OpenAPI document's
+/// convention, so HTTP tools can check the document against the reference. It is what an
+/// unsigned request naming no capabilities gets (hardware listed), over HTTP/1.1 or HTTP/2.
+fn serve_info_json(routes: Routes, service: Arc<ReferenceService>) -> Routes {
+    let handler = move || {
+        let service = Arc::clone(&service);
+        async move {
+            let info = service.info(&OrchestratorRequest::default(), unix_now());
+            match OpenApiDocument::embedded().render_info(&info) {
+                Ok(json) => (StatusCode::OK, [(CONTENT_TYPE, "application/json")], json.to_string()),
+                Err(error) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(CONTENT_TYPE, "text/plain")],
+                    error.to_string(),
+                ),
+            }
+        }
+    };
+    Routes::from(routes.into_axum_router().route(INFO_PATH, axum::routing::get(handler)))
 }
 
 /// For `GarbledResponse`: GetOrchestrator answers, with a proper gRPC status, a message whose

@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-use super::{auth, capabilities, config, hardware, identity, matrix, price, required, rpc, storage, ticket, uri, Rule};
+use super::{
+    auth, capabilities, config, hardware, identity, matrix, price, required, rpc, spec, storage, ticket, uri, Rule,
+};
 
 /// One area of the catalog: a rule-ID prefix and the rules under it.
 #[derive(Debug)]
@@ -70,6 +72,11 @@ pub const AREAS: &[Area] = &[
         name: "RPC",
         title: "request handling",
         rules: rpc::RULES,
+    },
+    Area {
+        name: "SPEC",
+        title: "OpenAPI document",
+        rules: spec::RULES,
     },
     Area {
         name: "CFG",
@@ -160,7 +167,7 @@ mod tests {
 
     use super::*;
 
-    /// The IDs of rules.md (v1) this catalog implements, in order; SPEC-* live with the OpenAPI checks.
+    /// The IDs of rules.md (v1), in order.
     const RULE_IDS: &[&str] = &[
         "REQ-001",
         "REQ-002",
@@ -220,6 +227,8 @@ mod tests {
         "RPC-004",
         "RPC-005",
         "RPC-006",
+        "SPEC-001",
+        "SPEC-002",
         "CFG-001",
         "CFG-002",
         "CFG-003",
@@ -252,7 +261,7 @@ mod tests {
             }
         }
         assert_eq!(rule("TICKET-003").map(|rule| rule.id), Some("TICKET-003"));
-        assert!(rule("SPEC-001").is_none());
+        assert!(rule("SPEC-003").is_none());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::capability::{self, encode_bitstring};
 use crate::eth::{self, Address, EthKey};
 use crate::expect::Expectations;
 use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
+use crate::openapi::OpenApiDocument;
 use crate::proto::net::{
     self, capabilities::capability_constraints::ModelConstraint, capabilities::CapabilityConstraints,
     capabilities::Constraints, os_info::StorageType, AuthToken, Capabilities, GpuComputeInfo, HardwareInformation,
@@ -176,6 +177,8 @@ pub(super) fn good_observation() -> Observation {
     let signature = orchestrator_key().sign_message(&eth::ping_message(&ping_value));
     let info = good_info();
     let issued = info.auth_token.clone().unwrap();
+    // The JSON it serves at GET /orchestrator/info, in the shipped document's convention.
+    let served = OpenApiDocument::embedded().render_info(&info).unwrap();
     Observation {
         target: TARGET.into(),
         gateway: Address([0x99; 20]),
@@ -203,6 +206,7 @@ pub(super) fn good_observation() -> Observation {
             call: answered(()),
         }),
         liveness_after_fuzz: Some(answered(info)),
+        info_json: Some(answered(served)),
     }
 }
 

@@ -13,6 +13,7 @@ mod matrix;
 mod price;
 mod required;
 mod rpc;
+mod spec;
 mod storage;
 mod ticket;
 mod uri;
@@ -28,6 +29,7 @@ use std::fmt;
 use crate::capability::{self, CapabilityKind};
 use crate::expect::Expectations;
 use crate::observe::{Observation, PingExchange};
+use crate::openapi::OpenApiDocument;
 use crate::proto::net::{AuthToken, Capabilities, OrchestratorInfo, PriceInfo, TicketParams};
 
 pub use catalog::{catalog, catalog_markdown, catalog_table, rule, Area, AREAS};
@@ -228,6 +230,8 @@ pub struct Context<'a> {
     pub modes: Modes,
     /// Unix seconds at evaluation time.
     pub now_unix: i64,
+    /// The OpenAPI document the SPEC rules judge by; without one they are skipped.
+    pub openapi: Option<&'a OpenApiDocument>,
 }
 
 impl<'a> Context<'a> {
@@ -243,6 +247,15 @@ impl<'a> Context<'a> {
             expectations,
             modes: Modes::detect(observation, overrides),
             now_unix,
+            openapi: None,
+        }
+    }
+
+    /// The same context, judged against an OpenAPI document too (the SPEC rules).
+    pub fn with_openapi(self, document: &'a OpenApiDocument) -> Self {
+        Self {
+            openapi: Some(document),
+            ..self
         }
     }
 
@@ -357,8 +370,8 @@ mod tests {
         assert_eq!(results.len(), catalog().len());
         for result in &results {
             let expected = match result.rule.id {
-                "IDENT-003" | "PRICE-007" | "PRICE-008" | "MATRIX-002" | "MATRIX-007" | "CFG-001" | "CFG-002"
-                | "CFG-003" | "CFG-004" => "skip",
+                "IDENT-003" | "PRICE-008" | "MATRIX-002" | "MATRIX-007" | "SPEC-001" | "SPEC-002" | "CFG-001"
+                | "CFG-002" | "CFG-003" | "CFG-004" => "skip",
                 _ => "pass",
             };
             assert_eq!(

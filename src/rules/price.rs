@@ -4,10 +4,13 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use serde_json::Value;
+
 use super::verify::{capability_text, expect_non_negative, expect_positive, quoted, report};
 use super::{Finding, Mode, Rule, Severity, Skipped};
 use crate::capability;
 use crate::expect::Price;
+use crate::openapi::{describe_json, is_decimal, same_words, INFO_PATH};
 
 pub(super) const RULES: &[Rule] = &[
     PRICE_001, PRICE_002, PRICE_003, PRICE_004, PRICE_005, PRICE_006, PRICE_007, PRICE_008,
@@ -173,11 +176,41 @@ const PRICE_007: Rule = Rule {
     severity: Severity::Should,
     mode: Mode::All,
     text: "the JSON rendering of prices matches the OpenAPI type (`integer`); proto3 JSON writes int64 as a string: report the drift once",
-    citation: "proto3 JSON mapping: int64 renders as a JSON string; the OpenAPI document declares `integer`",
-    hint: "a convention of proto3 JSON, not an orchestrator defect; SPEC-002 reports the OpenAPI drift",
+    citation: "OpenAPI document: prices are `integer` (wei); the proto3 JSON mapping writes int64 as a JSON string",
+    hint: "serve prices at GET /orchestrator/info as JSON integers, as the OpenAPI document declares",
     check: |ctx| {
-        ctx.price_info()?;
-        Err(Skipped("no JSON rendering of OrchestratorInfo was fetched (GET /orchestrator/info)".into()))
+        let served = ctx.observation.info_json.as_ref();
+        let served = served.ok_or_else(|| Skipped(format!("the run did not fetch GET {INFO_PATH}")))?;
+        let json = served
+            .outcome
+            .as_ref()
+            .map_err(|error| Skipped(format!("the target serves no JSON at GET {INFO_PATH}: {error}")))?;
+        let prices = served_prices(json);
+        if prices.is_empty() {
+            return Err(Skipped(format!("the JSON at GET {INFO_PATH} holds no prices")));
+        }
+        let expected = "integer (OpenAPI type)";
+        let (decimal_strings, others): (Vec<_>, Vec<_>) = prices
+            .iter()
+            .filter(|(_, value)| !(value.is_i64() || value.is_u64()))
+            .partition(|(_, value)| value.as_str().is_some_and(is_decimal));
+        // The proto3 JSON convention is one drift however many prices it touches.
+        let convention = decimal_strings.first().map(|(path, value)| {
+            let more = match decimal_strings.len() - 1 {
+                0 => String::new(),
+                more => format!("; {more} more price fields likewise"),
+            };
+            Finding::new(
+                path,
+                expected,
+                format!("{} (proto3 JSON writes int64 as a string){more}", describe_json(value)),
+            )
+            .with_hint("the proto3 JSON convention, not a wrong price; SPEC-002 lists the document's drift from it")
+        });
+        let wrong = others
+            .iter()
+            .map(|(path, value)| Finding::new(path, expected, describe_json(value)));
+        Ok(convention.into_iter().chain(wrong).collect())
     },
 };
 
@@ -214,10 +247,37 @@ fn above_max(path: &str, price: Price, max: Price) -> Option<Finding> {
     (price.compare(&max) == Some(Ordering::Greater)).then(|| Finding::new(path, format!("<= {max}"), price.to_string()))
 }
 
+/// The price fields of served JSON with their paths, whichever case convention names them
+/// (`price_info.price_per_unit` or `priceInfo.pricePerUnit`).
+fn served_prices(json: &Value) -> Vec<(String, &Value)> {
+    let mut prices: Vec<(String, &Value)> = member(json, "price_info").into_iter().collect();
+    if let Some((key, list)) = member(json, "capabilities_prices") {
+        let entries = list.as_array().into_iter().flatten().enumerate();
+        prices.extend(entries.map(|(index, price)| (format!("{key}[{index}]"), price)));
+    }
+    prices
+        .into_iter()
+        .flat_map(|(prefix, price)| {
+            ["price_per_unit", "pixels_per_unit"]
+                .into_iter()
+                .filter_map(move |name| member(price, name).map(|(key, value)| (format!("{prefix}.{key}"), value)))
+        })
+        .collect()
+}
+
+/// The member named `name` in any case convention, with its key as served.
+fn member<'a>(object: &'a Value, name: &str) -> Option<(String, &'a Value)> {
+    let found = object.as_object()?.iter().find(|(key, _)| same_words(key, name));
+    found.map(|(key, value)| (key.clone(), value))
+}
+
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::super::fixture::*;
     use crate::expect::{Expectations, MaxCapabilityPrice, Price};
+    use crate::observe::{CallError, Observation};
     use crate::proto::net::PriceInfo;
 
     #[test]
@@ -287,11 +347,47 @@ mod tests {
     }
 
     #[test]
-    fn price_007_needs_a_json_rendering() {
-        assert!(assert_skips("PRICE-007", &Expectations::default(), |_| {}).contains("/orchestrator/info"));
-        assert!(
-            assert_skips("PRICE-007", &Expectations::default(), |o| info_mut(o).price_info = None).contains("REQ-003")
+    fn price_007_served_prices_are_json_integers() {
+        assert_passes("PRICE-007");
+        fn served(o: &mut Observation) -> &mut serde_json::Value {
+            o.info_json.as_mut().unwrap().outcome.as_mut().unwrap()
+        }
+        // proto3 JSON: lowerCamelCase names and int64 as strings, reported once for all prices.
+        let result = assert_breaks(
+            "PRICE-007",
+            |o| {
+                *served(o) = json!({
+                    "priceInfo": {"pricePerUnit": "1000", "pixelsPerUnit": "1"},
+                    "capabilitiesPrices": [{"pricePerUnit": "30", "pixelsPerUnit": "1000000"}],
+                })
+            },
+            &["priceInfo.pricePerUnit"],
         );
+        assert_eq!(
+            result.findings[0].actual,
+            "string \"1000\" (proto3 JSON writes int64 as a string); 3 more price fields likewise"
+        );
+        assert!(result.findings[0].hint.contains("SPEC-002"));
+        // Any other type is its own finding.
+        assert_breaks(
+            "PRICE-007",
+            |o| served(o)["capabilities_prices"][1]["pixels_per_unit"] = json!(0.5),
+            &["capabilities_prices[1].pixels_per_unit"],
+        );
+    }
+
+    #[test]
+    fn price_007_needs_served_json() {
+        let expectations = Expectations::default();
+        assert!(assert_skips("PRICE-007", &expectations, |o| o.info_json = None).contains("did not fetch"));
+        let not_served = |o: &mut Observation| {
+            o.info_json = Some(failed_call(CallError::Transport(
+                "GET /orchestrator/info answered HTTP 404".into(),
+            )))
+        };
+        assert!(assert_skips("PRICE-007", &expectations, not_served).contains("HTTP 404"));
+        let no_prices = |o: &mut Observation| o.info_json = Some(answered(json!({"transcoder": "https://o:8935"})));
+        assert!(assert_skips("PRICE-007", &expectations, no_prices).contains("no prices"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::uri::PathAndQuery;
 use http::Uri;
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use prost_reflect::{DynamicMessage, MethodDescriptor};
 use tokio::sync::watch;
 use tokio_rustls::TlsConnector;
@@ -23,7 +24,7 @@ use tonic::client::Grpc;
 use tonic::codec::Codec;
 use tonic::transport::{Channel, Endpoint};
 use tonic_prost::ProstCodec;
-use tower::service_fn;
+use tower::{service_fn, Service as _, ServiceExt as _};
 
 use crate::observe::{error_chain, CallError};
 use crate::proto::net::{
@@ -189,6 +190,48 @@ impl Connection {
     pub async fn call_raw(&self, path: &str, body: Bytes) -> Result<Bytes, CallError> {
         let path_and_query = PathAndQuery::try_from(path).map_err(|error| bad_path(path, &error))?;
         self.unary(path_and_query, body, codec::RawCodec).await
+    }
+
+    /// An HTTP GET of `path` over the same HTTP/2 channel, with the call deadline and the decode size
+    /// cap, parsed as JSON. A status other than 2xx is a `Transport` error, a body that is not JSON
+    /// (or too large) a `Decode` error: either way the target serves no JSON there.
+    pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, CallError> {
+        let request = http::Request::get(path)
+            .header(http::header::ACCEPT, "application/json")
+            .body(tonic::body::Body::empty())
+            .map_err(|error| CallError::Transport(format!("cannot send GET {path}: {error}")))?;
+        let mut channel = self.channel.clone();
+        let call = async {
+            let ready = channel
+                .ready()
+                .await
+                .map_err(|error| CallError::Transport(error_chain(&error)))?;
+            let response = ready
+                .call(request)
+                .await
+                .map_err(|error| CallError::Transport(error_chain(&error)))?;
+            if !response.status().is_success() {
+                return Err(CallError::Transport(format!(
+                    "GET {path} answered HTTP {}",
+                    response.status()
+                )));
+            }
+            let body = Limited::new(response.into_body(), self.max_decode_bytes)
+                .collect()
+                .await
+                .map_err(|error| match error.downcast_ref::<LengthLimitError>() {
+                    Some(_) => CallError::Decode(format!(
+                        "GET {path}: the body is larger than {} bytes",
+                        self.max_decode_bytes
+                    )),
+                    None => CallError::Transport(format!("GET {path}: {}", error_chain(&*error))),
+                })?
+                .to_bytes();
+            serde_json::from_slice(&body).map_err(|error| CallError::Decode(format!("GET {path}: not JSON: {error}")))
+        };
+        tokio::time::timeout(self.call_timeout, call)
+            .await
+            .unwrap_or(Err(CallError::Timeout(self.call_timeout)))
     }
 
     /// Every call goes through here: one deadline, one size cap, one error mapping.

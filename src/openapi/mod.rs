@@ -1,0 +1,47 @@
+//! The OpenAPI side of the protocol: a document describing `GET /orchestrator/info` (loaded at run
+//! time, or the copy built in), the JSON rendering of a decoded OrchestratorInfo in that
+//! document's convention, a validator for the JSON Schema subset OpenAPI 3.0 uses, and the drift
+//! report between the document and the .proto messages. No I/O but reading the document.
+
+mod document;
+mod drift;
+mod render;
+mod schema;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use serde_json::Value;
+
+pub use document::{OpenApiDocument, OpenApiError, Problem, DEFAULT_PATH, MAX_DOCUMENT_BYTES};
+pub use drift::{Drift, DriftKind, DriftReport, DRIFT_FORMAT_VERSION};
+pub use render::RenderError;
+pub use schema::same_words;
+pub use validate::{describe_json, is_decimal, Violation};
+
+use crate::proto::net::OrchestratorInfo;
+use schema::SchemaRef;
+
+/// Where an orchestrator serves its discovery answer as JSON, on its gRPC port.
+pub const INFO_PATH: &str = "/orchestrator/info";
+
+impl OpenApiDocument {
+    /// `info` as JSON in this document's convention (its names, hex bytes, integer numbers).
+    pub fn render_info(&self, info: &OrchestratorInfo) -> Result<Value, RenderError> {
+        render::render_info(&self.api, SchemaRef::Plain(&self.info_schema), info)
+    }
+
+    /// Where `json` breaks the discovery answer's schema.
+    pub fn validate_info(&self, json: &Value) -> Vec<Violation> {
+        validate::validate(&self.api, SchemaRef::Plain(&self.info_schema), json)
+    }
+
+    /// The drift against the protocol the binary was built with: the one its messages decode by.
+    pub fn built_in_drift(&self) -> DriftReport {
+        self.drift(&render::built_in_info(), "built-in lp_rpc.proto")
+    }
+}
+
+#[cfg(test)]
+pub(crate) use tests::proto3_json_document;

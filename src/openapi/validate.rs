@@ -1,0 +1,288 @@
+//! Checks a JSON value against a schema of the document, for the part of JSON Schema that
+//! OpenAPI 3.0 documents use: type, format (hex, byte, int32, int64, uint32, uint64), required,
+//! properties, items, `$ref`, additionalProperties, enum, nullable, allOf, anyOf, oneOf and not.
+//! Other keywords (minimum, pattern, lengths ...) are not checked.
+
+use base64::Engine as _;
+use openapiv3::{AdditionalProperties, OpenAPI};
+use serde_json::Value;
+
+use super::schema::{resolve, Keywords, SchemaRef};
+
+/// Deeper recursion (value nesting plus `allOf`/`anyOf` hops) is taken as a schema cycle; a
+/// discovery answer nests a handful of levels.
+const MAX_SCHEMA_DEPTH: usize = 64;
+/// Strings up to this length that are vocabulary (enum values) or numbers are quoted in findings;
+/// others are described, so a token or credential in a wrong place is never printed.
+const MAX_QUOTED: usize = 40;
+
+/// A place where a value breaks its schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON path in the value, e.g. `price_info.price_per_unit` or `storage[0].storage_type`.
+    pub path: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+/// Every violation of `schema` by `value`, in document order.
+pub(super) fn validate(api: &OpenAPI, schema: SchemaRef<'_>, value: &Value) -> Vec<Violation> {
+    let mut found = Vec::new();
+    Validator { api }.check(schema, value, "", 0, &mut found);
+    found
+}
+
+struct Validator<'a> {
+    api: &'a OpenAPI,
+}
+
+impl<'a> Validator<'a> {
+    fn check(&self, schema: SchemaRef<'a>, value: &Value, path: &str, depth: usize, found: &mut Vec<Violation>) {
+        let violation = |expected: String, actual: String| Violation {
+            path: display_path(path),
+            expected,
+            actual,
+        };
+        if depth > MAX_SCHEMA_DEPTH {
+            found.push(violation(
+                format!("a schema nested at most {MAX_SCHEMA_DEPTH} deep"),
+                "deeper nesting (a $ref cycle?)".into(),
+            ));
+            return;
+        }
+        let Some(schema) = resolve(self.api, schema) else {
+            found.push(violation(
+                "a schema that resolves".into(),
+                format!(
+                    "$ref {} ends in a cycle of $refs",
+                    schema.reference().unwrap_or_default()
+                ),
+            ));
+            return;
+        };
+        let keywords = Keywords::of(schema);
+        if value.is_null() && keywords.nullable {
+            return;
+        }
+        if let Some(typ) = keywords.typ {
+            if !has_type(value, typ) {
+                found.push(violation(expected_type(&keywords), describe_json(value)));
+                return;
+            }
+        }
+        if let Some(problem) = keywords.format.and_then(|format| format_problem(format, value)) {
+            found.push(violation(expected_type(&keywords), problem));
+        }
+        if !keywords.enumeration.is_empty() && !keywords.enumeration.contains(value) {
+            let allowed: Vec<String> = keywords.enumeration.iter().map(Value::to_string).collect();
+            found.push(violation(
+                format!("one of {}", allowed.join(", ")),
+                describe_enum_miss(value),
+            ));
+        }
+        if let Some(object) = value.as_object() {
+            for name in keywords.required {
+                if !object.contains_key(name) {
+                    found.push(Violation {
+                        path: display_path(&child_key(path, name)),
+                        expected: "present (required)".into(),
+                        actual: "absent".into(),
+                    });
+                }
+            }
+            for (key, member) in object {
+                let declared = keywords.properties.iter().find(|(name, _)| name == key);
+                match (declared, keywords.additional_properties) {
+                    (Some((_, property)), _) => self.check(*property, member, &child_key(path, key), depth + 1, found),
+                    (None, Some(AdditionalProperties::Schema(additional))) => self.check(
+                        SchemaRef::Plain(additional),
+                        member,
+                        &child_key(path, key),
+                        depth + 1,
+                        found,
+                    ),
+                    (None, Some(AdditionalProperties::Any(false))) => found.push(Violation {
+                        path: display_path(&child_key(path, key)),
+                        expected: "no property of this name (additionalProperties: false)".into(),
+                        actual: describe_json(member),
+                    }),
+                    (None, _) => {}
+                }
+            }
+        }
+        if let (Some(items), Some(array)) = (keywords.items, value.as_array()) {
+            for (index, item) in array.iter().enumerate() {
+                self.check(items, item, &format!("{path}[{index}]"), depth + 1, found);
+            }
+        }
+        for part in &keywords.all_of {
+            self.check(*part, value, path, depth + 1, found);
+        }
+        self.check_alternatives(&keywords, value, path, depth, found);
+    }
+
+    /// anyOf, oneOf and not: each alternative is judged on its own, and only the count reported.
+    fn check_alternatives(
+        &self,
+        keywords: &Keywords<'a>,
+        value: &Value,
+        path: &str,
+        depth: usize,
+        found: &mut Vec<Violation>,
+    ) {
+        let matches = |schemas: &[SchemaRef<'a>]| {
+            schemas
+                .iter()
+                .filter(|schema| {
+                    let mut inner = Vec::new();
+                    self.check(**schema, value, path, depth + 1, &mut inner);
+                    inner.is_empty()
+                })
+                .count()
+        };
+        let violation = |expected: String, actual: String| Violation {
+            path: display_path(path),
+            expected,
+            actual,
+        };
+        if !keywords.any_of.is_empty() && matches(&keywords.any_of) == 0 {
+            found.push(violation(
+                format!("a value matching any of {} schemas (anyOf)", keywords.any_of.len()),
+                format!("{}, matching none", describe_json(value)),
+            ));
+        }
+        if !keywords.one_of.is_empty() {
+            let count = matches(&keywords.one_of);
+            if count != 1 {
+                found.push(violation(
+                    format!(
+                        "a value matching exactly one of {} schemas (oneOf)",
+                        keywords.one_of.len()
+                    ),
+                    format!("{}, matching {count}", describe_json(value)),
+                ));
+            }
+        }
+        if let Some(not) = keywords.not {
+            if matches(&[not]) == 1 {
+                found.push(violation(
+                    "a value not matching the `not` schema".into(),
+                    describe_json(value),
+                ));
+            }
+        }
+    }
+}
+
+fn has_type(value: &Value, typ: &str) -> bool {
+    match typ {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        // The loader refuses other types.
+        _ => true,
+    }
+}
+
+/// `integer (int64)`, `string (hex)`; `any value` when the schema sets no type.
+fn expected_type(keywords: &Keywords<'_>) -> String {
+    let typ = keywords.typ.unwrap_or("any value");
+    let typ = match keywords.format {
+        Some(format) => format!("{typ} ({format})"),
+        None => typ.to_string(),
+    };
+    if keywords.nullable {
+        format!("{typ} or null")
+    } else {
+        typ
+    }
+}
+
+/// What is wrong with a value of the right type under its format; `None` when nothing is, or the
+/// format is one lpconform does not check.
+fn format_problem(format: &str, value: &Value) -> Option<String> {
+    let text_problem = |check: fn(&str) -> bool, what: &str| {
+        let text = value.as_str()?;
+        (!check(text)).then(|| format!("{} that is not {what}", describe_string(text)))
+    };
+    let range_problem = |fits: bool| (!fits).then(|| format!("{} (out of range)", describe_json(value)));
+    match format {
+        "hex" => text_problem(is_hex, "0x-prefixed hex bytes"),
+        "byte" => text_problem(
+            |text| base64::engine::general_purpose::STANDARD.decode(text).is_ok(),
+            "base64",
+        ),
+        "int32" => range_problem(value.as_i64().is_some_and(|number| i32::try_from(number).is_ok())),
+        "int64" => range_problem(value.as_i64().is_some()),
+        "uint32" => range_problem(value.as_u64().is_some_and(|number| u32::try_from(number).is_ok())),
+        "uint64" => range_problem(value.as_u64().is_some()),
+        _ => None,
+    }
+}
+
+fn is_hex(text: &str) -> bool {
+    text.strip_prefix("0x")
+        .is_some_and(|digits| digits.len() % 2 == 0 && digits.bytes().all(|byte| byte.is_ascii_hexdigit()))
+}
+
+/// A value as findings show it: its JSON type, and the value itself unless it may be a secret.
+pub fn describe_json(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(flag) => format!("boolean {flag}"),
+        Value::Number(number) if number.is_i64() || number.is_u64() => format!("integer {number}"),
+        Value::Number(number) => format!("number {number}"),
+        Value::String(text) => describe_string(text),
+        Value::Array(items) => format!("array of {} items", items.len()),
+        Value::Object(members) => format!("object with {} properties", members.len()),
+    }
+}
+
+/// Decimal strings are quoted (they are how proto3 JSON writes 64-bit numbers); other strings
+/// are only measured.
+fn describe_string(text: &str) -> String {
+    if text.len() <= MAX_QUOTED && is_decimal(text) {
+        format!("string \"{text}\"")
+    } else {
+        format!("string of {} characters", text.chars().count())
+    }
+}
+
+/// How proto3 JSON writes a 64-bit integer: an optional minus sign, then digits.
+pub fn is_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+/// A value outside an enum, quoted when short: enum members are vocabulary, not secrets.
+fn describe_enum_miss(value: &Value) -> String {
+    match value {
+        Value::String(text) if text.chars().count() <= MAX_QUOTED => format!("string {value}"),
+        _ => describe_json(value),
+    }
+}
+
+fn child_key(path: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric() || character == '_');
+    let numeric = key.bytes().all(|byte| byte.is_ascii_digit());
+    match (path.is_empty(), plain, numeric) {
+        (_, true, true) => format!("{path}[{key}]"),
+        (true, true, false) => key.to_string(),
+        (false, true, false) => format!("{path}.{key}"),
+        (_, false, _) => format!("{path}[{}]", Value::from(key)),
+    }
+}
+
+fn display_path(path: &str) -> String {
+    if path.is_empty() {
+        "(the whole answer)".into()
+    } else {
+        path.to_string()
+    }
+}
