@@ -17,6 +17,9 @@ pub enum CallError {
     /// Connecting, TLS, HTTP/2 or the stream failed before a status arrived.
     #[error("transport failure: {0}")]
     Transport(String),
+    /// An HTTP answer that carries no gRPC status (e.g. 404 for `GET /orchestrator/info`).
+    #[error("HTTP status {0}")]
+    Http(u16),
     /// No answer within the deadline.
     #[error("no answer within {0:?}")]
     Timeout(Duration),

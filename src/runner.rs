@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
+use crate::openapi::{OpenApiDocument, INFO_PATH};
 use crate::probe::{forged_auth_token, probe, random_bytes, signed_orchestrator_request, timed, unix_now};
 use crate::proto::net::{Capabilities, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
 use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResult, Verdict};
@@ -16,7 +17,7 @@ use crate::suite::{AddressChoice, CallSpec, Case, CaseMode, DiscoveryRequest, Ou
 use crate::suite::{Step, Suite, TokenChoice};
 use crate::transport::Connection;
 
-/// How to run: strictness, case filter, mode overrides, snapshots.
+/// How to run: strictness, case filter, mode overrides, snapshots, the OpenAPI document.
 #[derive(Debug, Clone)]
 pub struct RunSettings {
     pub strict: bool,
@@ -24,6 +25,8 @@ pub struct RunSettings {
     pub case_filter: Option<String>,
     pub overrides: ModeOverrides,
     pub snapshots: SnapshotStore,
+    /// What the SPEC rules judge by; without one they skip.
+    pub openapi: Option<OpenApiDocument>,
 }
 
 /// The whole run.
@@ -197,10 +200,13 @@ pub async fn run_case(context: &CaseContext<'_>, suite: &Suite, case: &Case) -> 
     let mut observation = observe_case(connection, gateway, case, &mut report.steps).await;
     observation.target = connection.target().to_string();
     // The run's modes, from the baseline probe: a case that makes one call cannot tell on its own.
-    let context = Context {
+    let mut context = Context {
         modes,
         ..Context::new(&observation, expectations, settings.overrides, unix_now())
     };
+    if let Some(document) = &settings.openapi {
+        context = context.with_openapi(document);
+    }
     report.rules = case
         .rules
         .iter()
@@ -323,6 +329,16 @@ async fn observe_case(
                     TokenChoice::Forged => observation.end_session_forged = Some(exchange),
                 }
             }
+            CallSpec::InfoJson => {
+                let call = timed(connection.get_json(INFO_PATH)).await;
+                steps.push(step_report(
+                    step,
+                    format!("GET {INFO_PATH}"),
+                    &call.outcome,
+                    call.elapsed,
+                ));
+                observation.info_json = Some(call);
+            }
         }
     }
     if let Some(info) = info {
@@ -380,7 +396,10 @@ fn describe_discovery(request: &DiscoveryRequest) -> String {
 fn step_report<T>(step: &Step, call: String, outcome: &Result<T, CallError>, elapsed: Duration) -> StepReport {
     let expected = match (step.expect, step.code, &step.message) {
         (Outcome::Ok, _, _) => "an answer".to_string(),
-        (Outcome::Any, _, _) => "an answer or a gRPC status".to_string(),
+        (Outcome::Any, _, _) if step.call == CallSpec::InfoJson => {
+            "an answer or a refusal within the deadline".to_string()
+        }
+        (Outcome::Any, _, _) => "an answer or a status".to_string(),
         (Outcome::Error, code, message) => {
             let mut text = "a gRPC error".to_string();
             if let Some(code) = code {
@@ -394,7 +413,10 @@ fn step_report<T>(step: &Step, call: String, outcome: &Result<T, CallError>, ela
     };
     let passed = match (step.expect, outcome) {
         (Outcome::Ok, Ok(_)) => true,
-        (Outcome::Any, Ok(_) | Err(CallError::Status { .. })) => true,
+        (Outcome::Any, Ok(_) | Err(CallError::Status { .. } | CallError::Http(_))) => true,
+        // Plain HTTP is optional for an orchestrator: a gRPC-only server may refuse it any way
+        // (404, a reset stream), as long as it does so within the deadline.
+        (Outcome::Any, Err(CallError::Transport(_) | CallError::Decode(_))) => step.call == CallSpec::InfoJson,
         (Outcome::Error, Err(CallError::Status { code, message })) => {
             step.code.is_none_or(|wanted| wanted == *code)
                 && step.message.as_ref().is_none_or(|pattern| pattern.is_match(message))

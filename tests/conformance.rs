@@ -11,6 +11,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use lpconform::ai_models::load_ai_models;
 use lpconform::eth::EthKey;
 use lpconform::expect::{flags_from_env, Expectations};
+use lpconform::openapi::OpenApiDocument;
 use lpconform::probe::probe;
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::report::terminal::render_run;
@@ -81,6 +82,7 @@ fn setup() -> Result<Shared, String> {
         case_filter: None,
         overrides: Default::default(),
         snapshots: SnapshotStore::new(&repository().join("suites"), &profile, false),
+        openapi: Some(OpenApiDocument::embedded().clone()),
     };
     let baseline = runtime.block_on(probe(&connection, &gateway));
     let modes = Modes::detect(&baseline, settings.overrides);

@@ -148,3 +148,35 @@ fn spec_drift_lists_the_drift_and_exits_zero() {
     assert_eq!(failed.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(&format!("{}:3:1:", broken.display())), "{stderr}");
 }
+
+#[test]
+fn run_judges_by_the_openapi_flag_and_refuses_a_broken_document() {
+    let scratch = tempfile::tempdir().unwrap();
+    let broken = scratch.path().join("broken.yaml");
+    std::fs::write(&broken, "openapi: 3.0.3\ninfo: [unclosed\n").unwrap();
+    let failed = Command::new(env!("CARGO_BIN_EXE_lpconform"))
+        .current_dir(MANIFEST_DIR)
+        .args(["run", "--openapi", broken.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("{}:3:1:", broken.display())), "{stderr}");
+
+    // A document requiring a property the protocol never sends fails SPEC-001 in a run.
+    let shipped = std::fs::read_to_string(Path::new(MANIFEST_DIR).join("openapi/orchestrator.yaml")).unwrap();
+    let demanding = scratch.path().join("demanding.yaml");
+    let edited = shipped.replacen("        - transcoder\n", "        - transcoder\n        - region\n", 1);
+    assert_ne!(edited, shipped, "the shipped document lists `transcoder` as required");
+    std::fs::write(&demanding, edited).unwrap();
+    let judged = Command::new(env!("CARGO_BIN_EXE_lpconform"))
+        .current_dir(MANIFEST_DIR)
+        .args(["run", "--case", "openapi::", "--openapi", demanding.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&judged.stdout);
+    assert_eq!(judged.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("SPEC-001"), "{stdout}");
+    assert!(stdout.contains("region"), "{stdout}");
+}

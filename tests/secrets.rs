@@ -7,6 +7,7 @@ use std::path::Path;
 use base64::Engine as _;
 use lpconform::ai_models::load_ai_models;
 use lpconform::eth::{keccak256, EthKey};
+use lpconform::openapi::OpenApiDocument;
 use lpconform::proto::net::{os_info::StorageType, OsInfo, S3osInfo};
 use lpconform::reference::{self, ChainMode, ReferenceConfig};
 use lpconform::report::terminal::render_run;
@@ -53,6 +54,7 @@ async fn live_run(snapshots: &Path) -> RunReport {
         case_filter: None,
         overrides: Default::default(),
         snapshots: SnapshotStore::new(snapshots, "secrets", true),
+        openapi: Some(OpenApiDocument::embedded().clone()),
     };
     let gateway = EthKey::from_hex(GATEWAY_KEY).unwrap();
     run_suites(

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lpconform::eth::EthKey;
+use lpconform::openapi::OpenApiDocument;
 use lpconform::reference::{self, ReferenceConfig};
 use lpconform::rules::Verdict;
 use lpconform::runner::{run_suites, CaseStatus, RunReport, RunSettings};
@@ -44,6 +45,7 @@ async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotSto
         case_filter: None,
         overrides: Default::default(),
         snapshots,
+        openapi: Some(OpenApiDocument::embedded().clone()),
     };
     let suites = suite::load(&suites_dir()).unwrap();
     run_suites(

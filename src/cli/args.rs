@@ -61,6 +61,10 @@ pub struct RunArgs {
     /// Default: ./proto when present, else the descriptors built into the binary.
     #[arg(long, value_name = "PATH")]
     pub proto: Option<PathBuf>,
+    /// OpenAPI 3.0 document the SPEC rules judge by, YAML or JSON. Default:
+    /// ./openapi/orchestrator.yaml when present, else the copy built into the binary.
+    #[arg(long, value_name = "FILE")]
+    pub openapi: Option<PathBuf>,
     /// What the orchestrator was configured with, in go-livepeer's flag names
     /// (repeatable): serviceURI, pricePerUnit, pixelsPerUnit, ethAddress,
     /// aiModels=FILE, maxPricePerUnit, maxPricePerCapability, maxTicketEV,

@@ -8,6 +8,7 @@ use super::serve::{read_key_file, reference_config};
 use super::{Outcome, RunError};
 use crate::eth::EthKey;
 use crate::expect::Expectations;
+use crate::openapi::OpenApiDocument;
 use crate::reference;
 use crate::report::terminal::{colour_wanted, render_run};
 use crate::runner::{run_suites, RunSettings};
@@ -31,6 +32,8 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
     let given_expectations =
         Expectations::parse_flags(&args.expect).map_err(|error| RunError::new(error.to_string()))?;
     let (suites, suites_dir) = load_suites(args.suite.as_deref())?;
+    let openapi =
+        OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
 
     // Held until the end of the run: dropping it stops the embedded server.
     let mut embedded = None;
@@ -63,6 +66,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
         case_filter: args.case.clone(),
         overrides: ModeFlag::overrides(&args.modes),
         snapshots: SnapshotStore::new(&suites_dir, &profile, args.update_snapshots),
+        openapi: Some(openapi),
     };
     let report = run_suites(&connection, &gateway, &suites, &expectations, &settings, &profile).await;
     if let Some(running) = embedded {

@@ -23,6 +23,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../suites/capabilities.yaml"),
     ),
     ("suites/robustness.yaml", include_str!("../../suites/robustness.yaml")),
+    ("suites/openapi.yaml", include_str!("../../suites/openapi.yaml")),
 ];
 
 /// A suite file: one area's cases.
@@ -78,8 +79,14 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallSpec {
     GetOrchestrator(DiscoveryRequest),
-    Ping { value: PingValue },
-    EndSession { token: TokenChoice },
+    Ping {
+        value: PingValue,
+    },
+    EndSession {
+        token: TokenChoice,
+    },
+    /// `GET /orchestrator/info`: the discovery answer as JSON, for the OpenAPI rules.
+    InfoJson,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +143,8 @@ pub enum Outcome {
     Ok,
     /// A gRPC error status (not a transport failure or timeout).
     Error,
-    /// Either, as long as it is an answer or a status within the deadline.
+    /// Either, as long as it is an answer or a status within the deadline. For `get_info_json`,
+    /// any refusal within the deadline (an HTTP status, a reset stream, a body that is not JSON).
     Any,
 }
 
@@ -187,6 +195,8 @@ struct RawStep {
     ping: Option<RawPing>,
     #[serde(default)]
     end_session: Option<RawEndSession>,
+    #[serde(default)]
+    get_info_json: Option<RawInfoJson>,
     #[serde(default = "expect_ok")]
     expect: Outcome,
     #[serde(default)]
@@ -237,6 +247,11 @@ fn random_ping() -> String {
 struct RawEndSession {
     token: TokenChoice,
 }
+
+/// `get_info_json: {}` takes no parameters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInfoJson {}
 
 /// Loads every `.yaml` suite under `path` (or the one file `path` names), sorted by name.
 pub fn load(path: &Path) -> Result<Vec<Suite>, SuiteError> {
@@ -352,9 +367,10 @@ fn step_from(raw: RawStep) -> Result<Step, String> {
         raw.get_orchestrator.is_some(),
         raw.ping.is_some(),
         raw.end_session.is_some(),
+        raw.get_info_json.is_some(),
     ];
     if calls.iter().filter(|present| **present).count() != 1 {
-        return Err("name exactly one of get_orchestrator, ping, end_session".into());
+        return Err("name exactly one of get_orchestrator, ping, end_session, get_info_json".into());
     }
     let call = if let Some(discovery) = raw.get_orchestrator {
         let capabilities = match discovery.capabilities {
@@ -387,6 +403,8 @@ fn step_from(raw: RawStep) -> Result<Step, String> {
         CallSpec::EndSession {
             token: end_session.token,
         }
+    } else if raw.get_info_json.is_some() {
+        CallSpec::InfoJson
     } else {
         unreachable!("exactly one call is present")
     };

@@ -193,7 +193,7 @@ impl Connection {
     }
 
     /// An HTTP GET of `path` over the same HTTP/2 channel, with the call deadline and the decode size
-    /// cap, parsed as JSON. A status other than 2xx is a `Transport` error, a body that is not JSON
+    /// cap, parsed as JSON. A status other than 2xx is an `Http` error, a body that is not JSON
     /// (or too large) a `Decode` error: either way the target serves no JSON there.
     pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, CallError> {
         let request = http::Request::get(path)
@@ -211,10 +211,7 @@ impl Connection {
                 .await
                 .map_err(|error| CallError::Transport(error_chain(&error)))?;
             if !response.status().is_success() {
-                return Err(CallError::Transport(format!(
-                    "GET {path} answered HTTP {}",
-                    response.status()
-                )));
+                return Err(CallError::Http(response.status().as_u16()));
             }
             let body = Limited::new(response.into_body(), self.max_decode_bytes)
                 .collect()
