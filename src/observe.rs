@@ -145,3 +145,22 @@ pub struct Observation {
     /// `None` when the run did not ask.
     pub info_json: Option<Call<serde_json::Value>>,
 }
+
+impl Observation {
+    /// An observation holding only a discovery call; the optional probes are left out, so the
+    /// rules that read them skip until a caller fills them in.
+    pub fn of_discovery(target: String, gateway: Address, info: Call<OrchestratorInfo>) -> Self {
+        Observation {
+            target,
+            gateway,
+            info,
+            forged_signature: None,
+            malformed_address: None,
+            ping: None,
+            end_session_forged: None,
+            end_session_issued: None,
+            liveness_after_fuzz: None,
+            info_json: None,
+        }
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::eth::EthKey;
+use crate::eth::{Address, EthKey};
 use crate::expect::Expectations;
 use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
 use crate::openapi::{OpenApiDocument, INFO_PATH};
@@ -15,7 +15,7 @@ use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResul
 use crate::snapshot::{snapshot_view, SnapshotCheck, SnapshotStatus, SnapshotStore};
 use crate::suite::{AddressChoice, CallSpec, Case, CaseMode, DiscoveryRequest, Outcome, PingValue, SignatureChoice};
 use crate::suite::{Step, Suite, TokenChoice};
-use crate::transport::Connection;
+use crate::transport::{Connection, Target, TransportError};
 
 /// How to run: strictness, case filter, mode overrides, snapshots, the OpenAPI document.
 #[derive(Debug, Clone)]
@@ -148,6 +148,55 @@ pub async fn run_suites(
     }
 }
 
+/// The report of a run that ended at connection setup because the server accepted the
+/// connection and then broke (or stalled in) TLS or HTTP/2 setup: one failed case,
+/// `connection::setup`, with RPC-003 judged on the setup as the first call.
+pub fn setup_failure_report(
+    target: &Target,
+    profile: &str,
+    error: &TransportError,
+    elapsed: Duration,
+    settings: &RunSettings,
+) -> RunReport {
+    let outcome = match error {
+        TransportError::ConnectTimeout { timeout, .. } => CallError::Timeout(*timeout),
+        other => CallError::Transport(other.to_string()),
+    };
+    let step = StepReport {
+        call: "connect (TCP, TLS for https, HTTP/2)".into(),
+        expected: "a working HTTP/2 connection within --connect-timeout".into(),
+        actual: error.to_string(),
+        passed: false,
+        elapsed,
+    };
+    let setup = Call {
+        elapsed,
+        outcome: Err(outcome),
+    };
+    let observation = Observation::of_discovery(target.to_string(), Address([0; 20]), setup);
+    let expectations = Expectations::default();
+    let context = Context::new(&observation, &expectations, settings.overrides, unix_now());
+    let rules = rules::rule("RPC-003").map(|rule| evaluate_rule(rule, &context));
+    let case = CaseReport {
+        name: "connection::setup".into(),
+        description: "The orchestrator accepts a connection and completes TLS and HTTP/2 setup.".into(),
+        status: CaseStatus::Failed,
+        steps: vec![step],
+        rules: rules.into_iter().collect(),
+        snapshot: None,
+        elapsed,
+    };
+    RunReport {
+        target: target.to_string(),
+        profile: profile.to_string(),
+        modes: context.modes,
+        info: None,
+        strict: settings.strict,
+        cases: vec![case],
+        elapsed,
+    }
+}
+
 fn applies(mode: CaseMode, modes: Modes) -> bool {
     match mode {
         CaseMode::All => true,
@@ -255,21 +304,11 @@ async fn observe_case(
     if !case.steps.first().is_some_and(is_plain_discovery) {
         info = Some(timed(connection.get_orchestrator(signed_orchestrator_request(gateway))).await);
     }
-    let mut observation = Observation {
-        target: String::new(),
-        gateway: gateway.address(),
-        info: Call {
-            elapsed: Duration::ZERO,
-            outcome: Err(CallError::Transport("no discovery in this case".into())),
-        },
-        forged_signature: None,
-        malformed_address: None,
-        ping: None,
-        end_session_forged: None,
-        end_session_issued: None,
-        liveness_after_fuzz: None,
-        info_json: None,
+    let no_discovery = Call {
+        elapsed: Duration::ZERO,
+        outcome: Err(CallError::Transport("no discovery in this case".into())),
     };
+    let mut observation = Observation::of_discovery(String::new(), gateway.address(), no_discovery);
     for step in &case.steps {
         match &step.call {
             CallSpec::GetOrchestrator(request) => {

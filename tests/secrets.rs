@@ -1,6 +1,7 @@
 //! Secrets never reach a report or snapshot: a live run against the embedded
-//! orchestrator, then every rendering and every snapshot file is searched for
-//! the auth token the server issued, S3 upload secrets, and both private keys.
+//! orchestrator, then every rendering (terminal, JSON, JUnit, HTML) and every
+//! snapshot file is searched for the auth token the server issued, S3 upload
+//! secrets, and both private keys.
 
 use std::path::Path;
 
@@ -10,6 +11,9 @@ use lpconform::eth::{keccak256, EthKey};
 use lpconform::openapi::OpenApiDocument;
 use lpconform::proto::net::{os_info::StorageType, OsInfo, S3osInfo};
 use lpconform::reference::{self, ChainMode, ReferenceConfig};
+use lpconform::report::html::render_html;
+use lpconform::report::json::render_json;
+use lpconform::report::junit::render_junit;
 use lpconform::report::terminal::render_run;
 use lpconform::runner::{run_suites, RunReport, RunSettings};
 use lpconform::snapshot::{snapshot_view, SnapshotStore};
@@ -94,6 +98,9 @@ async fn no_rendering_or_snapshot_holds_a_secret() {
 
     let mut outputs = vec![
         ("terminal report".to_string(), render_run(&report, false)),
+        ("JSON report".to_string(), render_json(&report)),
+        ("JUnit report".to_string(), render_junit(&report)),
+        ("HTML report".to_string(), render_html(&report)),
         (
             "snapshot view".to_string(),
             snapshot_view(report.info.as_ref().unwrap(), &report.target),

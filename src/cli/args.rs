@@ -92,7 +92,36 @@ pub struct RunArgs {
     #[arg(long = "mode", value_enum, value_name = "MODE")]
     pub modes: Vec<ModeFlag>,
     #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
     pub reference: ReferenceArgs,
+}
+
+/// Where the run's results go besides the exit code.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Reports")]
+pub struct ReportArgs {
+    /// What to print on stdout: the report for people, or the JSON report
+    /// whose schema docs/report-json.md documents.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Terminal, value_name = "FORMAT")]
+    pub format: ReportFormat,
+    /// Also write a JUnit XML report to FILE, for CI: one testsuite per suite,
+    /// one testcase per case and per (case, rule ID).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write a self-contained HTML report to FILE: the capability matrix
+    /// of the target and the findings.
+    #[arg(long = "report-html", value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+}
+
+/// The report printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Readable text, coloured on a terminal unless NO_COLOR is set.
+    Terminal,
+    /// The versioned JSON report (`format_version: 1`).
+    Json,
 }
 
 /// A mode forced from the command line.

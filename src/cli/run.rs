@@ -2,25 +2,135 @@
 //! suites and report the results.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use super::args::{ModeFlag, ReferenceArgs, RunArgs};
+use super::args::{ModeFlag, ReferenceArgs, ReportArgs, ReportFormat, RunArgs};
 use super::serve::{read_key_file, reference_config};
 use super::{Outcome, RunError};
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::openapi::OpenApiDocument;
 use crate::reference;
+use crate::report::html::render_html;
+use crate::report::json::render_json;
+use crate::report::junit::{render_junit, render_junit_error};
 use crate::report::terminal::{colour_wanted, render_run};
-use crate::runner::{run_suites, RunSettings};
+use crate::runner::{run_suites, setup_failure_report, RunReport, RunSettings};
 use crate::snapshot::SnapshotStore;
 use crate::spec::ProtoSpec;
 use crate::suite::{self, Suite};
 use crate::transport::{Connection, Target, TransportOptions};
 
 /// The gateway key may come from the environment, for CI secrets.
-const GATEWAY_KEY_ENV: &str = "LPCONFORM_GATEWAY_KEY";
+pub(super) const GATEWAY_KEY_ENV: &str = "LPCONFORM_GATEWAY_KEY";
 
 pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
+    let outputs = ReportOutputs::new(&args.report)?;
+    let report = match run_checks(&args).await {
+        Ok(report) => report,
+        Err(error) => return Err(outputs.write_run_error(args.connect.target.as_deref(), error)),
+    };
+    outputs.write(&report)?;
+    Ok(if report.failed() {
+        Outcome::Findings
+    } else {
+        Outcome::Conformant
+    })
+}
+
+/// A reporter whose text goes to a file.
+type FileReporter = fn(&RunReport) -> String;
+
+/// Where the reports go, checked before the run so a typo costs no run.
+struct ReportOutputs {
+    format: ReportFormat,
+    junit: Option<PathBuf>,
+    html: Option<PathBuf>,
+}
+
+impl ReportOutputs {
+    fn new(args: &ReportArgs) -> Result<Self, RunError> {
+        let outputs = Self {
+            format: args.format,
+            junit: args.junit.clone(),
+            html: args.report_html.clone(),
+        };
+        for (what, path, _) in outputs.files() {
+            writable(what, path)?;
+        }
+        Ok(outputs)
+    }
+
+    /// Each report file: the flag that asked for it, its path and its reporter.
+    fn files(&self) -> impl Iterator<Item = (&'static str, &Path, FileReporter)> {
+        let junit = self
+            .junit
+            .as_deref()
+            .map(|path| ("--junit", path, render_junit as FileReporter));
+        let html = self
+            .html
+            .as_deref()
+            .map(|path| ("--report-html", path, render_html as FileReporter));
+        junit.into_iter().chain(html)
+    }
+
+    /// Prints the stdout report, then writes every report file, even when one fails.
+    fn write(&self, report: &RunReport) -> Result<(), RunError> {
+        match self.format {
+            ReportFormat::Terminal => print!("{}", render_run(report, colour_wanted())),
+            ReportFormat::Json => print!("{}", render_json(report)),
+        }
+        let problems: Vec<String> = self
+            .files()
+            .filter_map(|(what, path, render)| write_report(what, path, &render(report)).err())
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(RunError::new(problems.join("\n")))
+        }
+    }
+
+    /// A run that could not happen still leaves a JUnit file, holding the error.
+    fn write_run_error(&self, target: Option<&str>, error: RunError) -> RunError {
+        let Some(path) = &self.junit else {
+            return error;
+        };
+        match write_report("--junit", path, &render_junit_error(target, &error.0)) {
+            Ok(()) => error,
+            Err(problem) => RunError::new(format!("{}\n{problem}", error.0)),
+        }
+    }
+}
+
+/// The report file's directory must exist, and the file must not be a directory.
+fn writable(what: &str, path: &Path) -> Result<(), RunError> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if path.is_dir() {
+        return Err(RunError::new(format!(
+            "{what} {}: is a directory, not a file",
+            path.display()
+        )));
+    }
+    if !directory.is_dir() {
+        return Err(RunError::new(format!(
+            "{what} {}: directory {} does not exist",
+            path.display(),
+            directory.display()
+        )));
+    }
+    Ok(())
+}
+
+fn write_report(what: &str, path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|error| format!("{what} {}: cannot write the report: {error}", path.display()))
+}
+
+/// Probes the target (or the embedded orchestrator) with the suites.
+async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     load_spec(args.proto.as_deref())?;
     let gateway = gateway_key(args.gateway_key.as_deref())?;
     let options = TransportOptions {
@@ -49,9 +159,6 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
             target
         }
     };
-    let connection = Connection::connect(&target, &options)
-        .await
-        .map_err(|error| RunError::new(error.to_string()))?;
     let expectations = match &embedded {
         Some(running) if args.expect.is_empty() => running.expectations().clone(),
         _ => given_expectations,
@@ -68,16 +175,26 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
         snapshots: SnapshotStore::new(&suites_dir, &profile, args.update_snapshots),
         openapi: Some(openapi),
     };
+    let connecting = Instant::now();
+    let connection = match Connection::connect(&target, &options).await {
+        Ok(connection) => connection,
+        // A server that accepts and then breaks setup is judged, not an error of the run.
+        Err(error) if error.server_misbehaved() => {
+            return Ok(setup_failure_report(
+                &target,
+                &profile,
+                &error,
+                connecting.elapsed(),
+                &settings,
+            ))
+        }
+        Err(error) => return Err(RunError::new(error.to_string())),
+    };
     let report = run_suites(&connection, &gateway, &suites, &expectations, &settings, &profile).await;
     if let Some(running) = embedded {
         running.shutdown().await;
     }
-    print!("{}", render_run(&report, colour_wanted()));
-    Ok(if report.failed() {
-        Outcome::Findings
-    } else {
-        Outcome::Conformant
-    })
+    Ok(report)
 }
 
 /// `--suite PATH`, else `./suites` when present, else the built-in suites.
@@ -140,12 +257,44 @@ pub(super) fn load_spec(explicit: Option<&Path>) -> Result<ProtoSpec, RunError> 
     ProtoSpec::load(path).map_err(|error| RunError::new(error.to_string()))
 }
 
-fn gateway_key(file: Option<&Path>) -> Result<EthKey, RunError> {
+pub(super) fn gateway_key(file: Option<&Path>) -> Result<EthKey, RunError> {
     if let Some(path) = file {
         return read_key_file(path, "--gateway-key");
     }
     match std::env::var(GATEWAY_KEY_ENV) {
         Ok(text) => EthKey::from_hex(&text).map_err(|error| RunError::new(format!("{GATEWAY_KEY_ENV}: {error}"))),
         Err(_) => Ok(EthKey::random()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_file_that_fails_to_write_is_named_in_the_error() {
+        let scratch = tempfile::tempdir().unwrap();
+        let gone = scratch.path().join("removed-after-the-check");
+        std::fs::create_dir(&gone).unwrap();
+        let path = gone.join("junit.xml");
+        writable("--junit", &path).unwrap();
+        std::fs::remove_dir(&gone).unwrap();
+        let problem = write_report("--junit", &path, "<testsuites/>").unwrap_err();
+        assert!(
+            problem.starts_with(&format!("--junit {}: cannot write", path.display())),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn report_files_are_checked_before_the_run() {
+        let missing = writable("--report-html", Path::new("/nonexistent/dir/report.html")).unwrap_err();
+        assert!(missing.0.contains("/nonexistent/dir/report.html"), "{missing}");
+        assert!(
+            writable("--junit", Path::new("report.xml")).is_ok(),
+            "a bare name is in the current directory"
+        );
+        let directory = writable("--junit", Path::new(".")).unwrap_err();
+        assert!(directory.0.contains("is a directory"), "{directory}");
     }
 }

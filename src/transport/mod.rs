@@ -68,14 +68,31 @@ pub enum TransportError {
     BadTarget { input: String, problem: String },
     #[error("--ca {}: {problem}", path.display())]
     CaFile { path: PathBuf, problem: String },
+    /// Nothing accepted the connection: a wrong address, or the orchestrator is down.
     #[error("cannot connect to {target}: {reason}")]
     Connect { target: String, reason: String },
+    /// The server accepted the connection, then failed TLS or HTTP/2 setup: that is the
+    /// orchestrator misbehaving, a finding rather than a problem of the run.
+    #[error("cannot connect to {target}: {reason}")]
+    Handshake { target: String, reason: String },
     #[error("cannot connect to {target}: {stage} did not finish within {timeout:?} (see --connect-timeout)")]
     ConnectTimeout {
         target: String,
         stage: &'static str,
         timeout: Duration,
     },
+}
+
+impl TransportError {
+    /// Whether a server accepted the connection and then broke TLS or HTTP/2 setup (or stalled
+    /// in it), as opposed to a bad address, a bad `--ca` file or nothing listening.
+    pub fn server_misbehaved(&self) -> bool {
+        match self {
+            TransportError::Handshake { .. } => true,
+            TransportError::ConnectTimeout { stage, .. } => *stage != Progress::Tcp.stage(),
+            TransportError::BadTarget { .. } | TransportError::CaFile { .. } | TransportError::Connect { .. } => false,
+        }
+    }
 }
 
 /// An HTTP/2 channel to one orchestrator, ready for calls.
@@ -96,6 +113,10 @@ impl Connection {
             Scheme::Http => None,
         };
         let cannot_connect = |reason: String| TransportError::Connect {
+            target: target.to_string(),
+            reason,
+        };
+        let failed_setup = |reason: String| TransportError::Handshake {
             target: target.to_string(),
             reason,
         };
@@ -121,7 +142,8 @@ impl Connection {
                     .connect_with_connector(service_fn(move |_: Uri| dialer.clone().dial()))
                     .await
                     .map_err(|error| match caused_by::<DialError>(&error) {
-                        Some(dial_error) => cannot_connect(error_chain(dial_error)),
+                        Some(dial_error @ DialError::Tcp { .. }) => cannot_connect(error_chain(dial_error)),
+                        Some(dial_error @ DialError::Tls(_)) => failed_setup(error_chain(dial_error)),
                         None if timed_out_inside(&error) => timed_out(&watcher.borrow()),
                         None => cannot_connect(error_chain(&error)),
                     })
@@ -129,8 +151,8 @@ impl Connection {
             let http2 = async {
                 match verdict.wait_for(Progress::is_settled).await.as_deref() {
                     Ok(Progress::Ready) => Ok(()),
-                    Ok(Progress::Failed(reason)) => Err(cannot_connect(format!("HTTP/2 setup failed: {reason}"))),
-                    _ => Err(cannot_connect(
+                    Ok(Progress::Failed(reason)) => Err(failed_setup(format!("HTTP/2 setup failed: {reason}"))),
+                    _ => Err(failed_setup(
                         "the server closed the connection during HTTP/2 setup".to_string(),
                     )),
                 }

@@ -140,6 +140,10 @@ async fn unreachable_target_fails_fast_naming_the_address() {
     );
     let text = error.to_string();
     assert!(matches!(error, TransportError::Connect { .. }), "{text}");
+    assert!(
+        !error.server_misbehaved(),
+        "nothing listens: a problem of the run, not a finding"
+    );
     assert!(text.contains(&address.to_string()), "{text}");
     assert!(text.to_lowercase().contains("refused"), "{text}");
 }
@@ -162,6 +166,7 @@ async fn stalled_server_makes_connect_time_out_at_the_stalled_step() {
             matches!(error, TransportError::ConnectTimeout { .. }),
             "{scheme}: {text}"
         );
+        assert!(error.server_misbehaved(), "{scheme}: it accepted, then stalled");
         assert!(
             text.contains(stage) && text.contains(&address.to_string()),
             "{scheme}: {text}"
@@ -174,8 +179,10 @@ async fn http1_server_is_reported_as_not_speaking_http2() {
     let address = listener_that_sends(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n").await;
     let error = Connection::connect(&target("http", address), &short_timeouts())
         .await
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    assert!(matches!(error, TransportError::Handshake { .. }), "{error}");
+    assert!(error.server_misbehaved());
+    let error = error.to_string();
     assert!(
         error.contains("not an HTTP/2 SETTINGS frame: \"HTTP/1.1 400 Bad Request"),
         "{error}"

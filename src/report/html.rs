@@ -1,0 +1,302 @@
+//! One self-contained HTML page (`--report-html FILE`): the run's summary, the
+//! target's capability matrix as a grid, the findings, the cases and the
+//! redacted answer. Inline CSS, no scripts, no external assets; maud escapes
+//! every piece of text, so nothing an orchestrator sends becomes markup.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::matrix::{capability_matrix, CapabilityRow, RowKind};
+use super::terminal::summary;
+use crate::proto::net::OrchestratorInfo;
+use crate::rules::{RuleResult, Verdict};
+use crate::runner::{CaseReport, CaseStatus, RunReport};
+use crate::snapshot::SnapshotStatus;
+use crate::view::InfoView;
+
+const STYLE: &str = r#"
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #1f2328; background: #fff; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; margin: 0.5rem 0; }
+th, td { border: 1px solid #d0d7de; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+td.cell { text-align: center; min-width: 6rem; }
+.yes { background: #dafbe1; } .no { background: #ffebe9; } .na { background: #f6f8fa; color: #656d76; }
+.detail { display: block; font-size: 0.8rem; color: #656d76; }
+.pass, .passed { color: #1a7f37; font-weight: bold; } .fail, .failed { color: #cf222e; font-weight: bold; }
+.warn, .warned { color: #9a6700; font-weight: bold; } .skip, .skipped { color: #656d76; }
+dl { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; } dt { font-weight: bold; }
+pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; }
+code { font-family: ui-monospace, monospace; }
+"#;
+
+/// The run as one HTML page.
+pub fn render_html(report: &RunReport) -> String {
+    let verdict = if report.failed() {
+        "not conformant"
+    } else {
+        "conformant"
+    };
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { "lpconform report: " (report.target) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { "lpconform report" }
+                (overview(report, verdict))
+                h2 { "Capability matrix" }
+                (matrix_section(report.info.as_ref()))
+                h2 { "Findings" }
+                (findings_section(report))
+                h2 { "Calls and snapshots" }
+                (calls_section(report))
+                h2 { "Cases" }
+                (cases_section(report))
+                @if let Some(info) = &report.info {
+                    h2 { "Orchestrator answer (secrets redacted)" }
+                    pre { code { (InfoView::new(info).to_yaml()) } }
+                }
+            }
+        }
+    };
+    page.into_string()
+}
+
+fn overview(report: &RunReport, verdict: &str) -> Markup {
+    let modes = report.modes;
+    let yes_no = |flag: bool| if flag { "yes" } else { "no" };
+    html! {
+        dl {
+            dt { "target" } dd { code { (report.target) } }
+            dt { "profile" } dd { (report.profile) }
+            dt { "modes" } dd {
+                (if modes.onchain { "on-chain" } else { "off-chain" })
+                ", transcoding " (yes_no(modes.transcoding)) ", AI " (yes_no(modes.ai))
+            }
+            dt { "strict" } dd { (yes_no(report.strict)) }
+            dt { "verdict" } dd class=(if report.failed() { "fail" } else { "pass" }) { (verdict) }
+            dt { "summary" } dd { (summary(report)) }
+        }
+    }
+}
+
+fn matrix_section(info: Option<&OrchestratorInfo>) -> Markup {
+    let Some(info) = info else {
+        return html! { p { "The discovery call got no answer: there is no capability matrix to draw." } };
+    };
+    let matrix = capability_matrix(info);
+    let transcoding_price = info.price_info.is_some();
+    html! {
+        @if matrix.rows.is_empty() {
+            p { "The orchestrator advertises and prices no capability." }
+        } @else {
+            table.matrix {
+                thead { tr {
+                    th { "capability" } th { "number" } th { "kind" }
+                    th { "advertised (bitstring)" } th { "priced (capabilities_prices)" }
+                    th { "model constraint" } th { "hardware (GPUs)" }
+                } }
+                tbody {
+                    @for row in &matrix.rows { (matrix_row(row, transcoding_price)) }
+                }
+            }
+        }
+        @if matrix.omitted_rows > 0 {
+            p { (matrix.omitted_rows) " more capabilities are not shown." }
+        }
+    }
+}
+
+/// A grid cell: present, absent, or not applicable to this kind of capability.
+enum Cell {
+    Yes(String),
+    No,
+    NotApplicable(&'static str),
+}
+
+fn cell(cell: Cell) -> Markup {
+    match cell {
+        Cell::Yes(detail) => html! {
+            td.cell.yes { "✓" @if !detail.is_empty() { span.detail { (detail) } } }
+        },
+        Cell::No => html! { td.cell.no { "✗" } },
+        Cell::NotApplicable(why) => html! { td.cell.na { "–" span.detail { (why) } } },
+    }
+}
+
+fn listed(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| if item.is_empty() { "(any model)" } else { item.as_str() })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn matrix_row(row: &CapabilityRow, transcoding_price: bool) -> Markup {
+    let ai = row.kind == RowKind::Ai;
+    let advertised = if row.advertised {
+        Cell::Yes(String::new())
+    } else {
+        Cell::No
+    };
+    let priced = match (row.priced(), row.kind) {
+        (true, _) => Cell::Yes(listed(&row.prices)),
+        (false, RowKind::Transcoding) if transcoding_price => Cell::NotApplicable("by price_info"),
+        _ => Cell::No,
+    };
+    let models = match (row.has_model_constraint(), ai) {
+        (true, _) => Cell::Yes(listed(&row.models)),
+        (false, true) => Cell::No,
+        (false, false) => Cell::NotApplicable("AI only"),
+    };
+    let hardware = match (row.has_hardware(), ai) {
+        (true, _) => Cell::Yes(listed(&row.hardware)),
+        (false, true) => Cell::No,
+        (false, false) => Cell::NotApplicable("AI only"),
+    };
+    html! {
+        tr {
+            th { (row.name) }
+            td { (row.number) }
+            td { (row.kind.as_str()) @if let Some(pipeline) = row.pipeline { span.detail { (pipeline) } } }
+            (cell(advertised)) (cell(priced)) (cell(models)) (cell(hardware))
+        }
+    }
+}
+
+fn verdict_label(verdict: &Verdict) -> (&'static str, &'static str) {
+    match verdict {
+        Verdict::Pass => ("PASS", "pass"),
+        Verdict::Warn => ("WARN", "warn"),
+        Verdict::Fail => ("FAIL", "fail"),
+        Verdict::Skip(_) => ("SKIP", "skip"),
+    }
+}
+
+fn findings_section(report: &RunReport) -> Markup {
+    let broken: Vec<(&CaseReport, &RuleResult)> = report
+        .cases
+        .iter()
+        .flat_map(|case| case.rules.iter().map(move |result| (case, result)))
+        .filter(|(_, result)| matches!(result.verdict, Verdict::Fail | Verdict::Warn))
+        .collect();
+    html! {
+        @if broken.is_empty() {
+            p.pass { "No rule failed or warned." }
+        } @else {
+            table.findings {
+                thead { tr {
+                    th { "case" } th { "rule" } th { "severity" } th { "verdict" }
+                    th { "field path" } th { "expected" } th { "actual" } th { "hint" }
+                } }
+                tbody {
+                    @for (case, result) in &broken {
+                        @let (label, class) = verdict_label(&result.verdict);
+                        @let rule = result.rule;
+                        @if result.findings.is_empty() {
+                            tr {
+                                td { (case.name) } td { code { (rule.id) } } td { (rule.severity.to_string()) }
+                                td class=(class) { (label) } td colspan="4" { (rule.text) }
+                            }
+                        }
+                        @for finding in &result.findings {
+                            tr {
+                                td { (case.name) }
+                                td { code { (rule.id) } span.detail { (rule.text) } }
+                                td { (rule.severity.to_string()) }
+                                td class=(class) { (label) }
+                                td { code { (finding.path) } }
+                                td { (finding.expected) }
+                                td { (finding.actual) }
+                                td { (finding.hint) }
+                            }
+                        }
+                        @if result.omitted_findings > 0 {
+                            tr { td { (case.name) } td { code { (rule.id) } }
+                                 td colspan="6" { "… and " (result.omitted_findings) " more findings" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn calls_section(report: &RunReport) -> Markup {
+    let failed_steps: Vec<_> = report
+        .cases
+        .iter()
+        .flat_map(|case| {
+            case.steps
+                .iter()
+                .filter(|step| !step.passed)
+                .map(move |step| (case, step))
+        })
+        .collect();
+    let snapshots: Vec<_> = report
+        .cases
+        .iter()
+        .filter_map(|case| case.snapshot.as_ref().map(|snapshot| (case, snapshot)))
+        .filter(|(_, snapshot)| {
+            matches!(
+                snapshot.status,
+                SnapshotStatus::Changed { .. } | SnapshotStatus::Missing
+            )
+        })
+        .collect();
+    html! {
+        @if failed_steps.is_empty() && snapshots.is_empty() {
+            p.pass { "Every call went as the suites expect; no snapshot changed." }
+        }
+        @if !failed_steps.is_empty() {
+            table.calls {
+                thead { tr { th { "case" } th { "call" } th { "expected" } th { "actual" } } }
+                tbody {
+                    @for (case, step) in &failed_steps {
+                        tr { td { (case.name) } td { (step.call) } td { (step.expected) } td.fail { (step.actual) } }
+                    }
+                }
+            }
+        }
+        @for (case, snapshot) in &snapshots {
+            @match &snapshot.status {
+                SnapshotStatus::Changed { diff } => {
+                    p.fail { "Snapshot " code { (snapshot.name) } " of " (case.name) " changed ("
+                        code { (snapshot.path.display().to_string()) } "):" }
+                    pre { code { (diff) } }
+                }
+                _ => {
+                    p.warn { "Snapshot " code { (snapshot.name) } " of " (case.name) " is not recorded yet ("
+                        code { (snapshot.path.display().to_string()) } "); record it with --update-snapshots." }
+                }
+            }
+        }
+    }
+}
+
+fn cases_section(report: &RunReport) -> Markup {
+    html! {
+        table.cases {
+            thead { tr { th { "case" } th { "status" } th { "time" } th { "description" } } }
+            tbody {
+                @for case in &report.cases {
+                    @let (label, class, note) = match &case.status {
+                        CaseStatus::Passed => ("PASS", "passed", None),
+                        CaseStatus::Warned => ("WARN", "warned", None),
+                        CaseStatus::Failed => ("FAIL", "failed", None),
+                        CaseStatus::Skipped(reason) => ("SKIP", "skipped", Some(reason)),
+                    };
+                    tr {
+                        td { code { (case.name) } }
+                        td class=(class) { (label) @if let Some(reason) = note { span.detail { (reason) } } }
+                        td { (case.elapsed.as_millis()) " ms" }
+                        td { (case.description) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! The machine-readable report (`--format json`): its own schema types with a
+//! `format_version`, so internal types can change without breaking readers.
+//! docs/report-json.md documents every field; a change that removes or
+//! retypes a field bumps [`FORMAT_VERSION`].
+
+use serde::{Deserialize, Serialize};
+
+use super::matrix::{capability_matrix, CapabilityMatrix, RowKind};
+use crate::rules::{RuleResult, Severity, Verdict};
+use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepReport};
+use crate::snapshot::{SnapshotCheck, SnapshotStatus};
+
+/// The schema version this build writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The whole run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonReport {
+    pub format_version: u32,
+    /// The lpconform version that wrote the report.
+    pub lpconform_version: String,
+    pub target: String,
+    pub profile: String,
+    pub modes: JsonModes,
+    pub strict: bool,
+    /// Whether the run passed: the exit code is 0 exactly when this is true.
+    pub conformant: bool,
+    pub elapsed_ms: u64,
+    pub summary: JsonSummary,
+    /// `null` when the baseline discovery call got no answer.
+    pub capability_matrix: Option<JsonCapabilityMatrix>,
+    pub cases: Vec<JsonCase>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonModes {
+    pub onchain: bool,
+    pub transcoding: bool,
+    pub ai: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSummary {
+    pub cases: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub warnings: usize,
+    pub skipped: usize,
+    /// Rule evaluations over all cases (a rule listed by two cases counts twice).
+    pub rules: usize,
+    pub rules_passed: usize,
+    pub rules_failed: usize,
+    pub rules_warned: usize,
+    pub rules_skipped: usize,
+    /// Findings over all rule evaluations, including omitted ones.
+    pub findings: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonCapabilityMatrix {
+    pub rows: Vec<JsonCapabilityRow>,
+    pub omitted_rows: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonCapabilityRow {
+    pub number: u32,
+    pub name: String,
+    pub kind: JsonCapabilityKind,
+    pub pipeline: Option<String>,
+    pub advertised: bool,
+    pub priced: bool,
+    pub price_constraints: Vec<String>,
+    pub has_model_constraint: bool,
+    pub models: Vec<String>,
+    pub has_hardware: bool,
+    pub hardware_models: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonCapabilityKind {
+    Transcoding,
+    Ai,
+    External,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonCase {
+    /// `suite::case`, the case's public name.
+    pub name: String,
+    pub suite: String,
+    pub description: String,
+    pub status: JsonCaseStatus,
+    /// Why the case was skipped; `null` unless `status` is `skipped`.
+    pub skip_reason: Option<String>,
+    pub elapsed_ms: u64,
+    pub steps: Vec<JsonStep>,
+    pub rules: Vec<JsonRule>,
+    pub snapshot: Option<JsonSnapshot>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonCaseStatus {
+    Passed,
+    Warned,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonStep {
+    pub call: String,
+    pub expected: String,
+    pub actual: String,
+    pub passed: bool,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRule {
+    pub id: String,
+    pub severity: JsonSeverity,
+    pub mode: String,
+    pub text: String,
+    pub citation: String,
+    pub verdict: JsonVerdict,
+    /// Why the rule was skipped; `null` unless `verdict` is `skip`.
+    pub skip_reason: Option<String>,
+    pub findings: Vec<JsonFinding>,
+    pub omitted_findings: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonSeverity {
+    Must,
+    Should,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonVerdict {
+    Pass,
+    Warn,
+    Fail,
+    Skip,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonFinding {
+    pub rule_id: String,
+    pub path: String,
+    pub expected: String,
+    pub actual: String,
+    pub hint: String,
+    pub advisory: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSnapshot {
+    pub name: String,
+    pub path: String,
+    pub status: JsonSnapshotStatus,
+    /// The unified diff, recorded first; `null` unless `status` is `changed`.
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonSnapshotStatus {
+    Matched,
+    Recorded,
+    Missing,
+    Changed,
+}
+
+/// The report as pretty-printed JSON, ending in a newline.
+pub fn render_json(report: &RunReport) -> String {
+    match serde_json::to_string_pretty(&JsonReport::new(report)) {
+        Ok(mut text) => {
+            text.push('\n');
+            text
+        }
+        // Plain strings, numbers and enums always serialize; this only keeps the reporter total.
+        Err(error) => format!(
+            "{}\n",
+            serde_json::json!({ "format_version": FORMAT_VERSION, "error": error.to_string() })
+        ),
+    }
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl JsonReport {
+    pub fn new(report: &RunReport) -> Self {
+        let rules = report.cases.iter().flat_map(|case| &case.rules);
+        let count_verdicts =
+            |wanted: fn(&Verdict) -> bool| rules.clone().filter(|result| wanted(&result.verdict)).count();
+        let summary = JsonSummary {
+            cases: report.cases.len(),
+            passed: report.count(CaseStatusKind::Passed),
+            failed: report.count(CaseStatusKind::Failed),
+            warnings: report.count(CaseStatusKind::Warned),
+            skipped: report.count(CaseStatusKind::Skipped),
+            rules: rules.clone().count(),
+            rules_passed: count_verdicts(|verdict| *verdict == Verdict::Pass),
+            rules_failed: count_verdicts(|verdict| *verdict == Verdict::Fail),
+            rules_warned: count_verdicts(|verdict| *verdict == Verdict::Warn),
+            rules_skipped: count_verdicts(|verdict| matches!(verdict, Verdict::Skip(_))),
+            findings: rules
+                .map(|result| result.findings.len() + result.omitted_findings)
+                .sum(),
+        };
+        Self {
+            format_version: FORMAT_VERSION,
+            lpconform_version: env!("CARGO_PKG_VERSION").to_string(),
+            target: report.target.clone(),
+            profile: report.profile.clone(),
+            modes: JsonModes {
+                onchain: report.modes.onchain,
+                transcoding: report.modes.transcoding,
+                ai: report.modes.ai,
+            },
+            strict: report.strict,
+            conformant: !report.failed(),
+            elapsed_ms: millis(report.elapsed),
+            summary,
+            capability_matrix: report
+                .info
+                .as_ref()
+                .map(|info| JsonCapabilityMatrix::new(&capability_matrix(info))),
+            cases: report.cases.iter().map(JsonCase::new).collect(),
+        }
+    }
+}
+
+impl JsonCapabilityMatrix {
+    fn new(matrix: &CapabilityMatrix) -> Self {
+        Self {
+            rows: matrix
+                .rows
+                .iter()
+                .map(|row| JsonCapabilityRow {
+                    number: row.number,
+                    name: row.name.clone(),
+                    kind: match row.kind {
+                        RowKind::Transcoding => JsonCapabilityKind::Transcoding,
+                        RowKind::Ai => JsonCapabilityKind::Ai,
+                        RowKind::External => JsonCapabilityKind::External,
+                        RowKind::Unknown => JsonCapabilityKind::Unknown,
+                    },
+                    pipeline: row.pipeline.map(String::from),
+                    advertised: row.advertised,
+                    priced: row.priced(),
+                    price_constraints: row.prices.clone(),
+                    has_model_constraint: row.has_model_constraint(),
+                    models: row.models.clone(),
+                    has_hardware: row.has_hardware(),
+                    hardware_models: row.hardware.clone(),
+                })
+                .collect(),
+            omitted_rows: matrix.omitted_rows,
+        }
+    }
+}
+
+impl JsonCase {
+    fn new(case: &CaseReport) -> Self {
+        let (status, skip_reason) = match &case.status {
+            CaseStatus::Passed => (JsonCaseStatus::Passed, None),
+            CaseStatus::Warned => (JsonCaseStatus::Warned, None),
+            CaseStatus::Failed => (JsonCaseStatus::Failed, None),
+            CaseStatus::Skipped(reason) => (JsonCaseStatus::Skipped, Some(reason.clone())),
+        };
+        Self {
+            name: case.name.clone(),
+            suite: suite_of(&case.name).to_string(),
+            description: case.description.clone(),
+            status,
+            skip_reason,
+            elapsed_ms: millis(case.elapsed),
+            steps: case.steps.iter().map(JsonStep::new).collect(),
+            rules: case.rules.iter().map(JsonRule::new).collect(),
+            snapshot: case.snapshot.as_ref().map(JsonSnapshot::new),
+        }
+    }
+}
+
+/// `discovery` of `discovery::signed_request`.
+pub(super) fn suite_of(case_name: &str) -> &str {
+    case_name.split_once("::").map_or(case_name, |(suite, _)| suite)
+}
+
+impl JsonStep {
+    fn new(step: &StepReport) -> Self {
+        Self {
+            call: step.call.clone(),
+            expected: step.expected.clone(),
+            actual: step.actual.clone(),
+            passed: step.passed,
+            elapsed_ms: millis(step.elapsed),
+        }
+    }
+}
+
+impl JsonRule {
+    fn new(result: &RuleResult) -> Self {
+        let rule = result.rule;
+        let (verdict, skip_reason) = match &result.verdict {
+            Verdict::Pass => (JsonVerdict::Pass, None),
+            Verdict::Warn => (JsonVerdict::Warn, None),
+            Verdict::Fail => (JsonVerdict::Fail, None),
+            Verdict::Skip(reason) => (JsonVerdict::Skip, Some(reason.clone())),
+        };
+        Self {
+            id: rule.id.to_string(),
+            severity: match rule.severity {
+                Severity::Must => JsonSeverity::Must,
+                Severity::Should => JsonSeverity::Should,
+            },
+            mode: rule.mode.to_string(),
+            text: rule.text.to_string(),
+            citation: rule.citation.to_string(),
+            verdict,
+            skip_reason,
+            findings: result
+                .findings
+                .iter()
+                .map(|finding| JsonFinding {
+                    rule_id: finding.rule_id.to_string(),
+                    path: finding.path.clone(),
+                    expected: finding.expected.clone(),
+                    actual: finding.actual.clone(),
+                    hint: finding.hint.clone(),
+                    advisory: finding.advisory,
+                })
+                .collect(),
+            omitted_findings: result.omitted_findings,
+        }
+    }
+}
+
+impl JsonSnapshot {
+    fn new(check: &SnapshotCheck) -> Self {
+        let (status, diff) = match &check.status {
+            SnapshotStatus::Matched => (JsonSnapshotStatus::Matched, None),
+            SnapshotStatus::Recorded => (JsonSnapshotStatus::Recorded, None),
+            SnapshotStatus::Missing => (JsonSnapshotStatus::Missing, None),
+            SnapshotStatus::Changed { diff } => (JsonSnapshotStatus::Changed, Some(diff.clone())),
+        };
+        Self {
+            name: check.name.clone(),
+            path: check.path.display().to_string(),
+            status,
+            diff,
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The target's capability matrix, as machine and HTML reports show it: one row
+//! per capability advertised in the bitstring or priced in
+//! `capabilities_prices`, telling whether it is advertised, priced, has model
+//! constraints and, for AI pipelines, GPUs reported in `hardware`.
+
+use std::collections::BTreeSet;
+
+use crate::capability::{self, CapabilityKind};
+use crate::proto::net::OrchestratorInfo;
+
+/// Rows shown at most; a hostile bitstring may set millions of bits.
+pub const MAX_ROWS: usize = 256;
+
+/// What a capability number is, by the capability enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Transcoding,
+    Ai,
+    External,
+    /// A number the enum does not know.
+    Unknown,
+}
+
+impl RowKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowKind::Transcoding => "transcoding",
+            RowKind::Ai => "ai",
+            RowKind::External => "external",
+            RowKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// One capability of the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapabilityRow {
+    pub number: u32,
+    /// The enum's name, or `unknown(N)`.
+    pub name: String,
+    pub kind: RowKind,
+    /// The AI pipeline, for AI capabilities.
+    pub pipeline: Option<&'static str>,
+    /// The capability's bit is set in `capabilities.bitstring`.
+    pub advertised: bool,
+    /// The `constraint` (model id; empty for the whole capability) of every
+    /// `capabilities_prices` entry for this capability, in answer order.
+    pub prices: Vec<String>,
+    /// Model ids constrained in `capabilities.constraints.per_capability`, sorted.
+    pub models: Vec<String>,
+    /// Model ids of the `hardware` entries for this AI pipeline that list at
+    /// least one GPU, sorted. Always empty for other kinds: hardware is
+    /// reported for AI pipelines only.
+    pub hardware: Vec<String>,
+}
+
+impl CapabilityRow {
+    pub fn priced(&self) -> bool {
+        !self.prices.is_empty()
+    }
+
+    pub fn has_model_constraint(&self) -> bool {
+        !self.models.is_empty()
+    }
+
+    pub fn has_hardware(&self) -> bool {
+        !self.hardware.is_empty()
+    }
+}
+
+/// The rows, ascending by number, and how many were left out past [`MAX_ROWS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapabilityMatrix {
+    pub rows: Vec<CapabilityRow>,
+    pub omitted_rows: usize,
+}
+
+/// The matrix of one discovery answer.
+pub fn capability_matrix(info: &OrchestratorInfo) -> CapabilityMatrix {
+    let capabilities = info.capabilities.as_ref();
+    let bitstring = capabilities.map(|c| c.bitstring.as_slice()).unwrap_or_default();
+    let priced: BTreeSet<u32> = info.capabilities_prices.iter().map(|price| price.capability).collect();
+    let priced_only = priced
+        .iter()
+        .filter(|number| !capability::has_bit(bitstring, **number))
+        .count();
+    let advertised_count: usize = bitstring.iter().map(|word| word.count_ones() as usize).sum();
+
+    // The first MAX_ROWS of the union are among the first MAX_ROWS of each part.
+    let mut numbers: BTreeSet<u32> = capability::set_bits(bitstring).take(MAX_ROWS).collect();
+    numbers.extend(priced.iter().copied());
+    let rows: Vec<CapabilityRow> = numbers
+        .into_iter()
+        .take(MAX_ROWS)
+        .map(|number| row(info, bitstring, number))
+        .collect();
+    let omitted_rows = (advertised_count + priced_only).saturating_sub(rows.len());
+    CapabilityMatrix { rows, omitted_rows }
+}
+
+fn row(info: &OrchestratorInfo, bitstring: &[u64], number: u32) -> CapabilityRow {
+    let known = capability::lookup(number);
+    let kind = match known.map(|known| known.kind) {
+        Some(CapabilityKind::Transcoding) => RowKind::Transcoding,
+        Some(CapabilityKind::Ai { .. }) => RowKind::Ai,
+        Some(CapabilityKind::External) => RowKind::External,
+        None => RowKind::Unknown,
+    };
+    let pipeline = known.and_then(|known| known.pipeline());
+    let prices = info
+        .capabilities_prices
+        .iter()
+        .filter(|price| price.capability == number)
+        .map(|price| price.constraint.clone())
+        .collect();
+    let models: BTreeSet<String> = info
+        .capabilities
+        .as_ref()
+        .and_then(|capabilities| capabilities.constraints.as_ref())
+        .and_then(|constraints| constraints.per_capability.get(&number))
+        .map(|per_capability| per_capability.models.keys().cloned().collect())
+        .unwrap_or_default();
+    let hardware: BTreeSet<String> = match pipeline {
+        Some(pipeline) => info
+            .hardware
+            .iter()
+            .filter(|entry| entry.pipeline == pipeline && !entry.gpu_info.is_empty())
+            .map(|entry| entry.model_id.clone())
+            .collect(),
+        None => BTreeSet::new(),
+    };
+    CapabilityRow {
+        number,
+        name: capability::display_name(number),
+        kind,
+        pipeline,
+        advertised: capability::has_bit(bitstring, number),
+        prices,
+        models: models.into_iter().collect(),
+        hardware: hardware.into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
+    use crate::proto::net::capabilities::{CapabilityConstraints, Constraints};
+    use crate::proto::net::{Capabilities, GpuComputeInfo, HardwareInformation, PriceInfo};
+
+    fn info() -> OrchestratorInfo {
+        let constraint = CapabilityConstraints {
+            models: HashMap::from([("model-a".to_string(), ModelConstraint::default())]),
+        };
+        OrchestratorInfo {
+            capabilities: Some(Capabilities {
+                bitstring: capability::encode_bitstring([0, 27, 33, 99]),
+                constraints: Some(Constraints {
+                    min_version: String::new(),
+                    per_capability: HashMap::from([(27, constraint)]),
+                }),
+                ..Default::default()
+            }),
+            capabilities_prices: vec![
+                PriceInfo {
+                    capability: 27,
+                    constraint: "model-a".into(),
+                    ..Default::default()
+                },
+                PriceInfo {
+                    capability: 30,
+                    constraint: "model-b".into(),
+                    ..Default::default()
+                },
+            ],
+            hardware: vec![
+                HardwareInformation {
+                    pipeline: "text-to-image".into(),
+                    model_id: "model-a".into(),
+                    gpu_info: HashMap::from([("0".to_string(), GpuComputeInfo::default())]),
+                },
+                HardwareInformation {
+                    pipeline: "llm".into(),
+                    model_id: "no-gpus".into(),
+                    gpu_info: HashMap::new(),
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rows_are_advertised_or_priced_capabilities() {
+        let matrix = capability_matrix(&info());
+        let numbers: Vec<u32> = matrix.rows.iter().map(|row| row.number).collect();
+        assert_eq!(numbers, [0, 27, 30, 33, 99]);
+        assert_eq!(matrix.omitted_rows, 0);
+
+        let text_to_image = &matrix.rows[1];
+        assert_eq!(text_to_image.name, "text-to-image");
+        assert_eq!(text_to_image.kind, RowKind::Ai);
+        assert!(text_to_image.advertised && text_to_image.priced());
+        assert!(text_to_image.has_model_constraint() && text_to_image.has_hardware());
+
+        let upscale = &matrix.rows[2];
+        assert!(!upscale.advertised && upscale.priced() && !upscale.has_hardware());
+
+        let llm = &matrix.rows[3];
+        assert!(!llm.has_hardware(), "a hardware entry without GPUs does not count");
+        assert_eq!(matrix.rows[0].kind, RowKind::Transcoding);
+        assert_eq!(
+            (matrix.rows[4].kind, matrix.rows[4].name.as_str()),
+            (RowKind::Unknown, "unknown(99)")
+        );
+    }
+
+    #[test]
+    fn a_huge_bitstring_is_cut_and_counted() {
+        let info = OrchestratorInfo {
+            capabilities: Some(Capabilities {
+                bitstring: vec![u64::MAX; 100],
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let matrix = capability_matrix(&info);
+        assert_eq!(matrix.rows.len(), MAX_ROWS);
+        assert_eq!(matrix.omitted_rows, 6400 - MAX_ROWS);
+    }
+}

@@ -1,0 +1,323 @@
+//! Hostile and broken servers: for each, `lpconform run` ends within its deadlines with a finding
+//! (exit 1), never a panic, a hang or an unbounded read. The servers are real sockets on
+//! loopback, each broken in one way.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::{Body, Frame};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+
+/// Every run here uses these deadlines; a run must end well within `RUN_BOUND`.
+const DEADLINES: [&str; 4] = ["--connect-timeout", "1s", "--call-timeout", "1s"];
+const RUN_BOUND: Duration = Duration::from_secs(60);
+
+/// Runs `lpconform run` against `target` (plus `extra` flags) and checks the common promises:
+/// exit 1, within the bound, no panic. Returns stdout and stderr together.
+async fn run_against(target: String, extra: &[&str]) -> String {
+    let mut args: Vec<String> = ["run", "--target", &target].iter().map(|s| s.to_string()).collect();
+    args.extend(DEADLINES.iter().chain(extra).map(|s| s.to_string()));
+    let started = Instant::now();
+    let output: Output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lpconform"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        started.elapsed() < RUN_BOUND,
+        "{target}: took {:?}\n{text}",
+        started.elapsed()
+    );
+    assert!(!text.contains("panicked"), "{target}: {text}");
+    assert_eq!(output.status.code(), Some(1), "{target}: {text}");
+    text
+}
+
+/// Accepts connections and hands each socket to `handle`.
+async fn listen<F, Fut>(handle: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(handle(socket));
+        }
+    });
+    address
+}
+
+/// Serves HTTP/2 without TLS (h2c), answering every request with `answer`.
+async fn h2c<F>(answer: F) -> SocketAddr
+where
+    F: Fn() -> Result<Response<BoxedBody>, std::io::Error> + Clone + Send + Sync + 'static,
+{
+    listen(move |socket| {
+        let answer = answer.clone();
+        async move {
+            let service = service_fn(move |_: Request<Incoming>| {
+                let answer = answer.clone();
+                async move { answer() }
+            });
+            let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(socket), service)
+                .await;
+        }
+    })
+    .await
+}
+
+type BoxedBody = http_body_util::combinators::BoxBody<Bytes, Infallible>;
+
+fn grpc_response(body: impl Body<Data = Bytes, Error = Infallible> + Send + Sync + 'static) -> Response<BoxedBody> {
+    Response::builder()
+        .header("content-type", "application/grpc")
+        .body(http_body_util::BodyExt::boxed(body))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stalls_after_accept() {
+    let address = listen(|socket| async move {
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        drop(socket);
+    })
+    .await;
+    for (scheme, stage) in [("http", "HTTP/2 setup"), ("https", "TLS handshake")] {
+        let text = run_against(format!("{scheme}://{address}"), &[]).await;
+        assert!(
+            text.contains("connection::setup") && text.contains(stage),
+            "{scheme}: {text}"
+        );
+        assert!(text.contains("RPC-003"), "{scheme}: {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_sends_garbage() {
+    let address = listen(|mut socket| async move {
+        let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        let _ = socket.write_all(&garbage).await;
+        tokio::time::sleep(Duration::from_secs(120)).await;
+    })
+    .await;
+    let text = run_against(format!("http://{address}"), &[]).await;
+    assert!(text.contains("not an HTTP/2 SETTINGS frame"), "{text}");
+    let text = run_against(format!("https://{address}"), &[]).await;
+    assert!(text.contains("TLS handshake failed"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_speaks_only_http1() {
+    let address = listen(|socket| async move {
+        let service = service_fn(|_: Request<Incoming>| async {
+            Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"hello"))))
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(socket), service)
+            .await;
+    })
+    .await;
+    let text = run_against(format!("http://{address}"), &[]).await;
+    assert!(text.contains("connection::setup"), "{text}");
+    // hyper's HTTP/1 server hangs up on the HTTP/2 preface; others answer with an HTTP/1 error.
+    assert!(
+        text.contains("closed the connection during HTTP/2 setup") || text.contains("HTTP/1.1"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_resets_every_stream() {
+    let address = h2c(|| Err(std::io::Error::other("reset"))).await;
+    let text = run_against(format!("http://{address}"), &[]).await;
+    assert!(text.to_lowercase().contains("stream error"), "{text}");
+}
+
+/// A gRPC message announced as 100 MB and streamed as zeros, counting what it sent.
+struct Huge {
+    sent: Arc<AtomicUsize>,
+}
+
+const HUGE_BYTES: usize = 100 * 1024 * 1024;
+
+impl Body for Huge {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let sent = self.sent.load(Ordering::SeqCst);
+        if sent == 0 {
+            let mut prefix = vec![0u8];
+            prefix.extend_from_slice(&(HUGE_BYTES as u32).to_be_bytes());
+            self.sent.store(prefix.len(), Ordering::SeqCst);
+            return Poll::Ready(Some(Ok(Frame::data(Bytes::from(prefix)))));
+        }
+        if sent >= HUGE_BYTES {
+            return Poll::Ready(None);
+        }
+        const CHUNK: usize = 64 * 1024;
+        self.sent.fetch_add(CHUNK, Ordering::SeqCst);
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from(vec![0u8; CHUNK])))))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_sends_a_100_mb_answer() {
+    let address = h2c(|| {
+        Ok(grpc_response(Huge {
+            sent: Arc::new(AtomicUsize::new(0)),
+        }))
+    })
+    .await;
+    let text = run_against(format!("http://{address}"), &[]).await;
+    assert!(text.contains("RPC-004"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_answer_is_not_read_to_its_end() {
+    // One connection, one call: the harness stops reading once the length prefix exceeds its cap.
+    let sent = Arc::new(AtomicUsize::new(0));
+    let body_sent = Arc::clone(&sent);
+    let address = h2c(move || {
+        Ok(grpc_response(Huge {
+            sent: Arc::clone(&body_sent),
+        }))
+    })
+    .await;
+    let target = lpconform::transport::Target::parse(&format!("http://{address}")).unwrap();
+    let options = lpconform::transport::TransportOptions::default();
+    let connection = lpconform::transport::Connection::connect(&target, &options)
+        .await
+        .unwrap();
+    let outcome = connection
+        .ping(lpconform::proto::net::PingPong { value: vec![1] })
+        .await;
+    assert!(
+        matches!(&outcome, Err(lpconform::observe::CallError::Decode(_))),
+        "{outcome:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let read = sent.load(Ordering::SeqCst);
+    assert!(read < 32 * 1024 * 1024, "the server got to send {read} bytes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_answers_malformed_protobuf() {
+    let address = h2c(|| {
+        let mut frame = vec![0u8, 0, 0, 0, 8];
+        frame.extend_from_slice(&[0xff; 8]);
+        Ok(grpc_response(Full::new(Bytes::from(frame))))
+    })
+    .await;
+    let text = run_against(format!("http://{address}"), &[]).await;
+    assert!(text.contains("RPC-004"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_answers_with_the_wrong_content_type() {
+    let address = h2c(|| {
+        Ok(Response::builder()
+            .header("content-type", "text/html")
+            .body(http_body_util::BodyExt::boxed(Full::new(Bytes::from_static(
+                b"<html>maintenance</html>",
+            ))))
+            .unwrap())
+    })
+    .await;
+    let text = run_against(format!("http://{address}"), &[]).await;
+    assert!(text.contains("FAIL discovery::signed_request"), "{text}");
+}
+
+/// A CA and a leaf certificate it issued, with the leaf's PEM and key for a TLS server.
+struct Certificates {
+    ca_pem: String,
+    leaf: CertificateDer<'static>,
+    leaf_key: PrivateKeyDer<'static>,
+}
+
+fn certificates(names: &[&str], expired: bool) -> Certificates {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf_params =
+        CertificateParams::new(names.iter().map(|name| name.to_string()).collect::<Vec<_>>()).unwrap();
+    if expired {
+        leaf_params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        leaf_params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
+    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+    Certificates {
+        ca_pem: ca.pem(),
+        leaf: leaf.der().clone(),
+        leaf_key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+    }
+}
+
+/// A TLS server presenting `certificates`' leaf; it completes handshakes and then says nothing.
+async fn tls_server(certificates: &Certificates) -> SocketAddr {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certificates.leaf.clone()], certificates.leaf_key.clone_key())
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    listen(move |socket| {
+        let acceptor = acceptor.clone();
+        async move {
+            if let Ok(stream) = acceptor.accept(socket).await {
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                drop(stream);
+            }
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pinned_ca_refuses_expired_and_mismatched_certificates() {
+    let scratch = tempfile::tempdir().unwrap();
+    for (names, expired, problem) in [
+        (&["127.0.0.1"][..], true, "expired"),
+        (&["orchestrator.example"][..], false, "not valid for name"),
+    ] {
+        let certificates = certificates(names, expired);
+        let ca_file = scratch.path().join(format!("{}.pem", problem.replace(' ', "-")));
+        std::fs::write(&ca_file, &certificates.ca_pem).unwrap();
+        let address = tls_server(&certificates).await;
+        let text = run_against(format!("https://{address}"), &["--ca", ca_file.to_str().unwrap()]).await;
+        assert!(text.contains("connection::setup"), "{problem}: {text}");
+        assert!(text.contains(problem), "{problem}: {text}");
+    }
+}
