@@ -221,4 +221,34 @@ fn suites_are_chosen_filtered_and_validated() {
         stderr.contains("broken.yaml:5:") && stderr.contains("rulez"),
         "{stderr}"
     );
+
+    let typo = lpconform(&["run", "--case", "sesions::"]);
+    let stderr = text(&typo.stderr);
+    assert_eq!(typo.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("matches no case"), "{stderr}");
+    let empty = tempfile::tempdir().unwrap();
+    let output = lpconform(&["run", "--suite", empty.path().to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("holds no .yaml suite files"), "{stderr}");
+}
+
+#[test]
+fn outside_the_repository_the_built_in_suites_run_even_after_snapshots_were_left() {
+    // A run elsewhere leaves pending snapshots under ./suites/snapshots; the next run there must
+    // still find the built-in suites rather than an empty ./suites.
+    let elsewhere = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let output = Command::new(BINARY)
+            .current_dir(elsewhere.path())
+            .env_remove("LPCONFORM_TARGET")
+            .args(["run", "--case", "discovery::signed_request"])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{stdout}");
+        assert!(stdout.contains("cases: 1,"), "{stdout}");
+    }
+    assert!(elsewhere.path().join("suites/snapshots").is_dir(), "the case has a snapshot to leave");
 }

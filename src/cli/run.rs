@@ -142,6 +142,17 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     let given_expectations =
         Expectations::parse_flags(&args.expect).map_err(|error| RunError::new(error.to_string()))?;
     let (suites, suites_dir) = load_suites(args.suite.as_deref())?;
+    if let Some(pattern) = &args.case {
+        let selected = suites
+            .iter()
+            .flat_map(|suite| suite.cases.iter().map(|case| case.full_name(suite)));
+        if !selected.clone().any(|name| name.contains(pattern.as_str())) {
+            let example = selected.take(1).collect::<String>();
+            return Err(RunError::new(format!(
+                "--case {pattern:?} matches no case; names look like {example:?}"
+            )));
+        }
+    }
     let openapi =
         OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
 
@@ -197,13 +208,13 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     Ok(report)
 }
 
-/// `--suite PATH`, else `./suites` when present, else the built-in suites.
+/// `--suite PATH`, else `./suites` when it holds suite files, else the built-in suites.
 /// Returns the directory snapshots live under too.
 fn load_suites(explicit: Option<&Path>) -> Result<(Vec<Suite>, PathBuf), RunError> {
     let default_dir = PathBuf::from("suites");
     let path = match explicit {
         Some(path) => path.to_path_buf(),
-        None if default_dir.is_dir() => default_dir,
+        None if suite::holds_suites(&default_dir) => default_dir,
         None => return Ok((suite::built_in(), default_dir)),
     };
     let suites = suite::load(&path).map_err(|error| RunError::new(error.to_string()))?;

@@ -253,6 +253,18 @@ struct RawEndSession {
 #[serde(deny_unknown_fields)]
 struct RawInfoJson {}
 
+/// Whether `directory` holds at least one suite file, so it can stand in for the built-in suites.
+pub fn holds_suites(directory: &Path) -> bool {
+    std::fs::read_dir(directory).is_ok_and(|entries| {
+        entries.filter_map(|entry| entry.ok()).any(|entry| {
+            entry
+                .path()
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
+    })
+}
+
 /// Loads every `.yaml` suite under `path` (or the one file `path` names), sorted by name.
 pub fn load(path: &Path) -> Result<Vec<Suite>, SuiteError> {
     let files = if path.is_dir() {
@@ -262,6 +274,9 @@ pub fn load(path: &Path) -> Result<Vec<Suite>, SuiteError> {
             .filter(|file| file.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"))
             .collect();
         files.sort();
+        if files.is_empty() {
+            return Err(file_error(path, "holds no .yaml suite files".into()));
+        }
         files
     } else {
         vec![path.to_path_buf()]
