@@ -7,6 +7,7 @@ pub mod capability;
 pub mod cli;
 pub mod eth;
 pub mod expect;
+pub mod fuzz;
 pub mod observe;
 pub mod openapi;
 pub mod probe;

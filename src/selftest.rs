@@ -191,6 +191,14 @@ pub const FAULT_CASES: &[FaultCase] = &[
     declared(Fault::WrongModelPrice, Mixed, &["CFG-004"]),
 ];
 
+/// Faults only fuzzed requests set off, with the rule each breaks. `selftest` sends no fuzzed
+/// requests; `tests/live_fuzz.rs` proves `lpconform fuzz` finds each of them.
+pub const FUZZ_FAULTS: &[(Fault, &str)] = &[
+    (Fault::CrashOnHugeBitstring, "RPC-005"),
+    (Fault::StallOnPingLength, "RPC-003"),
+    (Fault::PanicOnTruncatedToken, "RPC-006"),
+];
+
 /// Rules no orchestrator can break, with the reason; the harness's own tests cover them.
 pub const NOT_ORCHESTRATOR_FAULTS: &[(&str, &str)] = &[
     (
@@ -198,7 +206,10 @@ pub const NOT_ORCHESTRATOR_FAULTS: &[(&str, &str)] = &[
         "a guarantee of the harness's redaction, tested with reports",
     ),
     ("MATRIX-007", "a policy of the harness's snapshot comparison"),
-    ("RPC-005", "needs fuzzed requests; proven by the fuzzing tests"),
+    (
+        "RPC-005",
+        "needs fuzzed requests; tests/live_fuzz.rs proves it with the crash-on-huge-bitstring fault",
+    ),
     (
         "PRICE-007",
         "judged on the JSON served at GET /orchestrator/info, which no fault bends; proven with the PRICE-007 tests",
@@ -361,7 +372,8 @@ mod tests {
         use clap::ValueEnum;
         for fault in Fault::value_variants() {
             assert!(
-                FAULT_CASES.iter().any(|case| case.fault == *fault),
+                FAULT_CASES.iter().any(|case| case.fault == *fault)
+                    || FUZZ_FAULTS.iter().any(|(fuzz_fault, _)| fuzz_fault == fault),
                 "{} has no selftest case",
                 fault.name()
             );

@@ -250,5 +250,8 @@ fn outside_the_repository_the_built_in_suites_run_even_after_snapshots_were_left
         assert_eq!(output.status.code(), Some(0), "{stdout}");
         assert!(stdout.contains("cases: 1,"), "{stdout}");
     }
-    assert!(elsewhere.path().join("suites/snapshots").is_dir(), "the case has a snapshot to leave");
+    assert!(
+        elsewhere.path().join("suites/snapshots").is_dir(),
+        "the case has a snapshot to leave"
+    );
 }

@@ -32,6 +32,10 @@ pub enum Command {
     Selftest(SelftestArgs),
     /// Check the OpenAPI document against the protocol, with no target.
     Spec(super::spec::SpecArgs),
+    /// Send hostile requests and check the orchestrator stays up, in time and discreet.
+    Fuzz(Box<super::fuzz::FuzzArgs>),
+    /// Resend an input saved by `lpconform fuzz` and judge it again.
+    Replay(Box<super::fuzz::ReplayArgs>),
 }
 
 #[derive(Debug, Args)]

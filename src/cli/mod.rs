@@ -3,6 +3,7 @@
 //! (0 conformant, 1 findings, 2 usage or configuration error).
 
 mod args;
+mod fuzz;
 mod rules;
 mod run;
 mod selftest;
@@ -62,6 +63,8 @@ pub fn main() -> ExitCode {
             Command::Rules(args) => Ok(rules::rules(&args)),
             Command::Selftest(args) => Ok(selftest::selftest(&args).await),
             Command::Spec(args) => spec::spec(&args),
+            Command::Fuzz(args) => fuzz::fuzz(*args).await,
+            Command::Replay(args) => fuzz::replay(*args).await,
         }
     });
     match result {

@@ -127,6 +127,12 @@ pub enum Fault {
     AcceptForgedToken,
     /// Refuse to end sessions for tokens it issued.
     RejectIssuedToken,
+    /// Stop serving for a while after a GetOrchestrator whose capability bitstring has over 64 words.
+    CrashOnHugeBitstring,
+    /// Answer a Ping whose value is exactly 33 bytes only after 30 s.
+    StallOnPingLength,
+    /// Leak a panic message when asked to end a session with a token shorter than 32 bytes.
+    PanicOnTruncatedToken,
 }
 
 impl Fault {
@@ -148,9 +154,28 @@ impl Fault {
 /// How long `StallPing` holds its answer: longer than any sensible deadline.
 pub const STALL: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// `CrashOnHugeBitstring` goes down on a request bitstring longer than this many words.
+pub const CRASH_BITSTRING_WORDS: usize = 64;
+/// How long `CrashOnHugeBitstring` stays down: as long as a crashed process takes to restart.
+pub const CRASH_OUTAGE: std::time::Duration = std::time::Duration::from_secs(2);
+/// `StallOnPingLength` stalls on Ping values of exactly this many bytes.
+pub const STALL_PING_LEN: usize = 33;
+
 /// An error message that betrays internals, for `LeakInternals`.
 pub const LEAKED_PANIC: &str =
     "thread 'tokio-runtime-worker' panicked at src/reference/service.rs:42:9: called `Option::unwrap()` on a `None` value";
+
+/// The length of the tokens the orchestrator issues (HMAC-SHA256); `PanicOnTruncatedToken`
+/// panics on shorter, non-empty ones.
+pub const ISSUED_TOKEN_LEN: usize = 32;
+
+/// What `PanicOnTruncatedToken` answers for a token of `len` bytes: the text of a slice panic.
+pub fn truncated_token_panic(len: usize) -> String {
+    format!(
+        "thread 'tokio-runtime-worker' panicked at src/reference/payment.rs:47:21: \
+         range end index {ISSUED_TOKEN_LEN} out of range for slice of length {len}"
+    )
+}
 
 /// Applies every information-corrupting fault to one answer. Faults that
 /// change call handling are read by the service instead.
@@ -270,11 +295,14 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
             info.hardware.retain(|hardware| hardware.pipeline != pipeline);
         }
         Fault::CapacityInUseOverCapacity => capabilities(info, |capabilities| {
-            let models = capabilities
+            // The lowest capability's first model by name, not hash order: the same answer every run.
+            let lowest = capabilities
                 .constraints
                 .iter_mut()
-                .flat_map(|c| c.per_capability.values_mut());
-            if let Some(model) = models.flat_map(|c| c.models.values_mut()).next() {
+                .flat_map(|c| c.per_capability.iter_mut())
+                .min_by_key(|(number, _)| **number);
+            let first = lowest.and_then(|(_, c)| c.models.iter_mut().min_by(|(a, _), (b, _)| a.cmp(b)));
+            if let Some((_, model)) = first {
                 model.capacity_in_use = model.capacity + 1;
             }
         }),
@@ -329,7 +357,10 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
         | Fault::GarbledResponse
         | Fault::LeakInternals
         | Fault::AcceptForgedToken
-        | Fault::RejectIssuedToken => {}
+        | Fault::RejectIssuedToken
+        | Fault::CrashOnHugeBitstring
+        | Fault::StallOnPingLength
+        | Fault::PanicOnTruncatedToken => {}
     }
 }
 

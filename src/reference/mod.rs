@@ -11,9 +11,9 @@ mod service;
 
 use std::net::SocketAddr;
 
-pub use faults::{Fault, LEAKED_PANIC, STALL};
+pub use faults::{Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, LEAKED_PANIC, STALL, STALL_PING_LEN};
 pub use server::{start, RunningOrchestrator, StartError};
-pub use service::{INVALID_AUTH_TOKEN, SIG_CHECK_FAILED};
+pub use service::{ReferenceService, INVALID_AUTH_TOKEN, RESTARTING, SIG_CHECK_FAILED};
 
 use crate::ai_models::AiModel;
 use crate::eth::EthKey;

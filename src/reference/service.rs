@@ -1,9 +1,15 @@
 //! The `net.Orchestrator` gRPC service of the reference orchestrator.
 
+use std::sync::{Mutex, PoisonError};
+
+use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
 use super::advert;
-use super::faults::{self, Fault, LEAKED_PANIC, STALL};
+use super::faults::{
+    self, truncated_token_panic, Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, ISSUED_TOKEN_LEN, LEAKED_PANIC, STALL,
+    STALL_PING_LEN,
+};
 use super::payment::{AuthTokens, TicketIssuer};
 use super::{ChainMode, ReferenceConfig};
 use crate::eth::{self, Address, EthKey};
@@ -17,6 +23,8 @@ use crate::proto::net::{
 pub const SIG_CHECK_FAILED: &str = "Invalid orchestrator request: orchestrator req sig check failed";
 /// The error text go-livepeer gives a token it did not issue.
 pub const INVALID_AUTH_TOKEN: &str = "Invalid auth token";
+/// What every call gets while `CrashOnHugeBitstring` has the orchestrator down.
+pub const RESTARTING: &str = "orchestrator is restarting";
 
 pub struct ReferenceService {
     config: ReferenceConfig,
@@ -24,6 +32,8 @@ pub struct ReferenceService {
     service_uri: String,
     tokens: AuthTokens,
     tickets: TicketIssuer,
+    /// Under `CrashOnHugeBitstring`: until when the simulated restart lasts.
+    down_until: Mutex<Option<Instant>>,
 }
 
 impl ReferenceService {
@@ -34,6 +44,7 @@ impl ReferenceService {
             service_uri,
             tokens: AuthTokens::new(),
             tickets,
+            down_until: Mutex::new(None),
         }
     }
 
@@ -77,6 +88,25 @@ impl ReferenceService {
         }
     }
 
+    /// Under `CrashOnHugeBitstring`, every call fails while the simulated restart lasts.
+    fn refuse_while_down(&self) -> Result<(), Status> {
+        let down_until = *self.down_until.lock().unwrap_or_else(PoisonError::into_inner);
+        match down_until {
+            Some(until) if Instant::now() < until => Err(Status::unavailable(RESTARTING)),
+            _ => Ok(()),
+        }
+    }
+
+    /// `CrashOnHugeBitstring`: a bitstring over the limit takes the orchestrator down for a while.
+    fn crash_on(&self, request: &OrchestratorRequest) -> Result<(), Status> {
+        let words = request.capabilities.as_ref().map_or(0, |c| c.bitstring.len());
+        if !self.has(Fault::CrashOnHugeBitstring) || words <= CRASH_BITSTRING_WORDS {
+            return Ok(());
+        }
+        *self.down_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + CRASH_OUTAGE);
+        Err(Status::unavailable(RESTARTING))
+    }
+
     /// On chain, the request must carry the gateway's `eth_sign` over its own
     /// checksummed address; a malformed address fails the same check.
     fn check_signature(&self, request: &OrchestratorRequest) -> Result<(), Status> {
@@ -104,7 +134,9 @@ impl Orchestrator for ReferenceService {
         &self,
         request: Request<OrchestratorRequest>,
     ) -> Result<Response<OrchestratorInfo>, Status> {
+        self.refuse_while_down()?;
         let request = request.into_inner();
+        self.crash_on(&request)?;
         if self.config.chain == ChainMode::OnChain {
             self.check_signature(&request)?;
         }
@@ -115,10 +147,13 @@ impl Orchestrator for ReferenceService {
         &self,
         request: Request<EndTranscodingSessionRequest>,
     ) -> Result<Response<EndTranscodingSessionResponse>, Status> {
-        let issued = request
-            .into_inner()
-            .auth_token
-            .is_some_and(|token| self.tokens.verify(&token, unix_now()));
+        self.refuse_while_down()?;
+        let token = request.into_inner().auth_token;
+        let token_len = token.as_ref().map_or(0, |token| token.token.len());
+        if self.has(Fault::PanicOnTruncatedToken) && (1..ISSUED_TOKEN_LEN).contains(&token_len) {
+            return Err(Status::internal(truncated_token_panic(token_len)));
+        }
+        let issued = token.is_some_and(|token| self.tokens.verify(&token, unix_now()));
         let accepted = (issued && !self.has(Fault::RejectIssuedToken)) || self.has(Fault::AcceptForgedToken);
         if accepted {
             Ok(Response::new(EndTranscodingSessionResponse {}))
@@ -129,7 +164,9 @@ impl Orchestrator for ReferenceService {
 
     /// On chain the answer proves the key behind `address`; off chain it is empty.
     async fn ping(&self, request: Request<PingPong>) -> Result<Response<PingPong>, Status> {
-        if self.has(Fault::StallPing) {
+        self.refuse_while_down()?;
+        let stall_on_length = self.has(Fault::StallOnPingLength) && request.get_ref().value.len() == STALL_PING_LEN;
+        if self.has(Fault::StallPing) || stall_on_length {
             tokio::time::sleep(STALL).await;
         }
         if self.has(Fault::PingError) {

@@ -1,0 +1,354 @@
+//! `lpconform fuzz`: hostile requests to an orchestrator (or the embedded one) with a progress
+//! bar, findings saved to the corpus folder; `lpconform replay FILE`: resend one saved input.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::{Args, FromArgMatches};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::args::{ConnectArgs, ReferenceArgs};
+use super::run::{gateway_key, GATEWAY_KEY_ENV};
+use super::serve::reference_config;
+use super::{Outcome, RunError};
+use crate::eth::EthKey;
+use crate::fuzz::{self, FindingFile, FuzzReport, FuzzSettings, Progress};
+use crate::reference::{self, RunningOrchestrator};
+use crate::transport::{Connection, Target, TransportOptions};
+
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// File holding the gateway's secp256k1 private key as hex (or LPCONFORM_GATEWAY_KEY).
+    /// Default: a key derived from the seed, so a seed's signed requests are the same bytes.
+    #[arg(long, value_name = "FILE")]
+    pub gateway_key: Option<PathBuf>,
+    /// How long to fuzz; no new batch starts after it.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub duration: Duration,
+    /// Seed of every generated case. Default: a random one, printed in the summary.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Stop after this many fuzzed requests, even before --duration.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_requests: Option<u64>,
+    /// Folder the failing inputs are saved to, one JSON file each.
+    #[arg(long, default_value = "fuzz-findings", value_name = "DIR")]
+    pub corpus: PathBuf,
+    /// Fuzz only these families (repeatable). Default: all of them.
+    #[arg(long = "family", value_name = "NAME", value_parser = family_names())]
+    pub families: Vec<String>,
+    /// How long a target that stopped answering gets to come back before the run stops.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub recovery_timeout: Duration,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A finding file saved by `lpconform fuzz`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// File holding the gateway's secp256k1 private key as hex, for the GetOrchestrator sent
+    /// after each request. Default: LPCONFORM_GATEWAY_KEY, else a random key.
+    #[arg(long, value_name = "FILE")]
+    pub gateway_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+}
+
+fn family_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        fuzz::FAMILIES
+            .iter()
+            .map(|family| PossibleValue::new(family.name).help(family.about)),
+    )
+}
+
+pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
+    let seed = args.seed.unwrap_or_else(rand::random);
+    let gateway = fuzz_gateway_key(args.gateway_key.as_deref(), seed)?;
+    let families = if args.families.is_empty() {
+        fuzz::FAMILIES.iter().collect()
+    } else {
+        args.families.iter().filter_map(|name| fuzz::family(name)).collect()
+    };
+    let settings = FuzzSettings {
+        seed,
+        duration: args.duration,
+        max_requests: args.max_requests,
+        concurrency: usize::from(args.concurrency),
+        families,
+        recovery_timeout: args.recovery_timeout,
+    };
+    let (connection, embedded) = connect(&args.connect, &args.reference).await?;
+    let bar = progress_bar(&settings);
+    let report = fuzz::fuzz(&connection, &gateway, &settings, &mut |progress| {
+        show(&bar, &settings, progress)
+    })
+    .await;
+    bar.finish_and_clear();
+    if let Some(running) = embedded {
+        running.shutdown().await;
+    }
+
+    let (target, mut replay_flags) = match &args.connect.target {
+        Some(url) => (url.clone(), format!(" --target {url}")),
+        None => {
+            let flags = reference_flags(&args.reference);
+            (format!("embedded{flags}"), flags)
+        }
+    };
+    replay_flags.push_str(&call_flags(&args.connect));
+    let mut replays = Vec::new();
+    let mut save_error = None;
+    for found in &report.findings {
+        let file = FindingFile::new(found, seed, &target);
+        match fuzz::save(&args.corpus, &file) {
+            Ok(path) => replays.push(Some(format!("lpconform replay {}{replay_flags}", path.display()))),
+            Err(error) => {
+                replays.push(None);
+                save_error.get_or_insert(error);
+            }
+        }
+    }
+    print!("{}", fuzz::render_summary(&report, &replays));
+    println!("rerun: lpconform fuzz --seed {seed}{}", rerun_flags(&args, &report));
+    if let Some(error) = save_error {
+        return Err(RunError::new(error.to_string()));
+    }
+    Ok(outcome(report.finding_count()))
+}
+
+pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
+    let (file, inputs) = fuzz::load(&args.file).map_err(|error| RunError::new(error.to_string()))?;
+    let gateway = gateway_key(args.gateway_key.as_deref())?;
+    let (connection, embedded) = connect(&args.connect, &args.reference).await?;
+    let resent = fuzz::resend(&connection, &gateway, &inputs).await;
+    let target = connection.target().to_string();
+    if let Some(running) = embedded {
+        running.shutdown().await;
+    }
+    let shown_path = args.file.display().to_string();
+    print!("{}", fuzz::render_replay(&shown_path, &file, &target, &resent));
+    Ok(outcome(resent.findings.len()))
+}
+
+fn outcome(findings: usize) -> Outcome {
+    if findings == 0 {
+        Outcome::Conformant
+    } else {
+        Outcome::Findings
+    }
+}
+
+/// `--gateway-key FILE` or the environment's key when given, else the seed's own key.
+fn fuzz_gateway_key(file: Option<&Path>, seed: u64) -> Result<EthKey, RunError> {
+    if file.is_some() || std::env::var_os(GATEWAY_KEY_ENV).is_some() {
+        gateway_key(file)
+    } else {
+        Ok(fuzz::gateway_for_seed(seed))
+    }
+}
+
+/// Connects to `--target`, or starts the embedded orchestrator as `lpconform run` does and
+/// connects to it; the running orchestrator is returned so it lives as long as the connection.
+async fn connect(
+    connect: &ConnectArgs,
+    reference_args: &ReferenceArgs,
+) -> Result<(Connection, Option<RunningOrchestrator>), RunError> {
+    let options = TransportOptions {
+        connect_timeout: connect.connect_timeout,
+        call_timeout: connect.call_timeout,
+        max_decode_bytes: connect.max_decode_bytes,
+        ca_file: connect.ca.clone(),
+    };
+    let run_error = |error: &dyn std::fmt::Display| RunError::new(error.to_string());
+    let (target, embedded) = match &connect.target {
+        Some(text) => (Target::parse(text).map_err(|error| run_error(&error))?, None),
+        None => {
+            let config = reference_config(reference_args, ([127, 0, 0, 1], 0).into())?;
+            let running = reference::start(config).await.map_err(|error| run_error(&error))?;
+            let target = Target::parse(&running.url()).map_err(|error| run_error(&error))?;
+            (target, Some(running))
+        }
+    };
+    let connection = Connection::connect(&target, &options)
+        .await
+        .map_err(|error| run_error(&error))?;
+    Ok((connection, embedded))
+}
+
+/// The embedded orchestrator's flags as given, so a replay starts the same orchestrator.
+fn reference_flags(reference: &ReferenceArgs) -> String {
+    let mut flags = String::new();
+    let mut add = |flag: &str, value: Option<String>| {
+        flags.push(' ');
+        flags.push_str(flag);
+        if let Some(value) = value {
+            flags.push(' ');
+            flags.push_str(&value);
+        }
+    };
+    if reference.onchain {
+        add("--onchain", None);
+    }
+    if reference.no_transcoding {
+        add("--no-transcoding", None);
+    }
+    if reference.h2c {
+        add("--h2c", None);
+    }
+    if let Some(path) = &reference.ai_models {
+        add("--aiModels", Some(path.display().to_string()));
+    }
+    if let Some(path) = &reference.eth_key {
+        add("--eth-key", Some(path.display().to_string()));
+    }
+    if let Some(uri) = &reference.service_uri {
+        add("--serviceURI", Some(uri.clone()));
+    }
+    let defaults = defaults::<ReferenceArgs>();
+    if defaults
+        .as_ref()
+        .is_none_or(|defaults| defaults.price_per_unit != reference.price_per_unit)
+    {
+        add("--pricePerUnit", Some(reference.price_per_unit.to_string()));
+    }
+    if defaults
+        .as_ref()
+        .is_none_or(|defaults| defaults.pixels_per_unit != reference.pixels_per_unit)
+    {
+        add("--pixelsPerUnit", Some(reference.pixels_per_unit.to_string()));
+    }
+    for fault in &reference.faults {
+        add("--fault", Some(fault.name()));
+    }
+    flags
+}
+
+/// The flags of a group when none is given, as clap fills them in.
+fn defaults<T: Args + FromArgMatches>() -> Option<T> {
+    let command = T::augment_args(clap::Command::new("defaults"));
+    let matches = command.try_get_matches_from(["defaults"]).ok()?;
+    T::from_arg_matches(&matches).ok()
+}
+
+/// The call deadline and CA when not the defaults: a replay judges with the same deadline.
+fn call_flags(connect: &ConnectArgs) -> String {
+    let mut flags = String::new();
+    let default_timeout = defaults::<ConnectArgs>().map(|defaults| defaults.call_timeout);
+    if default_timeout != Some(connect.call_timeout) {
+        flags.push_str(&format!(
+            " --call-timeout {}",
+            humantime::format_duration(connect.call_timeout)
+        ));
+    }
+    if let Some(ca) = &connect.ca {
+        flags.push_str(&format!(" --ca {}", ca.display()));
+    }
+    flags
+}
+
+/// The flags besides the seed that shape which cases a rerun makes and where it sends them.
+fn rerun_flags(args: &FuzzArgs, report: &FuzzReport) -> String {
+    let mut flags = format!(" --duration {}", humantime::format_duration(args.duration));
+    if let Some(max) = args.max_requests {
+        flags.push_str(&format!(" --max-requests {max}"));
+    }
+    flags.push_str(&format!(" --concurrency {}", report.concurrency));
+    for family in &args.families {
+        flags.push_str(&format!(" --family {family}"));
+    }
+    match &args.connect.target {
+        Some(url) => flags.push_str(&format!(" --target {url}")),
+        None => flags.push_str(&reference_flags(&args.reference)),
+    }
+    flags.push_str(&call_flags(&args.connect));
+    flags
+}
+
+/// A bar over the duration (or the request budget), on stderr only when it is a terminal.
+fn progress_bar(settings: &FuzzSettings) -> ProgressBar {
+    let length = match settings.max_requests {
+        Some(max) => max,
+        None => settings.duration.as_millis().try_into().unwrap_or(u64::MAX),
+    };
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(length), target);
+    if let Ok(style) = ProgressStyle::with_template("fuzzing {elapsed_precise} [{wide_bar}] {msg}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+fn show(bar: &ProgressBar, settings: &FuzzSettings, progress: &Progress) {
+    if bar.is_hidden() {
+        return;
+    }
+    let position = match settings.max_requests {
+        Some(_) => progress.requests,
+        None => progress.elapsed.as_millis().try_into().unwrap_or(u64::MAX),
+    };
+    bar.set_position(position);
+    let seconds = progress.elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 {
+        progress.requests as f64 / seconds
+    } else {
+        0.0
+    };
+    bar.set_message(format!(
+        "{} requests, {rate:.0} req/s, {} findings",
+        progress.requests, progress.findings
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::super::args::{Cli, Command};
+    use super::*;
+
+    fn fuzz_args(args: &[&str]) -> FuzzArgs {
+        let cli = Cli::try_parse_from(["lpconform", "fuzz"].iter().chain(args)).unwrap();
+        match cli.command {
+            Command::Fuzz(args) => *args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn replay_flags_repeat_only_what_differs_from_the_defaults() {
+        let plain = fuzz_args(&[]);
+        assert_eq!(reference_flags(&plain.reference), "");
+        assert_eq!(call_flags(&plain.connect), "");
+        let shaped = fuzz_args(&[
+            "--onchain",
+            "--fault",
+            "stall-on-ping-length",
+            "--pricePerUnit",
+            "7",
+            "--call-timeout",
+            "1s",
+        ]);
+        assert_eq!(
+            reference_flags(&shaped.reference),
+            " --onchain --pricePerUnit 7 --fault stall-on-ping-length"
+        );
+        assert_eq!(call_flags(&shaped.connect), " --call-timeout 1s");
+    }
+}

@@ -1,0 +1,498 @@
+//! The live fuzz run: the families take turns making cases, which go to the target in batches,
+//! `concurrency` at a time. After each batch a well-formed signed GetOrchestrator checks the
+//! target still serves; when it does not, the batch is resent one case at a time, each followed
+//! by the same check, to find the case that takes the target down. Never prints: progress goes
+//! to a callback and results into a [`FuzzReport`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::families::{generate, Family, FuzzInput, Ingredients};
+use super::judge::{self, Judged};
+use crate::eth::EthKey;
+use crate::observe::Call;
+use crate::probe::{signed_orchestrator_request, timed};
+use crate::proto::net::OrchestratorRequest;
+use crate::rules::{Finding, Rule};
+use crate::transport::Connection;
+
+/// A batch is this many rounds of `concurrency` requests.
+const BATCH_ROUNDS: usize = 4;
+/// How often a target that went down is asked again.
+const RECOVERY_POLL: Duration = Duration::from_millis(200);
+/// Findings kept (and saved) per rule and family; the rest are only counted.
+pub const KEPT_PER_RULE_AND_FAMILY: usize = 5;
+
+/// How to fuzz, validated by the CLI.
+#[derive(Debug, Clone)]
+pub struct FuzzSettings {
+    pub seed: u64,
+    /// No new batch starts after this long.
+    pub duration: Duration,
+    /// No more fuzzed requests than this, when given.
+    pub max_requests: Option<u64>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// The families that take turns, in order.
+    pub families: Vec<&'static Family>,
+    /// How long a target that stopped answering gets to come back before the run ends.
+    pub recovery_timeout: Duration,
+}
+
+/// Where a run is, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub requests: u64,
+    pub findings: usize,
+    pub elapsed: Duration,
+}
+
+/// A finding of a rule about fuzzed input, with the input that reproduces it.
+#[derive(Debug, Clone)]
+pub struct FuzzFinding {
+    pub rule: &'static Rule,
+    pub finding: Finding,
+    /// The case the finding is about: for a target that went down, the case that took it down,
+    /// or `batch-N` when no single case did so alone.
+    pub case: String,
+    pub family: String,
+    /// What to resend, in order, to reproduce the finding.
+    pub inputs: Vec<FuzzInput>,
+}
+
+/// Latency percentiles of the fuzzed requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latency {
+    pub p50: Duration,
+    pub p90: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+}
+
+impl Latency {
+    /// Nearest-rank percentiles; `None` without samples.
+    pub fn of(mut samples: Vec<Duration>) -> Option<Latency> {
+        samples.sort_unstable();
+        let last = samples.len().checked_sub(1)?;
+        // The smallest sample with at least `percent` % of the samples at or below it.
+        let rank = |percent: usize| samples[(samples.len() * percent).div_ceil(100).saturating_sub(1)];
+        Some(Latency {
+            p50: rank(50),
+            p90: rank(90),
+            p99: rank(99),
+            max: samples[last],
+        })
+    }
+}
+
+/// What a fuzz run did and found.
+#[derive(Debug, Clone)]
+pub struct FuzzReport {
+    pub seed: u64,
+    pub concurrency: usize,
+    /// Fuzzed requests sent, resent ones included.
+    pub requests: u64,
+    /// Well-formed GetOrchestrator calls made to check the target still serves.
+    pub liveness_checks: u64,
+    pub elapsed: Duration,
+    /// Of the fuzzed requests of the batches.
+    pub latency: Option<Latency>,
+    pub requests_by_family: Vec<(&'static str, u64)>,
+    /// Findings kept, at most [`KEPT_PER_RULE_AND_FAMILY`] per rule and family.
+    pub findings: Vec<FuzzFinding>,
+    /// Every finding, counted by rule ID.
+    pub findings_by_rule: BTreeMap<&'static str, usize>,
+    /// Families that took the target down; the run sent no more of their cases.
+    pub quarantined: Vec<&'static str>,
+    /// Why the run ended before its duration, if it did.
+    pub stopped_early: Option<String>,
+}
+
+impl FuzzReport {
+    pub fn finding_count(&self) -> usize {
+        self.findings_by_rule.values().sum()
+    }
+
+    /// Fuzzed requests per second.
+    pub fn throughput(&self) -> f64 {
+        let seconds = self.elapsed.as_secs_f64();
+        if seconds > 0.0 {
+            self.requests as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Fuzzes the target behind `connection` as `settings` say; `progress` hears of every answer.
+pub async fn fuzz(
+    connection: &Connection,
+    gateway: &EthKey,
+    settings: &FuzzSettings,
+    progress: &mut dyn FnMut(&Progress),
+) -> FuzzReport {
+    let started = Instant::now();
+    let ingredients = Ingredients::new(gateway, settings.seed);
+    let liveness_request = signed_orchestrator_request(gateway);
+    let concurrency = settings.concurrency.max(1);
+    let mut schedule = Schedule::new(&settings.families);
+    let mut findings = Findings::default();
+    let mut requests = 0u64;
+    let mut liveness_checks = 0u64;
+    let mut latencies = Vec::new();
+    let mut stopped_early = None;
+
+    for batch_number in 1.. {
+        let remaining = settings
+            .max_requests
+            .map_or(u64::MAX, |max| max.saturating_sub(requests));
+        if started.elapsed() >= settings.duration || remaining == 0 {
+            break;
+        }
+        let size = (concurrency * BATCH_ROUNDS).min(usize::try_from(remaining).unwrap_or(usize::MAX));
+        let batch: Vec<FuzzInput> = (0..size)
+            .map_while(|_| schedule.next())
+            .map(|(family, index)| generate(family, index, settings.seed, &ingredients))
+            .collect();
+        if batch.is_empty() {
+            stopped_early = Some("every family took the target down; no cases left to send".to_string());
+            break;
+        }
+        let sent_before = requests;
+        let found_before = findings.count();
+        let answered = send_batch(connection, batch, concurrency, &mut |completed| {
+            progress(&Progress {
+                requests: sent_before + completed,
+                findings: found_before,
+                elapsed: started.elapsed(),
+            })
+        })
+        .await;
+        requests += answered.len() as u64;
+        for (input, call) in &answered {
+            latencies.push(call.elapsed);
+            for judged in judge::fuzzed_call(&input.case, &input.path, call) {
+                findings.record(judged, &input.case, &input.family, vec![input.clone()]);
+            }
+        }
+        let batch: Vec<FuzzInput> = answered.into_iter().map(|(input, _)| input).collect();
+
+        let check = timed(connection.get_orchestrator(liveness_request.clone())).await;
+        liveness_checks += 1;
+        let judged = judge::liveness(&check);
+        if !judged.is_empty() {
+            let batch_name = format!("batch-{batch_number}");
+            if check.outcome.is_ok() {
+                for judged in judged {
+                    findings.record(judged, &batch_name, "", batch.clone());
+                }
+            } else {
+                let down = went_down(connection, &liveness_request, &batch, settings.recovery_timeout).await;
+                requests += down.resent;
+                liveness_checks += down.checks;
+                let (case, family, inputs) = match &down.culprit {
+                    Some(culprit) => (culprit.case.clone(), culprit.family.clone(), vec![culprit.clone()]),
+                    None => (batch_name, String::new(), batch),
+                };
+                for judged in judged {
+                    findings.record(judged, &case, &family, inputs.clone());
+                }
+                if let Some(culprit) = &down.culprit {
+                    schedule.quarantine(&culprit.family);
+                }
+                if !down.recovered {
+                    stopped_early = Some(format!(
+                        "the target did not answer GetOrchestrator again within {:?} (see --recovery-timeout)",
+                        settings.recovery_timeout
+                    ));
+                    break;
+                }
+            }
+        }
+        progress(&Progress {
+            requests,
+            findings: findings.count(),
+            elapsed: started.elapsed(),
+        });
+    }
+
+    FuzzReport {
+        seed: settings.seed,
+        concurrency,
+        requests,
+        liveness_checks,
+        elapsed: started.elapsed(),
+        latency: Latency::of(latencies),
+        requests_by_family: schedule.sent(),
+        findings_by_rule: findings.by_rule,
+        findings: findings.kept,
+        quarantined: schedule.quarantined(),
+        stopped_early,
+    }
+}
+
+/// What resending inputs one at a time showed.
+#[derive(Debug, Clone, Default)]
+pub struct Resent {
+    pub requests: u64,
+    pub findings: Vec<FuzzFinding>,
+    /// The position of the input after which the target stopped answering, if it did.
+    pub down_after: Option<usize>,
+}
+
+/// Resends `inputs` in order, each judged as in a fuzz run and followed by a well-formed
+/// GetOrchestrator; stops once the target no longer answers. `lpconform replay` is this.
+pub async fn resend(connection: &Connection, gateway: &EthKey, inputs: &[FuzzInput]) -> Resent {
+    resend_with(connection, &signed_orchestrator_request(gateway), inputs, true).await
+}
+
+async fn resend_with(
+    connection: &Connection,
+    liveness_request: &OrchestratorRequest,
+    inputs: &[FuzzInput],
+    judge_inputs: bool,
+) -> Resent {
+    let mut resent = Resent::default();
+    for (position, input) in inputs.iter().enumerate() {
+        let call = timed(connection.call_raw(&input.path, input.body.clone())).await;
+        resent.requests += 1;
+        let mut judged = if judge_inputs {
+            judge::fuzzed_call(&input.case, &input.path, &call)
+        } else {
+            Vec::new()
+        };
+        let check = timed(connection.get_orchestrator(liveness_request.clone())).await;
+        judged.extend(judge::liveness(&check));
+        resent
+            .findings
+            .extend(judged.into_iter().map(|Judged { rule, finding }| FuzzFinding {
+                rule,
+                finding,
+                case: input.case.clone(),
+                family: input.family.clone(),
+                inputs: vec![input.clone()],
+            }));
+        if check.outcome.is_err() {
+            resent.down_after = Some(position);
+            break;
+        }
+    }
+    resent
+}
+
+/// After the target stopped answering: waits for it to come back, then resends the batch one
+/// case at a time to find the case that takes it down, and waits for it to come back again.
+struct Down {
+    culprit: Option<FuzzInput>,
+    recovered: bool,
+    resent: u64,
+    checks: u64,
+}
+
+async fn went_down(
+    connection: &Connection,
+    liveness_request: &OrchestratorRequest,
+    batch: &[FuzzInput],
+    recovery_timeout: Duration,
+) -> Down {
+    let mut down = Down {
+        culprit: None,
+        recovered: false,
+        resent: 0,
+        checks: 0,
+    };
+    if !wait_for_recovery(connection, liveness_request, recovery_timeout, &mut down.checks).await {
+        return down;
+    }
+    let isolation = resend_with(connection, liveness_request, batch, false).await;
+    down.resent = isolation.requests;
+    down.checks += isolation.requests;
+    down.culprit = isolation.down_after.and_then(|position| batch.get(position).cloned());
+    down.recovered = down.culprit.is_none()
+        || wait_for_recovery(connection, liveness_request, recovery_timeout, &mut down.checks).await;
+    down
+}
+
+/// Asks every [`RECOVERY_POLL`] until the target answers a well-formed GetOrchestrator again.
+async fn wait_for_recovery(
+    connection: &Connection,
+    liveness_request: &OrchestratorRequest,
+    timeout: Duration,
+    checks: &mut u64,
+) -> bool {
+    let started = Instant::now();
+    loop {
+        tokio::time::sleep(RECOVERY_POLL).await;
+        *checks += 1;
+        if connection.get_orchestrator(liveness_request.clone()).await.is_ok() {
+            return true;
+        }
+        if started.elapsed() >= timeout {
+            return false;
+        }
+    }
+}
+
+/// Sends a batch, at most `concurrency` requests in flight; answers come back in batch order.
+async fn send_batch(
+    connection: &Connection,
+    batch: Vec<FuzzInput>,
+    concurrency: usize,
+    completed: &mut dyn FnMut(u64),
+) -> Vec<(FuzzInput, Call<Bytes>)> {
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut tasks = JoinSet::new();
+    for (position, input) in batch.into_iter().enumerate() {
+        let connection = connection.clone();
+        let permits = Arc::clone(&permits);
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let call = timed(connection.call_raw(&input.path, input.body.clone())).await;
+            (position, input, call)
+        });
+    }
+    let mut answered = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        // A task only fails by panicking, and then has nothing to report.
+        if let Ok(result) = joined {
+            answered.push(result);
+            completed(answered.len() as u64);
+        }
+    }
+    answered.sort_by_key(|(position, ..)| *position);
+    answered.into_iter().map(|(_, input, call)| (input, call)).collect()
+}
+
+/// Which family's case comes next: the families take turns, skipping quarantined ones.
+struct Schedule {
+    families: Vec<&'static Family>,
+    next_index: Vec<u64>,
+    quarantined: Vec<bool>,
+    turn: usize,
+}
+
+impl Schedule {
+    fn new(families: &[&'static Family]) -> Self {
+        Self {
+            families: families.to_vec(),
+            next_index: vec![0; families.len()],
+            quarantined: vec![false; families.len()],
+            turn: 0,
+        }
+    }
+
+    fn next(&mut self) -> Option<(&'static Family, u64)> {
+        for _ in 0..self.families.len() {
+            let slot = self.turn % self.families.len();
+            self.turn += 1;
+            if !self.quarantined[slot] {
+                let index = self.next_index[slot];
+                self.next_index[slot] += 1;
+                return Some((self.families[slot], index));
+            }
+        }
+        None
+    }
+
+    fn quarantine(&mut self, name: &str) {
+        for (slot, family) in self.families.iter().enumerate() {
+            if family.name == name {
+                self.quarantined[slot] = true;
+            }
+        }
+    }
+
+    fn quarantined(&self) -> Vec<&'static str> {
+        (self.families.iter().zip(&self.quarantined))
+            .filter(|(_, quarantined)| **quarantined)
+            .map(|(family, _)| family.name)
+            .collect()
+    }
+
+    fn sent(&self) -> Vec<(&'static str, u64)> {
+        (self.families.iter().zip(&self.next_index))
+            .map(|(family, sent)| (family.name, *sent))
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct Findings {
+    kept: Vec<FuzzFinding>,
+    by_rule: BTreeMap<&'static str, usize>,
+}
+
+impl Findings {
+    fn record(&mut self, judged: Judged, case: &str, family: &str, inputs: Vec<FuzzInput>) {
+        let rule = judged.rule;
+        *self.by_rule.entry(rule.id).or_default() += 1;
+        let kept = (self.kept.iter())
+            .filter(|kept| kept.rule.id == rule.id && kept.family == family)
+            .count();
+        if kept < KEPT_PER_RULE_AND_FAMILY {
+            self.kept.push(FuzzFinding {
+                rule,
+                finding: judged.finding,
+                case: case.to_string(),
+                family: family.to_string(),
+                inputs,
+            });
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.by_rule.values().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::families::FAMILIES;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let latency = Latency::of(samples).unwrap();
+        assert_eq!(
+            (latency.p50, latency.p90, latency.p99, latency.max),
+            (
+                Duration::from_millis(50),
+                Duration::from_millis(90),
+                Duration::from_millis(99),
+                Duration::from_millis(100)
+            )
+        );
+        assert_eq!(Latency::of(Vec::new()), None);
+        let one = Latency::of(vec![Duration::from_millis(7)]).unwrap();
+        assert_eq!(one.p50, one.max);
+    }
+
+    #[test]
+    fn families_take_turns_and_quarantined_ones_sit_out() {
+        let families: Vec<&'static Family> = FAMILIES.iter().take(3).collect();
+        let mut schedule = Schedule::new(&families);
+        let named = |schedule: &mut Schedule| {
+            schedule
+                .next()
+                .map(|(family, index)| format!("{}#{index}", family.name))
+        };
+        let first: Vec<_> = (0..4).filter_map(|_| named(&mut schedule)).collect();
+        assert_eq!(
+            first,
+            ["raw-bytes#0", "mutated-encoding#0", "bad-signature#0", "raw-bytes#1"]
+        );
+        schedule.quarantine("mutated-encoding");
+        assert_eq!(named(&mut schedule).as_deref(), Some("bad-signature#1"));
+        assert_eq!(named(&mut schedule).as_deref(), Some("raw-bytes#2"));
+        assert_eq!(schedule.quarantined(), ["mutated-encoding"]);
+        schedule.quarantine("raw-bytes");
+        schedule.quarantine("bad-signature");
+        assert_eq!(named(&mut schedule), None);
+    }
+}

@@ -1,0 +1,20 @@
+//! Live fuzzing of an orchestrator: named families generate hostile requests from a seed, the
+//! live runner sends them concurrently and checks after each batch that the target still serves,
+//! the RPC rules judge every answer, and failing inputs go to a corpus folder for replay.
+
+mod corpus;
+mod families;
+mod judge;
+mod live;
+mod summary;
+mod wire;
+
+pub use corpus::{load, save, CorpusError, FindingFile, SavedRequest, FORMAT, FORMAT_VERSION};
+pub use families::{
+    case_seed, family, gateway_for_seed, generate, Family, FuzzInput, Ingredients, Method, FAMILIES, MAX_MESSAGE_BYTES,
+};
+pub use judge::{CASE_RULES, LIVENESS_RULES};
+pub use live::{
+    fuzz, resend, FuzzFinding, FuzzReport, FuzzSettings, Latency, Progress, Resent, KEPT_PER_RULE_AND_FAMILY,
+};
+pub use summary::{render_replay, render_summary};

@@ -1,0 +1,167 @@
+//! `lpconform fuzz` and `lpconform replay` as users run them, against the embedded orchestrator
+//! over real sockets: a clean orchestrator survives a seeded run with no findings, and each fuzz
+//! fault is found with its rule within a bounded number of requests, saved, and replayed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use lpconform::fuzz::{self, FindingFile};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_lpconform");
+
+const AI_MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/aiModels.json");
+
+/// Enough for each fuzz fault's case to come up from seed 1 (they are in the first two batches).
+const BUDGET: &str = "100";
+
+fn lpconform(directory: &Path, args: &[&str]) -> Output {
+    Command::new(BINARY)
+        .current_dir(directory)
+        .args(args)
+        .env_remove("LPCONFORM_TARGET")
+        .env_remove("LPCONFORM_GATEWAY_KEY")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The finding files of `rule` in the corpus folder, in name order.
+fn saved(corpus: &Path, rule: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.retain(|path| {
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with(rule))
+    });
+    files.sort();
+    files
+}
+
+/// Fuzzes the embedded orchestrator with `fault` from seed 1, checks `rule` is found and saved,
+/// and that `lpconform replay` reproduces it with the fault and not without. Returns the file.
+fn fault_is_found_and_replayed(fault: &str, rule: &str, extra: &[&str]) -> FindingFile {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut args = vec!["fuzz", "--seed", "1", "--duration", "20s", "--max-requests", BUDGET];
+    args.extend(["--fault", fault]);
+    args.extend(extra);
+    let output = lpconform(scratch.path(), &args);
+    let summary = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{summary}");
+    assert!(summary.contains(&format!("findings by rule:\n  {rule}")), "{summary}");
+    assert!(summary.contains("rerun: lpconform fuzz --seed 1"), "{summary}");
+
+    let files = saved(&scratch.path().join("fuzz-findings"), rule);
+    let file = files
+        .first()
+        .unwrap_or_else(|| panic!("no {rule} file saved:\n{summary}"));
+    let name = file.strip_prefix(scratch.path()).unwrap().display().to_string();
+    let replay_line = format!("replay:   lpconform replay {name} --fault {fault}");
+    assert!(summary.contains(&replay_line), "{replay_line}\n{summary}");
+
+    let mut replay = vec!["replay", name.as_str(), "--fault", fault];
+    replay.extend(extra);
+    let output = lpconform(scratch.path(), &replay);
+    let verdict = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{verdict}");
+    assert!(verdict.contains(&format!("result: reproduced {rule}")), "{verdict}");
+
+    let mut clean = vec!["replay", name.as_str()];
+    clean.extend(extra);
+    let output = lpconform(scratch.path(), &clean);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("result: did not reproduce"));
+
+    let (file, inputs) = fuzz::load(file).unwrap();
+    assert_eq!((file.rule.as_str(), file.seed), (rule, 1));
+    assert!(!inputs.is_empty());
+    file
+}
+
+#[test]
+fn a_clean_orchestrator_survives_a_seeded_run_without_findings() {
+    let scratch = tempfile::tempdir().unwrap();
+    let output = lpconform(
+        scratch.path(),
+        &[
+            "fuzz",
+            "--seed",
+            "7",
+            "--duration",
+            "3s",
+            "--onchain",
+            "--aiModels",
+            AI_MODELS,
+        ],
+    );
+    let summary = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{summary}");
+    assert!(summary.contains("result: no findings"), "{summary}");
+    assert!(summary.contains("req/s (seed 7, concurrency 8)"), "{summary}");
+    assert!(summary.contains("latency: p50 "), "{summary}");
+    for family in fuzz::FAMILIES {
+        assert!(
+            summary.contains(&format!("{} ", family.name)),
+            "{} not sent:\n{summary}",
+            family.name
+        );
+    }
+    assert!(!scratch.path().join("fuzz-findings").exists(), "nothing to save");
+}
+
+#[test]
+fn a_crash_on_a_huge_bitstring_is_rpc_005_and_isolated_to_its_case() {
+    let file = fault_is_found_and_replayed("crash-on-huge-bitstring", "RPC-005", &[]);
+    assert_eq!(file.family, "capability-bitstring", "{file:?}");
+    assert_eq!(
+        file.requests.len(),
+        1,
+        "the batch is narrowed to the case that took it down"
+    );
+}
+
+#[test]
+fn a_stall_on_a_ping_length_is_rpc_003() {
+    let file = fault_is_found_and_replayed("stall-on-ping-length", "RPC-003", &["--call-timeout", "1s"]);
+    assert_eq!(file.family, "ping-value");
+    assert_eq!(file.actual, "no answer within 1s");
+}
+
+#[test]
+fn a_leaked_panic_on_a_truncated_token_is_rpc_006_and_the_same_for_the_same_seed() {
+    let first = fault_is_found_and_replayed("panic-on-truncated-token", "RPC-006", &[]);
+    assert_eq!(first.family, "end-session-token");
+    assert!(first.actual.contains("panicked"), "{first:?}");
+    let again = fault_is_found_and_replayed("panic-on-truncated-token", "RPC-006", &[]);
+    assert_eq!(first, again, "the same seed makes the same cases");
+}
+
+#[test]
+fn bad_flags_and_unreadable_files_exit_2() {
+    let scratch = tempfile::tempdir().unwrap();
+    for args in [
+        &["fuzz", "--concurrency", "0"][..],
+        &["fuzz", "--family", "no-such-family"],
+        &["fuzz", "--duration", "soon"],
+        &["replay", "missing.json"],
+    ] {
+        let output = lpconform(scratch.path(), args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+    }
+    std::fs::write(scratch.path().join("other.json"), r#"{"format": "something else"}"#).unwrap();
+    let output = lpconform(scratch.path(), &["replay", "other.json"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("other.json"), "{}", text(&output));
+}
