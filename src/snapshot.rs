@@ -124,8 +124,14 @@ pub struct SnapshotStore {
 
 impl SnapshotStore {
     pub fn new(suites: &Path, profile: &str, update: bool) -> Self {
+        Self::under(&suites.join("snapshots"), profile, update)
+    }
+
+    /// Snapshots kept apart from the suites (`--snapshots DIR`), e.g. those a release
+    /// pipeline recorded for the previous release: `<root>/<profile>/<suite>__<name>.snap`.
+    pub fn under(root: &Path, profile: &str, update: bool) -> Self {
         Self {
-            directory: suites.join("snapshots").join(profile),
+            directory: root.join(profile),
             update,
         }
     }

@@ -692,12 +692,23 @@ fn reports_are_written_even_when_the_run_has_findings() {
     );
     let html = std::fs::read_to_string(scratch.path().join("out.html")).unwrap();
     assert!(html.contains("PRICE-002"));
+
+    // The terminal report on stdout and the JSON in a file, from one run.
+    let output = lpconform(
+        scratch.path(),
+        &["run", "--fault", "negative-price", "--report-json", "out.json"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("PRICE-002"));
+    let file = std::fs::read(scratch.path().join("out.json")).unwrap();
+    let parsed: JsonReport = serde_json::from_slice(&file).expect("the file is the JSON report");
+    assert!(!parsed.conformant);
 }
 
 #[test]
 fn a_report_file_that_cannot_be_written_exits_2_naming_it() {
     let scratch = tempfile::tempdir().unwrap();
-    for flag in ["--junit", "--report-html"] {
+    for flag in ["--junit", "--report-html", "--report-json"] {
         let output = lpconform(scratch.path(), &["run", flag, "no/such/dir/report.out"]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{flag}: {stderr}");

@@ -88,6 +88,9 @@ pub struct RunArgs {
     /// Record snapshots instead of comparing them.
     #[arg(long)]
     pub update_snapshots: bool,
+    /// Directory of snapshot sets, one per profile. Default: `snapshots/` beside the suites.
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
     /// Name of the snapshot set (suites/snapshots/PROFILE). Default: derived
     /// from the target, or from the embedded orchestrator's configuration.
     #[arg(long, env = "LPCONFORM_PROFILE", value_name = "NAME")]
@@ -117,6 +120,10 @@ pub struct ReportArgs {
     /// of the target and the findings.
     #[arg(long = "report-html", value_name = "FILE")]
     pub report_html: Option<PathBuf>,
+    /// Also write the JSON report (as `--format json` prints it) to FILE, so one
+    /// run can give people the terminal report and tools the JSON.
+    #[arg(long = "report-json", value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
 }
 
 /// The report printed on stdout.

@@ -46,6 +46,7 @@ struct ReportOutputs {
     format: ReportFormat,
     junit: Option<PathBuf>,
     html: Option<PathBuf>,
+    json: Option<PathBuf>,
 }
 
 impl ReportOutputs {
@@ -54,6 +55,7 @@ impl ReportOutputs {
             format: args.format,
             junit: args.junit.clone(),
             html: args.report_html.clone(),
+            json: args.report_json.clone(),
         };
         for (what, path, _) in outputs.files() {
             writable(what, path)?;
@@ -71,7 +73,11 @@ impl ReportOutputs {
             .html
             .as_deref()
             .map(|path| ("--report-html", path, render_html as FileReporter));
-        junit.into_iter().chain(html)
+        let json = self
+            .json
+            .as_deref()
+            .map(|path| ("--report-json", path, render_json as FileReporter));
+        junit.into_iter().chain(html).chain(json)
     }
 
     /// Prints the stdout report, then writes every report file, even when one fails.
@@ -104,7 +110,7 @@ impl ReportOutputs {
 }
 
 /// The report file's directory must exist, and the file must not be a directory.
-fn writable(what: &str, path: &Path) -> Result<(), RunError> {
+pub(super) fn writable(what: &str, path: &Path) -> Result<(), RunError> {
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -125,7 +131,7 @@ fn writable(what: &str, path: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
-fn write_report(what: &str, path: &Path, text: &str) -> Result<(), String> {
+pub(super) fn write_report(what: &str, path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|error| format!("{what} {}: cannot write the report: {error}", path.display()))
 }
 
@@ -143,15 +149,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         Expectations::parse_flags(&args.expect).map_err(|error| RunError::new(error.to_string()))?;
     let (suites, suites_dir) = load_suites(args.suite.as_deref())?;
     if let Some(pattern) = &args.case {
-        let selected = suites
-            .iter()
-            .flat_map(|suite| suite.cases.iter().map(|case| case.full_name(suite)));
-        if !selected.clone().any(|name| name.contains(pattern.as_str())) {
-            let example = selected.take(1).collect::<String>();
-            return Err(RunError::new(format!(
-                "--case {pattern:?} matches no case; names look like {example:?}"
-            )));
-        }
+        check_case_filter(&suites, pattern)?;
     }
     let openapi =
         OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
@@ -183,7 +181,10 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         strict: args.strict,
         case_filter: args.case.clone(),
         overrides: ModeFlag::overrides(&args.modes),
-        snapshots: SnapshotStore::new(&suites_dir, &profile, args.update_snapshots),
+        snapshots: match &args.snapshots {
+            Some(root) => SnapshotStore::under(root, &profile, args.update_snapshots),
+            None => SnapshotStore::new(&suites_dir, &profile, args.update_snapshots),
+        },
         openapi: Some(openapi),
     };
     let connecting = Instant::now();
@@ -208,9 +209,23 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     Ok(report)
 }
 
+/// `--case PATTERN` must select at least one case.
+pub(super) fn check_case_filter(suites: &[Suite], pattern: &str) -> Result<(), RunError> {
+    let selected = suites
+        .iter()
+        .flat_map(|suite| suite.cases.iter().map(|case| case.full_name(suite)));
+    if !selected.clone().any(|name| name.contains(pattern)) {
+        let example = selected.take(1).collect::<String>();
+        return Err(RunError::new(format!(
+            "--case {pattern:?} matches no case; names look like {example:?}"
+        )));
+    }
+    Ok(())
+}
+
 /// `--suite PATH`, else `./suites` when it holds suite files, else the built-in suites.
 /// Returns the directory snapshots live under too.
-fn load_suites(explicit: Option<&Path>) -> Result<(Vec<Suite>, PathBuf), RunError> {
+pub(super) fn load_suites(explicit: Option<&Path>) -> Result<(Vec<Suite>, PathBuf), RunError> {
     let default_dir = PathBuf::from("suites");
     let path = match explicit {
         Some(path) => path.to_path_buf(),

@@ -1,0 +1,124 @@
+//! `ci/conformance.sh` end to end, with `lpconform serve` standing in for the orchestrator
+//! binary: it records the snapshots of a release, passes the same release again, and fails
+//! (exit 1, with a readable diff) on a changed price and on a faulted orchestrator.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_lpconform");
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ci/conformance.sh");
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Runs the script against `lpconform serve` started with `serve_flags`; returns its output.
+fn gate(snapshots: &Path, out: &Path, script_flags: &[&str], serve_flags: &[&str]) -> (Option<i32>, String) {
+    let port = free_port().to_string();
+    let target = format!("http://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let mut command = Command::new("bash");
+    command
+        .arg(SCRIPT)
+        .args(["--target", &target, "--profile", "release", "--ready-timeout", "20"])
+        .args([
+            "--snapshots",
+            snapshots.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(["--lpconform", BINARY])
+        .args(script_flags)
+        .args(["--", BINARY, "serve", "--h2c", "--listen", &listen])
+        .args(serve_flags)
+        .env_remove("LPCONFORM_TARGET");
+    let output: Output = command.output().unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code(), text)
+}
+
+#[test]
+fn the_release_gate_records_passes_and_fails_with_a_diff() {
+    let scratch = tempfile::tempdir().unwrap();
+    let snapshots = scratch.path().join("snapshots");
+    let out = scratch.path().join("out");
+    // The URL the orchestrator advertises changes with its port; the operator states the price.
+    let expect = ["--expect", "pricePerUnit=1000"];
+
+    let (code, text) = gate(&snapshots, &out, &[&expect[..], &["--record"]].concat(), &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("snapshots") && text.contains("recorded"), "{text}");
+    assert!(snapshots.join("release/discovery__info.snap").is_file(), "{text}");
+    for report in [
+        "junit.xml",
+        "report.json",
+        "report.html",
+        "report.txt",
+        "orchestrator.log",
+    ] {
+        assert!(out.join(report).is_file(), "{report} missing: {text}");
+    }
+
+    let (code, text) = gate(&snapshots, &out, &expect, &[]);
+    assert_eq!(code, Some(0), "the same release passes: {text}");
+    assert!(text.contains("unchanged"), "{text}");
+
+    // A new release that doubled its price, on purpose: the snapshot diff shows it.
+    let (code, text) = gate(
+        &snapshots,
+        &out,
+        &["--expect", "pricePerUnit=2000"],
+        &["--pricePerUnit", "2000"],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("-  wei_per_pixel: 1000/1"), "{text}");
+    assert!(text.contains("+  wei_per_pixel: 2000/1"), "{text}");
+
+    // A release that breaks a rule.
+    let (code, text) = gate(&snapshots, &out, &expect, &["--fault", "short-address"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("ADDR-001"), "{text}");
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(junit.contains("ADDR-001"), "{junit}");
+}
+
+#[test]
+fn an_orchestrator_that_does_not_start_or_bad_usage_exits_2() {
+    let scratch = tempfile::tempdir().unwrap();
+    let snapshots = scratch.path().join("snapshots");
+    let out = scratch.path().join("out");
+    let port = free_port().to_string();
+    let output = Command::new("bash")
+        .arg(SCRIPT)
+        .args(["--target", &format!("http://127.0.0.1:{port}"), "--ready-timeout", "10"])
+        .args([
+            "--snapshots",
+            snapshots.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(["--lpconform", BINARY, "--", "false"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("exited before its port"), "{stderr}");
+
+    let output = Command::new("bash").arg(SCRIPT).args(["--target"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--target needs a value"), "{stderr}");
+    let output = Command::new("bash")
+        .arg(SCRIPT)
+        .args(["--target", "ftp://x", "--", "true"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not http(s)://host[:port]"), "{stderr}");
+}
