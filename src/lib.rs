@@ -20,5 +20,6 @@ pub mod selftest;
 pub mod snapshot;
 pub mod spec;
 pub mod suite;
+pub mod sweep;
 pub mod transport;
 pub mod view;

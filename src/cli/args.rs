@@ -36,6 +36,8 @@ pub enum Command {
     Fuzz(Box<super::fuzz::FuzzArgs>),
     /// Resend an input saved by `lpconform fuzz` and judge it again.
     Replay(Box<super::fuzz::ReplayArgs>),
+    /// Run the suites against many orchestrators at once, a table row per target.
+    Sweep(Box<super::sweep::SweepArgs>),
 }
 
 #[derive(Debug, Args)]

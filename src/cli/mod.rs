@@ -9,6 +9,7 @@ mod run;
 mod selftest;
 mod serve;
 mod spec;
+mod sweep;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -65,6 +66,7 @@ pub fn main() -> ExitCode {
             Command::Spec(args) => spec::spec(&args),
             Command::Fuzz(args) => fuzz::fuzz(*args).await,
             Command::Replay(args) => fuzz::replay(*args).await,
+            Command::Sweep(args) => sweep::sweep(*args).await,
         }
     });
     match result {

@@ -13,7 +13,7 @@ use crate::runner::{CaseReport, CaseStatus, RunReport};
 use crate::snapshot::SnapshotStatus;
 use crate::view::InfoView;
 
-const STYLE: &str = r#"
+pub(super) const STYLE: &str = r#"
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1f2328; background: #fff; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
 table { border-collapse: collapse; margin: 0.5rem 0; }

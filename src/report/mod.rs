@@ -5,4 +5,5 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod matrix;
+pub mod sweep;
 pub mod terminal;

@@ -1,0 +1,151 @@
+//! `lpconform sweep --targets FILE`: the suites against every orchestrator the
+//! file lists, a bounded number at a time, as one table (or JSON document)
+//! with a row per target.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::args::ReportFormat;
+use super::run::{check_case_filter, gateway_key, load_spec, load_suites, writable, write_report};
+use super::{Outcome, RunError};
+use crate::openapi::OpenApiDocument;
+use crate::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table};
+use crate::rules::ModeOverrides;
+use crate::runner::RunSettings;
+use crate::snapshot::SnapshotStore;
+use crate::sweep::{self, RowStatus, SweepRow, SweepSettings, SWEEP_PROFILE};
+use crate::transport::TransportOptions;
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The orchestrators: one URL per line (`#` comments and blank lines
+    /// allowed), or a JSON array of URLs and {"target": URL, "expect": ["key=value", ...]}.
+    #[arg(long, value_name = "FILE")]
+    pub targets: PathBuf,
+    /// Targets probed at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Deadline for one target, from dialling to its last case; on expiry its row says so.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub target_timeout: Duration,
+    /// Deadline for TCP connect, TLS and HTTP/2 setup.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub connect_timeout: Duration,
+    /// Deadline for each call.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub call_timeout: Duration,
+    /// Largest response the harness decodes, in bytes.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    pub max_decode_bytes: usize,
+    /// Expectations for every target (repeatable, as for `run`); a target's
+    /// own `expect` entry wins for the keys it sets.
+    #[arg(long = "expect", value_name = "KEY=VALUE")]
+    pub expect: Vec<String>,
+    /// File holding the gateway's secp256k1 private key as hex (or
+    /// LPCONFORM_GATEWAY_KEY). Default: a random key per sweep.
+    #[arg(long, value_name = "FILE")]
+    pub gateway_key: Option<PathBuf>,
+    /// Directory or .proto file to load the protocol from at run time.
+    #[arg(long, value_name = "PATH")]
+    pub proto: Option<PathBuf>,
+    /// OpenAPI 3.0 document the SPEC rules judge by.
+    #[arg(long, value_name = "FILE")]
+    pub openapi: Option<PathBuf>,
+    /// Suite file or directory. Default: ./suites when present, else the built-in suites.
+    #[arg(long, value_name = "PATH")]
+    pub suite: Option<PathBuf>,
+    /// Run only cases whose `suite::case` name contains this text.
+    #[arg(long, value_name = "PATTERN")]
+    pub case: Option<String>,
+    /// Fail targets on should-rules too.
+    #[arg(long)]
+    pub strict: bool,
+    /// What to print on stdout: the table, or the JSON document of docs/sweep-json.md.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Terminal, value_name = "FORMAT")]
+    pub format: ReportFormat,
+    /// Also write the table as a self-contained HTML page to FILE.
+    #[arg(long = "report-html", value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+}
+
+pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
+    if let Some(path) = &args.report_html {
+        writable("--report-html", path)?;
+    }
+    load_spec(args.proto.as_deref())?;
+    let gateway = gateway_key(args.gateway_key.as_deref())?;
+    let targets = sweep::load_targets(&args.targets, &args.expect).map_err(|error| RunError::new(error.to_string()))?;
+    let (suites, _) = load_suites(args.suite.as_deref())?;
+    if let Some(pattern) = &args.case {
+        check_case_filter(&suites, pattern)?;
+    }
+    let openapi =
+        OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
+    let settings = SweepSettings {
+        concurrency: usize::from(args.concurrency),
+        target_timeout: args.target_timeout,
+        transport: TransportOptions {
+            connect_timeout: args.connect_timeout,
+            call_timeout: args.call_timeout,
+            max_decode_bytes: args.max_decode_bytes,
+            ca_file: None,
+        },
+        run: RunSettings {
+            strict: args.strict,
+            case_filter: args.case.clone(),
+            overrides: ModeOverrides::default(),
+            // Never consulted: the sweep drops the suites' snapshots. A scratch path all the same,
+            // so nothing could land in the repository.
+            snapshots: SnapshotStore::new(&std::env::temp_dir(), SWEEP_PROFILE, false),
+            openapi: Some(openapi),
+        },
+    };
+
+    let bar = progress_bar(targets.len());
+    let mut findings = 0;
+    let mut unreachable = 0;
+    let report = sweep::sweep(targets, &suites, &gateway, &settings, |row: &SweepRow, done| {
+        match row.status() {
+            RowStatus::Findings => findings += 1,
+            RowStatus::Unreachable | RowStatus::TimedOut => unreachable += 1,
+            RowStatus::Conformant => {}
+        }
+        bar.set_position(done as u64);
+        bar.set_message(format!(
+            "{findings} with findings, {unreachable} unreachable or timed out"
+        ));
+    })
+    .await;
+    bar.finish_and_clear();
+
+    match args.format {
+        ReportFormat::Terminal => print!("{}", render_sweep_table(&report)),
+        ReportFormat::Json => print!("{}", render_sweep_json(&report)),
+    }
+    if let Some(path) = &args.report_html {
+        write_report("--report-html", path, &render_sweep_html(&report)).map_err(RunError::new)?;
+    }
+    Ok(if report.conformant() {
+        Outcome::Conformant
+    } else {
+        Outcome::Findings
+    })
+}
+
+/// Targets done of all, on stderr only when it is a terminal.
+fn progress_bar(total: usize) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total as u64), target);
+    if let Ok(style) = ProgressStyle::with_template("sweeping {elapsed_precise} [{wide_bar}] {pos}/{len} {msg}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

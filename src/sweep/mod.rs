@@ -1,0 +1,436 @@
+//! `lpconform sweep`: the suites against many orchestrators at once, a bounded
+//! number at a time, each under its own deadline. Every target becomes a
+//! [`SweepRow`] (unreachable and timed-out targets too: they are rows, not
+//! errors of the run). Like the runner it never prints: progress goes to a
+//! callback, results into a [`SweepReport`] for the reporters.
+
+mod targets;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+pub use targets::{load_targets, parse_targets, SweepTarget, TargetsError};
+
+use crate::capability;
+use crate::eth::EthKey;
+use crate::proto::net::OrchestratorInfo;
+use crate::rules::{Modes, Verdict};
+use crate::runner::{run_suites, setup_failure_report, RunReport, RunSettings};
+use crate::suite::Suite;
+use crate::transport::{Connection, TransportOptions};
+
+/// The profile every sweep report carries: a sweep compares no snapshots.
+pub const SWEEP_PROFILE: &str = "sweep";
+
+/// How to sweep.
+#[derive(Debug, Clone)]
+pub struct SweepSettings {
+    /// Targets probed at once.
+    pub concurrency: usize,
+    /// Deadline for one target, from dialling to its last case.
+    pub target_timeout: Duration,
+    pub transport: TransportOptions,
+    /// Strictness, case filter and OpenAPI document, as for `lpconform run`. Its
+    /// snapshot store is never consulted: [`sweep`] drops the suites' snapshots.
+    pub run: RunSettings,
+}
+
+/// What became of one target.
+#[derive(Debug, Clone)]
+pub enum TargetOutcome {
+    /// The suites ran (or connection setup broke, as the `connection::setup` case says).
+    Ran(Box<RunReport>),
+    /// Nothing accepted the connection; the reason.
+    Unreachable(String),
+    /// No verdict within the target deadline.
+    TimedOut(Duration),
+}
+
+/// One target's row.
+#[derive(Debug, Clone)]
+pub struct SweepRow {
+    /// The entry's line in the targets file.
+    pub line: usize,
+    /// The normalized URL.
+    pub target: String,
+    pub outcome: TargetOutcome,
+    pub elapsed: Duration,
+}
+
+/// A row's verdict, as the table's first word says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowStatus {
+    Conformant,
+    Findings,
+    Unreachable,
+    TimedOut,
+}
+
+impl RowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Conformant => "conformant",
+            RowStatus::Findings => "findings",
+            RowStatus::Unreachable => "unreachable",
+            RowStatus::TimedOut => "timed out",
+        }
+    }
+}
+
+/// An AI model (or a whole pipeline, with an empty model) priced in `capabilities_prices`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PricedModel {
+    pub capability: u32,
+    pub pipeline: &'static str,
+    /// The price's constraint; empty for the whole pipeline.
+    pub model: String,
+    pub price_per_unit: i64,
+    pub pixels_per_unit: i64,
+}
+
+/// The transcoding price, `price_info`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TranscodingPrice {
+    pub price_per_unit: i64,
+    pub pixels_per_unit: i64,
+}
+
+impl TranscodingPrice {
+    /// `price/pixels`, as a gateway builds the rational.
+    pub fn rational(&self) -> String {
+        format!("{}/{}", self.price_per_unit, self.pixels_per_unit)
+    }
+
+    /// Wei per pixel in decimal, `None` when pixelsPerUnit is 0.
+    pub fn decimal(&self) -> Option<String> {
+        decimal(self.price_per_unit, self.pixels_per_unit)
+    }
+}
+
+impl SweepRow {
+    pub fn report(&self) -> Option<&RunReport> {
+        match &self.outcome {
+            TargetOutcome::Ran(report) => Some(report.as_ref()),
+            TargetOutcome::Unreachable(_) | TargetOutcome::TimedOut(_) => None,
+        }
+    }
+
+    pub fn status(&self) -> RowStatus {
+        match &self.outcome {
+            TargetOutcome::Ran(report) if report.failed() => RowStatus::Findings,
+            TargetOutcome::Ran(_) => RowStatus::Conformant,
+            TargetOutcome::Unreachable(_) => RowStatus::Unreachable,
+            TargetOutcome::TimedOut(_) => RowStatus::TimedOut,
+        }
+    }
+
+    pub fn conformant(&self) -> bool {
+        self.status() == RowStatus::Conformant
+    }
+
+    /// Whether an HTTP/2 connection was set up and the suites ran.
+    pub fn reachable(&self) -> bool {
+        self.report().is_some_and(|report| !is_setup_failure(report))
+    }
+
+    /// The discovery answer of the baseline probe.
+    pub fn info(&self) -> Option<&OrchestratorInfo> {
+        self.report().and_then(|report| report.info.as_ref())
+    }
+
+    /// The detected (or forced) modes, when the suites ran.
+    pub fn modes(&self) -> Option<Modes> {
+        self.report()
+            .filter(|report| !is_setup_failure(report))
+            .map(|report| report.modes)
+    }
+
+    /// Capability bits set in the advertised bitstring.
+    pub fn capabilities_advertised(&self) -> Option<usize> {
+        let capabilities = self.info()?.capabilities.as_ref()?;
+        Some(
+            capabilities
+                .bitstring
+                .iter()
+                .map(|word| word.count_ones() as usize)
+                .sum(),
+        )
+    }
+
+    pub fn transcoding_price(&self) -> Option<TranscodingPrice> {
+        let price = self.info()?.price_info.as_ref()?;
+        Some(TranscodingPrice {
+            price_per_unit: price.price_per_unit,
+            pixels_per_unit: price.pixels_per_unit,
+        })
+    }
+
+    /// The AI capabilities' price entries, one per (capability, model), ascending.
+    pub fn ai_models_priced(&self) -> Vec<PricedModel> {
+        let Some(info) = self.info() else {
+            return Vec::new();
+        };
+        let mut seen = BTreeSet::new();
+        let mut models: Vec<PricedModel> = info
+            .capabilities_prices
+            .iter()
+            .filter_map(|price| {
+                let pipeline = capability::lookup(price.capability)?.pipeline()?;
+                seen.insert((price.capability, price.constraint.clone()))
+                    .then(|| PricedModel {
+                        capability: price.capability,
+                        pipeline,
+                        model: price.constraint.clone(),
+                        price_per_unit: price.price_per_unit,
+                        pixels_per_unit: price.pixels_per_unit,
+                    })
+            })
+            .collect();
+        models.sort();
+        models
+    }
+
+    /// The IDs of the rules that failed (must), each once, in catalog-ID order.
+    pub fn failed_rules(&self) -> Vec<&'static str> {
+        self.rules_with(|verdict| *verdict == Verdict::Fail)
+    }
+
+    /// The IDs of the rules that warned (should, or advisory findings), each once.
+    pub fn warned_rules(&self) -> Vec<&'static str> {
+        self.rules_with(|verdict| *verdict == Verdict::Warn)
+    }
+
+    fn rules_with(&self, wanted: fn(&Verdict) -> bool) -> Vec<&'static str> {
+        let Some(report) = self.report() else {
+            return Vec::new();
+        };
+        let ids: BTreeSet<&'static str> = report
+            .cases
+            .iter()
+            .flat_map(|case| &case.rules)
+            .filter(|result| wanted(&result.verdict))
+            .map(|result| result.rule.id)
+            .collect();
+        ids.into_iter().collect()
+    }
+
+    /// Calls that did not go as the suites expect.
+    pub fn failed_calls(&self) -> usize {
+        self.report().map_or(0, |report| {
+            report
+                .cases
+                .iter()
+                .flat_map(|case| &case.steps)
+                .filter(|step| !step.passed)
+                .count()
+        })
+    }
+
+    /// Why the row has no results, or broke at connection setup: the reason in one line.
+    pub fn problem(&self) -> Option<String> {
+        match &self.outcome {
+            TargetOutcome::Unreachable(reason) => Some(reason.clone()),
+            TargetOutcome::TimedOut(deadline) => Some(format!(
+                "no verdict within the target deadline of {} (see --target-timeout)",
+                humantime::format_duration(*deadline)
+            )),
+            TargetOutcome::Ran(report) if is_setup_failure(report) => report
+                .cases
+                .first()
+                .and_then(|case| case.steps.first())
+                .map(|step| format!("connection setup failed: {}", step.actual)),
+            TargetOutcome::Ran(_) => None,
+        }
+    }
+}
+
+/// A run that ended at connection setup holds only the `connection::setup` case.
+fn is_setup_failure(report: &RunReport) -> bool {
+    report.info.is_none() && report.cases.len() == 1 && report.cases[0].name == "connection::setup"
+}
+
+/// The whole sweep, rows in the targets file's order.
+#[derive(Debug, Clone)]
+pub struct SweepReport {
+    pub rows: Vec<SweepRow>,
+    pub strict: bool,
+    pub concurrency: usize,
+    pub target_timeout: Duration,
+    pub elapsed: Duration,
+}
+
+impl SweepReport {
+    /// Whether every target is conformant: the exit code is 0 exactly then.
+    pub fn conformant(&self) -> bool {
+        self.rows.iter().all(SweepRow::conformant)
+    }
+
+    pub fn count(&self, status: RowStatus) -> usize {
+        self.rows.iter().filter(|row| row.status() == status).count()
+    }
+}
+
+/// What the sweep's tasks share.
+struct Shared {
+    suites: Vec<Suite>,
+    gateway: EthKey,
+    settings: SweepSettings,
+}
+
+/// Probes every target, `settings.concurrency` at a time. `on_row` hears of each
+/// row as it completes, with how many are done.
+pub async fn sweep(
+    targets: Vec<SweepTarget>,
+    suites: &[Suite],
+    gateway: &EthKey,
+    settings: &SweepSettings,
+    mut on_row: impl FnMut(&SweepRow, usize),
+) -> SweepReport {
+    let started = Instant::now();
+    let shared = Arc::new(Shared {
+        suites: without_snapshots(suites),
+        gateway: gateway.clone(),
+        settings: settings.clone(),
+    });
+    let total = targets.len();
+    let mut rows: Vec<Option<SweepRow>> = vec![None; total];
+    let mut pending = targets.into_iter().enumerate();
+    let mut running = JoinSet::new();
+    let mut done = 0;
+    loop {
+        while running.len() < settings.concurrency.max(1) {
+            let Some((index, target)) = pending.next() else {
+                break;
+            };
+            let shared = Arc::clone(&shared);
+            running.spawn(async move { (index, sweep_one(target, &shared).await) });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (index, row) = match joined {
+            Ok(finished) => finished,
+            // A panic is a bug of the harness, not a verdict on a target: it ends the sweep as it would a run.
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        };
+        done += 1;
+        on_row(&row, done);
+        rows[index] = Some(row);
+    }
+    SweepReport {
+        rows: rows.into_iter().flatten().collect(),
+        strict: settings.run.strict,
+        concurrency: settings.concurrency,
+        target_timeout: settings.target_timeout,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// A sweep compares no snapshots: nothing to record per target, nothing written.
+fn without_snapshots(suites: &[Suite]) -> Vec<Suite> {
+    let mut suites = suites.to_vec();
+    for case in suites.iter_mut().flat_map(|suite| &mut suite.cases) {
+        case.snapshot = None;
+    }
+    suites
+}
+
+async fn sweep_one(target: SweepTarget, shared: &Shared) -> SweepRow {
+    let started = Instant::now();
+    let deadline = shared.settings.target_timeout;
+    let outcome = tokio::time::timeout(deadline, probe_target(&target, shared))
+        .await
+        .unwrap_or(TargetOutcome::TimedOut(deadline));
+    SweepRow {
+        line: target.line,
+        target: target.target.to_string(),
+        outcome,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Connects and runs the suites, exactly as `lpconform run` does for one target.
+async fn probe_target(target: &SweepTarget, shared: &Shared) -> TargetOutcome {
+    let settings = &shared.settings;
+    let connecting = Instant::now();
+    let connection = match Connection::connect(&target.target, &settings.transport).await {
+        Ok(connection) => connection,
+        Err(error) if error.server_misbehaved() => {
+            let report = setup_failure_report(
+                &target.target,
+                SWEEP_PROFILE,
+                &error,
+                connecting.elapsed(),
+                &settings.run,
+            );
+            return TargetOutcome::Ran(Box::new(report));
+        }
+        Err(error) => return TargetOutcome::Unreachable(error.to_string()),
+    };
+    let report = run_suites(
+        &connection,
+        &shared.gateway,
+        &shared.suites,
+        &target.expectations,
+        &settings.run,
+        SWEEP_PROFILE,
+    )
+    .await;
+    TargetOutcome::Ran(Box::new(report))
+}
+
+/// `numerator/denominator` in decimal: exact up to 6 places, `…` when cut there.
+fn decimal(numerator: i64, denominator: i64) -> Option<String> {
+    const PLACES: u32 = 6;
+    if denominator == 0 {
+        return None;
+    }
+    let negative = (numerator < 0) != (denominator < 0);
+    let numerator = i128::from(numerator).unsigned_abs();
+    let denominator = i128::from(denominator).unsigned_abs();
+    let whole = numerator / denominator;
+    let mut remainder = numerator % denominator;
+    let mut fraction = String::new();
+    for _ in 0..PLACES {
+        if remainder == 0 {
+            break;
+        }
+        remainder *= 10;
+        fraction.push(char::from(b'0' + (remainder / denominator) as u8));
+        remainder %= denominator;
+    }
+    let sign = if negative && (whole != 0 || !fraction.is_empty()) {
+        "-"
+    } else {
+        ""
+    };
+    let mut text = format!("{sign}{whole}");
+    if !fraction.is_empty() {
+        text.push('.');
+        text.push_str(&fraction);
+    }
+    if remainder != 0 {
+        text.push('…');
+    }
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_is_exact_or_says_it_was_cut() {
+        assert_eq!(decimal(1200, 3).as_deref(), Some("400"));
+        assert_eq!(decimal(1, 4).as_deref(), Some("0.25"));
+        assert_eq!(decimal(1000, 3).as_deref(), Some("333.333333…"));
+        assert_eq!(decimal(-1, 1).as_deref(), Some("-1"));
+        assert_eq!(decimal(-1, 2).as_deref(), Some("-0.5"));
+        assert_eq!(decimal(0, -5).as_deref(), Some("0"));
+        assert_eq!(decimal(i64::MIN, -1).as_deref(), Some("9223372036854775808"));
+        assert_eq!(decimal(5, 0), None);
+    }
+}
