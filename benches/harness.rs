@@ -1,0 +1,269 @@
+//! `cargo bench`: what the harness costs on top of the calls it makes, measured against the
+//! embedded orchestrator over h2c on loopback (on chain, transcoding and AI models).
+//!
+//! - `suite_run` is one whole run of the shipped suites; `bare_calls_of_a_suite_run` makes as
+//!   many plain signed GetOrchestrator calls with tonic's generated client: the floor.
+//! - `rules_per_answer` evaluates the whole catalog on one observed answer.
+//! - `fuzz_requests` is `lpconform fuzz` for a fixed number of requests; `bare_tonic_loop`
+//!   sends the same generated bodies with tonic alone at the same concurrency.
+//! - `sweep` runs the suites against 1, 16 and 128 embedded orchestrators, 16 at a time.
+//!
+//! README's performance section records the figures and their ratios.
+
+use std::path::Path;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use divan::Bencher;
+use lpconform::ai_models::load_ai_models;
+use lpconform::eth::EthKey;
+use lpconform::expect::Expectations;
+use lpconform::fuzz::{self, FuzzInput, FuzzSettings, Ingredients, FAMILIES};
+use lpconform::observe::Observation;
+use lpconform::openapi::OpenApiDocument;
+use lpconform::probe::{probe, signed_orchestrator_request, unix_now};
+use lpconform::proto::net::orchestrator_client::OrchestratorClient;
+use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
+use lpconform::rules::{self, Context, ModeOverrides};
+use lpconform::runner::{run_suites, RunSettings};
+use lpconform::snapshot::SnapshotStore;
+use lpconform::suite::{self, Suite};
+use lpconform::sweep::{self, SweepSettings, SweepTarget};
+use lpconform::transport::{Connection, RawCodec, Target, TransportOptions};
+use tokio::runtime::Runtime;
+use tonic::transport::{Channel, Endpoint};
+
+fn main() {
+    divan::main();
+}
+
+/// Requests per fuzz sample, and how many are in flight at once.
+const FUZZ_REQUESTS: u64 = 400;
+const CONCURRENCY: usize = 8;
+
+/// One embedded orchestrator and everything the benchmarks share.
+struct Bench {
+    runtime: Runtime,
+    _running: RunningOrchestrator,
+    connection: Connection,
+    bare: Channel,
+    gateway: EthKey,
+    suites: Vec<Suite>,
+    expectations: Expectations,
+    settings: RunSettings,
+    observation: Observation,
+    /// Calls one `suite_run` makes, counted from a run.
+    calls_per_suite_run: usize,
+    /// The bodies `fuzz_requests` sends, for the bare loop.
+    fuzz_inputs: Vec<FuzzInput>,
+}
+
+static BENCH: LazyLock<Bench> = LazyLock::new(|| {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = ReferenceConfig {
+        tls: false,
+        chain: ChainMode::OnChain,
+        ai_models: load_ai_models(&manifest.join("fixtures/aiModels.json")).unwrap(),
+        eth_key: reference::well_known_key(),
+        ..ReferenceConfig::loopback()
+    };
+    let running = runtime.block_on(reference::start(config)).unwrap();
+    let target = Target::parse(&running.url()).unwrap();
+    let connection = runtime
+        .block_on(Connection::connect(&target, &TransportOptions::default()))
+        .unwrap();
+    let bare = runtime
+        .block_on(Endpoint::from_shared(running.url()).unwrap().connect())
+        .unwrap();
+    let gateway = EthKey::random();
+    let suites = suite::load(&manifest.join("suites")).unwrap();
+    let expectations = running.expectations().clone();
+    let scratch = std::env::temp_dir().join("lpconform-bench-snapshots");
+    let settings = RunSettings {
+        strict: false,
+        case_filter: None,
+        overrides: ModeOverrides::default(),
+        snapshots: SnapshotStore::under(&scratch, "bench", true),
+        openapi: Some(OpenApiDocument::embedded().clone()),
+    };
+    let observation = runtime.block_on(probe(&connection, &gateway));
+    let report = runtime.block_on(run_suites(
+        &connection,
+        &gateway,
+        &suites,
+        &expectations,
+        &settings,
+        "bench",
+    ));
+    // The baseline probe's calls, then each case's implicit discovery and its steps.
+    let probe_calls = 7;
+    let calls_per_suite_run = probe_calls + report.cases.iter().map(|case| case.steps.len() + 1).sum::<usize>();
+    let seed = 1;
+    let ingredients = Ingredients::new(&fuzz::gateway_for_seed(seed), seed);
+    let fuzz_inputs = (0..FUZZ_REQUESTS)
+        .map(|index| {
+            let family = &FAMILIES[index as usize % FAMILIES.len()];
+            fuzz::generate(family, index / FAMILIES.len() as u64, seed, &ingredients)
+        })
+        .collect();
+    Bench {
+        runtime,
+        _running: running,
+        connection,
+        bare,
+        gateway,
+        suites,
+        expectations,
+        settings,
+        observation,
+        calls_per_suite_run,
+        fuzz_inputs,
+    }
+});
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn suite_run(bencher: Bencher) {
+    let bench = &*BENCH;
+    bencher.bench(|| {
+        bench.runtime.block_on(run_suites(
+            &bench.connection,
+            &bench.gateway,
+            &bench.suites,
+            &bench.expectations,
+            &bench.settings,
+            "bench",
+        ))
+    });
+}
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn bare_calls_of_a_suite_run(bencher: Bencher) {
+    let bench = &*BENCH;
+    let request = signed_orchestrator_request(&bench.gateway);
+    bencher.bench(|| {
+        bench.runtime.block_on(async {
+            let mut client = OrchestratorClient::new(bench.bare.clone());
+            for _ in 0..bench.calls_per_suite_run {
+                client.get_orchestrator(request.clone()).await.unwrap();
+            }
+        })
+    });
+}
+
+#[divan::bench]
+fn rules_per_answer(bencher: Bencher) {
+    let bench = &*BENCH;
+    let document = OpenApiDocument::embedded();
+    bencher.bench(|| {
+        let context = Context::new(
+            &bench.observation,
+            &bench.expectations,
+            ModeOverrides::default(),
+            unix_now(),
+        )
+        .with_openapi(document);
+        rules::evaluate(&context)
+    });
+}
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn fuzz_requests(bencher: Bencher) {
+    let bench = &*BENCH;
+    let settings = FuzzSettings {
+        seed: 1,
+        duration: Duration::from_secs(600),
+        max_requests: Some(FUZZ_REQUESTS),
+        concurrency: CONCURRENCY,
+        families: FAMILIES.iter().collect(),
+        recovery_timeout: Duration::from_secs(5),
+    };
+    let gateway = fuzz::gateway_for_seed(1);
+    bencher.bench(|| {
+        let report = bench
+            .runtime
+            .block_on(fuzz::fuzz(&bench.connection, &gateway, &settings, &mut |_| {}));
+        assert_eq!(report.finding_count(), 0, "the reference orchestrator survives fuzzing");
+        report.requests
+    });
+}
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn bare_tonic_loop(bencher: Bencher) {
+    let bench = &*BENCH;
+    bencher.bench(|| {
+        bench.runtime.block_on(async {
+            for batch in bench.fuzz_inputs.chunks(CONCURRENCY) {
+                let mut calls = tokio::task::JoinSet::new();
+                for input in batch {
+                    let mut grpc = tonic::client::Grpc::new(bench.bare.clone());
+                    let path = http::uri::PathAndQuery::try_from(input.path.as_str()).unwrap();
+                    let body = input.body.clone();
+                    calls.spawn(async move {
+                        grpc.ready().await.unwrap();
+                        // Refusals are answers too: only the time matters here.
+                        let _ = grpc.unary(tonic::Request::new(body), path, RawCodec).await;
+                    });
+                }
+                calls.join_all().await;
+            }
+        })
+    });
+}
+
+/// Orchestrators for the sweep benchmark: as many as its largest size, h2c, off chain.
+struct Fleet {
+    _servers: Vec<RunningOrchestrator>,
+    targets: Vec<SweepTarget>,
+}
+
+static FLEET: LazyLock<Fleet> = LazyLock::new(|| {
+    let runtime = &BENCH.runtime;
+    let servers: Vec<RunningOrchestrator> = (0..128)
+        .map(|_| {
+            let config = ReferenceConfig {
+                tls: false,
+                ..ReferenceConfig::loopback()
+            };
+            runtime.block_on(reference::start(config)).unwrap()
+        })
+        .collect();
+    let targets = servers
+        .iter()
+        .enumerate()
+        .map(|(index, server)| SweepTarget {
+            line: index + 1,
+            target: Target::parse(&server.url()).unwrap(),
+            expectations: server.expectations().clone(),
+        })
+        .collect();
+    Fleet {
+        _servers: servers,
+        targets,
+    }
+});
+
+#[divan::bench(args = [1, 16, 128], sample_count = 3, sample_size = 1)]
+fn sweep(bencher: Bencher, targets: usize) {
+    let bench = &*BENCH;
+    let fleet = &*FLEET;
+    let settings = SweepSettings {
+        concurrency: 16,
+        target_timeout: Duration::from_secs(60),
+        transport: TransportOptions::default(),
+        run: bench.settings.clone(),
+    };
+    bencher.bench(|| {
+        let report = bench.runtime.block_on(sweep::sweep(
+            fleet.targets[..targets].to_vec(),
+            &bench.suites,
+            &bench.gateway,
+            &settings,
+            |_, _| {},
+        ));
+        assert!(report.rows.iter().all(|row| row.conformant()));
+    });
+}
