@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::args::SelftestArgs;
 use super::Outcome;
-use crate::selftest::{run_selftest, CaseOutcome, NOT_ORCHESTRATOR_FAULTS};
+use crate::selftest::{run_selftest, CaseOutcome, FUZZ_FAULTS, NOT_ORCHESTRATOR_FAULTS};
 
 pub async fn selftest(args: &SelftestArgs) -> Outcome {
     let outcomes = run_selftest(args.call_timeout).await;
@@ -38,6 +38,13 @@ fn render(outcomes: &[CaseOutcome]) -> String {
             list(&outcome.fired),
         );
     }
+    let _ = writeln!(
+        out,
+        "\nset off only by fuzzed input (proven by `lpconform fuzz` in tests/live_fuzz.rs):"
+    );
+    for (fault, rule) in FUZZ_FAULTS {
+        let _ = writeln!(out, "  {:<30} {rule}", fault.name());
+    }
     let _ = writeln!(out, "\nnot breakable by an orchestrator:");
     for (rule, reason) in NOT_ORCHESTRATOR_FAULTS {
         let _ = writeln!(out, "  {rule:<12} {reason}");
@@ -52,5 +59,21 @@ fn list(ids: &[&str]) -> String {
         "-".to_string()
     } else {
         ids.join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_names_the_rules_proven_elsewhere() {
+        let text = render(&[]);
+        for (fault, rule) in FUZZ_FAULTS {
+            assert!(text.contains(&fault.name()) && text.contains(rule), "{text}");
+        }
+        for (rule, _) in NOT_ORCHESTRATOR_FAULTS {
+            assert!(text.contains(rule), "{text}");
+        }
     }
 }
