@@ -8,6 +8,7 @@ pub mod cli;
 pub mod eth;
 pub mod expect;
 pub mod fuzz;
+pub mod fuzz_checks;
 pub mod observe;
 pub mod openapi;
 pub mod probe;

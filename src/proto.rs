@@ -9,6 +9,47 @@ pub mod net {
 /// The encoded `FileDescriptorSet` the generated code was built from.
 pub const BUILD_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/lp_rpc_descriptor.bin"));
 
+/// Calls `$callback!` with every message of proto/lp_rpc.proto in file order, as
+/// `"net.Name" => generated::Type` pairs: one list for everything that must cover every message.
+macro_rules! with_every_message {
+    ($callback:ident) => {
+        $callback! {
+            "net.PingPong" => $crate::proto::net::PingPong,
+            "net.EndTranscodingSessionRequest" => $crate::proto::net::EndTranscodingSessionRequest,
+            "net.EndTranscodingSessionResponse" => $crate::proto::net::EndTranscodingSessionResponse,
+            "net.OrchestratorRequest" => $crate::proto::net::OrchestratorRequest,
+            "net.OSInfo" => $crate::proto::net::OsInfo,
+            "net.S3OSInfo" => $crate::proto::net::S3osInfo,
+            "net.PriceInfo" => $crate::proto::net::PriceInfo,
+            "net.Capabilities" => $crate::proto::net::Capabilities,
+            "net.Capabilities.Constraints" => $crate::proto::net::capabilities::Constraints,
+            "net.Capabilities.CapabilityConstraints" => $crate::proto::net::capabilities::CapabilityConstraints,
+            "net.Capabilities.CapabilityConstraints.ModelConstraint" => $crate::proto::net::capabilities::capability_constraints::ModelConstraint,
+            "net.OrchestratorInfo" => $crate::proto::net::OrchestratorInfo,
+            "net.AuthToken" => $crate::proto::net::AuthToken,
+            "net.SegData" => $crate::proto::net::SegData,
+            "net.SegParameters" => $crate::proto::net::SegParameters,
+            "net.VideoProfile" => $crate::proto::net::VideoProfile,
+            "net.TranscodedSegmentData" => $crate::proto::net::TranscodedSegmentData,
+            "net.TranscodeData" => $crate::proto::net::TranscodeData,
+            "net.TranscodeResult" => $crate::proto::net::TranscodeResult,
+            "net.PaymentResult" => $crate::proto::net::PaymentResult,
+            "net.RegisterRequest" => $crate::proto::net::RegisterRequest,
+            "net.NotifySegment" => $crate::proto::net::NotifySegment,
+            "net.RegisterAIWorkerRequest" => $crate::proto::net::RegisterAiWorkerRequest,
+            "net.AIJobData" => $crate::proto::net::AiJobData,
+            "net.NotifyAIJob" => $crate::proto::net::NotifyAiJob,
+            "net.TicketParams" => $crate::proto::net::TicketParams,
+            "net.TicketSenderParams" => $crate::proto::net::TicketSenderParams,
+            "net.TicketExpirationParams" => $crate::proto::net::TicketExpirationParams,
+            "net.Payment" => $crate::proto::net::Payment,
+            "net.GPUComputeInfo" => $crate::proto::net::GpuComputeInfo,
+            "net.HardwareInformation" => $crate::proto::net::HardwareInformation,
+        }
+    };
+}
+pub(crate) use with_every_message;
+
 #[cfg(test)]
 mod tests {
     //! Every message round-trips between the run-time descriptors and the
@@ -16,9 +57,9 @@ mod tests {
     //! field number, type or label.
 
     use prost::Message;
-    use prost_reflect::{DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor, Value};
+    use prost_reflect::{DescriptorPool, DynamicMessage};
 
-    use super::net;
+    use crate::fuzz_checks::every_field_set;
 
     /// Decodes with the generated type of `name` and encodes again; `None` for a name not listed.
     fn through_generated_type(name: &str, bytes: &[u8]) -> Option<Vec<u8>> {
@@ -30,94 +71,7 @@ mod tests {
                 }
             };
         }
-        use net::capabilities::{capability_constraints::ModelConstraint, CapabilityConstraints, Constraints};
-        generated! {
-            "net.PingPong" => net::PingPong,
-            "net.EndTranscodingSessionRequest" => net::EndTranscodingSessionRequest,
-            "net.EndTranscodingSessionResponse" => net::EndTranscodingSessionResponse,
-            "net.OrchestratorRequest" => net::OrchestratorRequest,
-            "net.OSInfo" => net::OsInfo,
-            "net.S3OSInfo" => net::S3osInfo,
-            "net.PriceInfo" => net::PriceInfo,
-            "net.Capabilities" => net::Capabilities,
-            "net.Capabilities.Constraints" => Constraints,
-            "net.Capabilities.CapabilityConstraints" => CapabilityConstraints,
-            "net.Capabilities.CapabilityConstraints.ModelConstraint" => ModelConstraint,
-            "net.OrchestratorInfo" => net::OrchestratorInfo,
-            "net.AuthToken" => net::AuthToken,
-            "net.SegData" => net::SegData,
-            "net.SegParameters" => net::SegParameters,
-            "net.VideoProfile" => net::VideoProfile,
-            "net.TranscodedSegmentData" => net::TranscodedSegmentData,
-            "net.TranscodeData" => net::TranscodeData,
-            "net.TranscodeResult" => net::TranscodeResult,
-            "net.PaymentResult" => net::PaymentResult,
-            "net.RegisterRequest" => net::RegisterRequest,
-            "net.NotifySegment" => net::NotifySegment,
-            "net.RegisterAIWorkerRequest" => net::RegisterAiWorkerRequest,
-            "net.AIJobData" => net::AiJobData,
-            "net.NotifyAIJob" => net::NotifyAiJob,
-            "net.TicketParams" => net::TicketParams,
-            "net.TicketSenderParams" => net::TicketSenderParams,
-            "net.TicketExpirationParams" => net::TicketExpirationParams,
-            "net.Payment" => net::Payment,
-            "net.GPUComputeInfo" => net::GpuComputeInfo,
-            "net.HardwareInformation" => net::HardwareInformation,
-        }
-    }
-
-    /// A non-default value of a field's kind; nested messages are filled too.
-    fn sample(kind: &Kind, depth: usize) -> Value {
-        match kind {
-            Kind::Double => Value::F64(1.5),
-            Kind::Float => Value::F32(2.5),
-            Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => Value::I32(-7),
-            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => Value::I64(-9_000_000_000),
-            Kind::Uint32 | Kind::Fixed32 => Value::U32(7),
-            Kind::Uint64 | Kind::Fixed64 => Value::U64(9_000_000_000),
-            Kind::Bool => Value::Bool(true),
-            Kind::String => Value::String("sample ✓".into()),
-            Kind::Bytes => Value::Bytes(vec![0, 1, 0xff].into()),
-            Kind::Enum(descriptor) => Value::EnumNumber(descriptor.values().last().map_or(0, |value| value.number())),
-            Kind::Message(descriptor) => Value::Message(filled(descriptor, depth + 1)),
-        }
-    }
-
-    fn map_key(field: &FieldDescriptor) -> MapKey {
-        match sample(&field.kind(), 0) {
-            Value::Bool(value) => MapKey::Bool(value),
-            Value::I32(value) => MapKey::I32(value),
-            Value::I64(value) => MapKey::I64(value),
-            Value::U32(value) => MapKey::U32(value),
-            Value::U64(value) => MapKey::U64(value),
-            Value::String(value) => MapKey::String(value),
-            other => panic!("{} cannot be a map key: {other:?}", field.full_name()),
-        }
-    }
-
-    /// Deep enough to reach ModelConstraint from NotifySegment, the deepest nesting in the file.
-    const MAX_DEPTH: usize = 6;
-
-    fn filled(descriptor: &MessageDescriptor, depth: usize) -> DynamicMessage {
-        let mut message = DynamicMessage::new(descriptor.clone());
-        if depth > MAX_DEPTH {
-            return message;
-        }
-        for field in descriptor.fields() {
-            let value = if field.is_map() {
-                let Kind::Message(entry) = field.kind() else {
-                    unreachable!("map fields are entry messages")
-                };
-                let value = sample(&entry.map_entry_value_field().kind(), depth);
-                Value::Map([(map_key(&entry.map_entry_key_field()), value)].into_iter().collect())
-            } else if field.is_list() {
-                Value::List(vec![sample(&field.kind(), depth), sample(&field.kind(), depth)])
-            } else {
-                sample(&field.kind(), depth)
-            };
-            message.set_field(&field, value);
-        }
-        message
+        super::with_every_message!(generated)
     }
 
     #[test]
@@ -126,7 +80,7 @@ mod tests {
         let mut checked = 0;
         for descriptor in pool.all_messages().filter(|message| !message.is_map_entry()) {
             let name = descriptor.full_name().to_string();
-            let dynamic = filled(&descriptor, 0);
+            let dynamic = every_field_set(&descriptor);
             let bytes = dynamic.encode_to_vec();
             let generated = through_generated_type(&name, &bytes)
                 .unwrap_or_else(|| panic!("{name} has no generated type listed in this test"));

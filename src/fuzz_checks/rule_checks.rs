@@ -1,0 +1,328 @@
+//! The `rules_on_decoded` and `rules_on_arbitrary_info` checks: the whole catalog on an
+//! observation around any OrchestratorInfo must not panic, must keep its verdicts consistent with
+//! its findings, and must not quote a secret; the redacted view of the same answer must not
+//! either.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use prost::Message as _;
+use prost_reflect::{DynamicMessage, MessageDescriptor, Value};
+
+use super::Problem;
+use crate::ai_models::{parse_ai_models, AiModel};
+use crate::eth::{self, Address};
+use crate::expect::{Expectations, ExpectedModel, MaxCapabilityPrice, Price};
+use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
+use crate::openapi::OpenApiDocument;
+use crate::proto::net::{AuthToken, OrchestratorInfo, OrchestratorRequest, PingPong};
+use crate::reference::{self, Fault, ReferenceConfig, ReferenceService};
+use crate::rules::{catalog, evaluate, Context, ModeOverrides, RuleResult, Severity, Verdict};
+use crate::spec::ProtoSpec;
+use crate::view::InfoView;
+
+/// The evaluation clock when the input does not choose one.
+pub const FUZZ_NOW: i64 = 1_700_000_000;
+/// The URI the observation dialled and the reference orchestrator advertises.
+pub const SERVICE_URI: &str = "https://orch.example:8935";
+/// Secrets shorter than this are too likely to occur by chance in what rules may quote.
+const MIN_SECRET_LEN: usize = 12;
+
+/// Decodes an OrchestratorInfo (as a gateway would) and runs [`check_rules`] on it. `Ok(false)`
+/// when the bytes do not decode.
+pub fn check_rules_on_bytes(bytes: &[u8]) -> Result<bool, Problem> {
+    match OrchestratorInfo::decode(bytes) {
+        Ok(info) => check_rules(&info, FUZZ_NOW).map(|()| true),
+        Err(_) => Ok(false),
+    }
+}
+
+/// Evaluates every rule on an observation around `info`: with the modes detected and with every
+/// mode forced on, without expectations and with the operator's (including gateway limits and
+/// an OpenAPI document), at `now_unix`.
+pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem> {
+    let observation = observation_around(info)?;
+    let nothing_declared = Expectations::default();
+    let everything_forced = ModeOverrides {
+        onchain: Some(true),
+        transcoding: Some(true),
+        ai: Some(true),
+    };
+    let detected = Context::new(&observation, &nothing_declared, ModeOverrides::default(), now_unix);
+    check_results(info, &evaluate(&detected))?;
+    // The Ping exchange is the same for every input and recovering its signer is by far the
+    // costliest step (secp256k1), so only the first evaluation carries it.
+    let without_ping = Observation {
+        ping: None,
+        ..observation.clone()
+    };
+    let declared =
+        Context::new(&without_ping, &OPERATOR, everything_forced, now_unix).with_openapi(OpenApiDocument::embedded());
+    check_results(info, &evaluate(&declared))?;
+
+    let view = InfoView::new(info).to_yaml();
+    if let Some(secret) = leaked_secret(info, &view) {
+        return Err(Problem::new(
+            "rules",
+            format!("the redacted view shows the {secret}:\n{view}"),
+        ));
+    }
+    Ok(())
+}
+
+/// An on-chain orchestrator's answers to the standard probe, as [`reference`] gives them, around
+/// `info`: the Ping signed by [`reference::well_known_key`], forged requests refused, the issued
+/// token accepted, and `info` also served as JSON and after fuzzing.
+pub fn observation_around(info: &OrchestratorInfo) -> Result<Observation, Problem> {
+    let served = OpenApiDocument::embedded()
+        .render_info(info)
+        .map_err(|error| Problem::new("rules", format!("{error} for {info:?}")))?;
+    let mut observation = TEMPLATE.clone();
+    observation.info = answered(info.clone());
+    observation.liveness_after_fuzz = Some(answered(info.clone()));
+    observation.info_json = Some(answered(served));
+    observation.end_session_issued = info.auth_token.clone().map(|token| EndSessionExchange {
+        token,
+        call: answered(()),
+    });
+    Ok(observation)
+}
+
+/// What the reference orchestrator in `configuration` with `faults` answers a gateway that asks
+/// for no particular capabilities, at [`FUZZ_NOW`], with the per-call random values (auth token,
+/// session id, ticket seed and rand hash) replaced by fixed bytes of the same length, so the
+/// answer is the same on every run and every fault keeps its shape.
+pub fn reference_info(configuration: crate::selftest::Configuration, faults: &[Fault]) -> OrchestratorInfo {
+    let config = ReferenceConfig {
+        eth_key: reference::well_known_key(),
+        service_uri: Some(SERVICE_URI.to_string()),
+        faults: faults.to_vec(),
+        ..configuration.config()
+    };
+    let mut info =
+        ReferenceService::new(config, SERVICE_URI.to_string()).info(&OrchestratorRequest::default(), FUZZ_NOW);
+    if let Some(token) = info.auth_token.as_mut() {
+        token.token = fixed_bytes(b"auth token", token.token.len());
+        let session_id = hex::encode(fixed_bytes(b"session id", token.session_id.len().div_ceil(2)));
+        token.session_id = session_id[..token.session_id.len()].to_string();
+    }
+    if let Some(ticket) = info.ticket_params.as_mut() {
+        ticket.seed = fixed_bytes(b"ticket seed", ticket.seed.len());
+        ticket.recipient_rand_hash = fixed_bytes(b"recipient rand hash", ticket.recipient_rand_hash.len());
+    }
+    info
+}
+
+/// `len` bytes that depend only on `label`.
+fn fixed_bytes(label: &[u8], len: usize) -> Vec<u8> {
+    let block = eth::keccak256(label);
+    block.iter().copied().cycle().take(len).collect()
+}
+
+/// The AI models of fixtures/aiModels.json, which the reference's AI configurations serve.
+fn shipped_ai_models() -> Vec<AiModel> {
+    const SHIPPED: &str = include_str!("../../fixtures/aiModels.json");
+    parse_ai_models(SHIPPED, std::path::Path::new("fixtures/aiModels.json")).expect("the shipped models file is valid")
+}
+
+static INFO_DESCRIPTOR: LazyLock<MessageDescriptor> = LazyLock::new(|| {
+    ProtoSpec::built_in()
+        .message("net.OrchestratorInfo")
+        .expect("the built-in descriptors define OrchestratorInfo")
+});
+
+/// What an operator of the reference orchestrator declares, plus gateway limits, so the CFG and
+/// limit rules have something to compare with.
+static OPERATOR: LazyLock<Expectations> = LazyLock::new(|| Expectations {
+    service_uri: Some(SERVICE_URI.to_string()),
+    price_per_unit: Some(1000),
+    pixels_per_unit: Some(1),
+    address: Some(reference::well_known_key().address()),
+    ai_models: shipped_ai_models().iter().map(ExpectedModel::from).collect(),
+    max_price_per_unit: Some(Price {
+        price_per_unit: 1200,
+        pixels_per_unit: 1,
+    }),
+    max_price_per_capability: vec![MaxCapabilityPrice {
+        pipeline: "text-to-image".into(),
+        model_id: "*".into(),
+        price: Price {
+            price_per_unit: 5_000_000,
+            pixels_per_unit: 1,
+        },
+    }],
+    max_ticket_ev: Some(3_000_000_000_000u64.into()),
+    max_face_value: Some(10_000_000_000_000_000u64.into()),
+    pool: false,
+});
+
+/// Everything but the discovery answer, as a conformant on-chain orchestrator answers it.
+static TEMPLATE: LazyLock<Observation> = LazyLock::new(|| {
+    let ping_value = vec![0x42; 32];
+    let signature = reference::well_known_key().sign_message(&eth::ping_message(&ping_value));
+    Observation {
+        target: SERVICE_URI.to_string(),
+        gateway: Address([0x99; 20]),
+        info: refused(""),
+        forged_signature: Some(refused(reference::SIG_CHECK_FAILED)),
+        malformed_address: Some(refused("Invalid orchestrator request: invalid address")),
+        ping: Some(PingExchange {
+            value: ping_value,
+            call: answered(PingPong {
+                value: signature.to_vec(),
+            }),
+        }),
+        end_session_forged: Some(EndSessionExchange {
+            token: AuthToken {
+                token: vec![1; 32],
+                session_id: "forged".into(),
+                expiration: FUZZ_NOW + 600,
+            },
+            call: refused(reference::INVALID_AUTH_TOKEN),
+        }),
+        end_session_issued: None,
+        liveness_after_fuzz: None,
+        info_json: None,
+    }
+});
+
+fn answered<T>(answer: T) -> Call<T> {
+    Call {
+        elapsed: Duration::from_millis(12),
+        outcome: Ok(answer),
+    }
+}
+
+fn refused<T>(message: &str) -> Call<T> {
+    Call {
+        elapsed: Duration::from_millis(3),
+        outcome: Err(CallError::Status {
+            code: tonic::Code::Unknown,
+            message: message.into(),
+        }),
+    }
+}
+
+/// The catalog's own promises: one result per rule in catalog order, verdicts that match the
+/// findings and severity, findings that name their rule, and no secret in any finding.
+fn check_results(info: &OrchestratorInfo, results: &[RuleResult]) -> Result<(), Problem> {
+    let problem = |what: String| Err(Problem::new("rules", what));
+    let ids: Vec<&str> = results.iter().map(|result| result.rule.id).collect();
+    let catalog_ids: Vec<&str> = catalog().iter().map(|rule| rule.id).collect();
+    if ids != catalog_ids {
+        return problem(format!("evaluated {ids:?}, the catalog is {catalog_ids:?}"));
+    }
+    for result in results {
+        let consistent = match &result.verdict {
+            Verdict::Pass | Verdict::Skip(_) => result.findings.is_empty() && result.omitted_findings == 0,
+            Verdict::Warn => !result.findings.is_empty(),
+            Verdict::Fail => !result.findings.is_empty() && result.rule.severity == Severity::Must,
+        };
+        if !consistent {
+            return problem(format!("{}: verdict and findings disagree: {result:?}", result.rule.id));
+        }
+        for finding in &result.findings {
+            if finding.rule_id != result.rule.id || finding.hint.is_empty() {
+                return problem(format!(
+                    "{}: a finding lacks its rule or hint: {finding:?}",
+                    result.rule.id
+                ));
+            }
+            let text = format!(
+                "{} {} {} {}",
+                finding.path, finding.expected, finding.actual, finding.hint
+            );
+            if let Some(secret) = leaked_secret(info, &text) {
+                return problem(format!(
+                    "{}: a finding quotes the {secret}: {finding:?}",
+                    result.rule.id
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which secret of `info` (auth token, S3 policy, signature or credential) `text` shows, if any.
+/// A secret that also occurs among the answer's other values is not counted: quoting those is
+/// fair, and the text cannot tell which one it quoted.
+pub(super) fn leaked_secret(info: &OrchestratorInfo, text: &str) -> Option<&'static str> {
+    let text = text.to_lowercase();
+    let mut secrets: Vec<(&'static str, String)> = Vec::new();
+    if let Some(token) = &info.auth_token {
+        secrets.push(("auth token", hex::encode(&token.token)));
+    }
+    for s3 in info.storage.iter().filter_map(|storage| storage.s3info.as_ref()) {
+        secrets.push(("S3 policy", s3.policy.to_lowercase()));
+        secrets.push(("S3 signature", s3.signature.to_lowercase()));
+        secrets.push(("S3 credential", s3.credential.to_lowercase()));
+    }
+    let mut public: Option<Vec<String>> = None;
+    for (name, secret) in secrets {
+        if secret.chars().count() < MIN_SECRET_LEN || !text.contains(&secret) {
+            continue;
+        }
+        let public = public.get_or_insert_with(|| public_values(info));
+        if !public.iter().any(|value| value.contains(&secret)) {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// Every value of `info` but its secrets as rules may render it (text, 0x-hex, decimal), and the
+/// values of the rest of the observation, lowercased.
+fn public_values(info: &OrchestratorInfo) -> Vec<String> {
+    let mut blanked = info.clone();
+    if let Some(token) = blanked.auth_token.as_mut() {
+        token.token.clear();
+    }
+    for s3 in blanked.storage.iter_mut().filter_map(|storage| storage.s3info.as_mut()) {
+        s3.policy.clear();
+        s3.signature.clear();
+        s3.credential.clear();
+    }
+    // What the rest of the observation and the operator's expectations show: rules may quote those.
+    let template = &*TEMPLATE;
+    let mut values = vec![
+        hex::encode(reference::well_known_key().address().0),
+        hex::encode(template.gateway.0),
+        format!("{:?}", *OPERATOR).to_lowercase(),
+    ];
+    if let Some(ping) = &template.ping {
+        values.push(hex::encode(&ping.value));
+        values.extend(ping.call.answer().map(|pong| hex::encode(&pong.value)));
+    }
+    if let Some(forged) = &template.end_session_forged {
+        values.push(hex::encode(&forged.token.token));
+    }
+    if let Ok(message) = DynamicMessage::decode(INFO_DESCRIPTOR.clone(), blanked.encode_to_vec().as_slice()) {
+        collect_values(&message, &mut values);
+    }
+    values
+}
+
+fn collect_values(message: &DynamicMessage, values: &mut Vec<String>) {
+    for (_, value) in message.fields() {
+        collect_value(value, values);
+    }
+}
+
+fn collect_value(value: &Value, values: &mut Vec<String>) {
+    match value {
+        Value::String(text) => values.push(text.to_lowercase()),
+        Value::Bytes(bytes) => {
+            values.push(hex::encode(bytes));
+            values.push(num_bigint::BigUint::from_bytes_be(bytes).to_string());
+        }
+        Value::Message(nested) => collect_values(nested, values),
+        Value::List(items) => items.iter().for_each(|item| collect_value(item, values)),
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                collect_value(&Value::from(key.clone()), values);
+                collect_value(value, values);
+            }
+        }
+        other => values.push(format!("{other:?}").to_lowercase()),
+    }
+}
