@@ -6,14 +6,14 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use openapiv3::{Components, Info, OpenAPI, PathItem, ReferenceOr, Schema, Server, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::schema::{component, component_name, escape_pointer, Keywords, SchemaRef, SCHEMA_REF_PREFIX, TYPES};
-use super::INFO_PATH;
+use super::{DriftReport, INFO_PATH};
 
 /// Where the document is looked for when `--openapi` is not given, from the working directory.
 pub const DEFAULT_PATH: &str = "openapi/orchestrator.yaml";
@@ -36,6 +36,8 @@ pub struct OpenApiDocument {
     pub(super) api: OpenAPI,
     /// The schema of `GET /orchestrator/info`'s JSON answer, or a `$ref` to `OrchestratorInfo`.
     pub(super) info_schema: ReferenceOr<Schema>,
+    /// The drift against the built-in protocol, worked out once: SPEC-002 asks on every answer.
+    pub(super) built_in_drift: OnceLock<DriftReport>,
 }
 
 /// Why a document could not be used. Every variant names the file; `Invalid` lists every problem.
@@ -139,6 +141,7 @@ impl OpenApiDocument {
                 source: source_name.to_string(),
                 api,
                 info_schema,
+                built_in_drift: OnceLock::new(),
             }),
             _ => Err(OpenApiError::Invalid { problems }),
         }

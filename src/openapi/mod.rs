@@ -38,8 +38,9 @@ impl OpenApiDocument {
     }
 
     /// The drift against the protocol the binary was built with: the one its messages decode by.
-    pub fn built_in_drift(&self) -> DriftReport {
-        self.drift(&render::built_in_info(), "built-in lp_rpc.proto")
+    pub fn built_in_drift(&self) -> &DriftReport {
+        self.built_in_drift
+            .get_or_init(|| self.drift(&render::built_in_info(), "built-in lp_rpc.proto"))
     }
 }
 

@@ -38,8 +38,10 @@ const SPEC_002: Rule = Rule {
         let report = document(ctx)?.built_in_drift();
         Ok(report
             .drifts
-            .into_iter()
-            .map(|drift| Finding::new(drift.location, drift.proto, drift.openapi).with_hint(drift_hint(drift.kind)))
+            .iter()
+            .map(|drift| {
+                Finding::new(&drift.location, &drift.proto, &drift.openapi).with_hint(drift_hint(drift.kind))
+            })
             .collect())
     },
 };
