@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{self, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
@@ -43,7 +44,7 @@ fn pinned_ca_verifier(
         problem,
     };
     let file = File::open(path).map_err(|error| ca_problem(format!("cannot open: {error}")))?;
-    let certificates = rustls_pemfile::certs(&mut BufReader::new(file))
+    let certificates = CertificateDer::pem_reader_iter(BufReader::new(file))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| ca_problem(format!("not readable as PEM: {error}")))?;
     if certificates.is_empty() {
