@@ -120,6 +120,9 @@ pub struct SnapshotStore {
     pub directory: PathBuf,
     /// Record instead of compare.
     pub update: bool,
+    /// What a recorded file's header names besides its case: the profile, and the protocol and
+    /// OpenAPI files the run used, so a reviewer knows what the snapshot was taken against.
+    pub info: Mapping,
 }
 
 impl SnapshotStore {
@@ -130,10 +133,20 @@ impl SnapshotStore {
     /// Snapshots kept apart from the suites (`--snapshots DIR`), e.g. those a release
     /// pipeline recorded for the previous release: `<root>/<profile>/<suite>__<name>.snap`.
     pub fn under(root: &Path, profile: &str, update: bool) -> Self {
+        let mut info = Mapping::new();
+        info.insert("profile".into(), profile.into());
         Self {
             directory: root.join(profile),
             update,
+            info,
         }
+    }
+
+    /// Names the protocol and OpenAPI document of the run in recorded headers.
+    pub fn with_sources(mut self, proto: &str, openapi: &str) -> Self {
+        self.info.insert("proto".into(), proto.into());
+        self.info.insert("openapi".into(), openapi.into());
+        self
     }
 
     /// Compares `content` with the snapshot named `suite__name`, or records it.
@@ -142,7 +155,7 @@ impl SnapshotStore {
         let path = self.directory.join(format!("{file_name}.snap"));
         let pending = self.directory.join(format!("{file_name}.snap.new"));
         let status = if self.update {
-            match write(&path, expression, content) {
+            match write(&path, expression, &self.info, content) {
                 Ok(()) => {
                     let _ = std::fs::remove_file(&pending);
                     SnapshotStatus::Recorded
@@ -154,7 +167,7 @@ impl SnapshotStore {
         } else {
             match std::fs::read_to_string(&path) {
                 Err(_) => {
-                    let _ = write(&pending, expression, content);
+                    let _ = write(&pending, expression, &self.info, content);
                     SnapshotStatus::Missing
                 }
                 Ok(recorded) if body(&recorded) == content => {
@@ -162,7 +175,7 @@ impl SnapshotStore {
                     SnapshotStatus::Matched
                 }
                 Ok(recorded) => {
-                    let _ = write(&pending, expression, content);
+                    let _ = write(&pending, expression, &self.info, content);
                     SnapshotStatus::Changed {
                         diff: unified_diff(body(&recorded), content),
                     }
@@ -178,13 +191,14 @@ impl SnapshotStore {
 }
 
 /// insta's layout: a YAML header between `---` lines, then the snapshot.
-fn write(path: &Path, expression: &str, content: &str) -> std::io::Result<()> {
+fn write(path: &Path, expression: &str, info: &Mapping, content: &str) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let mut header = Mapping::new();
     header.insert("source".into(), "lpconform run".into());
     header.insert("expression".into(), expression.into());
+    header.insert("info".into(), info.clone().into());
     let header = serde_norway::to_string(&header).unwrap_or_default();
     std::fs::write(path, format!("---\n{header}---\n{content}"))
 }
@@ -267,8 +281,25 @@ mod tests {
         assert!(diff.contains("-a: 1") && diff.contains("+a: 2"), "{diff}");
         let file = std::fs::read_to_string(dir.path().join("snapshots/profile/s__n.snap")).unwrap();
         assert!(
-            file.starts_with("---\nsource: lpconform run\nexpression: s::n\n---\na: 1\n"),
+            file.starts_with("---\nsource: lpconform run\nexpression: s::n\ninfo:\n  profile: profile\n---\na: 1\n"),
             "{file}"
+        );
+    }
+
+    #[test]
+    fn the_header_names_the_files_the_run_used_and_is_not_compared() {
+        let dir = tempfile::tempdir().unwrap();
+        let recorder = SnapshotStore::new(dir.path(), "p", true).with_sources("proto/lp_rpc.proto", "openapi/o.yaml");
+        recorder.check("s", "n", "s::n", "a: 1\n");
+        let file = std::fs::read_to_string(dir.path().join("snapshots/p/s__n.snap")).unwrap();
+        assert!(
+            file.contains("info:\n  profile: p\n  proto: proto/lp_rpc.proto\n  openapi: openapi/o.yaml\n---\n"),
+            "{file}"
+        );
+        let elsewhere = SnapshotStore::new(dir.path(), "p", false).with_sources("built-in lp_rpc.proto", "x.yaml");
+        assert_eq!(
+            elsewhere.check("s", "n", "s::n", "a: 1\n").status,
+            SnapshotStatus::Matched
         );
     }
 }

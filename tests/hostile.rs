@@ -146,11 +146,9 @@ async fn a_server_that_speaks_only_http1() {
     .await;
     let text = run_against(format!("http://{address}"), &[]).await;
     assert!(text.contains("connection::setup"), "{text}");
-    // hyper's HTTP/1 server hangs up on the HTTP/2 preface; others answer with an HTTP/1 error.
-    assert!(
-        text.contains("closed the connection during HTTP/2 setup") || text.contains("HTTP/1.1"),
-        "{text}"
-    );
+    // hyper's HTTP/1 server hangs up on the HTTP/2 preface (a close or, with unread bytes, a
+    // reset); others answer with an HTTP/1 error.
+    assert!(text.contains("HTTP/2 setup"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -137,7 +137,7 @@ pub(super) fn write_report(what: &str, path: &Path, text: &str) -> Result<(), St
 
 /// Probes the target (or the embedded orchestrator) with the suites.
 async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
-    load_spec(args.proto.as_deref())?;
+    let proto = load_spec(args.proto.as_deref())?;
     let gateway = gateway_key(args.gateway_key.as_deref())?;
     let options = TransportOptions {
         connect_timeout: args.connect.connect_timeout,
@@ -184,7 +184,8 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         snapshots: match &args.snapshots {
             Some(root) => SnapshotStore::under(root, &profile, args.update_snapshots),
             None => SnapshotStore::new(&suites_dir, &profile, args.update_snapshots),
-        },
+        }
+        .with_sources(&proto.source(), openapi.source()),
         openapi: Some(openapi),
     };
     let connecting = Instant::now();

@@ -57,15 +57,7 @@ fn spec_drift(args: &DriftArgs) -> Result<Outcome, RunError> {
     let message = proto
         .message("net.OrchestratorInfo")
         .ok_or_else(|| RunError::new("the protocol defines no net.OrchestratorInfo"))?;
-    let proto_source = match proto.files() {
-        [] => "built-in lp_rpc.proto".to_string(),
-        files => files
-            .iter()
-            .map(|file| file.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-    };
-    let report = document.drift(&message, &proto_source);
+    let report = document.drift(&message, &proto.source());
     match args.format {
         DriftFormat::Table => print!("{}", report.table()),
         DriftFormat::Json => println!("{}", report.to_json()),

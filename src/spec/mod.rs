@@ -115,6 +115,18 @@ impl ProtoSpec {
         &self.files
     }
 
+    /// Where the protocol came from, for reports and snapshot headers.
+    pub fn source(&self) -> String {
+        match self.files.as_slice() {
+            [] => "built-in lp_rpc.proto".to_string(),
+            files => files
+                .iter()
+                .map(|file| file.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
     fn check_required(&self) -> Result<(), SpecError> {
         let mut missing = Vec::new();
         if self.pool.get_service_by_name(ORCHESTRATOR_SERVICE).is_none() {
