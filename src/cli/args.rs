@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::reference::Fault;
 use crate::rules::ModeOverrides;
+use crate::transport::TransportOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -175,6 +176,19 @@ pub struct ConnectArgs {
     /// accepting any certificate (as gateways do).
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
+    #[command(flatten)]
+    pub deadlines: DeadlineArgs,
+}
+
+impl ConnectArgs {
+    pub fn transport_options(&self) -> TransportOptions {
+        self.deadlines.transport_options(self.ca.clone())
+    }
+}
+
+/// Deadlines and the decode cap, the same for every command that dials an orchestrator.
+#[derive(Debug, Args)]
+pub struct DeadlineArgs {
     /// Deadline for TCP connect, TLS and HTTP/2 setup.
     #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     pub connect_timeout: Duration,
@@ -184,6 +198,17 @@ pub struct ConnectArgs {
     /// Largest response the harness decodes, in bytes.
     #[arg(long, default_value_t = 4 * 1024 * 1024)]
     pub max_decode_bytes: usize,
+}
+
+impl DeadlineArgs {
+    pub fn transport_options(&self, ca_file: Option<PathBuf>) -> TransportOptions {
+        TransportOptions {
+            connect_timeout: self.connect_timeout,
+            call_timeout: self.call_timeout,
+            max_decode_bytes: self.max_decode_bytes,
+            ca_file,
+        }
+    }
 }
 
 /// Configuration of the embedded reference orchestrator, spelled like

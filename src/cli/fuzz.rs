@@ -9,14 +9,14 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, FromArgMatches};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{ConnectArgs, ReferenceArgs};
+use super::args::{ConnectArgs, DeadlineArgs, ReferenceArgs};
 use super::run::{gateway_key, GATEWAY_KEY_ENV};
 use super::serve::reference_config;
 use super::{Outcome, RunError};
 use crate::eth::EthKey;
 use crate::fuzz::{self, FindingFile, FuzzReport, FuzzSettings, Progress};
 use crate::reference::{self, RunningOrchestrator};
-use crate::transport::{Connection, Target, TransportOptions};
+use crate::transport::{Connection, Target};
 
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
@@ -166,12 +166,7 @@ async fn connect(
     connect: &ConnectArgs,
     reference_args: &ReferenceArgs,
 ) -> Result<(Connection, Option<RunningOrchestrator>), RunError> {
-    let options = TransportOptions {
-        connect_timeout: connect.connect_timeout,
-        call_timeout: connect.call_timeout,
-        max_decode_bytes: connect.max_decode_bytes,
-        ca_file: connect.ca.clone(),
-    };
+    let options = connect.transport_options();
     let run_error = |error: &dyn std::fmt::Display| RunError::new(error.to_string());
     let (target, embedded) = match &connect.target {
         Some(text) => (Target::parse(text).map_err(|error| run_error(&error))?, None),
@@ -246,12 +241,10 @@ fn defaults<T: Args + FromArgMatches>() -> Option<T> {
 /// The call deadline and CA when not the defaults: a replay judges with the same deadline.
 fn call_flags(connect: &ConnectArgs) -> String {
     let mut flags = String::new();
-    let default_timeout = defaults::<ConnectArgs>().map(|defaults| defaults.call_timeout);
-    if default_timeout != Some(connect.call_timeout) {
-        flags.push_str(&format!(
-            " --call-timeout {}",
-            humantime::format_duration(connect.call_timeout)
-        ));
+    let call_timeout = connect.deadlines.call_timeout;
+    let default_timeout = defaults::<DeadlineArgs>().map(|defaults| defaults.call_timeout);
+    if default_timeout != Some(call_timeout) {
+        flags.push_str(&format!(" --call-timeout {}", humantime::format_duration(call_timeout)));
     }
     if let Some(ca) = &connect.ca {
         flags.push_str(&format!(" --ca {}", ca.display()));

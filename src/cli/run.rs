@@ -19,7 +19,7 @@ use crate::runner::{run_suites, setup_failure_report, RunReport, RunSettings};
 use crate::snapshot::SnapshotStore;
 use crate::spec::ProtoSpec;
 use crate::suite::{self, Suite};
-use crate::transport::{Connection, Target, TransportOptions};
+use crate::transport::{Connection, Target};
 
 /// The gateway key may come from the environment, for CI secrets.
 pub(super) const GATEWAY_KEY_ENV: &str = "LPCONFORM_GATEWAY_KEY";
@@ -139,12 +139,7 @@ pub(super) fn write_report(what: &str, path: &Path, text: &str) -> Result<(), St
 async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     let proto = load_spec(args.proto.as_deref())?;
     let gateway = gateway_key(args.gateway_key.as_deref())?;
-    let options = TransportOptions {
-        connect_timeout: args.connect.connect_timeout,
-        call_timeout: args.connect.call_timeout,
-        max_decode_bytes: args.connect.max_decode_bytes,
-        ca_file: args.connect.ca.clone(),
-    };
+    let options = args.connect.transport_options();
     let given_expectations =
         Expectations::parse_flags(&args.expect).map_err(|error| RunError::new(error.to_string()))?;
     let (suites, suites_dir) = load_suites(args.suite.as_deref())?;

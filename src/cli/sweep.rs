@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::ReportFormat;
+use super::args::{DeadlineArgs, ReportFormat};
 use super::run::{check_case_filter, gateway_key, load_spec, load_suites, writable, write_report};
 use super::{Outcome, RunError};
 use crate::openapi::OpenApiDocument;
@@ -18,7 +18,6 @@ use crate::rules::ModeOverrides;
 use crate::runner::RunSettings;
 use crate::snapshot::SnapshotStore;
 use crate::sweep::{self, RowStatus, SweepRow, SweepSettings, SWEEP_PROFILE};
-use crate::transport::TransportOptions;
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -32,15 +31,8 @@ pub struct SweepArgs {
     /// Deadline for one target, from dialling to its last case; on expiry its row says so.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     pub target_timeout: Duration,
-    /// Deadline for TCP connect, TLS and HTTP/2 setup.
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
-    pub connect_timeout: Duration,
-    /// Deadline for each call.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
-    pub call_timeout: Duration,
-    /// Largest response the harness decodes, in bytes.
-    #[arg(long, default_value_t = 4 * 1024 * 1024)]
-    pub max_decode_bytes: usize,
+    #[command(flatten)]
+    pub deadlines: DeadlineArgs,
     /// Expectations for every target (repeatable, as for `run`); a target's
     /// own `expect` entry wins for the keys it sets.
     #[arg(long = "expect", value_name = "KEY=VALUE")]
@@ -88,12 +80,8 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
     let settings = SweepSettings {
         concurrency: usize::from(args.concurrency),
         target_timeout: args.target_timeout,
-        transport: TransportOptions {
-            connect_timeout: args.connect_timeout,
-            call_timeout: args.call_timeout,
-            max_decode_bytes: args.max_decode_bytes,
-            ca_file: None,
-        },
+        // Certificates are never verified in a sweep, as gateways do not verify them.
+        transport: args.deadlines.transport_options(None),
         run: RunSettings {
             strict: args.strict,
             case_filter: args.case.clone(),
