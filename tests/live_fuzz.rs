@@ -3,26 +3,18 @@
 //! fault is found with its rule within a bounded number of requests, saved, and replayed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use lpconform::fuzz::{self, FindingFile};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_lpconform");
+mod common;
+
+use common::lpconform;
 
 const AI_MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/aiModels.json");
 
 /// Enough for each fuzz fault's case to come up from seed 1 (they are in the first two batches).
 const BUDGET: &str = "100";
-
-fn lpconform(directory: &Path, args: &[&str]) -> Output {
-    Command::new(BINARY)
-        .current_dir(directory)
-        .args(args)
-        .env_remove("LPCONFORM_TARGET")
-        .env_remove("LPCONFORM_GATEWAY_KEY")
-        .output()
-        .expect("the binary runs")
-}
 
 fn text(output: &Output) -> String {
     format!(

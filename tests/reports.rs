@@ -5,41 +5,32 @@
 //! draws every capability; the CLI writes them all and keeps its exit codes.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use lpconform::capability;
-use lpconform::eth::EthKey;
 use lpconform::proto::net::capabilities::capability_constraints::ModelConstraint;
 use lpconform::proto::net::capabilities::{CapabilityConstraints, Constraints};
 use lpconform::proto::net::{Capabilities, GpuComputeInfo, HardwareInformation, OrchestratorInfo, PriceInfo};
-use lpconform::reference::{self, Fault, ReferenceConfig};
+use lpconform::reference::{Fault, ReferenceConfig};
 use lpconform::report::html::render_html;
 use lpconform::report::json::{render_json, JsonReport, FORMAT_VERSION};
 use lpconform::report::junit::{render_junit, render_junit_error};
 use lpconform::rules::{rule, Finding, Modes, RuleResult, Severity, Verdict};
-use lpconform::runner::{run_suites, CaseReport, CaseStatus, RunReport, RunSettings, StepReport};
+use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, StepReport};
 use lpconform::selftest::{Configuration, Declared};
 use lpconform::snapshot::{SnapshotCheck, SnapshotStatus, SnapshotStore};
 use lpconform::suite;
-use lpconform::transport::{Connection, Target, TransportOptions};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_lpconform");
+mod common;
+
+use common::{documented_keys, key_paths, lpconform, run_embedded};
+
 const SCHEMA_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report-json.md");
 
 /// Runs the built-in suites against the embedded orchestrator; snapshots are
 /// recorded in a scratch directory, so they never differ.
 async fn live_run(config: ReferenceConfig, declared: Declared) -> RunReport {
-    let running = reference::start(config).await.unwrap();
-    let expectations = declared.expectations(&running).unwrap();
-    let options = TransportOptions {
-        call_timeout: Duration::from_secs(2),
-        ..TransportOptions::default()
-    };
-    let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &options)
-        .await
-        .unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let settings = RunSettings {
         strict: false,
@@ -48,17 +39,7 @@ async fn live_run(config: ReferenceConfig, declared: Declared) -> RunReport {
         snapshots: SnapshotStore::new(scratch.path(), "reports", true),
         openapi: None,
     };
-    let report = run_suites(
-        &connection,
-        &EthKey::random(),
-        &suite::built_in(),
-        &expectations,
-        &settings,
-        "reports",
-    )
-    .await;
-    running.shutdown().await;
-    report
+    run_embedded(config, declared, &suite::built_in(), &settings, "reports").await
 }
 
 async fn clean_run(configuration: Configuration) -> RunReport {
@@ -238,54 +219,14 @@ fn ai_info() -> OrchestratorInfo {
 
 // ---- JSON ----------------------------------------------------------------
 
-/// Every key path the schema page documents: the first column of its tables.
-fn documented_keys() -> BTreeSet<String> {
-    let doc = std::fs::read_to_string(SCHEMA_DOC).unwrap();
-    doc.lines()
-        .filter_map(|line| line.strip_prefix("| `"))
-        .filter_map(|rest| rest.split_once("` |"))
-        .map(|(key, _)| key.to_string())
-        .collect()
-}
-
-/// Every key path in a JSON document, `[]` standing for array elements.
-fn key_paths(value: &serde_json::Value, prefix: &str, paths: &mut BTreeSet<String>) {
-    match value {
-        serde_json::Value::Object(object) => {
-            for (key, child) in object {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                paths.insert(path.clone());
-                key_paths(child, &path, paths);
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for item in items {
-                key_paths(item, &format!("{prefix}[]"), paths);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn paths_of(json: &str) -> BTreeSet<String> {
-    let value: serde_json::Value = serde_json::from_str(json).unwrap();
-    let mut paths = BTreeSet::new();
-    key_paths(&value, "", &mut paths);
-    paths
-}
-
 #[test]
 fn json_report_has_exactly_the_documented_keys() {
-    let documented = documented_keys();
+    let documented = documented_keys(SCHEMA_DOC);
     assert!(
         documented.len() > 50,
         "the schema tables were not found: {documented:?}"
     );
-    let rendered = paths_of(&render_json(&sample_report()));
+    let rendered = key_paths(&render_json(&sample_report()));
     let undocumented: Vec<_> = rendered.difference(&documented).collect();
     let missing: Vec<_> = documented.difference(&rendered).collect();
     assert!(
@@ -305,7 +246,7 @@ fn the_documented_example_parses_into_the_schema() {
         .expect("docs/report-json.md has a JSON example");
     let parsed: JsonReport = serde_json::from_str(example).unwrap();
     assert_eq!(parsed.format_version, FORMAT_VERSION);
-    assert!(paths_of(example).is_subset(&documented_keys()));
+    assert!(key_paths(example).is_subset(&documented_keys(SCHEMA_DOC)));
 }
 
 #[test]
@@ -383,7 +324,10 @@ async fn json_of_a_real_run_parses_into_the_schema_types() {
     assert!(rows
         .iter()
         .any(|row| row.name == "text-to-image" && row.has_hardware && row.priced));
-    let undocumented: Vec<_> = paths_of(&json).difference(&documented_keys()).cloned().collect();
+    let undocumented: Vec<_> = key_paths(&json)
+        .difference(&documented_keys(SCHEMA_DOC))
+        .cloned()
+        .collect();
     assert!(undocumented.is_empty(), "{undocumented:?}");
 }
 
@@ -648,16 +592,6 @@ async fn html_of_a_real_run_draws_the_capability_matrix_and_findings() {
 }
 
 // ---- CLI -----------------------------------------------------------------
-
-fn lpconform(directory: &Path, args: &[&str]) -> Output {
-    Command::new(BINARY)
-        .current_dir(directory)
-        .args(args)
-        .env_remove("LPCONFORM_TARGET")
-        .env_remove("LPCONFORM_GATEWAY_KEY")
-        .output()
-        .expect("the binary runs")
-}
 
 #[test]
 fn reports_are_written_even_when_the_run_has_findings() {

@@ -3,17 +3,17 @@
 //! warns a case with the fault's rule ID.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use lpconform::eth::EthKey;
+mod common;
+
+use common::run_embedded;
 use lpconform::openapi::OpenApiDocument;
 use lpconform::reference::{self, ReferenceConfig};
 use lpconform::rules::Verdict;
-use lpconform::runner::{run_suites, CaseStatus, RunReport, RunSettings};
+use lpconform::runner::{CaseStatus, RunReport, RunSettings};
 use lpconform::selftest::{Configuration, Declared, FAULT_CASES};
 use lpconform::snapshot::SnapshotStore;
 use lpconform::suite;
-use lpconform::transport::{Connection, Target, TransportOptions};
 
 fn suites_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("suites")
@@ -31,15 +31,6 @@ fn profile(configuration: Configuration) -> &'static str {
 }
 
 async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotStore) -> RunReport {
-    let running = reference::start(config).await.unwrap();
-    let expectations = declared.expectations(&running).unwrap();
-    let options = TransportOptions {
-        call_timeout: Duration::from_secs(2),
-        ..TransportOptions::default()
-    };
-    let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &options)
-        .await
-        .unwrap();
     let settings = RunSettings {
         strict: false,
         case_filter: None,
@@ -48,15 +39,7 @@ async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotSto
         openapi: Some(OpenApiDocument::embedded().clone()),
     };
     let suites = suite::load(&suites_dir()).unwrap();
-    run_suites(
-        &connection,
-        &EthKey::random(),
-        &suites,
-        &expectations,
-        &settings,
-        "test",
-    )
-    .await
+    run_embedded(config, declared, &suites, &settings, "test").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

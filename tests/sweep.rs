@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use lpconform::eth::EthKey;
@@ -25,7 +24,10 @@ use rand::seq::SliceRandom as _;
 use rand::SeedableRng as _;
 use rand_chacha::ChaCha8Rng;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_lpconform");
+mod common;
+
+use common::{documented_keys, key_paths, lpconform};
+
 const SCHEMA_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sweep-json.md");
 const AI_MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/aiModels.json");
 
@@ -282,7 +284,7 @@ async fn sweeps_over_a_hundred_orchestrators_with_faults_and_unreachable_ones_mi
     assert_eq!(table.lines().count(), report.rows.len() + 3, "{table}");
 
     // The document lists exactly the keys a sweep with every kind of row writes.
-    assert_eq!(paths_of(&render_sweep_json(&report)), documented_keys());
+    assert_eq!(key_paths(&render_sweep_json(&report)), documented_keys(SCHEMA_DOC));
 
     for server in fleet.servers {
         server.shutdown().await;
@@ -319,16 +321,6 @@ async fn a_target_past_its_deadline_is_a_timed_out_row() {
     assert_eq!(report.rows[1].status(), RowStatus::Unreachable);
     assert!(render_sweep_table(&report).contains("timed out"));
     stalling.shutdown().await;
-}
-
-/// Runs the binary in a scratch directory, so nothing it could write lands in the repository.
-fn lpconform(directory: &Path, args: &[&str]) -> Output {
-    Command::new(BINARY)
-        .current_dir(directory)
-        .args(args)
-        .env_remove("LPCONFORM_GATEWAY_KEY")
-        .output()
-        .expect("the binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -465,46 +457,6 @@ async fn the_binary_sweeps_a_file_with_exit_codes_table_json_and_html() {
     }
 }
 
-/// Every key path docs/sweep-json.md documents: the first column of its tables.
-fn documented_keys() -> BTreeSet<String> {
-    let doc = std::fs::read_to_string(SCHEMA_DOC).unwrap();
-    doc.lines()
-        .filter_map(|line| line.strip_prefix("| `"))
-        .filter_map(|rest| rest.split_once("` |"))
-        .map(|(key, _)| key.to_string())
-        .collect()
-}
-
-/// Every key path in a JSON document, `[]` standing for array elements.
-fn key_paths(value: &serde_json::Value, prefix: &str, paths: &mut BTreeSet<String>) {
-    match value {
-        serde_json::Value::Object(object) => {
-            for (key, child) in object {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                paths.insert(path.clone());
-                key_paths(child, &path, paths);
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for item in items {
-                key_paths(item, &format!("{prefix}[]"), paths);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn paths_of(json: &str) -> BTreeSet<String> {
-    let value: serde_json::Value = serde_json::from_str(json).unwrap();
-    let mut paths = BTreeSet::new();
-    key_paths(&value, "", &mut paths);
-    paths
-}
-
 #[test]
 fn the_documented_example_parses_into_the_schema() {
     let doc = std::fs::read_to_string(SCHEMA_DOC).unwrap();
@@ -515,5 +467,5 @@ fn the_documented_example_parses_into_the_schema() {
         .expect("docs/sweep-json.md has a JSON example");
     let parsed: JsonSweep = serde_json::from_str(example).unwrap();
     assert_eq!(parsed.format_version, 1);
-    assert!(paths_of(example).is_subset(&documented_keys()));
+    assert!(key_paths(example).is_subset(&documented_keys(SCHEMA_DOC)));
 }

@@ -1,0 +1,91 @@
+//! Helpers the end-to-end tests share: running the binary, reading the JSON schema pages, and a
+//! suite run against an embedded orchestrator. Each test binary uses only some of them.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use lpconform::eth::EthKey;
+use lpconform::reference::{self, ReferenceConfig};
+use lpconform::runner::{run_suites, RunReport, RunSettings};
+use lpconform::selftest::Declared;
+use lpconform::suite::Suite;
+use lpconform::transport::{Connection, Target, TransportOptions};
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_lpconform");
+
+/// Runs the binary in `directory` (a scratch one, so nothing it writes lands in the repository),
+/// with no target or gateway key taken from the environment.
+pub fn lpconform(directory: &Path, args: &[&str]) -> Output {
+    Command::new(BINARY)
+        .current_dir(directory)
+        .args(args)
+        .env_remove("LPCONFORM_TARGET")
+        .env_remove("LPCONFORM_GATEWAY_KEY")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Every key path a schema page documents: the first column of its tables.
+pub fn documented_keys(schema_page: &str) -> BTreeSet<String> {
+    let doc = std::fs::read_to_string(schema_page).unwrap();
+    doc.lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split_once("` |"))
+        .map(|(key, _)| key.to_string())
+        .collect()
+}
+
+/// Every key path of a JSON document, `[]` standing for array elements.
+pub fn key_paths(json: &str) -> BTreeSet<String> {
+    fn walk(value: &serde_json::Value, prefix: &str, paths: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(object) => {
+                for (key, child) in object {
+                    let path = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    paths.insert(path.clone());
+                    walk(child, &path, paths);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    walk(item, &format!("{prefix}[]"), paths);
+                }
+            }
+            _ => {}
+        }
+    }
+    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    let mut paths = BTreeSet::new();
+    walk(&value, "", &mut paths);
+    paths
+}
+
+/// Starts the embedded orchestrator as `config` says, runs `suites` against it with a 2 s call
+/// deadline and the expectations `declared` gives, and stops it.
+pub async fn run_embedded(
+    config: ReferenceConfig,
+    declared: Declared,
+    suites: &[Suite],
+    settings: &RunSettings,
+    profile: &str,
+) -> RunReport {
+    let running = reference::start(config).await.unwrap();
+    let expectations = declared.expectations(&running).unwrap();
+    let options = TransportOptions {
+        call_timeout: Duration::from_secs(2),
+        ..TransportOptions::default()
+    };
+    let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &options)
+        .await
+        .unwrap();
+    let report = run_suites(&connection, &EthKey::random(), suites, &expectations, settings, profile).await;
+    running.shutdown().await;
+    report
+}
