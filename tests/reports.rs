@@ -24,7 +24,7 @@ use lpconform::suite;
 
 mod common;
 
-use common::{documented_keys, key_paths, lpconform, run_embedded};
+use common::{documented_example, documented_keys, key_paths, lpconform, run_embedded};
 
 const SCHEMA_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report-json.md");
 
@@ -238,15 +238,10 @@ fn json_report_has_exactly_the_documented_keys() {
 
 #[test]
 fn the_documented_example_parses_into_the_schema() {
-    let doc = std::fs::read_to_string(SCHEMA_DOC).unwrap();
-    let example = doc
-        .split_once("```json\n")
-        .and_then(|(_, rest)| rest.split_once("```"))
-        .map(|(example, _)| example)
-        .expect("docs/report-json.md has a JSON example");
-    let parsed: JsonReport = serde_json::from_str(example).unwrap();
+    let example = documented_example(SCHEMA_DOC);
+    let parsed: JsonReport = serde_json::from_str(&example).unwrap();
     assert_eq!(parsed.format_version, FORMAT_VERSION);
-    assert!(key_paths(example).is_subset(&documented_keys(SCHEMA_DOC)));
+    assert!(key_paths(&example).is_subset(&documented_keys(SCHEMA_DOC)));
 }
 
 #[test]

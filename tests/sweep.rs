@@ -26,7 +26,7 @@ use rand_chacha::ChaCha8Rng;
 
 mod common;
 
-use common::{documented_keys, key_paths, lpconform};
+use common::{documented_example, documented_keys, key_paths, lpconform};
 
 const SCHEMA_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sweep-json.md");
 const AI_MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/aiModels.json");
@@ -459,13 +459,8 @@ async fn the_binary_sweeps_a_file_with_exit_codes_table_json_and_html() {
 
 #[test]
 fn the_documented_example_parses_into_the_schema() {
-    let doc = std::fs::read_to_string(SCHEMA_DOC).unwrap();
-    let example = doc
-        .split_once("```json\n")
-        .and_then(|(_, rest)| rest.split_once("```"))
-        .map(|(example, _)| example)
-        .expect("docs/sweep-json.md has a JSON example");
-    let parsed: JsonSweep = serde_json::from_str(example).unwrap();
+    let example = documented_example(SCHEMA_DOC);
+    let parsed: JsonSweep = serde_json::from_str(&example).unwrap();
     assert_eq!(parsed.format_version, 1);
-    assert!(key_paths(example).is_subset(&documented_keys(SCHEMA_DOC)));
+    assert!(key_paths(&example).is_subset(&documented_keys(SCHEMA_DOC)));
 }

@@ -59,35 +59,8 @@ pub struct SelftestArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// File holding the gateway's secp256k1 private key as hex. Default: a
-    /// random key per run. The key itself may instead be given in
-    /// LPCONFORM_GATEWAY_KEY. It is never printed.
-    #[arg(long, value_name = "FILE")]
-    pub gateway_key: Option<PathBuf>,
-    /// Directory or .proto file to load the protocol from at run time.
-    /// Default: ./proto when present, else the descriptors built into the binary.
-    #[arg(long, value_name = "PATH")]
-    pub proto: Option<PathBuf>,
-    /// OpenAPI 3.0 document the SPEC rules judge by, YAML or JSON. Default:
-    /// ./openapi/orchestrator.yaml when present, else the copy built into the binary.
-    #[arg(long, value_name = "FILE")]
-    pub openapi: Option<PathBuf>,
-    /// What the orchestrator was configured with, in go-livepeer's flag names
-    /// (repeatable): serviceURI, pricePerUnit, pixelsPerUnit, ethAddress,
-    /// aiModels=FILE, maxPricePerUnit, maxPricePerCapability, maxTicketEV,
-    /// maxFaceValue, pool. Without --target they default to the embedded
-    /// orchestrator's configuration.
-    #[arg(long = "expect", value_name = "KEY=VALUE")]
-    pub expect: Vec<String>,
-    /// Fail on should-rules too.
-    #[arg(long)]
-    pub strict: bool,
-    /// Suite file or directory. Default: ./suites when present, else the built-in suites.
-    #[arg(long, value_name = "PATH")]
-    pub suite: Option<PathBuf>,
-    /// Run only cases whose `suite::case` name contains this text.
-    #[arg(long, value_name = "PATTERN")]
-    pub case: Option<String>,
+    #[command(flatten)]
+    pub checks: CheckArgs,
     /// Record snapshots instead of comparing them.
     #[arg(long)]
     pub update_snapshots: bool,
@@ -105,6 +78,41 @@ pub struct RunArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub reference: ReferenceArgs,
+}
+
+/// What to check and with what: shared by `run` and `sweep`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// File holding the gateway's secp256k1 private key as hex. Default: a
+    /// random key per run. The key itself may instead be given in
+    /// LPCONFORM_GATEWAY_KEY. It is never printed.
+    #[arg(long, value_name = "FILE")]
+    pub gateway_key: Option<PathBuf>,
+    /// Directory or .proto file to load the protocol from at run time.
+    /// Default: ./proto when present, else the descriptors built into the binary.
+    #[arg(long, value_name = "PATH")]
+    pub proto: Option<PathBuf>,
+    /// OpenAPI 3.0 document the SPEC rules judge by, YAML or JSON. Default:
+    /// ./openapi/orchestrator.yaml when present, else the copy built into the binary.
+    #[arg(long, value_name = "FILE")]
+    pub openapi: Option<PathBuf>,
+    /// What the orchestrator was configured with, in go-livepeer's flag names
+    /// (repeatable): serviceURI, pricePerUnit, pixelsPerUnit, ethAddress,
+    /// aiModels=FILE, maxPricePerUnit, maxPricePerCapability, maxTicketEV,
+    /// maxFaceValue, pool. `run` without --target: the embedded orchestrator's
+    /// configuration. `sweep`: for every target; a target's own `expect` entry
+    /// wins for the keys it sets.
+    #[arg(long = "expect", value_name = "KEY=VALUE")]
+    pub expect: Vec<String>,
+    /// Fail on should-rules too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Suite file or directory. Default: ./suites when present, else the built-in suites.
+    #[arg(long, value_name = "PATH")]
+    pub suite: Option<PathBuf>,
+    /// Run only cases whose `suite::case` name contains this text.
+    #[arg(long, value_name = "PATTERN")]
+    pub case: Option<String>,
 }
 
 /// Where the run's results go besides the exit code.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::args::{ModeFlag, ReferenceArgs, ReportArgs, ReportFormat, RunArgs};
+use super::args::{CheckArgs, ModeFlag, ReferenceArgs, ReportArgs, ReportFormat, RunArgs};
 use super::serve::{read_key_file, reference_config};
 use super::{Outcome, RunError};
 use crate::eth::EthKey;
@@ -137,17 +137,16 @@ pub(super) fn write_report(what: &str, path: &Path, text: &str) -> Result<(), St
 
 /// Probes the target (or the embedded orchestrator) with the suites.
 async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
-    let proto = load_spec(args.proto.as_deref())?;
-    let gateway = gateway_key(args.gateway_key.as_deref())?;
+    let Checks {
+        proto,
+        gateway,
+        suites,
+        suites_dir,
+        openapi,
+    } = load_checks(&args.checks)?;
     let options = args.connect.transport_options();
     let given_expectations =
-        Expectations::parse_flags(&args.expect).map_err(|error| RunError::new(error.to_string()))?;
-    let (suites, suites_dir) = load_suites(args.suite.as_deref())?;
-    if let Some(pattern) = &args.case {
-        check_case_filter(&suites, pattern)?;
-    }
-    let openapi =
-        OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
+        Expectations::parse_flags(&args.checks.expect).map_err(|error| RunError::new(error.to_string()))?;
 
     // Held until the end of the run: dropping it stops the embedded server.
     let mut embedded = None;
@@ -164,7 +163,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         }
     };
     let expectations = match &embedded {
-        Some(running) if args.expect.is_empty() => running.expectations().clone(),
+        Some(running) if args.checks.expect.is_empty() => running.expectations().clone(),
         _ => given_expectations,
     };
     let profile = match (&args.profile, &embedded) {
@@ -173,8 +172,8 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         (None, None) => target_profile(&target),
     };
     let settings = RunSettings {
-        strict: args.strict,
-        case_filter: args.case.clone(),
+        strict: args.checks.strict,
+        case_filter: args.checks.case.clone(),
         overrides: ModeFlag::overrides(&args.modes),
         snapshots: match &args.snapshots {
             Some(root) => SnapshotStore::under(root, &profile, args.update_snapshots),
@@ -206,7 +205,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
 }
 
 /// `--case PATTERN` must select at least one case.
-pub(super) fn check_case_filter(suites: &[Suite], pattern: &str) -> Result<(), RunError> {
+fn check_case_filter(suites: &[Suite], pattern: &str) -> Result<(), RunError> {
     let selected = suites
         .iter()
         .flat_map(|suite| suite.cases.iter().map(|case| case.full_name(suite)));
@@ -219,9 +218,37 @@ pub(super) fn check_case_filter(suites: &[Suite], pattern: &str) -> Result<(), R
     Ok(())
 }
 
+/// What `run` and `sweep` load before dialling anything, each a located error (exit 2) when bad.
+pub(super) struct Checks {
+    pub proto: ProtoSpec,
+    pub gateway: EthKey,
+    pub suites: Vec<Suite>,
+    /// Where snapshot sets live by default.
+    pub suites_dir: PathBuf,
+    pub openapi: OpenApiDocument,
+}
+
+pub(super) fn load_checks(args: &CheckArgs) -> Result<Checks, RunError> {
+    let proto = load_spec(args.proto.as_deref())?;
+    let gateway = gateway_key(args.gateway_key.as_deref())?;
+    let (suites, suites_dir) = load_suites(args.suite.as_deref())?;
+    if let Some(pattern) = &args.case {
+        check_case_filter(&suites, pattern)?;
+    }
+    let openapi =
+        OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
+    Ok(Checks {
+        proto,
+        gateway,
+        suites,
+        suites_dir,
+        openapi,
+    })
+}
+
 /// `--suite PATH`, else `./suites` when it holds suite files, else the built-in suites.
 /// Returns the directory snapshots live under too.
-pub(super) fn load_suites(explicit: Option<&Path>) -> Result<(Vec<Suite>, PathBuf), RunError> {
+fn load_suites(explicit: Option<&Path>) -> Result<(Vec<Suite>, PathBuf), RunError> {
     let default_dir = PathBuf::from("suites");
     let path = match explicit {
         Some(path) => path.to_path_buf(),

@@ -9,10 +9,9 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{DeadlineArgs, ReportFormat};
-use super::run::{check_case_filter, gateway_key, load_spec, load_suites, writable, write_report};
+use super::args::{CheckArgs, DeadlineArgs, ReportFormat};
+use super::run::{load_checks, writable, write_report, Checks};
 use super::{Outcome, RunError};
-use crate::openapi::OpenApiDocument;
 use crate::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table};
 use crate::rules::ModeOverrides;
 use crate::runner::RunSettings;
@@ -33,29 +32,8 @@ pub struct SweepArgs {
     pub target_timeout: Duration,
     #[command(flatten)]
     pub deadlines: DeadlineArgs,
-    /// Expectations for every target (repeatable, as for `run`); a target's
-    /// own `expect` entry wins for the keys it sets.
-    #[arg(long = "expect", value_name = "KEY=VALUE")]
-    pub expect: Vec<String>,
-    /// File holding the gateway's secp256k1 private key as hex (or
-    /// LPCONFORM_GATEWAY_KEY). Default: a random key per sweep.
-    #[arg(long, value_name = "FILE")]
-    pub gateway_key: Option<PathBuf>,
-    /// Directory or .proto file to load the protocol from at run time.
-    #[arg(long, value_name = "PATH")]
-    pub proto: Option<PathBuf>,
-    /// OpenAPI 3.0 document the SPEC rules judge by.
-    #[arg(long, value_name = "FILE")]
-    pub openapi: Option<PathBuf>,
-    /// Suite file or directory. Default: ./suites when present, else the built-in suites.
-    #[arg(long, value_name = "PATH")]
-    pub suite: Option<PathBuf>,
-    /// Run only cases whose `suite::case` name contains this text.
-    #[arg(long, value_name = "PATTERN")]
-    pub case: Option<String>,
-    /// Fail targets on should-rules too.
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub checks: CheckArgs,
     /// What to print on stdout: the table, or the JSON document of docs/sweep-json.md.
     #[arg(long, value_enum, default_value_t = ReportFormat::Terminal, value_name = "FORMAT")]
     pub format: ReportFormat,
@@ -68,23 +46,22 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
     if let Some(path) = &args.report_html {
         writable("--report-html", path)?;
     }
-    load_spec(args.proto.as_deref())?;
-    let gateway = gateway_key(args.gateway_key.as_deref())?;
-    let targets = sweep::load_targets(&args.targets, &args.expect).map_err(|error| RunError::new(error.to_string()))?;
-    let (suites, _) = load_suites(args.suite.as_deref())?;
-    if let Some(pattern) = &args.case {
-        check_case_filter(&suites, pattern)?;
-    }
-    let openapi =
-        OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
+    let Checks {
+        gateway,
+        suites,
+        openapi,
+        ..
+    } = load_checks(&args.checks)?;
+    let targets =
+        sweep::load_targets(&args.targets, &args.checks.expect).map_err(|error| RunError::new(error.to_string()))?;
     let settings = SweepSettings {
         concurrency: usize::from(args.concurrency),
         target_timeout: args.target_timeout,
         // Certificates are never verified in a sweep, as gateways do not verify them.
         transport: args.deadlines.transport_options(None),
         run: RunSettings {
-            strict: args.strict,
-            case_filter: args.case.clone(),
+            strict: args.checks.strict,
+            case_filter: args.checks.case.clone(),
             overrides: ModeOverrides::default(),
             // Never consulted: the sweep drops the suites' snapshots. A scratch path all the same,
             // so nothing could land in the repository.

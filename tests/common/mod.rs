@@ -38,6 +38,15 @@ pub fn documented_keys(schema_page: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The JSON example of a schema page: its first ```json block.
+pub fn documented_example(schema_page: &str) -> String {
+    let doc = std::fs::read_to_string(schema_page).unwrap();
+    doc.split_once("```json\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(example, _)| example.to_string())
+        .unwrap_or_else(|| panic!("{schema_page} has a JSON example"))
+}
+
 /// Every key path of a JSON document, `[]` standing for array elements.
 pub fn key_paths(json: &str) -> BTreeSet<String> {
     fn walk(value: &serde_json::Value, prefix: &str, paths: &mut BTreeSet<String>) {
