@@ -189,17 +189,7 @@ pub enum JsonSnapshotStatus {
 
 /// The report as pretty-printed JSON, ending in a newline.
 pub fn render_json(report: &RunReport) -> String {
-    match serde_json::to_string_pretty(&JsonReport::new(report)) {
-        Ok(mut text) => {
-            text.push('\n');
-            text
-        }
-        // Plain strings, numbers and enums always serialize; this only keeps the reporter total.
-        Err(error) => format!(
-            "{}\n",
-            serde_json::json!({ "format_version": FORMAT_VERSION, "error": error.to_string() })
-        ),
-    }
+    super::pretty_json(&JsonReport::new(report), FORMAT_VERSION)
 }
 
 fn millis(duration: std::time::Duration) -> u64 {

@@ -7,3 +7,15 @@ pub mod junit;
 pub mod matrix;
 pub mod sweep;
 pub mod terminal;
+
+/// A versioned JSON document pretty-printed, ending in a newline. Plain strings, numbers and
+/// enums always serialize; the fallback only keeps the reporters total.
+fn pretty_json(document: &impl serde::Serialize, format_version: u32) -> String {
+    match serde_json::to_string_pretty(document) {
+        Ok(text) => text + "\n",
+        Err(error) => format!(
+            "{}\n",
+            serde_json::json!({ "format_version": format_version, "error": error.to_string() })
+        ),
+    }
+}

@@ -231,17 +231,7 @@ impl JsonSweepRow {
 
 /// The sweep as pretty-printed JSON, ending in a newline.
 pub fn render_sweep_json(report: &SweepReport) -> String {
-    match serde_json::to_string_pretty(&JsonSweep::new(report)) {
-        Ok(mut text) => {
-            text.push('\n');
-            text
-        }
-        // Plain strings, numbers and enums always serialize; this only keeps the reporter total.
-        Err(error) => format!(
-            "{}\n",
-            serde_json::json!({ "format_version": SWEEP_FORMAT_VERSION, "error": error.to_string() })
-        ),
-    }
+    super::pretty_json(&JsonSweep::new(report), SWEEP_FORMAT_VERSION)
 }
 
 /// `off-chain transcoding+AI`: the chain mode, then what the target serves.
