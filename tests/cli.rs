@@ -255,3 +255,95 @@ fn outside_the_repository_the_built_in_suites_run_even_after_snapshots_were_left
         "the case has a snapshot to leave"
     );
 }
+
+/// Runs the binary in an empty directory as [`lpconform`] does, its stdout going to `stdout`
+/// (`None`: a pipe whose reader has gone away before anything was written).
+fn lpconform_writing_to(stdout: Option<std::fs::File>, args: &[&str]) -> Output {
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let mut command = Command::new(BINARY);
+    command
+        .current_dir(scratch.path())
+        .args(args)
+        .env_remove("LPCONFORM_TARGET")
+        .env_remove("LPCONFORM_GATEWAY_KEY")
+        .stderr(Stdio::piped());
+    match stdout {
+        Some(file) => command.stdout(file),
+        None => command.stdout(Stdio::piped()),
+    };
+    let mut child = command.spawn().expect("the binary runs");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("the binary ends")
+}
+
+/// A targets file naming one port nothing listens on, in `directory`.
+fn unreachable_targets(directory: &std::path::Path) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let path = directory.join("targets.txt");
+    std::fs::write(&path, format!("https://127.0.0.1:{port}\n")).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_the_exit_status_of_the_run() {
+    let scratch = tempfile::tempdir().unwrap();
+    let targets = unreachable_targets(scratch.path());
+    let cases: &[(&[&str], i32)] = &[
+        (&["run"], 0),
+        (&["run", "--format", "json"], 0),
+        (&["run", "--fault", "zero-pixels-per-unit"], 1),
+        (&["rules", "--markdown"], 0),
+        (&["sweep", "--targets", &targets, "--format", "json"], 1),
+        (&["spec", "drift"], 0),
+    ];
+    for (args, code) in cases {
+        let output = lpconform_writing_to(None, args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(*code), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_full_disk_on_stdout_is_an_error_naming_stdout() {
+    for args in [&["run"][..], &["rules"], &["run", "--format", "json"]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let output = lpconform_writing_to(Some(full), args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("stdout: cannot write"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn durations_beyond_what_the_transport_takes_are_usage_errors_in_every_command() {
+    let scratch = tempfile::tempdir().unwrap();
+    let targets = unreachable_targets(scratch.path());
+    let finding = scratch.path().join("finding.json");
+    std::fs::write(&finding, "{}").unwrap();
+    let finding = finding.to_str().unwrap();
+    let huge = "99999999999999s";
+    let cases: &[&[&str]] = &[
+        &["run", "--call-timeout", huge],
+        &["run", "--connect-timeout", huge],
+        &["fuzz", "--call-timeout", huge],
+        &["fuzz", "--duration", huge],
+        &["fuzz", "--recovery-timeout", huge],
+        &["replay", finding, "--call-timeout", huge],
+        &["sweep", "--targets", &targets, "--call-timeout", huge],
+        &["sweep", "--targets", &targets, "--target-timeout", huge],
+        &["selftest", "--call-timeout", huge],
+        &["run", "--call-timeout", "0s"],
+    ];
+    for args in cases {
+        let output = lpconform(args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        let flag = args.iter().rev().nth(1).unwrap();
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

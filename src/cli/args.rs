@@ -51,7 +51,7 @@ pub struct RulesArgs {
 #[derive(Debug, Args)]
 pub struct SelftestArgs {
     /// Deadline for each call; the stalling fault must exceed it.
-    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "2s", value_parser = duration_flag)]
     pub call_timeout: Duration,
 }
 
@@ -198,10 +198,10 @@ impl ConnectArgs {
 #[derive(Debug, Args)]
 pub struct DeadlineArgs {
     /// Deadline for TCP connect, TLS and HTTP/2 setup.
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "5s", value_parser = duration_flag)]
     pub connect_timeout: Duration,
     /// Deadline for each call.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = duration_flag)]
     pub call_timeout: Duration,
     /// Largest response the harness decodes, in bytes.
     #[arg(long, default_value_t = 4 * 1024 * 1024)]
@@ -217,6 +217,22 @@ impl DeadlineArgs {
             ca_file,
         }
     }
+}
+
+/// The longest duration a flag takes. tonic refuses deadlines past 99 999 999 hours (and panics
+/// on them); a year is far beyond any useful deadline or fuzz run, so anything longer is a typo.
+const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// Parses a duration flag (`10s`, `1m 30s`), refusing zero and anything over [`LONGEST_DURATION`].
+pub fn duration_flag(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|error| error.to_string())?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    if duration > LONGEST_DURATION {
+        return Err("longer than 365 days, the longest duration lpconform takes".into());
+    }
+    Ok(duration)
 }
 
 /// Configuration of the embedded reference orchestrator, spelled like

@@ -12,12 +12,15 @@ mod spec;
 mod sweep;
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
 pub use args::Cli;
 use args::Command;
+
+use crate::report::escape::escape_text;
 
 /// How a command ended.
 #[derive(Debug)]
@@ -38,6 +41,19 @@ impl RunError {
     }
 }
 
+/// Writes a command's output to stdout. A reader that went away (`| head`) is not an error: the
+/// rest is dropped and the command ends as it would have. Any other failure (`> /dev/full`) is an
+/// error of the run naming stdout.
+pub(crate) fn print_stdout(text: &str) -> Result<(), RunError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(RunError::new(format!("stdout: cannot write the output: {error}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(normalize_go_flags(std::env::args_os())) {
         Ok(cli) => cli,
@@ -53,7 +69,7 @@ pub fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            let _ = writeln!(std::io::stderr(), "error: cannot start the async runtime: {error}");
             return ExitCode::from(2);
         }
     };
@@ -61,8 +77,8 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Run(args) => run::run(*args).await,
             Command::Serve(args) => serve::serve(args).await,
-            Command::Rules(args) => Ok(rules::rules(&args)),
-            Command::Selftest(args) => Ok(selftest::selftest(&args).await),
+            Command::Rules(args) => rules::rules(&args),
+            Command::Selftest(args) => selftest::selftest(&args).await,
             Command::Spec(args) => spec::spec(&args),
             Command::Fuzz(args) => fuzz::fuzz(*args).await,
             Command::Replay(args) => fuzz::replay(*args).await,
@@ -73,7 +89,8 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Conformant) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Err(error) => {
-            eprintln!("error: {error}");
+            // Errors quote what a target sent (its TLS alerts, its status texts): escaped too.
+            let _ = writeln!(std::io::stderr(), "error: {}", escape_text(&error.0));
             ExitCode::from(2)
         }
     }

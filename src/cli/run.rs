@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::args::{CheckArgs, ModeFlag, ReferenceArgs, ReportArgs, ReportFormat, RunArgs};
 use super::serve::{read_key_file, reference_config};
-use super::{Outcome, RunError};
+use super::{print_stdout, Outcome, RunError};
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::openapi::OpenApiDocument;
@@ -82,13 +82,18 @@ impl ReportOutputs {
 
     /// Prints the stdout report, then writes every report file, even when one fails.
     fn write(&self, report: &RunReport) -> Result<(), RunError> {
-        match self.format {
-            ReportFormat::Terminal => print!("{}", render_run(report, colour_wanted())),
-            ReportFormat::Json => print!("{}", render_json(report)),
+        let stdout = match self.format {
+            ReportFormat::Terminal => print_stdout(&render_run(report, colour_wanted())),
+            ReportFormat::Json => print_stdout(&render_json(report)),
         }
-        let problems: Vec<String> = self
-            .files()
-            .filter_map(|(what, path, render)| write_report(what, path, &render(report)).err())
+        .err()
+        .map(|error| error.0);
+        let problems: Vec<String> = stdout
+            .into_iter()
+            .chain(
+                self.files()
+                    .filter_map(|(what, path, render)| write_report(what, path, &render(report)).err()),
+            )
             .collect();
         if problems.is_empty() {
             Ok(())

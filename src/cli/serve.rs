@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use super::args::{ReferenceArgs, ServeArgs};
-use super::{Outcome, RunError};
+use super::{print_stdout, Outcome, RunError};
 use crate::eth::EthKey;
 use crate::reference::{self, ChainMode, ReferenceConfig};
 
@@ -13,11 +13,11 @@ pub async fn serve(args: ServeArgs) -> Result<Outcome, RunError> {
     let running = reference::start(config)
         .await
         .map_err(|error| RunError::new(error.to_string()))?;
-    println!(
-        "serving net.Orchestrator on {} (address {})",
+    print_stdout(&format!(
+        "serving net.Orchestrator on {} (address {})\n",
         running.url(),
         running.address()
-    );
+    ))?;
     tokio::signal::ctrl_c()
         .await
         .map_err(|error| RunError::new(format!("cannot wait for Ctrl-C: {error}")))?;
