@@ -347,3 +347,76 @@ fn durations_beyond_what_the_transport_takes_are_usage_errors_in_every_command()
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// `args` end in exit 2 at once, the message naming `needle`, without a panic.
+fn assert_refused(args: &[&str], needle: &str) {
+    let output = lpconform(args);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+}
+
+#[test]
+fn embedded_orchestrator_flags_with_a_target_are_refused() {
+    let target = "http://127.0.0.1:9";
+    for command in ["run", "fuzz"] {
+        assert_refused(
+            &[command, "--target", target, "--fault", "zero-pixels-per-unit"],
+            "--fault configures the embedded orchestrator, which runs only without --target",
+        );
+        assert_refused(
+            &[command, "--target", target, "-pricePerUnit", "5", "--onchain"],
+            "--pricePerUnit, --onchain configure the embedded orchestrator",
+        );
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let finding = scratch.path().join("finding.json");
+    std::fs::write(&finding, "{}").unwrap();
+    let output = Command::new(BINARY)
+        .args(["replay", finding.to_str().unwrap(), "--h2c"])
+        .env("LPCONFORM_TARGET", target)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--h2c configures the embedded orchestrator"));
+}
+
+#[test]
+fn contradicting_modes_are_refused() {
+    assert_refused(
+        &["run", "--mode", "onchain", "--mode", "offchain"],
+        "--mode onchain and --mode offchain contradict each other",
+    );
+    assert_refused(
+        &["run", "--mode", "ai", "--mode", "transcoding", "--mode", "no-ai"],
+        "--mode ai and --mode no-ai contradict each other",
+    );
+}
+
+#[test]
+fn a_ca_without_a_tls_target_is_refused() {
+    assert_refused(
+        &["run", "--target", "http://127.0.0.1:9", "--ca", "ca.pem"],
+        "--ca ca.pem: a CA verifies the certificate of an https:// --target, and http://127.0.0.1:9 is h2c",
+    );
+    assert_refused(&["fuzz", "--ca", "ca.pem"], "the embedded orchestrator's certificate");
+}
+
+#[test]
+fn two_reports_on_one_path_are_refused() {
+    assert_refused(
+        &["run", "--junit", "report.out", "--report-json", "./report.out"],
+        "--junit and --report-json both name ./report.out",
+    );
+}
+
+#[test]
+fn no_transcoding_without_ai_models_is_refused() {
+    for command in ["run", "serve"] {
+        assert_refused(
+            &[command, "--no-transcoding"],
+            "--no-transcoding leaves the embedded orchestrator nothing to offer: give -aiModels FILE too",
+        );
+    }
+}

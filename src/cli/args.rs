@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use super::RunError;
 use crate::reference::Fault;
 use crate::rules::ModeOverrides;
-use crate::transport::TransportOptions;
+use crate::transport::{Scheme, Target, TransportOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -158,19 +159,34 @@ pub enum ModeFlag {
 }
 
 impl ModeFlag {
-    pub fn overrides(flags: &[ModeFlag]) -> ModeOverrides {
+    /// The forced modes; two flags that force one mode both ways are an error, not "last wins".
+    pub fn overrides(flags: &[ModeFlag]) -> Result<ModeOverrides, RunError> {
         let mut overrides = ModeOverrides::default();
         for flag in flags {
-            match flag {
-                ModeFlag::Onchain => overrides.onchain = Some(true),
-                ModeFlag::Offchain => overrides.onchain = Some(false),
-                ModeFlag::Transcoding => overrides.transcoding = Some(true),
-                ModeFlag::NoTranscoding => overrides.transcoding = Some(false),
-                ModeFlag::Ai => overrides.ai = Some(true),
-                ModeFlag::NoAi => overrides.ai = Some(false),
+            let (mode, forced, opposite) = match flag {
+                ModeFlag::Onchain => (&mut overrides.onchain, true, ModeFlag::Offchain),
+                ModeFlag::Offchain => (&mut overrides.onchain, false, ModeFlag::Onchain),
+                ModeFlag::Transcoding => (&mut overrides.transcoding, true, ModeFlag::NoTranscoding),
+                ModeFlag::NoTranscoding => (&mut overrides.transcoding, false, ModeFlag::Transcoding),
+                ModeFlag::Ai => (&mut overrides.ai, true, ModeFlag::NoAi),
+                ModeFlag::NoAi => (&mut overrides.ai, false, ModeFlag::Ai),
+            };
+            if *mode == Some(!forced) {
+                return Err(RunError::new(format!(
+                    "--mode {} and --mode {} contradict each other: give one of them",
+                    opposite.name(),
+                    flag.name()
+                )));
             }
+            *mode = Some(forced);
         }
-        overrides
+        Ok(overrides)
+    }
+
+    /// The flag's value as typed.
+    fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(|| format!("{self:?}"), |value| value.get_name().to_string())
     }
 }
 
@@ -178,6 +194,7 @@ impl ModeFlag {
 pub struct ConnectArgs {
     /// Orchestrator to test: https://host:port (TLS) or http://host:port (h2c).
     /// Without it, the embedded reference orchestrator is started in-process.
+    /// The embedded orchestrator's flags are refused with it: they would be ignored.
     #[arg(long, env = "LPCONFORM_TARGET", value_name = "URL")]
     pub target: Option<String>,
     /// Verify the target's TLS certificate against this PEM CA instead of
@@ -191,6 +208,27 @@ pub struct ConnectArgs {
 impl ConnectArgs {
     pub fn transport_options(&self) -> TransportOptions {
         self.deadlines.transport_options(self.ca.clone())
+    }
+
+    /// `--target` parsed, `None` for the embedded orchestrator. `--ca` verifies a TLS
+    /// certificate, so it needs an `https://` target: anywhere else it would be ignored.
+    pub fn target(&self) -> Result<Option<Target>, RunError> {
+        let target = match &self.target {
+            Some(text) => Some(Target::parse(text).map_err(|error| RunError::new(error.to_string()))?),
+            None => None,
+        };
+        if let Some(ca) = &self.ca {
+            let why = match &target {
+                None => "the embedded orchestrator's certificate is made afresh each run".to_string(),
+                Some(target) if target.scheme() == Scheme::Http => format!("{target} is h2c, without TLS"),
+                Some(_) => return Ok(target),
+            };
+            return Err(RunError::new(format!(
+                "--ca {}: a CA verifies the certificate of an https:// --target, and {why}",
+                ca.display()
+            )));
+        }
+        Ok(target)
     }
 }
 

@@ -168,8 +168,8 @@ async fn connect(
 ) -> Result<(Connection, Option<RunningOrchestrator>), RunError> {
     let options = connect.transport_options();
     let run_error = |error: &dyn std::fmt::Display| RunError::new(error.to_string());
-    let (target, embedded) = match &connect.target {
-        Some(text) => (Target::parse(text).map_err(|error| run_error(&error))?, None),
+    let (target, embedded) = match connect.target()? {
+        Some(target) => (target, None),
         None => {
             let config = reference_config(reference_args, ([127, 0, 0, 1], 0).into())?;
             let running = reference::start(config).await.map_err(|error| run_error(&error))?;

@@ -15,10 +15,11 @@ use std::ffi::OsString;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args as _, CommandFactory, FromArgMatches as _};
 
 pub use args::Cli;
-use args::Command;
+use args::{Command, ReferenceArgs};
 
 use crate::report::escape::escape_text;
 
@@ -55,8 +56,17 @@ pub(crate) fn print_stdout(text: &str) -> Result<(), RunError> {
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse_from(normalize_go_flags(std::env::args_os())) {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches_from(normalize_go_flags(std::env::args_os()))
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let cli = match parsed {
+        Ok((cli, matches)) => match refuse_embedded_flags_with_target(&matches) {
+            Ok(()) => cli,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "error: {error}");
+                return ExitCode::from(2);
+            }
+        },
         Err(error) => {
             let _ = error.print();
             return if error.use_stderr() {
@@ -94,6 +104,36 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The embedded orchestrator's flags configure the orchestrator `run`, `fuzz` and `replay` start
+/// when there is no target; beside `--target` (or LPCONFORM_TARGET) they would be silently ignored.
+fn refuse_embedded_flags_with_target(matches: &ArgMatches) -> Result<(), RunError> {
+    let Some((_, command)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let given = |id: &str, wanted: &[ValueSource]| {
+        command.ids().any(|present| present.as_str() == id)
+            && command.value_source(id).is_some_and(|source| wanted.contains(&source))
+    };
+    if !given("target", &[ValueSource::CommandLine, ValueSource::EnvVariable]) {
+        return Ok(());
+    }
+    let embedded_flags: Vec<String> = ReferenceArgs::augment_args(clap::Command::new("embedded"))
+        .get_arguments()
+        .filter(|argument| given(argument.get_id().as_str(), &[ValueSource::CommandLine]))
+        .filter_map(|argument| argument.get_long().map(|long| format!("--{long}")))
+        .collect();
+    if embedded_flags.is_empty() {
+        return Ok(());
+    }
+    Err(RunError::new(format!(
+        "{} configure{} the embedded orchestrator, which runs only without --target: \
+         drop {} or the target",
+        embedded_flags.join(", "),
+        if embedded_flags.len() == 1 { "s" } else { "" },
+        if embedded_flags.len() == 1 { "it" } else { "them" },
+    )))
 }
 
 /// Accepts go-livepeer's single-dash spelling (`-pricePerUnit 1000`) for every

@@ -57,8 +57,18 @@ impl ReportOutputs {
             html: args.report_html.clone(),
             json: args.report_json.clone(),
         };
+        let mut seen: Vec<(&str, PathBuf)> = Vec::new();
         for (what, path, _) in outputs.files() {
             writable(what, path)?;
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let absolute: PathBuf = absolute.components().collect();
+            if let Some((earlier, _)) = seen.iter().find(|(_, other)| *other == absolute) {
+                return Err(RunError::new(format!(
+                    "{earlier} and {what} both name {}: one report would overwrite the other",
+                    path.display()
+                )));
+            }
+            seen.push((what, absolute));
         }
         Ok(outputs)
     }
@@ -150,13 +160,14 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         openapi,
     } = load_checks(&args.checks)?;
     let options = args.connect.transport_options();
+    let overrides = ModeFlag::overrides(&args.modes)?;
     let given_expectations =
         Expectations::parse_flags(&args.checks.expect).map_err(|error| RunError::new(error.to_string()))?;
 
     // Held until the end of the run: dropping it stops the embedded server.
     let mut embedded = None;
-    let target = match &args.connect.target {
-        Some(text) => Target::parse(text).map_err(|error| RunError::new(error.to_string()))?,
+    let target = match args.connect.target()? {
+        Some(target) => target,
         None => {
             let config = reference_config(&args.reference, ([127, 0, 0, 1], 0).into())?;
             let running = reference::start(config)
@@ -179,7 +190,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     let settings = RunSettings {
         strict: args.checks.strict,
         case_filter: args.checks.case.clone(),
-        overrides: ModeFlag::overrides(&args.modes),
+        overrides,
         snapshots: match &args.snapshots {
             Some(root) => SnapshotStore::under(root, &profile, args.update_snapshots),
             None => SnapshotStore::new(&suites_dir, &profile, args.update_snapshots),

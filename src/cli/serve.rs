@@ -27,6 +27,11 @@ pub async fn serve(args: ServeArgs) -> Result<Outcome, RunError> {
 
 /// Turns the go-livepeer-style flags into the reference orchestrator's configuration.
 pub fn reference_config(args: &ReferenceArgs, listen: SocketAddr) -> Result<ReferenceConfig, RunError> {
+    if args.no_transcoding && args.ai_models.is_none() {
+        return Err(RunError::new(
+            "--no-transcoding leaves the embedded orchestrator nothing to offer: give -aiModels FILE too",
+        ));
+    }
     let ai_models = match &args.ai_models {
         Some(path) => crate::ai_models::load_ai_models(path).map_err(|error| RunError::new(error.to_string()))?,
         None => Vec::new(),
