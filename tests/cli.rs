@@ -234,26 +234,60 @@ fn suites_are_chosen_filtered_and_validated() {
 }
 
 #[test]
-fn outside_the_repository_the_built_in_suites_run_even_after_snapshots_were_left() {
-    // A run elsewhere leaves pending snapshots under ./suites/snapshots; the next run there must
-    // still find the built-in suites rather than an empty ./suites.
-    let elsewhere = tempfile::tempdir().unwrap();
+fn a_first_run_in_an_empty_directory_is_a_clean_pass_that_writes_nothing() {
+    // No snapshot set exists there, so none is compared and no pending snapshot is left; a
+    // second run still finds the built-in suites.
+    let empty = tempfile::tempdir().unwrap();
     for _ in 0..2 {
         let output = Command::new(BINARY)
-            .current_dir(elsewhere.path())
+            .current_dir(empty.path())
             .env_remove("LPCONFORM_TARGET")
-            .args(["run", "--case", "discovery::signed_request"])
+            .arg("run")
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
         let stdout = text(&output.stdout);
         assert_eq!(output.status.code(), Some(0), "{stdout}");
-        assert!(stdout.contains("cases: 1,"), "{stdout}");
+        assert!(text(&output.stderr).is_empty(), "{}", text(&output.stderr));
+        assert!(stdout.contains("failed: 0, warnings: 0,"), "{stdout}");
+        assert!(!stdout.contains("WARN") && !stdout.contains("snapshot"), "{stdout}");
+        let left: Vec<_> = std::fs::read_dir(empty.path()).unwrap().collect();
+        assert!(left.is_empty(), "the run left {left:?}");
     }
+}
+
+#[test]
+fn snapshots_are_compared_where_a_set_is_named_and_pending_ones_go_only_there() {
+    let scratch = tempfile::tempdir().unwrap();
+    let set = scratch.path().join("release");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--case", "discovery::signed_request", "--snapshots"];
+        args.push(set.to_str().unwrap());
+        args.extend(extra);
+        Command::new(BINARY)
+            .current_dir(scratch.path())
+            .env_remove("LPCONFORM_TARGET")
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let missing = run(&[]);
     assert!(
-        elsewhere.path().join("suites/snapshots").is_dir(),
-        "the case has a snapshot to leave"
+        text(&missing.stdout).contains("not recorded yet"),
+        "{}",
+        text(&missing.stdout)
     );
+    let profile = set.join("embedded-offchain-transcoding");
+    assert!(profile.join("discovery__info.snap.new").is_file());
+    let recorded = run(&["--update-snapshots"]);
+    assert_eq!(recorded.status.code(), Some(0));
+    assert!(profile.join("discovery__info.snap").is_file());
+    let entries: Vec<_> = std::fs::read_dir(scratch.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["release"], "nothing beside the named set");
 }
 
 /// Runs the binary in an empty directory as [`lpconform`] does, its stdout going to `stdout`

@@ -191,11 +191,8 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         strict: args.checks.strict,
         case_filter: args.checks.case.clone(),
         overrides,
-        snapshots: match &args.snapshots {
-            Some(root) => SnapshotStore::under(root, &profile, args.update_snapshots),
-            None => SnapshotStore::new(&suites_dir, &profile, args.update_snapshots),
-        }
-        .with_sources(&proto.source(), openapi.source()),
+        snapshots: snapshot_store(args, &suites_dir, &profile)
+            .map(|store| store.with_sources(&proto.source(), openapi.source())),
         openapi: Some(openapi),
     };
     let connecting = Instant::now();
@@ -218,6 +215,19 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         running.shutdown().await;
     }
     Ok(report)
+}
+
+/// Snapshots are compared where a set exists: the one `--snapshots DIR` names (a release gate's),
+/// or the profile's folder beside the suites; `--update-snapshots` records one there. Elsewhere
+/// (a first run, a new target) there is nothing to compare with, and nothing is written.
+fn snapshot_store(args: &RunArgs, suites_dir: &Path, profile: &str) -> Option<SnapshotStore> {
+    let update = args.update_snapshots;
+    match &args.snapshots {
+        Some(root) => Some(SnapshotStore::under(root, profile, update)),
+        None => {
+            Some(SnapshotStore::new(suites_dir, profile, update)).filter(|store| update || store.directory.is_dir())
+        }
+    }
 }
 
 /// `--case PATTERN` must select at least one case.

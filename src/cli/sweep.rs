@@ -15,8 +15,7 @@ use super::{print_stdout, Outcome, RunError};
 use crate::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table};
 use crate::rules::ModeOverrides;
 use crate::runner::RunSettings;
-use crate::snapshot::SnapshotStore;
-use crate::sweep::{self, RowStatus, SweepRow, SweepSettings, SWEEP_PROFILE};
+use crate::sweep::{self, RowStatus, SweepRow, SweepSettings};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -63,9 +62,7 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
             strict: args.checks.strict,
             case_filter: args.checks.case.clone(),
             overrides: ModeOverrides::default(),
-            // Never consulted: the sweep drops the suites' snapshots. A scratch path all the same,
-            // so nothing could land in the repository.
-            snapshots: SnapshotStore::new(&std::env::temp_dir(), SWEEP_PROFILE, false),
+            snapshots: None,
             openapi: Some(openapi),
         },
     };
