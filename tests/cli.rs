@@ -454,3 +454,43 @@ fn no_transcoding_without_ai_models_is_refused() {
         );
     }
 }
+
+#[test]
+fn an_unreachable_target_still_gets_every_report_stating_the_error() {
+    let scratch = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = format!("https://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let file = |name: &str| scratch.path().join(name).to_str().unwrap().to_string();
+    let (junit, html, json) = (file("junit.xml"), file("report.html"), file("report.json"));
+    let output = lpconform(&[
+        "run",
+        "--target",
+        &target,
+        "--format",
+        "json",
+        "--junit",
+        &junit,
+        "--report-html",
+        &html,
+        "--report-json",
+        &json,
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    let problem = stderr.trim().strip_prefix("error: ").unwrap_or(&stderr).to_string();
+    assert!(problem.contains(&target[8..]), "{stderr}");
+    for document in [text(&output.stdout), std::fs::read_to_string(&json).unwrap()] {
+        let report: lpconform::report::json::JsonReport = serde_json::from_str(&document).unwrap();
+        assert_eq!(report.error.as_deref(), Some(problem.as_str()), "{document}");
+        assert!(!report.conformant && report.cases.is_empty(), "{document}");
+        assert_eq!(report.target, target);
+    }
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("the run could not happen") && page.contains(&target[8..]),
+        "{page}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<error") && !xml.contains("<failure"), "{xml}");
+}

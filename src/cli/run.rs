@@ -11,8 +11,8 @@ use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::openapi::OpenApiDocument;
 use crate::reference;
-use crate::report::html::render_html;
-use crate::report::json::render_json;
+use crate::report::html::{render_html, render_html_error};
+use crate::report::json::{render_json, render_json_error};
 use crate::report::junit::{render_junit, render_junit_error};
 use crate::report::terminal::{colour_wanted, render_run};
 use crate::runner::{run_suites, setup_failure_report, RunReport, RunSettings};
@@ -41,6 +41,10 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
 /// A reporter whose text goes to a file.
 type FileReporter = fn(&RunReport) -> String;
 
+/// A reporter of a run that could not happen: the target dialled (none for the embedded
+/// orchestrator) and the error.
+type ErrorReporter = fn(Option<&str>, &str) -> String;
+
 /// Where the reports go, checked before the run so a typo costs no run.
 struct ReportOutputs {
     format: ReportFormat,
@@ -58,7 +62,7 @@ impl ReportOutputs {
             json: args.report_json.clone(),
         };
         let mut seen: Vec<(&str, PathBuf)> = Vec::new();
-        for (what, path, _) in outputs.files() {
+        for (what, path, _, _) in outputs.files() {
             writable(what, path)?;
             let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
             let absolute: PathBuf = absolute.components().collect();
@@ -73,20 +77,33 @@ impl ReportOutputs {
         Ok(outputs)
     }
 
-    /// Each report file: the flag that asked for it, its path and its reporter.
-    fn files(&self) -> impl Iterator<Item = (&'static str, &Path, FileReporter)> {
-        let junit = self
-            .junit
-            .as_deref()
-            .map(|path| ("--junit", path, render_junit as FileReporter));
-        let html = self
-            .html
-            .as_deref()
-            .map(|path| ("--report-html", path, render_html as FileReporter));
-        let json = self
-            .json
-            .as_deref()
-            .map(|path| ("--report-json", path, render_json as FileReporter));
+    /// Each report file: the flag that asked for it, its path, its reporter and its reporter of
+    /// a run that could not happen.
+    fn files(&self) -> impl Iterator<Item = (&'static str, &Path, FileReporter, ErrorReporter)> {
+        let junit = (self.junit.as_deref()).map(|path| {
+            (
+                "--junit",
+                path,
+                render_junit as FileReporter,
+                render_junit_error as ErrorReporter,
+            )
+        });
+        let html = (self.html.as_deref()).map(|path| {
+            (
+                "--report-html",
+                path,
+                render_html as FileReporter,
+                render_html_error as ErrorReporter,
+            )
+        });
+        let json = (self.json.as_deref()).map(|path| {
+            (
+                "--report-json",
+                path,
+                render_json as FileReporter,
+                render_json_error as ErrorReporter,
+            )
+        });
         junit.into_iter().chain(html).chain(json)
     }
 
@@ -102,7 +119,7 @@ impl ReportOutputs {
             .into_iter()
             .chain(
                 self.files()
-                    .filter_map(|(what, path, render)| write_report(what, path, &render(report)).err()),
+                    .filter_map(|(what, path, render, _)| write_report(what, path, &render(report)).err()),
             )
             .collect();
         if problems.is_empty() {
@@ -112,15 +129,20 @@ impl ReportOutputs {
         }
     }
 
-    /// A run that could not happen still leaves a JUnit file, holding the error.
+    /// A run that could not happen still gives every report asked for, each stating the error:
+    /// a tool reading one sees why the run ended rather than a missing file.
     fn write_run_error(&self, target: Option<&str>, error: RunError) -> RunError {
-        let Some(path) = &self.junit else {
-            return error;
+        let stdout = match self.format {
+            ReportFormat::Terminal => Ok(()),
+            ReportFormat::Json => print_stdout(&render_json_error(target, &error.0)),
         };
-        match write_report("--junit", path, &render_junit_error(target, &error.0)) {
-            Ok(()) => error,
-            Err(problem) => RunError::new(format!("{}\n{problem}", error.0)),
-        }
+        let problems: Vec<String> = std::iter::once(error.0.clone())
+            .chain(stdout.err().map(|problem| problem.0))
+            .chain(self.files().filter_map(|(what, path, _, render_error)| {
+                write_report(what, path, &render_error(target, &error.0)).err()
+            }))
+            .collect();
+        RunError::new(problems.join("\n"))
     }
 }
 

@@ -67,6 +67,30 @@ pub fn render_html(report: &RunReport) -> String {
     finish_page(page)
 }
 
+/// The page of a run that could not happen (unreachable target, unreadable file): what was
+/// dialled and why the run did not take place.
+pub fn render_html_error(target: Option<&str>, message: &str) -> String {
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { "lpconform report: the run could not happen" }
+                style { (style()) }
+            }
+            body {
+                h1 { "lpconform report" }
+                dl {
+                    dt { "target" } dd { code { (target.unwrap_or("the embedded orchestrator")) } }
+                    dt { "verdict" } dd.fail { "the run could not happen" }
+                    dt { "error" } dd { pre { code { (preformatted(message)) } } }
+                }
+            }
+        }
+    };
+    finish_page(page)
+}
+
 /// The page as text any viewer shows safely, `cat` included: maud has escaped the markup; control
 /// and bidirectional characters become visible escapes, line breaks too, so nothing a target sent
 /// starts a line of the file. The page's own line breaks are `&#10;` ([`preformatted`], [`style`]).

@@ -31,9 +31,12 @@ pub struct JsonReport {
     /// `null` when the baseline discovery call got no answer.
     pub capability_matrix: Option<JsonCapabilityMatrix>,
     pub cases: Vec<JsonCase>,
+    /// Why the run could not happen (an unreachable target); `null` when it ran.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JsonModes {
     pub onchain: bool,
@@ -41,7 +44,7 @@ pub struct JsonModes {
     pub ai: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JsonSummary {
     pub cases: usize,
@@ -192,6 +195,26 @@ pub fn render_json(report: &RunReport) -> String {
     super::pretty_json(&JsonReport::new(report), FORMAT_VERSION)
 }
 
+/// The report of a run that could not happen (unreachable target, unreadable file): no cases,
+/// not conformant, and `error` saying why, so a tool reading the report sees the run's end.
+pub fn render_json_error(target: Option<&str>, message: &str) -> String {
+    let report = JsonReport {
+        format_version: FORMAT_VERSION,
+        lpconform_version: env!("CARGO_PKG_VERSION").to_string(),
+        target: target.unwrap_or_default().to_string(),
+        profile: String::new(),
+        modes: JsonModes::default(),
+        strict: false,
+        conformant: false,
+        elapsed_ms: 0,
+        summary: JsonSummary::default(),
+        capability_matrix: None,
+        cases: Vec::new(),
+        error: Some(message.to_string()),
+    };
+    super::pretty_json(&report, FORMAT_VERSION)
+}
+
 fn millis(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -235,6 +258,7 @@ impl JsonReport {
                 .as_ref()
                 .map(|info| JsonCapabilityMatrix::new(&capability_matrix(info))),
             cases: report.cases.iter().map(JsonCase::new).collect(),
+            error: None,
         }
     }
 }
