@@ -9,7 +9,7 @@ use crate::eth::{Address, EthKey};
 use crate::expect::Expectations;
 use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
 use crate::openapi::{OpenApiDocument, INFO_PATH};
-use crate::probe::{forged_auth_token, probe, random_bytes, signed_orchestrator_request, timed, unix_now};
+use crate::probe::{forged_auth_token, random_bytes, signed_orchestrator_request, timed, unix_now};
 use crate::proto::net::{Capabilities, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
 use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResult, Verdict};
 use crate::snapshot::{snapshot_view, SnapshotCheck, SnapshotStatus, SnapshotStore};
@@ -114,8 +114,50 @@ pub async fn run_suites(
     settings: &RunSettings,
     profile: &str,
 ) -> RunReport {
+    let mut no_progress = |_: CaseProgress<'_>| {};
+    run_suites_with_progress(
+        connection,
+        gateway,
+        suites,
+        expectations,
+        settings,
+        profile,
+        &mut no_progress,
+    )
+    .await
+}
+
+/// Where a run is: the case about to run and how many of the selected cases are done.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseProgress<'a> {
+    pub case: &'a str,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// [`run_suites`], telling `on_case` before each case, so the CLI can show progress.
+pub async fn run_suites_with_progress(
+    connection: &Connection,
+    gateway: &EthKey,
+    suites: &[Suite],
+    expectations: &Expectations,
+    settings: &RunSettings,
+    profile: &str,
+    on_case: &mut (dyn FnMut(CaseProgress<'_>) + Send),
+) -> RunReport {
     let started = Instant::now();
-    let baseline = probe(connection, gateway).await;
+    let selected = |suite: &Suite, case: &Case| {
+        let name = case.full_name(suite);
+        settings
+            .case_filter
+            .as_ref()
+            .is_none_or(|filter| name.contains(filter.as_str()))
+    };
+    let total = suites
+        .iter()
+        .map(|suite| suite.cases.iter().filter(|case| selected(suite, case)).count())
+        .sum();
+    let baseline = detection_probe(connection, gateway).await;
     let modes = Modes::detect(&baseline, settings.overrides);
     let context = CaseContext {
         connection,
@@ -125,17 +167,24 @@ pub async fn run_suites(
         modes,
     };
     let mut cases = Vec::new();
+    let mut stopped_answering = false;
     for suite in suites {
         for case in &suite.cases {
-            let name = case.full_name(suite);
-            if settings
-                .case_filter
-                .as_ref()
-                .is_some_and(|filter| !name.contains(filter.as_str()))
-            {
+            if !selected(suite, case) {
                 continue;
             }
-            cases.push(run_case(&context, suite, case).await);
+            on_case(CaseProgress {
+                case: &case.full_name(suite),
+                done: cases.len(),
+                total,
+            });
+            if stopped_answering {
+                cases.push(not_run(suite, case, STOPPED_ANSWERING));
+                continue;
+            }
+            let (report, stopped) = run_case_watching(&context, suite, case).await;
+            stopped_answering |= stopped;
+            cases.push(report);
         }
     }
     RunReport {
@@ -146,6 +195,36 @@ pub async fn run_suites(
         strict: settings.strict,
         cases,
         elapsed: started.elapsed(),
+    }
+}
+
+/// Why cases are not run once a discovery call timed out: each would wait out its deadline too.
+const STOPPED_ANSWERING: &str = "not run: the target stopped answering (a discovery call timed out)";
+
+/// What mode detection reads: the signed discovery answer and, when that came, a Ping. A target
+/// that stalls costs one deadline here, not one per call of the full probe.
+async fn detection_probe(connection: &Connection, gateway: &EthKey) -> Observation {
+    let info = timed(connection.get_orchestrator(signed_orchestrator_request(gateway))).await;
+    let answered = !matches!(info.outcome, Err(CallError::Timeout(_)));
+    let mut observation = Observation::of_discovery(connection.target().to_string(), gateway.address(), info);
+    if answered {
+        let value = random_bytes(32);
+        let call = timed(connection.ping(PingPong { value: value.clone() })).await;
+        observation.ping = Some(PingExchange { value, call });
+    }
+    observation
+}
+
+/// A case that was selected but not run, and why.
+fn not_run(suite: &Suite, case: &Case, reason: &str) -> CaseReport {
+    CaseReport {
+        name: case.full_name(suite),
+        description: case.description.clone(),
+        status: CaseStatus::Skipped(reason.to_string()),
+        steps: Vec::new(),
+        rules: Vec::new(),
+        snapshot: None,
+        elapsed: Duration::ZERO,
     }
 }
 
@@ -225,6 +304,12 @@ pub fn case_applies(case: &Case, modes: Modes) -> bool {
 
 /// Runs one case.
 pub async fn run_case(context: &CaseContext<'_>, suite: &Suite, case: &Case) -> CaseReport {
+    run_case_watching(context, suite, case).await.0
+}
+
+/// Runs one case, and tells whether the target stopped answering in it (a discovery call timed
+/// out), so the run makes no more calls that would each wait out their deadline.
+async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case) -> (CaseReport, bool) {
     let CaseContext {
         connection,
         gateway,
@@ -244,10 +329,10 @@ pub async fn run_case(context: &CaseContext<'_>, suite: &Suite, case: &Case) -> 
     };
     if !applies(case.mode, modes) {
         report.status = CaseStatus::Skipped(format!("applies to `{:?}` orchestrators", case.mode).to_lowercase());
-        return report;
+        return (report, false);
     }
 
-    let mut observation = observe_case(connection, gateway, case, &mut report.steps).await;
+    let (mut observation, stopped) = observe_case(connection, gateway, case, &mut report.steps).await;
     observation.target = connection.target().to_string();
     // The run's modes, from the baseline probe: a case that makes one call cannot tell on its own.
     let mut context = Context {
@@ -269,7 +354,7 @@ pub async fn run_case(context: &CaseContext<'_>, suite: &Suite, case: &Case) -> 
     }
     report.status = status(&report, settings.strict);
     report.elapsed = started.elapsed();
-    report
+    (report, stopped)
 }
 
 fn status(report: &CaseReport, strict: bool) -> CaseStatus {
@@ -290,30 +375,47 @@ fn status(report: &CaseReport, strict: bool) -> CaseStatus {
 
 /// Makes the case's calls and files each answer where the rules look for it.
 /// The first signed discovery is the case's `info`; a case that makes none
-/// (or needs the issued token first) gets one up front.
+/// (or needs the issued token first) gets one up front. Once a discovery call
+/// timed out the target has stopped answering: the remaining calls are not
+/// made (one failed step says so), and the second value is true.
 async fn observe_case(
     connection: &Connection,
     gateway: &EthKey,
     case: &Case,
     steps: &mut Vec<StepReport>,
-) -> Observation {
+) -> (Observation, bool) {
+    let timed_out = |call: &Call<OrchestratorInfo>| matches!(call.outcome, Err(CallError::Timeout(_)));
     let is_plain_discovery = |step: &Step| {
         matches!(&step.call, CallSpec::GetOrchestrator(request)
             if request.signature == SignatureChoice::Valid && request.address == AddressChoice::Gateway)
     };
     let mut info: Option<Call<OrchestratorInfo>> = None;
+    let mut stopped = false;
     if !case.steps.first().is_some_and(is_plain_discovery) {
-        info = Some(timed(connection.get_orchestrator(signed_orchestrator_request(gateway))).await);
+        let call = timed(connection.get_orchestrator(signed_orchestrator_request(gateway))).await;
+        stopped = timed_out(&call);
+        info = Some(call);
     }
     let no_discovery = Call {
         elapsed: Duration::ZERO,
         outcome: Err(CallError::Transport("no discovery in this case".into())),
     };
     let mut observation = Observation::of_discovery(String::new(), gateway.address(), no_discovery);
-    for step in &case.steps {
+    for (position, step) in case.steps.iter().enumerate() {
+        if stopped {
+            steps.push(StepReport {
+                call: format!("the case's {} remaining calls", case.steps.len() - position),
+                expected: "made and answered".into(),
+                actual: "not made: the target stopped answering".into(),
+                passed: false,
+                elapsed: Duration::ZERO,
+            });
+            break;
+        }
         match &step.call {
             CallSpec::GetOrchestrator(request) => {
                 let call = timed(connection.get_orchestrator(discovery_request(gateway, request))).await;
+                stopped = timed_out(&call);
                 steps.push(step_report(
                     step,
                     describe_discovery(request),
@@ -384,7 +486,7 @@ async fn observe_case(
     if let Some(info) = info {
         observation.info = info;
     }
-    observation
+    (observation, stopped)
 }
 
 fn discovery_request(gateway: &EthKey, spec: &DiscoveryRequest) -> OrchestratorRequest {
@@ -473,5 +575,32 @@ fn step_report<T>(step: &Step, call: String, outcome: &Result<T, CallError>, ela
         actual,
         passed,
         elapsed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_that_timed_out_passes_no_step() {
+        let timeout: Result<(), CallError> = Err(CallError::Timeout(Duration::from_secs(1)));
+        for call in [
+            CallSpec::InfoJson,
+            CallSpec::Ping {
+                value: PingValue::Random,
+            },
+        ] {
+            for expect in [Outcome::Ok, Outcome::Any, Outcome::Error] {
+                let step = Step {
+                    call: call.clone(),
+                    expect,
+                    code: None,
+                    message: None,
+                };
+                let report = step_report(&step, "call".into(), &timeout, Duration::from_secs(1));
+                assert!(!report.passed, "{call:?} expecting {expect:?} passed on a timeout");
+            }
+        }
     }
 }

@@ -365,3 +365,34 @@ async fn a_status_message_full_of_terminal_escapes_is_shown_escaped() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stalls_every_call_after_setup_costs_a_few_deadlines() {
+    let address = listen(|socket| async move {
+        let service = service_fn(|_: Request<Incoming>| async {
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            Ok::<_, Infallible>(grpc_response(Full::new(Bytes::new())))
+        });
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(socket), service)
+            .await;
+    })
+    .await;
+    let started = Instant::now();
+    let text = run_against(format!("http://{address}"), &[]).await;
+    // Three call deadlines and the connect deadline (1 s each), and a little for the process.
+    let bound = Duration::from_millis(4_000 + 1_500);
+    assert!(started.elapsed() < bound, "took {:?}\n{text}", started.elapsed());
+    assert!(text.contains("no answer within 1s"), "{text}");
+    assert!(text.contains("not run: the target stopped answering"), "{text}");
+    assert!(!text.contains("PASS "), "a call that timed out passed a step: {text}");
+    // Within a case, the calls after a discovery that timed out are not made either.
+    let text = run_against(
+        format!("http://{address}"),
+        &["--case", "robustness::every_call_answers"],
+    )
+    .await;
+    assert!(text.contains("not made: the target stopped answering"), "{text}");
+    let served_json = run_against(format!("http://{address}"), &["--case", "openapi::served_json"]).await;
+    assert!(served_json.contains("FAIL openapi::served_json"), "{served_json}");
+}

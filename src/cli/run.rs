@@ -1,8 +1,11 @@
 //! `lpconform run`: drive one orchestrator (or the embedded one) through the
 //! suites and report the results.
 
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{CheckArgs, ModeFlag, ReferenceArgs, ReportArgs, ReportFormat, RunArgs};
 use super::serve::{read_key_file, reference_config};
@@ -11,11 +14,12 @@ use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::openapi::OpenApiDocument;
 use crate::reference;
+use crate::report::escape::escape_line;
 use crate::report::html::{render_html, render_html_error};
 use crate::report::json::{render_json, render_json_error};
 use crate::report::junit::{render_junit, render_junit_error};
 use crate::report::terminal::{colour_wanted, render_run};
-use crate::runner::{run_suites, setup_failure_report, RunReport, RunSettings};
+use crate::runner::{run_suites_with_progress, setup_failure_report, CaseProgress, RunReport, RunSettings};
 use crate::snapshot::SnapshotStore;
 use crate::spec::ProtoSpec;
 use crate::suite::{self, Suite};
@@ -232,7 +236,23 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         }
         Err(error) => return Err(RunError::new(error.to_string())),
     };
-    let report = run_suites(&connection, &gateway, &suites, &expectations, &settings, &profile).await;
+    let bar = progress_bar();
+    let mut show = |progress: CaseProgress<'_>| {
+        bar.set_length(progress.total as u64);
+        bar.set_position(progress.done as u64);
+        bar.set_message(escape_line(progress.case).into_owned());
+    };
+    let report = run_suites_with_progress(
+        &connection,
+        &gateway,
+        &suites,
+        &expectations,
+        &settings,
+        &profile,
+        &mut show,
+    )
+    .await;
+    bar.finish_and_clear();
     if let Some(running) = embedded {
         running.shutdown().await;
     }
@@ -250,6 +270,20 @@ fn snapshot_store(args: &RunArgs, suites_dir: &Path, profile: &str) -> Option<Sn
             Some(SnapshotStore::new(suites_dir, profile, update)).filter(|store| update || store.directory.is_dir())
         }
     }
+}
+
+/// Cases done of all and the case running, on stderr only when it is a terminal.
+fn progress_bar() -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(None, target);
+    if let Ok(style) = ProgressStyle::with_template("running {elapsed_precise} [{wide_bar}] {pos}/{len} {msg}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }
 
 /// `--case PATTERN` must select at least one case.
