@@ -120,18 +120,20 @@ pub fn display_name(number: u32) -> String {
 
 /// The capability numbers whose bits are set, ascending.
 pub fn decode_bitstring(words: &[u64]) -> Vec<u32> {
-    let mut numbers = Vec::new();
-    for (word_index, word) in words.iter().enumerate() {
-        for bit in 0..64u32 {
-            if word & (1u64 << bit) != 0 {
-                // Word counts beyond u32 range cannot come from a decoded message
-                // of capped size, so saturating is only a guard.
-                let base = u32::try_from(word_index * 64).unwrap_or(u32::MAX - 63);
-                numbers.push(base + bit);
-            }
-        }
-    }
-    numbers
+    bitstring_numbers(words).collect()
+}
+
+/// The numbers of the set bits, lowest first, without collecting them: a 4 MiB bitstring sets
+/// 25 million bits, and a view needs only the first few and their count.
+pub fn bitstring_numbers(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    words.iter().enumerate().flat_map(|(word_index, word)| {
+        // Word counts beyond u32 range cannot come from a decoded message
+        // of capped size, so saturating is only a guard.
+        let base = u32::try_from(word_index * 64).unwrap_or(u32::MAX - 63);
+        (0..64u32)
+            .filter(move |bit| word & (1u64 << bit) != 0)
+            .map(move |bit| base + bit)
+    })
 }
 
 /// Sets bit n%64 of word n/64 for every number given.

@@ -1,7 +1,8 @@
 //! A person-readable, redacted view of `OrchestratorInfo`: capability bits as
 //! names, bytes as 0x-hex, prices as rationals, secrets replaced. The terminal
 //! printout and snapshots both render this view, so what a person reviews is
-//! what a snapshot pins.
+//! what a snapshot pins. Repeated fields show their first [`SHOWN_ENTRIES`]
+//! entries and count the rest, so an answer of any size renders small.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,49 @@ use crate::proto::net::{self, OrchestratorInfo};
 
 /// Stands in for a secret value in every rendering.
 pub const REDACTED: &str = "[redacted]";
+
+/// How many entries of one repeated field (or map) a view shows; the rest are counted in
+/// `not_shown`, or in a last `… and N more` entry of a list of names.
+pub const SHOWN_ENTRIES: usize = 64;
+
+/// The first [`SHOWN_ENTRIES`] items, and how many more there were.
+fn first_entries<T>(items: impl Iterator<Item = T>) -> (Vec<T>, usize) {
+    let mut items = items;
+    let shown: Vec<T> = items.by_ref().take(SHOWN_ENTRIES).collect();
+    (shown, items.count())
+}
+
+/// A list of names: the first [`SHOWN_ENTRIES`], then `… and N more` when there were more.
+fn first_names(names: impl Iterator<Item = String>) -> Vec<String> {
+    let (mut shown, more) = first_entries(names);
+    if more > 0 {
+        shown.push(format!("… and {more} more"));
+    }
+    shown
+}
+
+/// The first [`SHOWN_ENTRIES`] items; the count of the rest goes to `not_shown` under `field`.
+fn first_list<T>(
+    items: impl Iterator<Item = T>,
+    field: &'static str,
+    not_shown: &mut BTreeMap<&'static str, usize>,
+) -> Vec<T> {
+    let (shown, more) = first_entries(items);
+    if more > 0 {
+        not_shown.insert(field, more);
+    }
+    shown
+}
+
+/// A map of the first [`SHOWN_ENTRIES`] entries; the count of the rest goes to `not_shown`
+/// under `field`.
+fn first_map<V>(
+    entries: impl Iterator<Item = (String, V)>,
+    field: &'static str,
+    not_shown: &mut BTreeMap<&'static str, usize>,
+) -> BTreeMap<String, V> {
+    first_list(entries, field, not_shown).into_iter().collect()
+}
 
 #[derive(Debug, Serialize, PartialEq)]
 pub struct InfoView {
@@ -31,6 +75,9 @@ pub struct InfoView {
     pub auth_token: Option<AuthTokenView>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<String>,
+    /// Entries past the first [`SHOWN_ENTRIES`] of a repeated field, by field.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_shown: BTreeMap<&'static str, usize>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -67,6 +114,9 @@ pub struct CapabilitiesView {
     /// Pipeline → model id → constraint.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub models: BTreeMap<String, BTreeMap<String, ModelView>>,
+    /// Entries past the first [`SHOWN_ENTRIES`] of a map, by field.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_shown: BTreeMap<&'static str, usize>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -82,6 +132,13 @@ pub struct HardwareView {
     pub pipeline: String,
     pub model_id: String,
     pub gpus: BTreeMap<String, GpuView>,
+    /// GPUs past the first [`SHOWN_ENTRIES`].
+    #[serde(skip_serializing_if = "is_zero")]
+    pub gpus_not_shown: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -151,6 +208,18 @@ fn capability_label(number: u32) -> String {
 
 impl InfoView {
     pub fn new(info: &OrchestratorInfo) -> Self {
+        let mut not_shown = BTreeMap::new();
+        let capabilities_prices = first_list(
+            info.capabilities_prices.iter().map(|price| PriceView {
+                capability: Some(capability_label(price.capability)),
+                model: Some(price.constraint.clone()),
+                wei_per_pixel: price_rational(price),
+            }),
+            "capabilities_prices",
+            &mut not_shown,
+        );
+        let hardware = first_list(info.hardware.iter().map(HardwareView::new), "hardware", &mut not_shown);
+        let storage = first_list(info.storage.iter().map(StorageView::new), "storage", &mut not_shown);
         Self {
             transcoder: info.transcoder.clone(),
             address: address_text(&info.address),
@@ -161,23 +230,16 @@ impl InfoView {
             }),
             ticket_params: info.ticket_params.as_ref().map(TicketView::new),
             capabilities: info.capabilities.as_ref().map(CapabilitiesView::new),
-            capabilities_prices: info
-                .capabilities_prices
-                .iter()
-                .map(|price| PriceView {
-                    capability: Some(capability_label(price.capability)),
-                    model: Some(price.constraint.clone()),
-                    wei_per_pixel: price_rational(price),
-                })
-                .collect(),
-            hardware: info.hardware.iter().map(HardwareView::new).collect(),
-            storage: info.storage.iter().map(StorageView::new).collect(),
+            capabilities_prices,
+            hardware,
+            storage,
             auth_token: info.auth_token.as_ref().map(|token| AuthTokenView {
                 token: format!("{REDACTED} ({} bytes)", token.token.len()),
                 session_id: token.session_id.clone(),
                 expiration: token.expiration,
             }),
-            nodes: info.nodes.clone(),
+            nodes: first_names(info.nodes.iter().cloned()),
+            not_shown,
         }
     }
 
@@ -206,69 +268,62 @@ impl TicketView {
 impl CapabilitiesView {
     fn new(capabilities: &net::Capabilities) -> Self {
         let constraints = capabilities.constraints.as_ref();
-        let models = constraints
-            .map(|constraints| {
-                constraints
-                    .per_capability
-                    .iter()
-                    .map(|(number, per_capability)| {
-                        let models = per_capability
-                            .models
-                            .iter()
-                            .map(|(model_id, model)| {
-                                let view = ModelView {
-                                    warm: model.warm,
-                                    capacity: model.capacity,
-                                    capacity_in_use: model.capacity_in_use,
-                                    runner_version: model.runner_version.clone(),
-                                };
-                                (model_id.clone(), view)
-                            })
-                            .collect();
-                        (capability_label(*number), models)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut not_shown = BTreeMap::new();
+        let mut models_not_shown = 0;
+        let per_capability = constraints.map(|constraints| &constraints.per_capability);
+        let models = first_map(
+            per_capability.into_iter().flatten().map(|(number, per_capability)| {
+                let (models, more) = first_entries(per_capability.models.iter().map(|(model_id, model)| {
+                    let view = ModelView {
+                        warm: model.warm,
+                        capacity: model.capacity,
+                        capacity_in_use: model.capacity_in_use,
+                        runner_version: model.runner_version.clone(),
+                    };
+                    (model_id.clone(), view)
+                }));
+                models_not_shown += more;
+                (capability_label(*number), models.into_iter().collect())
+            }),
+            "models",
+            &mut not_shown,
+        );
+        if models_not_shown > 0 {
+            *not_shown.entry("models of a capability").or_default() += models_not_shown;
+        }
+        let capacities = first_map(
+            (capabilities.capacities.iter()).map(|(number, capacity)| (capability_label(*number), *capacity)),
+            "capacities",
+            &mut not_shown,
+        );
         Self {
-            advertised: capability::decode_bitstring(&capabilities.bitstring)
-                .into_iter()
-                .map(capability_label)
-                .collect(),
-            mandatories: capability::decode_bitstring(&capabilities.mandatories)
-                .into_iter()
-                .map(capability_label)
-                .collect(),
-            capacities: capabilities
-                .capacities
-                .iter()
-                .map(|(number, capacity)| (capability_label(*number), *capacity))
-                .collect(),
+            advertised: first_names(capability::bitstring_numbers(&capabilities.bitstring).map(capability_label)),
+            mandatories: first_names(capability::bitstring_numbers(&capabilities.mandatories).map(capability_label)),
+            capacities,
             version: capabilities.version.clone(),
             min_version: constraints.map(|c| c.min_version.clone()).unwrap_or_default(),
             models,
+            not_shown,
         }
     }
 }
 
 impl HardwareView {
     fn new(hardware: &net::HardwareInformation) -> Self {
+        let (gpus, gpus_not_shown) = first_entries(hardware.gpu_info.iter().map(|(id, gpu)| {
+            let view = GpuView {
+                name: gpu.name.clone(),
+                compute: format!("{}.{}", gpu.major, gpu.minor),
+                memory_free: gpu.memory_free,
+                memory_total: gpu.memory_total,
+            };
+            (id.clone(), view)
+        }));
         Self {
             pipeline: hardware.pipeline.clone(),
             model_id: hardware.model_id.clone(),
-            gpus: hardware
-                .gpu_info
-                .iter()
-                .map(|(id, gpu)| {
-                    let view = GpuView {
-                        name: gpu.name.clone(),
-                        compute: format!("{}.{}", gpu.major, gpu.minor),
-                        memory_free: gpu.memory_free,
-                        memory_total: gpu.memory_total,
-                    };
-                    (id.clone(), view)
-                })
-                .collect(),
+            gpus: gpus.into_iter().collect(),
+            gpus_not_shown,
         }
     }
 }

@@ -396,3 +396,118 @@ async fn a_server_that_stalls_every_call_after_setup_costs_a_few_deadlines() {
     let served_json = run_against(format!("http://{address}"), &["--case", "openapi::served_json"]).await;
     assert!(served_json.contains("FAIL openapi::served_json"), "{served_json}");
 }
+
+/// A gRPC answer: one message, then the `grpc-status: 0` trailer.
+struct Answer {
+    message: Option<Bytes>,
+    trailers_sent: bool,
+}
+
+impl Body for Answer {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Some(message) = self.message.take() {
+            return Poll::Ready(Some(Ok(Frame::data(message))));
+        }
+        if self.trailers_sent {
+            return Poll::Ready(None);
+        }
+        self.trailers_sent = true;
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+        Poll::Ready(Some(Ok(Frame::trailers(trailers))))
+    }
+}
+
+/// Serves `info` as the answer to every call.
+async fn answering(info: lpconform::proto::net::OrchestratorInfo) -> SocketAddr {
+    use prost::Message as _;
+    let encoded = info.encode_to_vec();
+    let mut frame = vec![0u8];
+    frame.extend_from_slice(&(encoded.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&encoded);
+    let frame = Bytes::from(frame);
+    h2c(move || {
+        Ok(grpc_response(Answer {
+            message: Some(frame.clone()),
+            trailers_sent: false,
+        }))
+    })
+    .await
+}
+
+/// The largest report a run may write about one answer.
+const REPORT_BOUND: u64 = 2 * 1024 * 1024;
+
+/// Runs against `address` with every report, checks each stays under [`REPORT_BOUND`], and prints
+/// the run's peak RSS when GNU time is installed (benches/hostile-answers.sh collects it).
+async fn reports_stay_small(address: SocketAddr, what: &str) {
+    let scratch = tempfile::tempdir().unwrap();
+    let file = |name: &str| scratch.path().join(name).to_str().unwrap().to_string();
+    let (junit, html, json) = (file("junit.xml"), file("report.html"), file("report.json"));
+    let started = Instant::now();
+    let text = run_against(
+        format!("http://{address}"),
+        &["--junit", &junit, "--report-html", &html, "--report-json", &json],
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert!(
+        (text.len() as u64) < REPORT_BOUND,
+        "{what}: terminal report of {} bytes",
+        text.len()
+    );
+    for path in [&junit, &html, &json] {
+        let size = std::fs::metadata(path).unwrap().len();
+        assert!(size < REPORT_BOUND, "{what}: {path} is {size} bytes");
+    }
+    if std::path::Path::new("/usr/bin/time").exists() {
+        let target = format!("http://{address}");
+        let measured = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("/usr/bin/time")
+                .args(["-f", "%M", env!("CARGO_BIN_EXE_lpconform"), "run", "--target", &target])
+                .args(DEADLINES)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&measured.stderr);
+        let peak_kib: u64 = stderr
+            .lines()
+            .last()
+            .and_then(|line| line.trim().parse().ok())
+            .unwrap_or(0);
+        println!(
+            "hostile answer, {what}: peak RSS {} MiB, run {:.1} s, terminal report {} KiB",
+            peak_kib / 1024,
+            elapsed.as_secs_f64(),
+            text.len() / 1024
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4_mib_bitstring_answer_makes_small_reports() {
+    use lpconform::proto::net::{Capabilities, OrchestratorInfo};
+    // u64::MAX is 10 bytes packed: 400 000 words, 4 MB, 25.6 million capabilities advertised.
+    let info = OrchestratorInfo {
+        capabilities: Some(Capabilities {
+            bitstring: vec![u64::MAX; 400_000],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    reports_stay_small(answering(info).await, "4 MB bitstring").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_million_nodes_answer_makes_small_reports() {
+    let info = lpconform::proto::net::OrchestratorInfo {
+        nodes: vec!["n".to_string(); 1_000_000],
+        ..Default::default()
+    };
+    reports_stay_small(answering(info).await, "a million nodes").await;
+}
