@@ -366,9 +366,9 @@ async fn a_status_message_full_of_terminal_escapes_is_shown_escaped() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_that_stalls_every_call_after_setup_costs_a_few_deadlines() {
-    let address = listen(|socket| async move {
+/// Completes HTTP/2 setup, then answers no request.
+async fn stalling() -> SocketAddr {
+    listen(|socket| async move {
         let service = service_fn(|_: Request<Incoming>| async {
             tokio::time::sleep(Duration::from_secs(120)).await;
             Ok::<_, Infallible>(grpc_response(Full::new(Bytes::new())))
@@ -377,7 +377,12 @@ async fn a_server_that_stalls_every_call_after_setup_costs_a_few_deadlines() {
             .serve_connection(TokioIo::new(socket), service)
             .await;
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_stalls_every_call_after_setup_costs_a_few_deadlines() {
+    let address = stalling().await;
     let started = Instant::now();
     let text = run_against(format!("http://{address}"), &[]).await;
     // Three call deadlines and the connect deadline (1 s each), and a little for the process.
@@ -510,4 +515,48 @@ async fn a_million_nodes_answer_makes_small_reports() {
         ..Default::default()
     };
     reports_stay_small(answering(info).await, "a million nodes").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzzing_a_server_that_stalls_every_call_ends_within_its_duration_and_two_deadlines() {
+    let address = stalling().await;
+    let corpus = tempfile::tempdir().unwrap();
+    let target = format!("http://{address}");
+    let args: Vec<String> = [
+        "fuzz",
+        "--target",
+        &target,
+        "--duration",
+        "2s",
+        "--seed",
+        "1",
+        "--corpus",
+    ]
+    .iter()
+    .map(|arg| arg.to_string())
+    .chain([corpus.path().to_str().unwrap().to_string()])
+    .chain(DEADLINES.iter().map(|arg| arg.to_string()))
+    .collect();
+    let started = Instant::now();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lpconform"))
+            .args(&args)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let elapsed = started.elapsed();
+    let text = String::from_utf8_lossy(&output.stdout);
+    // The duration, two call deadlines (1 s each), and a little for the process.
+    assert!(
+        elapsed < Duration::from_millis(4_000 + 1_500),
+        "took {elapsed:?}\n{text}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("RPC-005") || text.contains("RPC-003"), "{text}");
+    assert!(
+        text.contains("stopped early: the duration ended while the target was not answering"),
+        "{text}"
+    );
 }

@@ -137,6 +137,9 @@ pub async fn fuzz(
     progress: &mut dyn FnMut(&Progress),
 ) -> FuzzReport {
     let started = Instant::now();
+    // Requests still unanswered one call deadline after the duration are given up, so a target
+    // that stalls every call costs the duration and two deadlines (this one, the liveness check).
+    let give_up_at = started + settings.duration + connection.call_timeout();
     let ingredients = Ingredients::new(gateway, settings.seed);
     let liveness_request = signed_orchestrator_request(gateway);
     let concurrency = settings.concurrency.max(1);
@@ -165,7 +168,7 @@ pub async fn fuzz(
         }
         let sent_before = requests;
         let found_before = findings.count();
-        let answered = send_batch(connection, batch, concurrency, &mut |completed| {
+        let answered = send_batch(connection, batch, concurrency, give_up_at, &mut |completed| {
             progress(&Progress {
                 requests: sent_before + completed,
                 findings: found_before,
@@ -191,8 +194,21 @@ pub async fn fuzz(
                 for judged in judged {
                     findings.record(judged, &batch_name, "", batch.clone());
                 }
+            } else if Instant::now() >= started + settings.duration {
+                for judged in judged {
+                    findings.record(judged, &batch_name, "", batch.clone());
+                }
+                stopped_early = Some("the duration ended while the target was not answering".to_string());
+                break;
             } else {
-                let down = went_down(connection, &liveness_request, &batch, settings.recovery_timeout).await;
+                let down = went_down(
+                    connection,
+                    &liveness_request,
+                    &batch,
+                    settings.recovery_timeout,
+                    give_up_at,
+                )
+                .await;
                 requests += down.resent;
                 liveness_checks += down.checks;
                 let (case, family, inputs) = match &down.culprit {
@@ -248,17 +264,22 @@ pub struct Resent {
 /// Resends `inputs` in order, each judged as in a fuzz run and followed by a well-formed
 /// GetOrchestrator; stops once the target no longer answers. `lpconform replay` is this.
 pub async fn resend(connection: &Connection, gateway: &EthKey, inputs: &[FuzzInput]) -> Resent {
-    resend_with(connection, &signed_orchestrator_request(gateway), inputs, true).await
+    resend_with(connection, &signed_orchestrator_request(gateway), inputs, true, None).await
 }
 
+/// Resends `inputs` as [`resend`] does, sending none after `give_up_at`.
 async fn resend_with(
     connection: &Connection,
     liveness_request: &OrchestratorRequest,
     inputs: &[FuzzInput],
     judge_inputs: bool,
+    give_up_at: Option<Instant>,
 ) -> Resent {
     let mut resent = Resent::default();
     for (position, input) in inputs.iter().enumerate() {
+        if give_up_at.is_some_and(|moment| Instant::now() >= moment) {
+            break;
+        }
         let call = timed(connection.call_raw(&input.path, input.body.clone())).await;
         resent.requests += 1;
         let mut judged = if judge_inputs {
@@ -299,7 +320,10 @@ async fn went_down(
     liveness_request: &OrchestratorRequest,
     batch: &[FuzzInput],
     recovery_timeout: Duration,
+    give_up_at: Instant,
 ) -> Down {
+    // Waiting for the target never outlasts the run.
+    let recovery_timeout = recovery_timeout.min(give_up_at.saturating_duration_since(Instant::now()));
     let mut down = Down {
         culprit: None,
         recovered: false,
@@ -309,7 +333,7 @@ async fn went_down(
     if !wait_for_recovery(connection, liveness_request, recovery_timeout, &mut down.checks).await {
         return down;
     }
-    let isolation = resend_with(connection, liveness_request, batch, false).await;
+    let isolation = resend_with(connection, liveness_request, batch, false, Some(give_up_at)).await;
     down.resent = isolation.requests;
     down.checks += isolation.requests;
     down.culprit = isolation.down_after.and_then(|position| batch.get(position).cloned());
@@ -339,10 +363,12 @@ async fn wait_for_recovery(
 }
 
 /// Sends a batch, at most `concurrency` requests in flight; answers come back in batch order.
+/// Requests not answered by `give_up_at` are dropped, unsent or unanswered.
 async fn send_batch(
     connection: &Connection,
     batch: Vec<FuzzInput>,
     concurrency: usize,
+    give_up_at: Instant,
     completed: &mut dyn FnMut(u64),
 ) -> Vec<(FuzzInput, Call<Bytes>)> {
     let permits = Arc::new(Semaphore::new(concurrency));
@@ -357,7 +383,17 @@ async fn send_batch(
         });
     }
     let mut answered = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
+    let give_up = tokio::time::sleep_until(give_up_at.into());
+    tokio::pin!(give_up);
+    loop {
+        let joined = tokio::select! {
+            joined = tasks.join_next() => joined,
+            () = &mut give_up => {
+                tasks.abort_all();
+                None
+            }
+        };
+        let Some(joined) = joined else { break };
         // A task only fails by panicking, and then has nothing to report.
         if let Ok(result) = joined {
             answered.push(result);

@@ -176,6 +176,11 @@ impl Connection {
         &self.target
     }
 
+    /// The deadline of each call on this connection.
+    pub fn call_timeout(&self) -> Duration {
+        self.call_timeout
+    }
+
     pub async fn get_orchestrator(&self, request: OrchestratorRequest) -> Result<OrchestratorInfo, CallError> {
         let path = PathAndQuery::from_static("/net.Orchestrator/GetOrchestrator");
         self.unary(path, request, ProstCodec::default()).await
