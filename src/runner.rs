@@ -101,8 +101,26 @@ pub struct StepReport {
     pub call: String,
     pub expected: String,
     pub actual: String,
-    pub passed: bool,
+    pub outcome: StepOutcome,
     pub elapsed: Duration,
+}
+
+impl StepReport {
+    pub fn passed(&self) -> bool {
+        self.outcome == StepOutcome::Passed
+    }
+}
+
+/// How a step ended: kept apart are what the orchestrator did and what broke in transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// What happened meets what the suite expects.
+    Passed,
+    /// The answer, status, timeout or undecodable bytes are not what the suite expects: a finding.
+    Failed,
+    /// The exchange broke in transport after setup (a reset stream, an answer carrying no gRPC
+    /// status such as an HTTP error page): an error of the step, not a verdict on the answer.
+    HarnessError,
 }
 
 /// Probes once to detect modes, then runs every selected case in order.
@@ -246,7 +264,7 @@ pub fn setup_failure_report(
         call: "connect (TCP, TLS for https, HTTP/2)".into(),
         expected: "a working HTTP/2 connection within --connect-timeout".into(),
         actual: error.to_string(),
-        passed: false,
+        outcome: StepOutcome::Failed,
         elapsed,
     };
     let setup = Call {
@@ -363,7 +381,7 @@ fn status(report: &CaseReport, strict: bool) -> CaseStatus {
     let snapshot = report.snapshot.as_ref().map(|check| &check.status);
     let snapshot_changed = matches!(snapshot, Some(SnapshotStatus::Changed { .. }));
     let snapshot_missing = matches!(snapshot, Some(SnapshotStatus::Missing));
-    let step_failed = report.steps.iter().any(|step| !step.passed);
+    let step_failed = report.steps.iter().any(|step| !step.passed());
     if step_failed || rule_failed || snapshot_changed || (strict && rule_warned) {
         CaseStatus::Failed
     } else if rule_warned || snapshot_missing {
@@ -407,7 +425,7 @@ async fn observe_case(
                 call: format!("the case's {} remaining calls", case.steps.len() - position),
                 expected: "made and answered".into(),
                 actual: "not made: the target stopped answering".into(),
-                passed: false,
+                outcome: StepOutcome::Failed,
                 elapsed: Duration::ZERO,
             });
             break;
@@ -569,11 +587,16 @@ fn step_report<T>(step: &Step, call: String, outcome: &Result<T, CallError>, ela
         Ok(_) => "an answer".to_string(),
         Err(error) => error.to_string(),
     };
+    let outcome = match outcome {
+        _ if passed => StepOutcome::Passed,
+        Err(CallError::Transport(_)) => StepOutcome::HarnessError,
+        _ => StepOutcome::Failed,
+    };
     StepReport {
         call,
         expected,
         actual,
-        passed,
+        outcome,
         elapsed,
     }
 }
@@ -599,7 +622,11 @@ mod tests {
                     message: None,
                 };
                 let report = step_report(&step, "call".into(), &timeout, Duration::from_secs(1));
-                assert!(!report.passed, "{call:?} expecting {expect:?} passed on a timeout");
+                assert_eq!(
+                    report.outcome,
+                    StepOutcome::Failed,
+                    "{call:?} expecting {expect:?} on a timeout"
+                );
             }
         }
     }

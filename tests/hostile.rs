@@ -154,8 +154,55 @@ async fn a_server_that_speaks_only_http1() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_resets_every_stream() {
     let address = h2c(|| Err(std::io::Error::other("reset"))).await;
-    let text = run_against(format!("http://{address}"), &[]).await;
+    let text = assert_harness_errors(address, "discovery::signed_request").await;
     assert!(text.to_lowercase().contains("stream error"), "{text}");
+}
+
+/// Runs against `address` and checks `case` failed by a harness error, typed apart from a
+/// finding: `harness_error` in the JSON report, `<error>` rather than `<failure>` in JUnit.
+async fn assert_harness_errors(address: SocketAddr, case: &str) -> String {
+    let scratch = tempfile::tempdir().unwrap();
+    let junit = scratch.path().join("junit.xml");
+    let json = scratch.path().join("report.json");
+    let text = run_against(
+        format!("http://{address}"),
+        &[
+            "--junit",
+            junit.to_str().unwrap(),
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(
+        text.contains("(harness error: the exchange broke in transport"),
+        "{text}"
+    );
+    let report: lpconform::report::json::JsonReport =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let steps = &report
+        .cases
+        .iter()
+        .find(|reported| reported.name == case)
+        .unwrap()
+        .steps;
+    assert!(steps.iter().any(|step| step.harness_error && !step.passed), "{steps:?}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let testcase = document
+        .descendants()
+        .find(|node| node.has_tag_name("testcase") && node.attribute("name") == Some(case))
+        .unwrap();
+    let verdicts: Vec<&str> = testcase
+        .children()
+        .filter(|node| node.is_element())
+        .map(|node| node.tag_name().name())
+        .collect();
+    assert!(
+        verdicts.contains(&"error") && !verdicts.contains(&"failure"),
+        "{case}: {verdicts:?}\n{xml}"
+    );
+    text
 }
 
 /// A gRPC message announced as 100 MB and streamed as zeros, counting what it sent.

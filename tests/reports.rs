@@ -17,7 +17,7 @@ use lpconform::report::html::render_html;
 use lpconform::report::json::{render_json, JsonReport, FORMAT_VERSION};
 use lpconform::report::junit::{render_junit, render_junit_error};
 use lpconform::rules::{rule, Finding, Modes, RuleResult, Severity, Verdict};
-use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, StepReport};
+use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, StepOutcome, StepReport};
 use lpconform::selftest::{Configuration, Declared};
 use lpconform::snapshot::{SnapshotCheck, SnapshotStatus, SnapshotStore};
 use lpconform::suite;
@@ -63,7 +63,7 @@ fn case(name: &str, status: CaseStatus) -> CaseReport {
             call: "GetOrchestrator (signed)".into(),
             expected: "an answer".into(),
             actual: "an answer".into(),
-            passed: true,
+            outcome: StepOutcome::Passed,
             elapsed: Duration::from_millis(1),
         }],
         rules: Vec::new(),
@@ -114,7 +114,7 @@ fn sample_report() -> RunReport {
         call: "GetOrchestrator (forged signature)".into(),
         expected: "a gRPC error".into(),
         actual: "an answer".into(),
-        passed: false,
+        outcome: StepOutcome::Failed,
         elapsed: Duration::from_millis(1),
     });
     failed.snapshot = Some(SnapshotCheck {
@@ -388,7 +388,7 @@ fn expected_counts(report: &RunReport) -> (Vec<String>, usize, usize, usize) {
         .cases
         .iter()
         .map(|case| {
-            let calls_or_snapshot = case.steps.iter().any(|step| !step.passed)
+            let calls_or_snapshot = case.steps.iter().any(|step| !step.passed())
                 || matches!(
                     case.snapshot.as_ref().map(|check| &check.status),
                     Some(SnapshotStatus::Changed { .. })

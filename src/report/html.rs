@@ -275,7 +275,7 @@ fn calls_section(report: &RunReport) -> Markup {
         .flat_map(|case| {
             case.steps
                 .iter()
-                .filter(|step| !step.passed)
+                .filter(|step| !step.passed())
                 .map(move |step| (case, step))
         })
         .collect();

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::matrix::{capability_matrix, CapabilityMatrix, RowKind};
 use crate::rules::{RuleResult, Severity, Verdict};
-use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepReport};
+use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome, StepReport};
 use crate::snapshot::{SnapshotCheck, SnapshotStatus};
 
 /// The schema version this build writes.
@@ -126,6 +126,9 @@ pub struct JsonStep {
     pub expected: String,
     pub actual: String,
     pub passed: bool,
+    /// The exchange broke in transport (reset stream, no gRPC status): not a verdict on the answer.
+    #[serde(default)]
+    pub harness_error: bool,
     pub elapsed_ms: u64,
 }
 
@@ -326,7 +329,8 @@ impl JsonStep {
             call: step.call.clone(),
             expected: step.expected.clone(),
             actual: step.actual.clone(),
-            passed: step.passed,
+            passed: step.passed(),
+            harness_error: step.outcome == StepOutcome::HarnessError,
             elapsed_ms: millis(step.elapsed),
         }
     }

@@ -11,7 +11,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use super::escape::{escape_line, escape_text};
 use super::json::suite_of;
 use crate::rules::{RuleResult, Verdict};
-use crate::runner::{CaseReport, CaseStatus, RunReport};
+use crate::runner::{CaseReport, CaseStatus, RunReport, StepOutcome};
 use crate::snapshot::SnapshotStatus;
 
 /// The name of the report and of the testsuite that holds a run error.
@@ -92,13 +92,13 @@ fn case_outcome(case: &CaseReport) -> TestCase {
         let _ = writeln!(
             transcript,
             "{} {}: expected {}, actual {} ({} ms)",
-            if step.passed { "ok  " } else { "FAIL" },
+            if step.passed() { "ok  " } else { "FAIL" },
             escape_line(&step.call),
             escape_line(&step.expected),
             escape_line(&step.actual),
             step.elapsed.as_millis()
         );
-        if !step.passed {
+        if !step.passed() {
             problems.push(format!(
                 "{}: expected {}, actual {}",
                 escape_line(&step.call),
@@ -141,7 +141,14 @@ fn case_outcome(case: &CaseReport) -> TestCase {
         }
         _ if problems.is_empty() => TestCaseStatus::success(),
         _ => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            // A step that broke in transport is an error of the run's step, not an orchestrator failure.
+            let harness_error = case.steps.iter().any(|step| step.outcome == StepOutcome::HarnessError);
+            let (kind, kind_name) = if harness_error {
+                (NonSuccessKind::Error, "harness error")
+            } else {
+                (NonSuccessKind::Failure, "case")
+            };
+            let mut status = TestCaseStatus::non_success(kind);
             let first = problems[0].lines().next().unwrap_or_default();
             let message = match problems.len() {
                 1 => first.to_string(),
@@ -149,7 +156,7 @@ fn case_outcome(case: &CaseReport) -> TestCase {
             };
             status
                 .set_message(message)
-                .set_type("case")
+                .set_type(kind_name)
                 .set_description(problems.join("\n"));
             status
         }

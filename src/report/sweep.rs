@@ -178,7 +178,7 @@ impl JsonSweepRow {
             .collect();
         let failed_calls = cases
             .flat_map(|case| case.steps.iter().map(move |step| (case, step)))
-            .filter(|(_, step)| !step.passed)
+            .filter(|(_, step)| !step.passed())
             .map(|(case, step)| JsonFailedCall {
                 case: case.name.clone(),
                 call: step.call.clone(),

@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 use super::escape::{escape_line, escape_text};
 
 use crate::rules::{RuleResult, Verdict};
-use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport};
+use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome};
 use crate::snapshot::SnapshotStatus;
 use crate::view::InfoView;
 
@@ -99,10 +99,16 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
             let _ = writeln!(out, " ({} ms)", case.elapsed.as_millis());
         }
     }
-    for step in case.steps.iter().filter(|step| !step.passed) {
+    for step in case.steps.iter().filter(|step| !step.passed()) {
         let _ = writeln!(out, "     call {}", escape_line(&step.call));
         let _ = writeln!(out, "       expected: {}", escape_line(&step.expected));
         let _ = writeln!(out, "       actual:   {}", escape_line(&step.actual));
+        if step.outcome == StepOutcome::HarnessError {
+            let _ = writeln!(
+                out,
+                "       (harness error: the exchange broke in transport, no verdict on an answer)"
+            );
+        }
     }
     for result in &case.rules {
         render_rule(out, result, painter);
@@ -201,7 +207,7 @@ mod tests {
             call: "GetOrchestrator (forged signature)".into(),
             expected: "a gRPC error".into(),
             actual: "an answer".into(),
-            passed: false,
+            outcome: StepOutcome::Failed,
             elapsed: Duration::from_millis(1),
         }];
         let mut warned = case("capabilities::structure", CaseStatus::Warned);

@@ -224,7 +224,7 @@ impl SweepRow {
                 .cases
                 .iter()
                 .flat_map(|case| &case.steps)
-                .filter(|step| !step.passed)
+                .filter(|step| !step.passed())
                 .count()
         })
     }
