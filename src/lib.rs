@@ -9,6 +9,7 @@ pub mod eth;
 pub mod expect;
 pub mod fuzz;
 pub mod fuzz_checks;
+pub mod input_file;
 pub mod observe;
 pub mod openapi;
 pub mod probe;

@@ -494,3 +494,33 @@ fn an_unreachable_target_still_gets_every_report_stating_the_error() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("<error") && !xml.contains("<failure"), "{xml}");
 }
+
+#[test]
+fn unreadable_inputs_are_located_errors_not_hangs() {
+    let scratch = tempfile::tempdir().unwrap();
+    let path = |name: &str| scratch.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(path("no-cases.yaml"), "description: nothing\ncases: []\n").unwrap();
+    assert_refused(
+        &["run", "--suite", &path("no-cases.yaml")],
+        &format!("{}:2:1: cases: list at least one case", path("no-cases.yaml")),
+    );
+    let huge = std::fs::File::create(path("huge.yaml")).unwrap();
+    huge.set_len(8 * 1024 * 1024 + 1).unwrap();
+    assert_refused(&["run", "--suite", &path("huge.yaml")], "is over 8 MiB");
+    let fifo_made = Command::new("mkfifo").arg(path("fifo.yaml")).status();
+    if fifo_made.is_ok_and(|status| status.success()) {
+        assert_refused(&["run", "--suite", &path("fifo.yaml")], "not a regular file");
+        assert_refused(&["replay", &path("fifo.yaml")], "not a regular file");
+    }
+    std::fs::write(path("a-file"), "").unwrap();
+    assert_refused(
+        &[
+            "fuzz",
+            "--corpus",
+            &format!("{}/findings", path("a-file")),
+            "--duration",
+            "1s",
+        ],
+        "is a file, so the findings cannot be saved there",
+    );
+}

@@ -75,6 +75,7 @@ fn family_names() -> PossibleValuesParser {
 }
 
 pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
+    corpus_usable(&args.corpus)?;
     let seed = args.seed.unwrap_or_else(rand::random);
     let gateway = fuzz_gateway_key(args.gateway_key.as_deref(), seed)?;
     let families = if args.families.is_empty() {
@@ -141,6 +142,22 @@ pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
     let shown_path = args.file.display().to_string();
     print_stdout(&fuzz::render_replay(&shown_path, &file, &target, &resent))?;
     Ok(outcome(resent.findings.len()))
+}
+
+/// `--corpus DIR` is created when the first finding is saved; a path that cannot become a
+/// directory (it, or a folder above it, is a file) is refused before any fuzzing.
+fn corpus_usable(corpus: &Path) -> Result<(), RunError> {
+    let existing = corpus
+        .ancestors()
+        .find(|ancestor| ancestor.exists() || ancestor.as_os_str().is_empty());
+    match existing {
+        Some(found) if !found.as_os_str().is_empty() && !found.is_dir() => Err(RunError::new(format!(
+            "--corpus {}: {} is a file, so the findings cannot be saved there",
+            corpus.display(),
+            found.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn outcome(findings: usize) -> Outcome {

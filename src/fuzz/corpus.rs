@@ -151,7 +151,7 @@ pub fn load(path: &Path) -> Result<(FindingFile, Vec<FuzzInput>), CorpusError> {
         path: path.to_path_buf(),
         problem,
     };
-    let text = std::fs::read_to_string(path).map_err(|error| problem(error.to_string()))?;
+    let text = crate::input_file::read_input_file(path).map_err(problem)?;
     let file: FindingFile = serde_json::from_str(&text).map_err(|error| problem(error.to_string()))?;
     if file.format != FORMAT {
         return Err(problem(format!(

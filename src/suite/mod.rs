@@ -3,6 +3,7 @@
 //! an optional snapshot. Loading validates everything up front so a broken
 //! suite is a located error before any call is made.
 
+use crate::input_file::read_input_file;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
@@ -284,8 +285,7 @@ pub fn load(path: &Path) -> Result<Vec<Suite>, SuiteError> {
     files
         .iter()
         .map(|file| {
-            let text =
-                std::fs::read_to_string(file).map_err(|error| file_error(file, format!("cannot read: {error}")))?;
+            let text = read_input_file(file).map_err(|problem| file_error(file, problem))?;
             parse(&text, file)
         })
         .collect()
@@ -333,6 +333,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Suite, SuiteError> {
             message,
         }
     };
+    if raw.cases.is_empty() {
+        return Err(locate("cases", "cases: list at least one case".into()));
+    }
     let mut cases: Vec<Case> = Vec::new();
     for raw_case in raw.cases {
         let at_case = format!("id: {}", raw_case.id);

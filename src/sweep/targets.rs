@@ -51,10 +51,10 @@ struct RawEntry {
 
 /// Reads and checks the targets file; `global_expect` are the sweep's own `--expect` flags.
 pub fn load_targets(path: &Path, global_expect: &[String]) -> Result<Vec<SweepTarget>, TargetsError> {
-    let text = std::fs::read_to_string(path).map_err(|error| TargetsError {
+    let text = crate::input_file::read_input_file(path).map_err(|problem| TargetsError {
         path: path.to_path_buf(),
         line: None,
-        message: format!("cannot read the targets file: {error}"),
+        message: problem,
     })?;
     parse_targets(&text, path, global_expect)
 }
