@@ -524,3 +524,17 @@ fn unreadable_inputs_are_located_errors_not_hangs() {
         "is a file, so the findings cannot be saved there",
     );
 }
+
+#[test]
+fn dialling_the_wrong_scheme_suggests_the_other() {
+    let (_tls, url) = serve(&[]);
+    let output = lpconform(&["run", "--target", &url.replace("https://", "http://")]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("(they are TLS: use an https:// target)"), "{stdout}");
+    let (_h2c, url) = serve(&["--h2c"]);
+    let output = lpconform(&["run", "--target", &url.replace("http://", "https://")]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("if it serves h2c, use an http:// target"), "{stdout}");
+}

@@ -65,9 +65,16 @@ impl Progress {
                     .get(3)
                     .is_some_and(|&frame_type| frame_type != SETTINGS_FRAME_TYPE) =>
             {
-                let start = String::from_utf8_lossy(&received[..received.len().min(40)]);
+                // A TLS record starts with its type (0x15 alert, 0x16 handshake) and version 0x03.
+                let speaks_tls = matches!(received, [0x15 | 0x16, 0x03, ..]);
                 Progress::Failed(format!(
-                    "the server's first bytes are not an HTTP/2 SETTINGS frame: {start:?}"
+                    "the server's first bytes are not an HTTP/2 SETTINGS frame: {}{}",
+                    shown_bytes(&received[..received.len().min(40)]),
+                    if speaks_tls {
+                        " (they are TLS: use an https:// target)"
+                    } else {
+                        ""
+                    }
                 ))
             }
             Ok(()) => Progress::Ready,
@@ -84,8 +91,32 @@ pub(super) enum DialError {
         #[source]
         source: io::Error,
     },
-    #[error("TLS handshake failed")]
+    #[error("TLS handshake failed{}", if answers_without_tls(.0) { " (the server does not answer in TLS: if it serves h2c, use an http:// target)" } else { "" })]
     Tls(#[source] io::Error),
+}
+
+/// Whether a failed handshake got bytes that are not TLS at all, as from a cleartext server.
+fn answers_without_tls(error: &io::Error) -> bool {
+    let rustls_error = error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    matches!(
+        rustls_error,
+        Some(rustls::Error::InvalidMessage(
+            rustls::InvalidMessage::InvalidContentType
+        ))
+    )
+}
+
+/// The first bytes a server sent, for a message: as text when they are printable ASCII, else as
+/// hex (a binary protocol's bytes read as text are mojibake).
+fn shown_bytes(bytes: &[u8]) -> String {
+    if bytes
+        .iter()
+        .all(|byte| byte.is_ascii_graphic() || b" \r\n\t".contains(byte))
+    {
+        format!("{:?}", String::from_utf8_lossy(bytes))
+    } else {
+        format!("0x{}", hex::encode(bytes))
+    }
 }
 
 /// Dials the target whatever URI tonic hands it; does TLS when `tls` is set.
