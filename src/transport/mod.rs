@@ -95,6 +95,31 @@ impl TransportError {
     }
 }
 
+/// Refuses an answer to a gRPC call that is not gRPC, naming its content type: tonic would read an
+/// HTML page as gRPC frames and fail on a meaningless "compression flag". Refused here, the call
+/// fails as a transport error (the exchange broke), not as an undecodable message.
+fn grpc_answer_only(
+    result: Result<http::Response<tonic::body::Body>, tonic::transport::Error>,
+) -> Result<http::Response<tonic::body::Body>, Box<dyn Error + Send + Sync>> {
+    let response = result?;
+    let content_type = response.headers().get(http::header::CONTENT_TYPE);
+    let is_grpc = content_type
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/grpc"));
+    if is_grpc {
+        return Ok(response);
+    }
+    let shown = content_type.map_or_else(
+        || "no content type".to_string(),
+        |value| format!("content type {:?}", String::from_utf8_lossy(value.as_bytes())),
+    );
+    Err(format!(
+        "the answer is not gRPC: HTTP status {} with {shown}, not application/grpc",
+        response.status().as_u16()
+    )
+    .into())
+}
+
 /// An HTTP/2 channel to one orchestrator, ready for calls.
 #[derive(Debug, Clone)]
 pub struct Connection {
@@ -265,13 +290,14 @@ impl Connection {
         C::Encode: Sync,
         C::Decode: Sync,
     {
-        let mut grpc = Grpc::new(self.channel.clone()).max_decoding_message_size(self.max_decode_bytes);
+        let checked = self.channel.clone().map_result(grpc_answer_only);
+        let mut grpc = Grpc::new(checked).max_decoding_message_size(self.max_decode_bytes);
         let mut request = tonic::Request::new(message);
         request.set_timeout(self.call_timeout);
         let call = async {
             grpc.ready()
                 .await
-                .map_err(|error| CallError::Transport(error_chain(&error)))?;
+                .map_err(|error| CallError::Transport(error_chain(&*error)))?;
             match grpc.unary(request, path, codec).await {
                 Ok(response) => Ok(response.into_inner()),
                 Err(status) if caused_by::<tonic::TimeoutExpired>(&status).is_some() => {
