@@ -94,3 +94,45 @@ async fn every_fault_fails_a_case_with_its_rule_id() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_names_each_case_before_it_runs_with_the_cases_done_of_all() {
+    use lpconform::eth::EthKey;
+    use lpconform::runner::run_suites_with_progress;
+    use lpconform::transport::{Connection, Target, TransportOptions};
+
+    let running = reference::start(Configuration::OffChainTranscoding.config())
+        .await
+        .unwrap();
+    let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &TransportOptions::default())
+        .await
+        .unwrap();
+    let settings = RunSettings {
+        strict: false,
+        case_filter: Some("discovery::".into()),
+        overrides: Default::default(),
+        snapshots: None,
+        openapi: None,
+    };
+    let suites = suite::built_in();
+    let mut seen = Vec::new();
+    let mut record = |progress: lpconform::runner::CaseProgress<'_>| {
+        seen.push((progress.case.to_string(), progress.done, progress.total))
+    };
+    let report = run_suites_with_progress(
+        &connection,
+        &EthKey::random(),
+        &suites,
+        &Default::default(),
+        &settings,
+        "progress",
+        &mut record,
+    )
+    .await;
+    running.shutdown().await;
+    let expected: Vec<(String, usize, usize)> = (report.cases.iter().enumerate())
+        .map(|(done, case)| (case.name.clone(), done, report.cases.len()))
+        .collect();
+    assert!(expected.len() > 1, "{expected:?}");
+    assert_eq!(seen, expected);
+}
