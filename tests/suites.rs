@@ -37,6 +37,7 @@ async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotSto
         overrides: Default::default(),
         snapshots,
         openapi: Some(OpenApiDocument::embedded().clone()),
+        follow_nodes: None,
     };
     let suites = suite::load(&suites_dir()).unwrap();
     run_embedded(config, declared, &suites, &settings, "test").await

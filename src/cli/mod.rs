@@ -24,6 +24,9 @@ use args::Command;
 pub enum Outcome {
     Conformant,
     Findings,
+    /// The reports are written, but the run could not judge the orchestrator: the gateway
+    /// identity is unfunded (`insufficient sender reserve`). Exit 2, like any error of the run.
+    UnfundedGateway,
 }
 
 /// An error of the run itself (bad flag, unreadable file, unreachable target),
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Outcome::Conformant) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::UnfundedGateway) => ExitCode::from(2),
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::from(2)

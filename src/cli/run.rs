@@ -10,6 +10,7 @@ use super::{Outcome, RunError};
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::openapi::OpenApiDocument;
+use crate::probe::Gateway;
 use crate::reference;
 use crate::report::html::render_html;
 use crate::report::json::render_json;
@@ -31,7 +32,9 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
         Err(error) => return Err(outputs.write_run_error(args.connect.target.as_deref(), error)),
     };
     outputs.write(&report)?;
-    Ok(if report.failed() {
+    Ok(if report.unfunded_gateway.is_some() {
+        Outcome::UnfundedGateway
+    } else if report.failed() {
         Outcome::Findings
     } else {
         Outcome::Conformant
@@ -175,6 +178,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         strict: args.checks.strict,
         case_filter: args.checks.case.clone(),
         overrides: ModeFlag::overrides(&args.modes),
+        follow_nodes: args.follow_nodes.then(|| options.clone()),
         snapshots: match &args.snapshots {
             Some(root) => SnapshotStore::under(root, &profile, args.update_snapshots),
             None => SnapshotStore::new(&suites_dir, &profile, args.update_snapshots),
@@ -196,6 +200,12 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
             ))
         }
         Err(error) => return Err(RunError::new(error.to_string())),
+    };
+    let gateway = match &args.remote_signer {
+        Some(url) => crate::remote_signer::gateway_from(url, options.call_timeout)
+            .await
+            .map_err(|error| RunError::new(error.to_string()))?,
+        None => Gateway::from(&gateway),
     };
     let report = run_suites(&connection, &gateway, &suites, &expectations, &settings, &profile).await;
     if let Some(running) = embedded {

@@ -67,12 +67,14 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
             // so nothing could land in the repository.
             snapshots: SnapshotStore::new(&std::env::temp_dir(), SWEEP_PROFILE, false),
             openapi: Some(openapi),
+            follow_nodes: None,
         },
     };
 
     let bar = progress_bar(targets.len());
     let mut findings = 0;
     let mut unreachable = 0;
+    let gateway = crate::probe::Gateway::from(&gateway);
     let report = sweep::sweep(targets, &suites, &gateway, &settings, |row: &SweepRow, done| {
         match row.status() {
             RowStatus::Findings => findings += 1,

@@ -26,9 +26,9 @@ mod robustness;
 
 use std::fmt;
 
-use crate::capability::{self, CapabilityKind};
+use crate::capability;
 use crate::expect::Expectations;
-use crate::observe::{Observation, PingExchange};
+use crate::observe::{CallError, Observation, PingExchange};
 use crate::openapi::OpenApiDocument;
 use crate::proto::net::{AuthToken, Capabilities, OrchestratorInfo, PriceInfo, TicketParams};
 
@@ -36,11 +36,13 @@ pub use catalog::{catalog, catalog_markdown, catalog_table, rule, Area, AREAS};
 pub use storage::redact_storage;
 
 /// How much a broken rule weighs: `must` fails the run, `should` warns
-/// (and fails only with `--strict`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// (and fails only with `--strict`), `info` is shown and never fails.
+/// Ordered from lightest to heaviest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
-    Must,
+    Info,
     Should,
+    Must,
 }
 
 impl fmt::Display for Severity {
@@ -48,17 +50,21 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Must => "must",
             Severity::Should => "should",
+            Severity::Info => "info",
         })
     }
 }
 
-/// When a rule applies, by what the orchestrator advertises.
+/// When a rule applies, by what the orchestrator advertises (rules.md "Mode").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     All,
     OnChain,
+    OffChain,
     Transcoding,
     Ai,
+    OnChainTranscoding,
+    OnChainAi,
 }
 
 impl fmt::Display for Mode {
@@ -66,8 +72,11 @@ impl fmt::Display for Mode {
         f.write_str(match self {
             Mode::All => "all",
             Mode::OnChain => "onchain",
+            Mode::OffChain => "offchain",
             Mode::Transcoding => "transcoding",
             Mode::Ai => "ai",
+            Mode::OnChainTranscoding => "onchain+transcoding",
+            Mode::OnChainAi => "onchain+ai",
         })
     }
 }
@@ -109,9 +118,10 @@ pub struct Finding {
     pub actual: String,
     /// Advice for the operator; the rule's hint unless the check gave one.
     pub hint: String,
-    /// Counts as a `should` finding even under a `must` rule: the operator
-    /// declared a setup that makes it legitimate (TICKET-001 with `pool=true`).
-    pub advisory: bool,
+    /// The finding's own weight when it is lighter than its rule's: a `must` rule
+    /// may note something at `should` or `info` level (TICKET-001 without
+    /// `ethOrchAddr`, CAP-007's bare AI bits). `None`: the rule's severity.
+    pub severity: Option<Severity>,
 }
 
 impl Finding {
@@ -122,7 +132,7 @@ impl Finding {
             expected: expected.into(),
             actual: actual.into(),
             hint: String::new(),
-            advisory: false,
+            severity: None,
         }
     }
 
@@ -131,10 +141,15 @@ impl Finding {
         self
     }
 
-    /// Marks the finding as advisory when `advisory` holds (see [`Finding::advisory`]).
-    pub fn advisory_if(mut self, advisory: bool) -> Self {
-        self.advisory = advisory;
+    /// Weighs the finding at `severity` when that is lighter than its rule (see [`Finding::severity`]).
+    pub fn at(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
         self
+    }
+
+    /// The weight the finding counts with under `rule`.
+    pub fn weight(&self, rule: &Rule) -> Severity {
+        self.severity.map_or(rule.severity, |own| own.min(rule.severity))
     }
 }
 
@@ -143,7 +158,9 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Pass,
-    /// A `should` rule (or an advisory finding) is broken.
+    /// Only `info` findings: shown in every report, never failing a run, not even with `--strict`.
+    Info,
+    /// A `should` rule (or a should-level finding) is broken.
     Warn,
     /// A `must` rule is broken.
     Fail,
@@ -181,34 +198,45 @@ pub struct ModeOverrides {
 }
 
 impl Modes {
-    /// On-chain: ticket params or a non-empty (signed) Ping answer; transcoding
-    /// and AI: any capability bit of that kind. Overrides win.
+    /// rules.md "Mode": on-chain when the answer carries ticket parameters, Ping answers with a
+    /// 65-byte signature, or discovery was refused for an unfunded gateway; transcoding when the
+    /// bitstring sets H.264 and MPEGTS; AI when an AI capability lists a model or has a price
+    /// (bare AI bits do not count: every go-livepeer transcoder sets them). Overrides win.
     pub fn detect(observation: &Observation, overrides: ModeOverrides) -> Modes {
         let info = observation.info.answer();
         let signed_ping = observation
             .ping
             .as_ref()
             .and_then(|ping| ping.call.answer())
-            .is_some_and(|pong| !pong.value.is_empty());
-        let bitstring = info
-            .and_then(|info| info.capabilities.as_ref())
+            .is_some_and(|pong| pong.value.len() == crate::eth::SIGNATURE_LEN);
+        let unfunded = observation
+            .info
+            .outcome
+            .as_ref()
+            .is_err_and(CallError::is_insufficient_reserve);
+        let capabilities = info.and_then(|info| info.capabilities.as_ref());
+        let bitstring = capabilities
             .map(|capabilities| capabilities.bitstring.as_slice())
             .unwrap_or_default();
-        let advertises = |wanted: fn(&CapabilityKind) -> bool| {
-            capability::KNOWN
-                .iter()
-                .any(|known| wanted(&known.kind) && capability::has_bit(bitstring, known.number))
-        };
+        let transcoding = [capability::H264, capability::MPEGTS]
+            .into_iter()
+            .all(|number| capability::has_bit(bitstring, number));
+        let is_ai = |number: u32| capability::lookup(number).is_some_and(|known| known.is_ai());
+        let lists_models = capabilities
+            .and_then(|capabilities| capabilities.constraints.as_ref())
+            .is_some_and(|constraints| {
+                constraints
+                    .per_capability
+                    .iter()
+                    .any(|(number, constraints)| is_ai(*number) && !constraints.models.is_empty())
+            });
+        let priced = info.is_some_and(|info| info.capabilities_prices.iter().any(|price| is_ai(price.capability)));
         Modes {
             onchain: overrides
                 .onchain
-                .unwrap_or(info.is_some_and(|info| info.ticket_params.is_some()) || signed_ping),
-            transcoding: overrides
-                .transcoding
-                .unwrap_or_else(|| advertises(|kind| matches!(kind, CapabilityKind::Transcoding))),
-            ai: overrides
-                .ai
-                .unwrap_or_else(|| advertises(|kind| matches!(kind, CapabilityKind::Ai { .. }))),
+                .unwrap_or(info.is_some_and(|info| info.ticket_params.is_some()) || signed_ping || unfunded),
+            transcoding: overrides.transcoding.unwrap_or(transcoding),
+            ai: overrides.ai.unwrap_or(lists_models || priced),
         }
     }
 
@@ -216,8 +244,11 @@ impl Modes {
         match mode {
             Mode::All => true,
             Mode::OnChain => self.onchain,
+            Mode::OffChain => !self.onchain,
             Mode::Transcoding => self.transcoding,
             Mode::Ai => self.ai,
+            Mode::OnChainTranscoding => self.onchain && self.transcoding,
+            Mode::OnChainAi => self.onchain && self.ai,
         }
     }
 }
@@ -309,8 +340,8 @@ pub fn evaluate(context: &Context<'_>) -> Vec<RuleResult> {
     catalog().iter().map(|rule| evaluate_rule(rule, context)).collect()
 }
 
-/// Evaluates one rule. The rule's severity turns findings into Fail or Warn
-/// here and nowhere else; advisory findings only ever warn.
+/// Evaluates one rule. The heaviest finding (its own weight, capped by the rule's severity)
+/// turns findings into Fail, Warn or Info here and nowhere else.
 pub fn evaluate_rule(rule: &'static Rule, context: &Context<'_>) -> RuleResult {
     if !context.modes.applies(rule.mode) {
         let reason = format!("applies in `{}` mode, which is off for this orchestrator", rule.mode);
@@ -320,10 +351,11 @@ pub fn evaluate_rule(rule: &'static Rule, context: &Context<'_>) -> RuleResult {
         Ok(findings) => findings,
         Err(Skipped(reason)) => return skipped(rule, reason),
     };
-    let verdict = match findings.iter().find(|finding| !finding.advisory) {
-        None if findings.is_empty() => Verdict::Pass,
-        Some(_) if rule.severity == Severity::Must => Verdict::Fail,
-        _ => Verdict::Warn,
+    let verdict = match findings.iter().map(|finding| finding.weight(rule)).max() {
+        None => Verdict::Pass,
+        Some(Severity::Info) => Verdict::Info,
+        Some(Severity::Should) => Verdict::Warn,
+        Some(Severity::Must) => Verdict::Fail,
     };
     let omitted_findings = findings.len().saturating_sub(MAX_FINDINGS_PER_RULE);
     findings.truncate(MAX_FINDINGS_PER_RULE);
@@ -350,7 +382,7 @@ fn skipped(rule: &'static Rule, reason: String) -> RuleResult {
     }
 }
 
-/// Whether the results fail the run: any Fail, and with `strict` any Warn too.
+/// Whether the results fail the run: any Fail, and with `strict` any Warn too; Info never.
 pub fn failed(results: &[RuleResult], strict: bool) -> bool {
     results
         .iter()
@@ -370,8 +402,10 @@ mod tests {
         assert_eq!(results.len(), catalog().len());
         for result in &results {
             let expected = match result.rule.id {
-                "IDENT-003" | "PRICE-008" | "MATRIX-002" | "MATRIX-007" | "SPEC-001" | "SPEC-002" | "CFG-001"
-                | "CFG-002" | "CFG-003" | "CFG-004" => "skip",
+                "IDENT-003" | "PRICE-008" | "MATRIX-002" | "SPEC-001" | "SPEC-002" | "CFG-001" | "CFG-002"
+                | "CFG-003" | "CFG-004" | "CFG-005" | "CFG-006" | "CFG-007" | "TICKET-009" | "CAP-009" | "CAP-010" => {
+                    "skip"
+                }
                 _ => "pass",
             };
             assert_eq!(
@@ -458,7 +492,7 @@ mod tests {
             check: |_| Ok(vec![Finding::new("a", "b", "c")]),
         };
         const ADVISORY: Rule = Rule {
-            check: |_| Ok(vec![Finding::new("a", "b", "c").advisory_if(true)]),
+            check: |_| Ok(vec![Finding::new("a", "b", "c").at(Severity::Should)]),
             ..MUST
         };
         const SHOULD: Rule = Rule {
