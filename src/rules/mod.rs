@@ -535,3 +535,105 @@ mod tests {
         );
     }
 }
+
+/// Answers shaped as go-livepeer 0.9.1 sends them (../shared/protocol/go-livepeer.md) pass
+/// every must-rule: a rule that failed one would fail the implementation the network runs.
+#[cfg(test)]
+mod go_livepeer_shapes {
+    use super::fixture::*;
+    use super::*;
+    use crate::capability::encode_bitstring;
+    use crate::proto::net::PriceInfo;
+
+    /// The software transcoder's bits: the default set, the untested optional codecs and the
+    /// AI bits go-livepeer sets with no models.
+    fn transcoder_bits() -> Vec<u64> {
+        let default_set = (0..=12).chain([14, 26]);
+        let optional = [17, 21, 22, 23, 24, 25];
+        let bare_ai = [27, 28, 29, 30, 31, 32, 34, 36];
+        encode_bitstring(default_set.chain(optional).chain(bare_ai))
+    }
+
+    fn assert_no_must_rule_fails(observation: &Observation, expectations: &Expectations) {
+        let results = evaluate(&context(observation, expectations));
+        let failed: Vec<_> = results
+            .iter()
+            .filter(|result| result.verdict == Verdict::Fail)
+            .collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+    }
+
+    #[test]
+    fn an_off_chain_go_livepeer_transcoder_passes() {
+        let mut observation = offchain_observation();
+        let info = info_mut(&mut observation);
+        info.address = vec![0; 20];
+        info.price_info = None;
+        info.capabilities_prices.clear();
+        info.hardware.clear();
+        info.storage.clear();
+        info.nodes.clear();
+        let capabilities = info.capabilities.as_mut().unwrap();
+        capabilities.bitstring = transcoder_bits();
+        capabilities.capacities = (0..=12).chain([14, 26]).map(|number| (number, 1)).collect();
+        capabilities.version = "0.9.1".into();
+        capabilities.constraints.as_mut().unwrap().min_version = "0.9.1".into();
+        capabilities.constraints.as_mut().unwrap().per_capability.clear();
+        observation.capability_discoveries.clear();
+        let modes = Modes::detect(&observation, ModeOverrides::default());
+        assert_eq!((modes.onchain, modes.transcoding, modes.ai), (false, true, false));
+        assert_no_must_rule_fails(&observation, &Expectations::default());
+        let declared = Expectations::parse_flags(&[
+            "serviceAddr=orch.example:8935".into(),
+            "pricePerUnit=1000".into(),
+            "orchMinLivepeerVersion=0.9.0".into(),
+        ])
+        .unwrap();
+        assert_no_must_rule_fails(&observation, &declared);
+    }
+
+    #[test]
+    fn an_on_chain_go_livepeer_orchestrator_passes() {
+        let mut observation = good_observation();
+        let info = info_mut(&mut observation);
+        // EV 8e9 wei: face value 8e11 at 1/100 odds, minimal big-endian; 40 blocks past block 21000000.
+        let ticket = info.ticket_params.as_mut().unwrap();
+        ticket.face_value = num_bigint::BigUint::from(800_000_000_000u64).to_bytes_be();
+        ticket.win_prob = ((num_bigint::BigUint::from(1u8) << 256u32) / 100u32).to_bytes_be();
+        ticket.expiration_block = num_bigint::BigUint::from(21_000_040u64).to_bytes_be();
+        // -pricePerUnit 3000 -pixelsPerUnit 3, reduced and auto-adjusted: 1010/1.
+        info.price_info = Some(PriceInfo {
+            price_per_unit: 1010,
+            pixels_per_unit: 1,
+            ..Default::default()
+        });
+        // Capability prices truncated to whole wei: 30/1000000 is advertised 0/1.
+        info.capabilities_prices[1] = PriceInfo {
+            price_per_unit: 0,
+            pixels_per_unit: 1,
+            ..info.capabilities_prices[1].clone()
+        };
+        info.capabilities.as_mut().unwrap().version = "0.9.1-v0.9.1-5-g176aa415".into();
+        // Per-model answers auto-adjusted, exact to 1/1000 wei.
+        let adjusted = |o: &mut Observation, index: usize, price_per_unit: i64, pixels_per_unit: i64| {
+            let answer = o.capability_discoveries[index].call.outcome.as_mut().unwrap();
+            answer.price_info = Some(PriceInfo {
+                price_per_unit,
+                pixels_per_unit,
+                ..Default::default()
+            });
+        };
+        adjusted(&mut observation, 0, 4_816_054_710, 1000);
+        adjusted(&mut observation, 1, 0, 1);
+        adjusted(&mut observation, 2, 4_816_054_710, 1000);
+        let declared = Expectations::parse_flags(&[
+            "pricePerUnit=3000".into(),
+            "pixelsPerUnit=3".into(),
+            "l1Block=21000000".into(),
+            format!("ethAcctAddr={}", orchestrator_address().to_checksum()),
+        ])
+        .unwrap();
+        assert_no_must_rule_fails(&observation, &Expectations::default());
+        assert_no_must_rule_fails(&observation, &declared);
+    }
+}
