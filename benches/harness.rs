@@ -87,7 +87,7 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
         strict: false,
         case_filter: None,
         overrides: ModeOverrides::default(),
-        snapshots: SnapshotStore::under(&scratch, "bench", true),
+        snapshots: Some(SnapshotStore::under(&scratch, "bench", true)),
         openapi: Some(OpenApiDocument::embedded().clone()),
         follow_nodes: None,
     };

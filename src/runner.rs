@@ -31,7 +31,8 @@ pub struct RunSettings {
     /// Substring a case's `suite::case` name must contain.
     pub case_filter: Option<String>,
     pub overrides: ModeOverrides,
-    pub snapshots: SnapshotStore,
+    /// Where the cases' snapshots are compared; `None` compares none and writes nothing.
+    pub snapshots: Option<SnapshotStore>,
     /// What the SPEC rules judge by; without one they skip.
     pub openapi: Option<OpenApiDocument>,
     /// `--follow-nodes`: how to dial each of the answer's `nodes`; `None` never dials them.
@@ -295,9 +296,9 @@ pub async fn run_case(context: &CaseContext<'_>, suite: &Suite, case: &Case) -> 
         .filter_map(|id| rules::rule(id))
         .map(|rule| evaluate_rule(rule, &context))
         .collect();
-    if let (Some(name), Some(info)) = (&case.snapshot, observation.info.answer()) {
+    if let (Some(store), Some(name), Some(info)) = (&settings.snapshots, &case.snapshot, observation.info.answer()) {
         let content = snapshot_view(info, &observation.target);
-        report.snapshot = Some(settings.snapshots.check(&suite.name, name, &report.name, &content));
+        report.snapshot = Some(store.check(&suite.name, name, &report.name, &content));
     }
     report.status = match report.steps.iter().find_map(|step| step.not_judged.clone()) {
         Some(reason) => CaseStatus::Skipped(reason),

@@ -236,24 +236,223 @@ fn suites_are_chosen_filtered_and_validated() {
 }
 
 #[test]
-fn outside_the_repository_the_built_in_suites_run_even_after_snapshots_were_left() {
-    // A run elsewhere leaves pending snapshots under ./suites/snapshots; the next run there must
-    // still find the built-in suites rather than an empty ./suites.
-    let elsewhere = tempfile::tempdir().unwrap();
+fn a_first_run_in_an_empty_directory_is_a_clean_pass_that_writes_nothing() {
+    // No snapshot set exists there, so none is compared and no pending snapshot is left; a
+    // second run still finds the built-in suites.
+    let empty = tempfile::tempdir().unwrap();
     for _ in 0..2 {
         let output = Command::new(BINARY)
-            .current_dir(elsewhere.path())
+            .current_dir(empty.path())
             .env_remove("LPCONFORM_TARGET")
-            .args(["run", "--case", "discovery::signed_request"])
+            .arg("run")
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
         let stdout = text(&output.stdout);
         assert_eq!(output.status.code(), Some(0), "{stdout}");
-        assert!(stdout.contains("cases: 1,"), "{stdout}");
+        assert!(text(&output.stderr).is_empty(), "{}", text(&output.stderr));
+        assert!(stdout.contains("failed: 0, warnings: 0,"), "{stdout}");
+        assert!(!stdout.contains("WARN") && !stdout.contains("snapshot"), "{stdout}");
+        let left: Vec<_> = std::fs::read_dir(empty.path()).unwrap().collect();
+        assert!(left.is_empty(), "the run left {left:?}");
     }
+}
+
+#[test]
+fn snapshots_are_compared_where_a_set_is_named_and_pending_ones_go_only_there() {
+    let scratch = tempfile::tempdir().unwrap();
+    let set = scratch.path().join("release");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--case", "discovery::signed_request", "--snapshots"];
+        args.push(set.to_str().unwrap());
+        args.extend(extra);
+        Command::new(BINARY)
+            .current_dir(scratch.path())
+            .env_remove("LPCONFORM_TARGET")
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let missing = run(&[]);
     assert!(
-        elsewhere.path().join("suites/snapshots").is_dir(),
-        "the case has a snapshot to leave"
+        text(&missing.stdout).contains("not recorded yet"),
+        "{}",
+        text(&missing.stdout)
     );
+    let profile = set.join("embedded-offchain-transcoding");
+    assert!(profile.join("discovery__info.snap.new").is_file());
+    let recorded = run(&["--update-snapshots"]);
+    assert_eq!(recorded.status.code(), Some(0));
+    assert!(profile.join("discovery__info.snap").is_file());
+    let entries: Vec<_> = std::fs::read_dir(scratch.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["release"], "nothing beside the named set");
+}
+
+/// Runs the binary in an empty directory as [`lpconform`] does, its stdout going to `stdout`
+/// (`None`: a pipe whose reader has gone away before anything was written).
+fn lpconform_writing_to(stdout: Option<std::fs::File>, args: &[&str]) -> Output {
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let mut command = Command::new(BINARY);
+    command
+        .current_dir(scratch.path())
+        .args(args)
+        .env_remove("LPCONFORM_TARGET")
+        .env_remove("LPCONFORM_GATEWAY_KEY")
+        .stderr(Stdio::piped());
+    match stdout {
+        Some(file) => command.stdout(file),
+        None => command.stdout(Stdio::piped()),
+    };
+    let mut child = command.spawn().expect("the binary runs");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("the binary ends")
+}
+
+/// A targets file naming one port nothing listens on, in `directory`.
+fn unreachable_targets(directory: &std::path::Path) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let path = directory.join("targets.txt");
+    std::fs::write(&path, format!("https://127.0.0.1:{port}\n")).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_the_exit_status_of_the_run() {
+    let scratch = tempfile::tempdir().unwrap();
+    let targets = unreachable_targets(scratch.path());
+    let cases: &[(&[&str], i32)] = &[
+        (&["run"], 0),
+        (&["run", "--format", "json"], 0),
+        (&["run", "--fault", "zero-pixels-per-unit"], 1),
+        (&["rules", "--markdown"], 0),
+        (&["sweep", "--targets", &targets, "--format", "json"], 1),
+        (&["spec", "drift"], 0),
+    ];
+    for (args, code) in cases {
+        let output = lpconform_writing_to(None, args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(*code), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_full_disk_on_stdout_is_an_error_naming_stdout() {
+    for args in [&["run"][..], &["rules"], &["run", "--format", "json"]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let output = lpconform_writing_to(Some(full), args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("stdout: cannot write"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn durations_beyond_what_the_transport_takes_are_usage_errors_in_every_command() {
+    let scratch = tempfile::tempdir().unwrap();
+    let targets = unreachable_targets(scratch.path());
+    let finding = scratch.path().join("finding.json");
+    std::fs::write(&finding, "{}").unwrap();
+    let finding = finding.to_str().unwrap();
+    let huge = "99999999999999s";
+    let cases: &[&[&str]] = &[
+        &["run", "--call-timeout", huge],
+        &["run", "--connect-timeout", huge],
+        &["fuzz", "--call-timeout", huge],
+        &["fuzz", "--duration", huge],
+        &["fuzz", "--recovery-timeout", huge],
+        &["replay", finding, "--call-timeout", huge],
+        &["sweep", "--targets", &targets, "--call-timeout", huge],
+        &["sweep", "--targets", &targets, "--target-timeout", huge],
+        &["selftest", "--call-timeout", huge],
+        &["run", "--call-timeout", "0s"],
+    ];
+    for args in cases {
+        let output = lpconform(args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        let flag = args.iter().rev().nth(1).unwrap();
+        assert!(stderr.contains(flag), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// `args` end in exit 2 at once, the message naming `needle`, without a panic.
+fn assert_refused(args: &[&str], needle: &str) {
+    let output = lpconform(args);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+}
+
+#[test]
+fn embedded_orchestrator_flags_with_a_target_are_refused() {
+    let target = "http://127.0.0.1:9";
+    for command in ["run", "fuzz"] {
+        assert_refused(
+            &[command, "--target", target, "--fault", "zero-pixels-per-unit"],
+            "--fault configures the embedded orchestrator, which runs only without --target",
+        );
+        assert_refused(
+            &[command, "--target", target, "-pricePerUnit", "5", "--onchain"],
+            "--pricePerUnit, --onchain configure the embedded orchestrator",
+        );
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let finding = scratch.path().join("finding.json");
+    std::fs::write(&finding, "{}").unwrap();
+    let output = Command::new(BINARY)
+        .args(["replay", finding.to_str().unwrap(), "--h2c"])
+        .env("LPCONFORM_TARGET", target)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("--h2c configures the embedded orchestrator"));
+}
+
+#[test]
+fn contradicting_modes_are_refused() {
+    assert_refused(
+        &["run", "--mode", "onchain", "--mode", "offchain"],
+        "--mode onchain and --mode offchain contradict each other",
+    );
+    assert_refused(
+        &["run", "--mode", "ai", "--mode", "transcoding", "--mode", "no-ai"],
+        "--mode ai and --mode no-ai contradict each other",
+    );
+}
+
+#[test]
+fn a_ca_without_a_tls_target_is_refused() {
+    assert_refused(
+        &["run", "--target", "http://127.0.0.1:9", "--ca", "ca.pem"],
+        "--ca ca.pem: a CA verifies the certificate of an https:// --target, and http://127.0.0.1:9 is h2c",
+    );
+    assert_refused(&["fuzz", "--ca", "ca.pem"], "the embedded orchestrator's certificate");
+}
+
+#[test]
+fn two_reports_on_one_path_are_refused() {
+    assert_refused(
+        &["run", "--junit", "report.out", "--report-json", "./report.out"],
+        "--junit and --report-json both name ./report.out",
+    );
+}
+
+#[test]
+fn no_transcoding_without_ai_models_is_refused() {
+    for command in ["run", "serve"] {
+        assert_refused(
+            &[command, "--no-transcoding"],
+            "--no-transcoding leaves the embedded orchestrator nothing to offer: give -aiModels FILE too",
+        );
+    }
 }

@@ -81,7 +81,7 @@ fn setup() -> Result<Shared, String> {
         strict: std::env::var_os("LPCONFORM_STRICT").is_some(),
         case_filter: None,
         overrides: Default::default(),
-        snapshots: SnapshotStore::new(&repository().join("suites"), &profile, false),
+        snapshots: Some(SnapshotStore::new(&repository().join("suites"), &profile, false)),
         openapi: Some(OpenApiDocument::embedded().clone()),
         follow_nodes: None,
     };

@@ -319,3 +319,49 @@ async fn a_pinned_ca_refuses_expired_and_mismatched_certificates() {
         assert!(text.contains(problem), "{problem}: {text}");
     }
 }
+
+/// An error status whose message tries to clear the screen, retitle the terminal, reverse the
+/// text and forge a report line.
+const INJECTION: &str = "%1B[2J%1B]0;pwned%07%E2%80%AE%0D%0APASS fake::line";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_message_full_of_terminal_escapes_is_shown_escaped() {
+    let address = h2c(|| {
+        Ok(Response::builder()
+            .header("content-type", "application/grpc")
+            .header("grpc-status", "2")
+            .header("grpc-message", INJECTION)
+            .body(http_body_util::BodyExt::boxed(Full::new(Bytes::new())))
+            .unwrap())
+    })
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let html = scratch.path().join("report.html");
+    let junit = scratch.path().join("junit.xml");
+    let text = run_against(
+        format!("http://{address}"),
+        &[
+            "--report-html",
+            html.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let shown = r"\x1b[2J\x1b]0;pwned\x07\u{202e}\x0d\x0aPASS fake::line";
+    for (what, report) in [
+        ("terminal", text),
+        ("HTML", std::fs::read_to_string(&html).unwrap()),
+        ("JUnit", std::fs::read_to_string(&junit).unwrap()),
+    ] {
+        assert!(report.contains(shown), "{what}: {report}");
+        let raw = report
+            .chars()
+            .find(|&c| (c.is_control() && c != '\n') || c == '\u{202e}');
+        assert_eq!(raw, None, "{what} holds a raw control character");
+        assert!(
+            !report.lines().any(|line| line.starts_with("PASS fake")),
+            "{what} has a forged line"
+        );
+    }
+}

@@ -36,7 +36,7 @@ async fn live_run(config: ReferenceConfig, declared: Declared) -> RunReport {
         strict: false,
         case_filter: None,
         overrides: Default::default(),
-        snapshots: SnapshotStore::new(scratch.path(), "reports", true),
+        snapshots: Some(SnapshotStore::new(scratch.path(), "reports", true)),
         openapi: None,
         follow_nodes: None,
     };

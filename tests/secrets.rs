@@ -58,7 +58,7 @@ async fn live_run(snapshots: &Path) -> RunReport {
         strict: false,
         case_filter: None,
         overrides: Default::default(),
-        snapshots: SnapshotStore::new(snapshots, "secrets", true),
+        snapshots: Some(SnapshotStore::new(snapshots, "secrets", true)),
         openapi: Some(OpenApiDocument::embedded().clone()),
         follow_nodes: None,
     };

@@ -35,7 +35,7 @@ async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotSto
         strict: false,
         case_filter: None,
         overrides: Default::default(),
-        snapshots,
+        snapshots: Some(snapshots),
         openapi: Some(OpenApiDocument::embedded().clone()),
         follow_nodes: None,
     };

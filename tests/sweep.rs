@@ -16,7 +16,6 @@ use lpconform::reference::{self, Fault, ReferenceConfig, RunningOrchestrator};
 use lpconform::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table, JsonRowStatus, JsonSweep};
 use lpconform::runner::RunSettings;
 use lpconform::selftest::{Configuration, Declared, FAULT_CASES};
-use lpconform::snapshot::SnapshotStore;
 use lpconform::suite;
 use lpconform::sweep::{self, RowStatus, SweepReport, SweepSettings};
 use lpconform::transport::TransportOptions;
@@ -171,7 +170,7 @@ fn settings(concurrency: usize, target_timeout: Duration, call_timeout: Duration
             strict: false,
             case_filter: None,
             overrides: Default::default(),
-            snapshots: SnapshotStore::new(&std::env::temp_dir(), sweep::SWEEP_PROFILE, false),
+            snapshots: None,
             openapi: Some(OpenApiDocument::embedded().clone()),
             follow_nodes: None,
         },

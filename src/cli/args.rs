@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use super::RunError;
 use crate::reference::Fault;
 use crate::rules::ModeOverrides;
-use crate::transport::TransportOptions;
+use crate::transport::{Scheme, Target, TransportOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -51,7 +52,7 @@ pub struct RulesArgs {
 #[derive(Debug, Args)]
 pub struct SelftestArgs {
     /// Deadline for each call; the stalling fault must exceed it.
-    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "2s", value_parser = duration_flag)]
     pub call_timeout: Duration,
 }
 
@@ -167,19 +168,34 @@ pub enum ModeFlag {
 }
 
 impl ModeFlag {
-    pub fn overrides(flags: &[ModeFlag]) -> ModeOverrides {
+    /// The forced modes; two flags that force one mode both ways are an error, not "last wins".
+    pub fn overrides(flags: &[ModeFlag]) -> Result<ModeOverrides, RunError> {
         let mut overrides = ModeOverrides::default();
         for flag in flags {
-            match flag {
-                ModeFlag::Onchain => overrides.onchain = Some(true),
-                ModeFlag::Offchain => overrides.onchain = Some(false),
-                ModeFlag::Transcoding => overrides.transcoding = Some(true),
-                ModeFlag::NoTranscoding => overrides.transcoding = Some(false),
-                ModeFlag::Ai => overrides.ai = Some(true),
-                ModeFlag::NoAi => overrides.ai = Some(false),
+            let (mode, forced, opposite) = match flag {
+                ModeFlag::Onchain => (&mut overrides.onchain, true, ModeFlag::Offchain),
+                ModeFlag::Offchain => (&mut overrides.onchain, false, ModeFlag::Onchain),
+                ModeFlag::Transcoding => (&mut overrides.transcoding, true, ModeFlag::NoTranscoding),
+                ModeFlag::NoTranscoding => (&mut overrides.transcoding, false, ModeFlag::Transcoding),
+                ModeFlag::Ai => (&mut overrides.ai, true, ModeFlag::NoAi),
+                ModeFlag::NoAi => (&mut overrides.ai, false, ModeFlag::Ai),
+            };
+            if *mode == Some(!forced) {
+                return Err(RunError::new(format!(
+                    "--mode {} and --mode {} contradict each other: give one of them",
+                    opposite.name(),
+                    flag.name()
+                )));
             }
+            *mode = Some(forced);
         }
-        overrides
+        Ok(overrides)
+    }
+
+    /// The flag's value as typed.
+    fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(|| format!("{self:?}"), |value| value.get_name().to_string())
     }
 }
 
@@ -187,6 +203,7 @@ impl ModeFlag {
 pub struct ConnectArgs {
     /// Orchestrator to test: https://host:port (TLS) or http://host:port (h2c).
     /// Without it, the embedded reference orchestrator is started in-process.
+    /// The embedded orchestrator's flags are refused with it: they would be ignored.
     #[arg(long, env = "LPCONFORM_TARGET", value_name = "URL")]
     pub target: Option<String>,
     /// Verify the target's TLS certificate against this PEM CA instead of
@@ -201,16 +218,37 @@ impl ConnectArgs {
     pub fn transport_options(&self) -> TransportOptions {
         self.deadlines.transport_options(self.ca.clone())
     }
+
+    /// `--target` parsed, `None` for the embedded orchestrator. `--ca` verifies a TLS
+    /// certificate, so it needs an `https://` target: anywhere else it would be ignored.
+    pub fn target(&self) -> Result<Option<Target>, RunError> {
+        let target = match &self.target {
+            Some(text) => Some(Target::parse(text).map_err(|error| RunError::new(error.to_string()))?),
+            None => None,
+        };
+        if let Some(ca) = &self.ca {
+            let why = match &target {
+                None => "the embedded orchestrator's certificate is made afresh each run".to_string(),
+                Some(target) if target.scheme() == Scheme::Http => format!("{target} is h2c, without TLS"),
+                Some(_) => return Ok(target),
+            };
+            return Err(RunError::new(format!(
+                "--ca {}: a CA verifies the certificate of an https:// --target, and {why}",
+                ca.display()
+            )));
+        }
+        Ok(target)
+    }
 }
 
 /// Deadlines and the decode cap, the same for every command that dials an orchestrator.
 #[derive(Debug, Args)]
 pub struct DeadlineArgs {
     /// Deadline for TCP connect, TLS and HTTP/2 setup.
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "5s", value_parser = duration_flag)]
     pub connect_timeout: Duration,
     /// Deadline for each call (RPC-003).
-    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "3s", value_parser = duration_flag)]
     pub call_timeout: Duration,
     /// Largest response the harness decodes, in bytes.
     #[arg(long, default_value_t = 4 * 1024 * 1024)]
@@ -226,6 +264,22 @@ impl DeadlineArgs {
             ca_file,
         }
     }
+}
+
+/// The longest duration a flag takes. tonic refuses deadlines past 99 999 999 hours (and panics
+/// on them); a year is far beyond any useful deadline or fuzz run, so anything longer is a typo.
+const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// Parses a duration flag (`10s`, `1m 30s`), refusing zero and anything over [`LONGEST_DURATION`].
+pub fn duration_flag(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|error| error.to_string())?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    if duration > LONGEST_DURATION {
+        return Err("longer than 365 days, the longest duration lpconform takes".into());
+    }
+    Ok(duration)
 }
 
 /// Configuration of the embedded reference orchestrator, spelled like

@@ -9,10 +9,10 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, FromArgMatches};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{ConnectArgs, DeadlineArgs, ReferenceArgs};
+use super::args::{duration_flag, ConnectArgs, DeadlineArgs, ReferenceArgs};
 use super::run::{gateway_key, GATEWAY_KEY_ENV};
 use super::serve::reference_config;
-use super::{Outcome, RunError};
+use super::{print_stdout, Outcome, RunError};
 use crate::eth::EthKey;
 use crate::fuzz::{self, FindingFile, FuzzReport, FuzzSettings, Progress};
 use crate::reference::{self, RunningOrchestrator};
@@ -27,7 +27,7 @@ pub struct FuzzArgs {
     #[arg(long, value_name = "FILE")]
     pub gateway_key: Option<PathBuf>,
     /// How long to fuzz; no new batch starts after it.
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = duration_flag)]
     pub duration: Duration,
     /// Seed of every generated case. Default: a random one, printed in the summary.
     #[arg(long)]
@@ -45,7 +45,7 @@ pub struct FuzzArgs {
     #[arg(long = "family", value_name = "NAME", value_parser = family_names())]
     pub families: Vec<String>,
     /// How long a target that stopped answering gets to come back before the run stops.
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = duration_flag)]
     pub recovery_timeout: Duration,
     #[command(flatten)]
     pub reference: ReferenceArgs,
@@ -121,8 +121,8 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
             }
         }
     }
-    print!("{}", fuzz::render_summary(&report, &replays));
-    println!("rerun: lpconform fuzz --seed {seed}{}", rerun_flags(&args, &report));
+    let rerun = format!("rerun: lpconform fuzz --seed {seed}{}\n", rerun_flags(&args, &report));
+    print_stdout(&(fuzz::render_summary(&report, &replays) + &rerun))?;
     if let Some(error) = save_error {
         return Err(RunError::new(error.to_string()));
     }
@@ -139,7 +139,7 @@ pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
         running.shutdown().await;
     }
     let shown_path = args.file.display().to_string();
-    print!("{}", fuzz::render_replay(&shown_path, &file, &target, &resent));
+    print_stdout(&fuzz::render_replay(&shown_path, &file, &target, &resent))?;
     Ok(outcome(resent.findings.len()))
 }
 
@@ -168,8 +168,8 @@ async fn connect(
 ) -> Result<(Connection, Option<RunningOrchestrator>), RunError> {
     let options = connect.transport_options();
     let run_error = |error: &dyn std::fmt::Display| RunError::new(error.to_string());
-    let (target, embedded) = match &connect.target {
-        Some(text) => (Target::parse(text).map_err(|error| run_error(&error))?, None),
+    let (target, embedded) = match connect.target()? {
+        Some(target) => (target, None),
         None => {
             let config = reference_config(reference_args, ([127, 0, 0, 1], 0).into())?;
             let running = reference::start(config).await.map_err(|error| run_error(&error))?;

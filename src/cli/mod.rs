@@ -12,12 +12,16 @@ mod spec;
 mod sweep;
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args as _, CommandFactory, FromArgMatches as _};
 
 pub use args::Cli;
-use args::Command;
+use args::{Command, ReferenceArgs};
+
+use crate::report::escape::escape_text;
 
 /// How a command ended.
 #[derive(Debug)]
@@ -41,9 +45,31 @@ impl RunError {
     }
 }
 
+/// Writes a command's output to stdout. A reader that went away (`| head`) is not an error: the
+/// rest is dropped and the command ends as it would have. Any other failure (`> /dev/full`) is an
+/// error of the run naming stdout.
+pub(crate) fn print_stdout(text: &str) -> Result<(), RunError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(RunError::new(format!("stdout: cannot write the output: {error}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse_from(normalize_go_flags(std::env::args_os())) {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches_from(normalize_go_flags(std::env::args_os()))
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let cli = match parsed {
+        Ok((cli, matches)) => match refuse_embedded_flags_with_target(&matches) {
+            Ok(()) => cli,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "error: {error}");
+                return ExitCode::from(2);
+            }
+        },
         Err(error) => {
             let _ = error.print();
             return if error.use_stderr() {
@@ -56,7 +82,7 @@ pub fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            let _ = writeln!(std::io::stderr(), "error: cannot start the async runtime: {error}");
             return ExitCode::from(2);
         }
     };
@@ -64,8 +90,8 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Run(args) => run::run(*args).await,
             Command::Serve(args) => serve::serve(args).await,
-            Command::Rules(args) => Ok(rules::rules(&args)),
-            Command::Selftest(args) => Ok(selftest::selftest(&args).await),
+            Command::Rules(args) => rules::rules(&args),
+            Command::Selftest(args) => selftest::selftest(&args).await,
             Command::Spec(args) => spec::spec(&args),
             Command::Fuzz(args) => fuzz::fuzz(*args).await,
             Command::Replay(args) => fuzz::replay(*args).await,
@@ -77,10 +103,41 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Findings) => ExitCode::from(1),
         Ok(Outcome::UnfundedGateway) => ExitCode::from(2),
         Err(error) => {
-            eprintln!("error: {error}");
+            // Errors quote what a target sent (its TLS alerts, its status texts): escaped too.
+            let _ = writeln!(std::io::stderr(), "error: {}", escape_text(&error.0));
             ExitCode::from(2)
         }
     }
+}
+
+/// The embedded orchestrator's flags configure the orchestrator `run`, `fuzz` and `replay` start
+/// when there is no target; beside `--target` (or LPCONFORM_TARGET) they would be silently ignored.
+fn refuse_embedded_flags_with_target(matches: &ArgMatches) -> Result<(), RunError> {
+    let Some((_, command)) = matches.subcommand() else {
+        return Ok(());
+    };
+    let given = |id: &str, wanted: &[ValueSource]| {
+        command.ids().any(|present| present.as_str() == id)
+            && command.value_source(id).is_some_and(|source| wanted.contains(&source))
+    };
+    if !given("target", &[ValueSource::CommandLine, ValueSource::EnvVariable]) {
+        return Ok(());
+    }
+    let embedded_flags: Vec<String> = ReferenceArgs::augment_args(clap::Command::new("embedded"))
+        .get_arguments()
+        .filter(|argument| given(argument.get_id().as_str(), &[ValueSource::CommandLine]))
+        .filter_map(|argument| argument.get_long().map(|long| format!("--{long}")))
+        .collect();
+    if embedded_flags.is_empty() {
+        return Ok(());
+    }
+    Err(RunError::new(format!(
+        "{} configure{} the embedded orchestrator, which runs only without --target: \
+         drop {} or the target",
+        embedded_flags.join(", "),
+        if embedded_flags.len() == 1 { "s" } else { "" },
+        if embedded_flags.len() == 1 { "it" } else { "them" },
+    )))
 }
 
 /// Accepts go-livepeer's single-dash spelling (`-pricePerUnit 1000`) for every

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::args::{CheckArgs, ModeFlag, ReferenceArgs, ReportArgs, ReportFormat, RunArgs};
 use super::serve::{read_key_file, reference_config};
-use super::{Outcome, RunError};
+use super::{print_stdout, Outcome, RunError};
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::openapi::OpenApiDocument;
@@ -60,8 +60,18 @@ impl ReportOutputs {
             html: args.report_html.clone(),
             json: args.report_json.clone(),
         };
+        let mut seen: Vec<(&str, PathBuf)> = Vec::new();
         for (what, path, _) in outputs.files() {
             writable(what, path)?;
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let absolute: PathBuf = absolute.components().collect();
+            if let Some((earlier, _)) = seen.iter().find(|(_, other)| *other == absolute) {
+                return Err(RunError::new(format!(
+                    "{earlier} and {what} both name {}: one report would overwrite the other",
+                    path.display()
+                )));
+            }
+            seen.push((what, absolute));
         }
         Ok(outputs)
     }
@@ -85,13 +95,18 @@ impl ReportOutputs {
 
     /// Prints the stdout report, then writes every report file, even when one fails.
     fn write(&self, report: &RunReport) -> Result<(), RunError> {
-        match self.format {
-            ReportFormat::Terminal => print!("{}", render_run(report, colour_wanted())),
-            ReportFormat::Json => print!("{}", render_json(report)),
+        let stdout = match self.format {
+            ReportFormat::Terminal => print_stdout(&render_run(report, colour_wanted())),
+            ReportFormat::Json => print_stdout(&render_json(report)),
         }
-        let problems: Vec<String> = self
-            .files()
-            .filter_map(|(what, path, render)| write_report(what, path, &render(report)).err())
+        .err()
+        .map(|error| error.0);
+        let problems: Vec<String> = stdout
+            .into_iter()
+            .chain(
+                self.files()
+                    .filter_map(|(what, path, render)| write_report(what, path, &render(report)).err()),
+            )
             .collect();
         if problems.is_empty() {
             Ok(())
@@ -148,13 +163,14 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         openapi,
     } = load_checks(&args.checks)?;
     let options = args.connect.transport_options();
+    let overrides = ModeFlag::overrides(&args.modes)?;
     let given_expectations =
         Expectations::parse_flags(&args.checks.expect).map_err(|error| RunError::new(error.to_string()))?;
 
     // Held until the end of the run: dropping it stops the embedded server.
     let mut embedded = None;
-    let target = match &args.connect.target {
-        Some(text) => Target::parse(text).map_err(|error| RunError::new(error.to_string()))?,
+    let target = match args.connect.target()? {
+        Some(target) => target,
         None => {
             let config = reference_config(&args.reference, ([127, 0, 0, 1], 0).into())?;
             let running = reference::start(config)
@@ -177,13 +193,10 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     let settings = RunSettings {
         strict: args.checks.strict,
         case_filter: args.checks.case.clone(),
-        overrides: ModeFlag::overrides(&args.modes),
+        overrides,
         follow_nodes: args.follow_nodes.then(|| options.clone()),
-        snapshots: match &args.snapshots {
-            Some(root) => SnapshotStore::under(root, &profile, args.update_snapshots),
-            None => SnapshotStore::new(&suites_dir, &profile, args.update_snapshots),
-        }
-        .with_sources(&proto.source(), openapi.source()),
+        snapshots: snapshot_store(args, &suites_dir, &profile)
+            .map(|store| store.with_sources(&proto.source(), openapi.source())),
         openapi: Some(openapi),
     };
     let connecting = Instant::now();
@@ -212,6 +225,19 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         running.shutdown().await;
     }
     Ok(report)
+}
+
+/// Snapshots are compared where a set exists: the one `--snapshots DIR` names (a release gate's),
+/// or the profile's folder beside the suites; `--update-snapshots` records one there. Elsewhere
+/// (a first run, a new target) there is nothing to compare with, and nothing is written.
+fn snapshot_store(args: &RunArgs, suites_dir: &Path, profile: &str) -> Option<SnapshotStore> {
+    let update = args.update_snapshots;
+    match &args.snapshots {
+        Some(root) => Some(SnapshotStore::under(root, profile, update)),
+        None => {
+            Some(SnapshotStore::new(suites_dir, profile, update)).filter(|store| update || store.directory.is_dir())
+        }
+    }
 }
 
 /// `--case PATTERN` must select at least one case.

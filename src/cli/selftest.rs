@@ -4,17 +4,17 @@
 use std::fmt::Write as _;
 
 use super::args::SelftestArgs;
-use super::Outcome;
+use super::{print_stdout, Outcome, RunError};
 use crate::selftest::{run_selftest, CaseOutcome, FUZZ_FAULTS, NOT_ORCHESTRATOR_FAULTS};
 
-pub async fn selftest(args: &SelftestArgs) -> Outcome {
+pub async fn selftest(args: &SelftestArgs) -> Result<Outcome, RunError> {
     let outcomes = run_selftest(args.call_timeout).await;
-    print!("{}", render(&outcomes));
-    if outcomes.iter().all(CaseOutcome::passed) {
+    print_stdout(&render(&outcomes))?;
+    Ok(if outcomes.iter().all(CaseOutcome::passed) {
         Outcome::Conformant
     } else {
         Outcome::Findings
-    }
+    })
 }
 
 fn render(outcomes: &[CaseOutcome]) -> String {

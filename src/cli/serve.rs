@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use super::args::{ReferenceArgs, ServeArgs};
-use super::{Outcome, RunError};
+use super::{print_stdout, Outcome, RunError};
 use crate::eth::EthKey;
 use crate::reference::{self, ChainMode, ReferenceConfig};
 
@@ -13,11 +13,11 @@ pub async fn serve(args: ServeArgs) -> Result<Outcome, RunError> {
     let running = reference::start(config)
         .await
         .map_err(|error| RunError::new(error.to_string()))?;
-    println!(
-        "serving net.Orchestrator on {} (address {})",
+    print_stdout(&format!(
+        "serving net.Orchestrator on {} (address {})\n",
         running.url(),
         running.address()
-    );
+    ))?;
     tokio::signal::ctrl_c()
         .await
         .map_err(|error| RunError::new(format!("cannot wait for Ctrl-C: {error}")))?;
@@ -27,6 +27,11 @@ pub async fn serve(args: ServeArgs) -> Result<Outcome, RunError> {
 
 /// Turns the go-livepeer-style flags into the reference orchestrator's configuration.
 pub fn reference_config(args: &ReferenceArgs, listen: SocketAddr) -> Result<ReferenceConfig, RunError> {
+    if args.no_transcoding && args.ai_models.is_none() {
+        return Err(RunError::new(
+            "--no-transcoding leaves the embedded orchestrator nothing to offer: give -aiModels FILE too",
+        ));
+    }
     let ai_models = match &args.ai_models {
         Some(path) => crate::ai_models::load_ai_models(path).map_err(|error| RunError::new(error.to_string()))?,
         None => Vec::new(),

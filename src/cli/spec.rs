@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::run::load_spec;
-use super::{Outcome, RunError};
+use super::{print_stdout, Outcome, RunError};
 use crate::openapi::OpenApiDocument;
 
 #[derive(Debug, Args)]
@@ -59,8 +59,8 @@ fn spec_drift(args: &DriftArgs) -> Result<Outcome, RunError> {
         .ok_or_else(|| RunError::new("the protocol defines no net.OrchestratorInfo"))?;
     let report = document.drift(&message, &proto.source());
     match args.format {
-        DriftFormat::Table => print!("{}", report.table()),
-        DriftFormat::Json => println!("{}", report.to_json()),
+        DriftFormat::Table => print_stdout(&report.table())?,
+        DriftFormat::Json => print_stdout(&format!("{}\n", report.to_json()))?,
     }
     Ok(Outcome::Conformant)
 }

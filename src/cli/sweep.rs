@@ -9,14 +9,13 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{CheckArgs, DeadlineArgs, ReportFormat};
+use super::args::{duration_flag, CheckArgs, DeadlineArgs, ReportFormat};
 use super::run::{load_checks, writable, write_report, Checks};
-use super::{Outcome, RunError};
+use super::{print_stdout, Outcome, RunError};
 use crate::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table};
 use crate::rules::ModeOverrides;
 use crate::runner::RunSettings;
-use crate::snapshot::SnapshotStore;
-use crate::sweep::{self, RowStatus, SweepRow, SweepSettings, SWEEP_PROFILE};
+use crate::sweep::{self, RowStatus, SweepRow, SweepSettings};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -28,7 +27,7 @@ pub struct SweepArgs {
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
     /// Deadline for one target, from dialling to its last case; on expiry its row says so.
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "60s", value_parser = duration_flag)]
     pub target_timeout: Duration,
     #[command(flatten)]
     pub deadlines: DeadlineArgs,
@@ -63,9 +62,7 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
             strict: args.checks.strict,
             case_filter: args.checks.case.clone(),
             overrides: ModeOverrides::default(),
-            // Never consulted: the sweep drops the suites' snapshots. A scratch path all the same,
-            // so nothing could land in the repository.
-            snapshots: SnapshotStore::new(&std::env::temp_dir(), SWEEP_PROFILE, false),
+            snapshots: None,
             openapi: Some(openapi),
             follow_nodes: None,
         },
@@ -90,8 +87,8 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
     bar.finish_and_clear();
 
     match args.format {
-        ReportFormat::Terminal => print!("{}", render_sweep_table(&report)),
-        ReportFormat::Json => print!("{}", render_sweep_json(&report)),
+        ReportFormat::Terminal => print_stdout(&render_sweep_table(&report))?,
+        ReportFormat::Json => print_stdout(&render_sweep_json(&report))?,
     }
     if let Some(path) = &args.report_html {
         write_report("--report-html", path, &render_sweep_html(&report)).map_err(RunError::new)?;

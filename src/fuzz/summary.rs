@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::corpus::FindingFile;
 use super::live::{FuzzFinding, FuzzReport, Resent};
+use crate::report::escape::escape_line;
 use crate::rules::Severity;
 
 /// The run summary. `replays[i]` is the replay command of `report.findings[i]`, when it was saved.
@@ -43,7 +44,7 @@ pub fn render_summary(report: &FuzzReport, replays: &[Option<String>]) -> String
         );
     }
     if let Some(reason) = &report.stopped_early {
-        let _ = writeln!(out, "stopped early: {reason}");
+        let _ = writeln!(out, "stopped early: {}", escape_line(reason));
     }
 
     if !report.findings_by_rule.is_empty() {
@@ -89,20 +90,28 @@ pub fn render_replay(file_path: &str, file: &FindingFile, target: &str, resent: 
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "replayed {file_path}: {} of {} requests to {target}, each followed by GetOrchestrator",
+        "replayed {}: {} of {} requests to {}, each followed by GetOrchestrator",
+        escape_line(file_path),
         resent.requests,
-        file.requests.len()
+        file.requests.len(),
+        escape_line(target)
     );
     let _ = writeln!(
         out,
         "recorded: {} at {} ({}, seed {})",
-        file.rule, file.path, file.case, file.seed
+        escape_line(&file.rule),
+        escape_line(&file.path),
+        escape_line(&file.case),
+        file.seed
     );
     for found in &resent.findings {
         render_finding(&mut out, found);
     }
     if let Some(position) = resent.down_after {
-        let case = file.requests.get(position).map_or("?", |request| request.case.as_str());
+        let case = file
+            .requests
+            .get(position)
+            .map_or("?".into(), |request| escape_line(&request.case));
         let _ = writeln!(
             out,
             "the target stopped answering after request {} ({case})",
@@ -112,8 +121,12 @@ pub fn render_replay(file_path: &str, file: &FindingFile, target: &str, resent: 
     let reproduced = resent.findings.iter().any(|found| found.rule.id == file.rule);
     let _ = match (resent.findings.is_empty(), reproduced) {
         (true, _) => writeln!(out, "result: did not reproduce"),
-        (false, true) => writeln!(out, "result: reproduced {}", file.rule),
-        (false, false) => writeln!(out, "result: {} did not reproduce, but other findings did", file.rule),
+        (false, true) => writeln!(out, "result: reproduced {}", escape_line(&file.rule)),
+        (false, false) => writeln!(
+            out,
+            "result: {} did not reproduce, but other findings did",
+            escape_line(&file.rule)
+        ),
     };
     out
 }
@@ -127,10 +140,12 @@ fn render_finding(out: &mut String, found: &FuzzFinding) {
     let _ = writeln!(
         out,
         "  {verdict} {} {} at {}",
-        found.rule.id, found.case, found.finding.path
+        found.rule.id,
+        escape_line(&found.case),
+        escape_line(&found.finding.path)
     );
-    let _ = writeln!(out, "      expected: {}", found.finding.expected);
-    let _ = writeln!(out, "      actual:   {}", found.finding.actual);
+    let _ = writeln!(out, "      expected: {}", escape_line(&found.finding.expected));
+    let _ = writeln!(out, "      actual:   {}", escape_line(&found.finding.actual));
 }
 
 /// `850µs`, `12.3ms`, `1.50s`.

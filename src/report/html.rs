@@ -1,10 +1,12 @@
 //! One self-contained HTML page (`--report-html FILE`): the run's summary, the
 //! target's capability matrix as a grid, the findings, the cases and the
 //! redacted answer. Inline CSS, no scripts, no external assets; maud escapes
-//! every piece of text, so nothing an orchestrator sends becomes markup.
+//! every piece of text, so nothing an orchestrator sends becomes markup, and control and
+//! bidirectional characters are shown as escapes (`report::escape`).
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+use super::escape::escape_line;
 use super::matrix::{capability_matrix, CapabilityRow, RowKind};
 use super::terminal::summary;
 use crate::proto::net::OrchestratorInfo;
@@ -13,7 +15,7 @@ use crate::runner::{CaseReport, CaseStatus, RunReport};
 use crate::snapshot::SnapshotStatus;
 use crate::view::InfoView;
 
-pub(super) const STYLE: &str = r#"
+const STYLE: &str = r#"
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1f2328; background: #fff; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
 table { border-collapse: collapse; margin: 0.5rem 0; }
@@ -43,7 +45,7 @@ pub fn render_html(report: &RunReport) -> String {
             head {
                 meta charset="utf-8";
                 title { "lpconform report: " (report.target) }
-                style { (PreEscaped(STYLE)) }
+                style { (style()) }
             }
             body {
                 h1 { "lpconform report" }
@@ -61,12 +63,29 @@ pub fn render_html(report: &RunReport) -> String {
                 (cases_section(report))
                 @if let Some(info) = &report.info {
                     h2 { "Orchestrator answer (secrets redacted)" }
-                    pre { code { (InfoView::new(info).to_yaml()) } }
+                    pre { code { (preformatted(&InfoView::new(info).to_yaml())) } }
                 }
             }
         }
     };
-    page.into_string()
+    finish_page(page)
+}
+
+/// The page as text any viewer shows safely, `cat` included: maud has escaped the markup; control
+/// and bidirectional characters become visible escapes, line breaks too, so nothing a target sent
+/// starts a line of the file. The page's own line breaks are `&#10;` ([`preformatted`], [`style`]).
+pub(super) fn finish_page(page: Markup) -> String {
+    escape_line(&page.into_string()).into_owned()
+}
+
+/// A block of lines for a `pre`, its line breaks written as `&#10;`.
+fn preformatted(text: &str) -> Markup {
+    PreEscaped(html! { (text) }.into_string().replace('\n', "&#10;"))
+}
+
+/// The inline style sheet, on one line.
+pub(super) fn style() -> Markup {
+    PreEscaped(STYLE.replace('\n', " "))
 }
 
 fn overview(report: &RunReport, verdict: &str) -> Markup {
@@ -271,7 +290,7 @@ fn calls_section(report: &RunReport) -> Markup {
                 SnapshotStatus::Changed { diff } => {
                     p.fail { "Snapshot " code { (snapshot.name) } " of " (case.name) " changed ("
                         code { (snapshot.path.display().to_string()) } "):" }
-                    pre { code { (diff) } }
+                    pre { code { (preformatted(diff)) } }
                 }
                 _ => {
                     p.warn { "Snapshot " code { (snapshot.name) } " of " (case.name) " is not recorded yet ("

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
+use super::escape::{escape_line, escape_text};
 use super::json::suite_of;
 use crate::rules::{RuleResult, Verdict};
 use crate::runner::{CaseReport, CaseStatus, RunReport};
@@ -92,15 +93,17 @@ fn case_outcome(case: &CaseReport) -> TestCase {
             transcript,
             "{} {}: expected {}, actual {} ({} ms)",
             if step.passed { "ok  " } else { "FAIL" },
-            step.call,
-            step.expected,
-            step.actual,
+            escape_line(&step.call),
+            escape_line(&step.expected),
+            escape_line(&step.actual),
             step.elapsed.as_millis()
         );
         if !step.passed {
             problems.push(format!(
                 "{}: expected {}, actual {}",
-                step.call, step.expected, step.actual
+                escape_line(&step.call),
+                escape_line(&step.expected),
+                escape_line(&step.actual)
             ));
         }
     }
@@ -121,7 +124,11 @@ fn case_outcome(case: &CaseReport) -> TestCase {
                 );
             }
             SnapshotStatus::Changed { diff } => {
-                problems.push(format!("snapshot {} changed ({path}):\n{diff}", snapshot.name));
+                problems.push(format!(
+                    "snapshot {} changed ({path}):\n{}",
+                    snapshot.name,
+                    escape_text(diff)
+                ));
             }
         }
     }
@@ -129,7 +136,7 @@ fn case_outcome(case: &CaseReport) -> TestCase {
     let status = match &case.status {
         CaseStatus::Skipped(reason) => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(reason.as_str());
+            status.set_message(escape_line(reason));
             status
         }
         _ if problems.is_empty() => TestCaseStatus::success(),
@@ -184,7 +191,7 @@ fn rule_outcome(case: &CaseReport, result: &RuleResult, strict: bool) -> TestCas
         }
         Verdict::Skip(reason) => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(reason.as_str());
+            status.set_message(escape_line(reason));
             status
         }
     };
@@ -206,7 +213,11 @@ fn failure_message(result: &RuleResult) -> String {
         Some(finding) => {
             let mut message = format!(
                 "{} ({}) {}: expected {}, actual {}",
-                rule.id, rule.severity, finding.path, finding.expected, finding.actual
+                rule.id,
+                rule.severity,
+                escape_line(&finding.path),
+                escape_line(&finding.expected),
+                escape_line(&finding.actual)
             );
             if total > 1 {
                 let _ = write!(message, " (and {} more findings)", total - 1);
@@ -227,7 +238,10 @@ fn findings_text(result: &RuleResult) -> String {
         let _ = write!(
             text,
             "at {}\n  expected: {}\n  actual:   {}\n  hint:     {}\n",
-            finding.path, finding.expected, finding.actual, finding.hint
+            escape_line(&finding.path),
+            escape_line(&finding.expected),
+            escape_line(&finding.actual),
+            escape_line(&finding.hint)
         );
     }
     if result.omitted_findings > 0 {

@@ -4,10 +4,11 @@
 
 use std::fmt::Write as _;
 
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 use serde::{Deserialize, Serialize};
 
-use super::html::STYLE;
+use super::escape::escape_line;
+use super::html::{finish_page, style};
 use super::json::{JsonModes, JsonSeverity, JsonVerdict};
 use crate::rules::{Modes, Verdict};
 use crate::sweep::{RowStatus, SweepReport, SweepRow};
@@ -241,7 +242,8 @@ pub fn modes_text(modes: Modes) -> String {
     }
 }
 
-/// The cells of one table row, in [`HEADERS`] order, the notes last.
+/// The cells of one table row, in [`HEADERS`] order, the notes last, escaped: a target's
+/// answers and errors are its own text.
 fn cells(row: &SweepRow) -> [String; 11] {
     let dash = || "-".to_string();
     let ran = row.report().is_some();
@@ -271,6 +273,7 @@ fn cells(row: &SweepRow) -> [String; 11] {
         format!("{:.1}s", row.elapsed.as_secs_f64()),
         notes(row),
     ]
+    .map(|cell| escape_line(&cell).into_owned())
 }
 
 const HEADERS: [&str; 11] = [
@@ -366,7 +369,7 @@ pub fn render_sweep_html(report: &SweepReport) -> String {
             head {
                 meta charset="utf-8";
                 title { "lpconform sweep: " (report.rows.len()) " targets" }
-                style { (PreEscaped(STYLE)) }
+                style { (style()) }
             }
             body {
                 h1 { "lpconform sweep" }
@@ -383,7 +386,7 @@ pub fn render_sweep_html(report: &SweepReport) -> String {
             }
         }
     };
-    page.into_string()
+    finish_page(page)
 }
 
 fn html_row(row: &SweepRow) -> Markup {

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
+use super::escape::{escape_line, escape_text};
+
 use crate::rules::{RuleResult, Verdict};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport};
 use crate::snapshot::SnapshotStatus;
@@ -38,8 +40,8 @@ pub fn render_run(report: &RunReport, colour: bool) -> String {
         let _ = writeln!(out, "{}\n", painter.paint(AnsiColor::Red, &unfunded_note(gateway)));
     }
     let modes = report.modes;
-    let _ = writeln!(out, "target   {}", report.target);
-    let _ = writeln!(out, "profile  {}", report.profile);
+    let _ = writeln!(out, "target   {}", escape_line(&report.target));
+    let _ = writeln!(out, "profile  {}", escape_line(&report.profile));
     let _ = writeln!(
         out,
         "modes    {}, transcoding {}, AI {}",
@@ -51,7 +53,7 @@ pub fn render_run(report: &RunReport, colour: bool) -> String {
         let _ = write!(
             out,
             "\nOrchestratorInfo (secrets redacted):\n{}",
-            InfoView::new(info).to_yaml()
+            escape_text(&InfoView::new(info).to_yaml())
         );
     }
     out.push('\n');
@@ -102,10 +104,10 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
         CaseStatus::Failed => ("FAIL", AnsiColor::Red),
         CaseStatus::Skipped(_) => ("SKIP", AnsiColor::BrightBlack),
     };
-    let _ = write!(out, "{} {}", painter.paint(colour, label), case.name);
+    let _ = write!(out, "{} {}", painter.paint(colour, label), escape_line(&case.name));
     match &case.status {
         CaseStatus::Skipped(reason) => {
-            let _ = writeln!(out, " ({reason})");
+            let _ = writeln!(out, " ({})", escape_line(reason));
             return;
         }
         _ => {
@@ -113,9 +115,9 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
         }
     }
     for step in case.steps.iter().filter(|step| !step.passed) {
-        let _ = writeln!(out, "     call {}", step.call);
-        let _ = writeln!(out, "       expected: {}", step.expected);
-        let _ = writeln!(out, "       actual:   {}", step.actual);
+        let _ = writeln!(out, "     call {}", escape_line(&step.call));
+        let _ = writeln!(out, "       expected: {}", escape_line(&step.expected));
+        let _ = writeln!(out, "       actual:   {}", escape_line(&step.actual));
     }
     for result in &case.rules {
         render_rule(out, result, painter);
@@ -139,7 +141,7 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
                     snapshot.path.display()
                 );
                 for line in diff.lines() {
-                    let _ = writeln!(out, "       {line}");
+                    let _ = writeln!(out, "       {}", escape_line(line));
                 }
             }
         }
@@ -163,10 +165,10 @@ fn render_rule(out: &mut String, result: &RuleResult, painter: &Painter) {
         rule.text
     );
     for finding in &result.findings {
-        let _ = writeln!(out, "       at {}", finding.path);
-        let _ = writeln!(out, "         expected: {}", finding.expected);
-        let _ = writeln!(out, "         actual:   {}", finding.actual);
-        let _ = writeln!(out, "         hint:     {}", finding.hint);
+        let _ = writeln!(out, "       at {}", escape_line(&finding.path));
+        let _ = writeln!(out, "         expected: {}", escape_line(&finding.expected));
+        let _ = writeln!(out, "         actual:   {}", escape_line(&finding.actual));
+        let _ = writeln!(out, "         hint:     {}", escape_line(&finding.hint));
     }
     if result.omitted_findings > 0 {
         let _ = writeln!(out, "       … and {} more findings", result.omitted_findings);
@@ -283,6 +285,29 @@ mod tests {
         assert_eq!(
             rendered, golden,
             "run with LPCONFORM_BLESS=1 to accept the new rendering"
+        );
+    }
+
+    #[test]
+    fn what_the_target_sent_cannot_drive_the_terminal() {
+        let mut report = sample_report();
+        let hostile = "\u{1b}]0;pwned\u{7}\u{202e}\r\nPASS fake::line";
+        report.info.as_mut().unwrap().transcoder = hostile.into();
+        report.cases[2].steps[0].actual = hostile.into();
+        report.cases[2].rules[0].findings[0].actual = hostile.into();
+        let rendered = render_run(&report, true);
+        assert!(
+            rendered.contains(r"\x1b]0;pwned\x07\u{202e}\x0d\x0aPASS fake::line"),
+            "{rendered}"
+        );
+        assert!(
+            !rendered.contains('\u{202e}') && !rendered.contains('\u{7}'),
+            "{rendered}"
+        );
+        assert!(!rendered.contains("\u{1b}]"), "{rendered}");
+        assert!(
+            !rendered.lines().any(|line| line.trim_start().starts_with("PASS fake")),
+            "{rendered}"
         );
     }
 
