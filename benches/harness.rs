@@ -21,7 +21,7 @@ use lpconform::expect::Expectations;
 use lpconform::fuzz::{self, FuzzInput, FuzzSettings, Ingredients, FAMILIES};
 use lpconform::observe::Observation;
 use lpconform::openapi::OpenApiDocument;
-use lpconform::probe::{probe, signed_orchestrator_request, unix_now};
+use lpconform::probe::{probe, signed_orchestrator_request, unix_now, Gateway};
 use lpconform::proto::net::orchestrator_client::OrchestratorClient;
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::rules::{self, Context, ModeOverrides};
@@ -47,7 +47,7 @@ struct Bench {
     _running: RunningOrchestrator,
     connection: Connection,
     bare: Channel,
-    gateway: EthKey,
+    gateway: Gateway,
     suites: Vec<Suite>,
     expectations: Expectations,
     settings: RunSettings,
@@ -79,7 +79,7 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
     let bare = runtime
         .block_on(Endpoint::from_shared(running.url()).unwrap().connect())
         .unwrap();
-    let gateway = EthKey::random();
+    let gateway = Gateway::from(&EthKey::random());
     let suites = suite::load(&manifest.join("suites")).unwrap();
     let expectations = running.expectations().clone();
     let scratch = std::env::temp_dir().join("lpconform-bench-snapshots");
@@ -89,6 +89,7 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
         overrides: ModeOverrides::default(),
         snapshots: Some(SnapshotStore::under(&scratch, "bench", true)),
         openapi: Some(OpenApiDocument::embedded().clone()),
+        follow_nodes: None,
     };
     let observation = runtime.block_on(probe(&connection, &gateway));
     let report = runtime.block_on(run_suites(

@@ -9,14 +9,32 @@ use serde::Deserialize;
 
 use crate::capability;
 
+/// Where a model's price comes from: go-livepeer reads `price_per_unit` as wei (an integer or
+/// a decimal), as a currency amount converted at run time (`"0.02USD"`, or with `currency`), or
+/// falls back to `-pricePerUnit` when it is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PriceSource {
+    /// `price_per_unit` / `pixels_per_unit` wei per pixel.
+    Wei,
+    /// A currency amount: the wei price is unknown until converted.
+    Currency(String),
+    /// No `price_per_unit`: the orchestrator's `-pricePerUnit` applies.
+    Default,
+}
+
 /// One AI model entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AiModel {
     pub pipeline: String,
     pub model_id: String,
     pub warm: bool,
+    /// Wei per `pixels_per_unit` pixels when `price_source` is `Wei` (a decimal price is scaled
+    /// into an integer over a power of ten); 0 otherwise.
     pub price_per_unit: i64,
     pub pixels_per_unit: i64,
+    pub price_source: PriceSource,
+    /// `gateway`: the price applies to this gateway address only (go-livepeer per-gateway prices).
+    pub gateway: Option<String>,
     /// Concurrent requests the model accepts.
     pub capacity: u32,
     /// The capability number of `pipeline`.
@@ -45,7 +63,7 @@ pub enum ModelsError {
 }
 
 /// An entry as written. Fields go-livepeer reads but the reference has no use
-/// for (url, token, currency, optimization_flags) are accepted and ignored.
+/// for (url, token, optimization_flags) are accepted and ignored.
 #[derive(Deserialize)]
 struct RawModel {
     pipeline: String,
@@ -58,21 +76,49 @@ struct RawModel {
     pixels_per_unit: Option<Integer>,
     #[serde(default)]
     capacity: Option<u32>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    gateway: Option<String>,
 }
 
-/// go-livepeer accepts prices as JSON numbers or strings; the reference
-/// accepts both, as integers in wei.
+/// go-livepeer accepts prices as JSON numbers or strings (integers, decimals, or amounts with
+/// a currency suffix); pixel counts are integers.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Integer {
-    Number(i64),
+    Number(serde_json::Number),
     Text(String),
 }
 
+/// A non-negative decimal as an integer over a power of ten: `"1.25"` is (125, 100).
+fn parse_decimal(text: &str) -> Result<(i64, i64), String> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = format!("{whole}{fraction}");
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(format!("{text:?} is not a non-negative number of wei"));
+    }
+    let too_big = || format!("{text:?} does not fit in 64 bits");
+    let numerator = digits.parse::<i64>().map_err(|_| too_big())?;
+    let scale = u32::try_from(fraction.len())
+        .ok()
+        .and_then(|places| 10i64.checked_pow(places))
+        .ok_or_else(too_big)?;
+    Ok((numerator, scale))
+}
+
 impl Integer {
+    /// The value as written, numbers in decimal.
+    fn text(&self) -> String {
+        match self {
+            Integer::Number(number) => number.to_string(),
+            Integer::Text(text) => text.trim().to_string(),
+        }
+    }
+
     fn value(&self) -> Result<i64, String> {
         match self {
-            Integer::Number(number) => Ok(*number),
+            Integer::Number(number) => number.as_i64().ok_or_else(|| format!("{number} is not an integer")),
             Integer::Text(text) => text
                 .trim()
                 .parse()
@@ -111,13 +157,6 @@ pub fn parse_ai_models(text: &str, path: &Path) -> Result<Vec<AiModel>, ModelsEr
         if entry.model_id.trim().is_empty() {
             return Err(problem("model_id", "is empty".into()));
         }
-        let price_per_unit = entry
-            .price_per_unit
-            .map_or(Ok(0), |price| price.value())
-            .map_err(|message| problem("price_per_unit", message))?;
-        if price_per_unit < 0 {
-            return Err(problem("price_per_unit", format!("{price_per_unit} is negative")));
-        }
         let pixels_per_unit = entry
             .pixels_per_unit
             .map_or(Ok(1), |pixels| pixels.value())
@@ -125,6 +164,31 @@ pub fn parse_ai_models(text: &str, path: &Path) -> Result<Vec<AiModel>, ModelsEr
         if pixels_per_unit <= 0 {
             return Err(problem("pixels_per_unit", format!("{pixels_per_unit} must be > 0")));
         }
+        let (price_per_unit, pixels_per_unit, price_source) = match &entry.price_per_unit {
+            None => (0, pixels_per_unit, PriceSource::Default),
+            Some(price) => {
+                let text = price.text();
+                let currency = entry
+                    .currency
+                    .as_deref()
+                    .filter(|currency| !currency.is_empty() && !currency.eq_ignore_ascii_case("wei"));
+                let amount_end = text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(text.len());
+                let (amount, suffix) = text.split_at(amount_end);
+                let (numerator, scale) =
+                    parse_decimal(amount.trim()).map_err(|message| problem("price_per_unit", message))?;
+                match currency.or(Some(suffix).filter(|suffix| !suffix.is_empty())) {
+                    Some(currency) if !currency.eq_ignore_ascii_case("wei") => {
+                        (0, pixels_per_unit, PriceSource::Currency(currency.to_string()))
+                    }
+                    _ => {
+                        let pixels = pixels_per_unit.checked_mul(scale).ok_or_else(|| {
+                            problem("price_per_unit", format!("{text:?} has too many decimal places"))
+                        })?;
+                        (numerator, pixels, PriceSource::Wei)
+                    }
+                }
+            }
+        };
         if models
             .iter()
             .any(|model| model.pipeline == entry.pipeline && model.model_id == entry.model_id)
@@ -141,6 +205,8 @@ pub fn parse_ai_models(text: &str, path: &Path) -> Result<Vec<AiModel>, ModelsEr
             warm: entry.warm,
             price_per_unit,
             pixels_per_unit,
+            price_source,
+            gateway: entry.gateway.filter(|gateway| !gateway.is_empty()),
             capacity: entry.capacity.unwrap_or(1).max(1),
         });
     }
@@ -184,6 +250,30 @@ mod tests {
     }
 
     #[test]
+    fn prices_may_be_decimal_in_a_currency_or_missing() {
+        let models = parse(
+            r#"[
+              {"pipeline": "llm", "model_id": "a", "price_per_unit": "1.25", "pixels_per_unit": 2},
+              {"pipeline": "llm", "model_id": "b", "price_per_unit": "0.02USD"},
+              {"pipeline": "llm", "model_id": "c", "price_per_unit": 3, "currency": "EUR"},
+              {"pipeline": "llm", "model_id": "d", "gateway": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"},
+              {"pipeline": "llm", "model_id": "e", "price_per_unit": "7", "currency": "WEI"}
+            ]"#,
+        )
+        .unwrap();
+        assert_eq!((models[0].price_per_unit, models[0].pixels_per_unit), (125, 200));
+        assert_eq!(models[0].price_source, PriceSource::Wei);
+        assert_eq!(models[1].price_source, PriceSource::Currency("USD".into()));
+        assert_eq!(models[2].price_source, PriceSource::Currency("EUR".into()));
+        assert_eq!(models[3].price_source, PriceSource::Default);
+        assert!(models[3].gateway.is_some());
+        assert_eq!(
+            (models[4].price_per_unit, models[4].price_source.clone()),
+            (7, PriceSource::Wei)
+        );
+    }
+
+    #[test]
     fn syntax_errors_name_line_and_column() {
         let error = parse("[\n  {\"pipeline\": \"llm\",\n   \"model_id\": }\n]").unwrap_err();
         let text = error.to_string();
@@ -207,6 +297,8 @@ mod tests {
         assert!(zero_pixels.to_string().contains("[0].pixels_per_unit"));
         let text_price = parse(r#"[{"pipeline": "llm", "model_id": "a", "price_per_unit": "cheap"}]"#).unwrap_err();
         assert!(text_price.to_string().contains("[0].price_per_unit"));
+        let negative = parse(r#"[{"pipeline": "llm", "model_id": "a", "price_per_unit": -1}]"#).unwrap_err();
+        assert!(negative.to_string().contains("[0].price_per_unit"));
         let twice =
             parse(r#"[{"pipeline": "llm", "model_id": "a"}, {"pipeline": "llm", "model_id": "a"}]"#).unwrap_err();
         assert!(twice.to_string().contains("[1].model_id"));

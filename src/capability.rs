@@ -99,6 +99,8 @@ pub const KNOWN: &[Capability] = &[
 pub const H264: u32 = 0;
 pub const MPEGTS: u32 = 1;
 pub const AUTH_TOKEN: u32 = 12;
+/// Bring-your-own-container: external capabilities, priced with the capability name as constraint.
+pub const BYOC: u32 = 37;
 
 /// Looks up a capability by number; `None` for numbers the enum does not know.
 pub fn lookup(number: u32) -> Option<&'static Capability> {

@@ -1,49 +1,79 @@
 //! Operator expectations: what the orchestrator under test was configured
 //! with (go-livepeer flag names) and the limits a gateway would apply, parsed
 //! once from `--expect key=value` strings into typed values the rules compare.
+//! Keys match ignoring case, like their `LPCONFORM_EXPECT_*` form.
 //!
 //! Keys and value syntax:
 //!
 //! | key | value |
 //! |---|---|
-//! | `serviceURI` | absolute URL, e.g. `https://orch.example:8935` |
-//! | `pricePerUnit` | wei, integer >= 0 |
+//! | `serviceAddr` (v1 `serviceURI`) | `host[:port]` as given to go-livepeer (`https://` is prepended, as go-livepeer advertises it) or an absolute URL |
+//! | `pricePerUnit` | wei, integer >= 0, or a currency amount such as `0.5USD` (checked for presence only) |
 //! | `pixelsPerUnit` | integer > 0 (go-livepeer's default is 1) |
-//! | `ethAddress` (alias `address`) | 20-byte hex address, `0x` optional |
+//! | `autoAdjustPrice` | `true` (go-livepeer's default: advertised prices carry a transaction-cost overhead) or `false` |
+//! | `txCostMultiplier` | integer > 0 (default 100): the overhead is at most 1/txCostMultiplier |
+//! | `ethAcctAddr` (v1 `ethAddress`, `address`) | 20-byte hex address of the signing account, `0x` optional |
+//! | `ethOrchAddr` | 20-byte hex address tickets pay (the ticket recipient) |
+//! | `aiModels` | path of an aiModels.json file (pipeline, model_id, warm, price_per_unit, pixels_per_unit, currency, gateway) |
+//! | `orchMinLivepeerVersion` | a version the orchestrator's must be at least (CAP-009) |
+//! | `aiMinRunnerVersion` | a version every model's runner must be at least, or go-livepeer's JSON list `[{"pipeline":…,"model_id":…,"minVersion":…}]` (CAP-010) |
+//! | `l1Block` | the current Ethereum L1 block number (TICKET-009) |
+//! | `discoveryTimeout` | the gateways' discovery timeout, e.g. `500ms` (go-livepeer's default; RPC-008) |
 //! | `maxPricePerUnit` | `PRICE` or `PRICE/PIXELS`; without `/PIXELS` the `pixelsPerUnit` expectation (else 1) is the denominator, as in go-livepeer's gateway |
 //! | `maxPricePerCapability` | `PIPELINE/MODEL:PRICE[/PIXELS]` or `PIPELINE:PRICE[/PIXELS]` (any model; same as model `*`); repeatable. The price follows the last `:`, so model ids may contain `/` and `:` |
 //! | `maxTicketEV` | wei, integer >= 0 (default 3000000000000, go-livepeer's `-maxTicketEV`) |
 //! | `maxFaceValue` | wei, integer >= 0 |
-//! | `aiModels` | path of an aiModels.json file: every (pipeline, model, price) in it must be advertised (CFG-004) |
-//! | `pool` | `true` or `false`: ticket recipient may differ from the address (pool or redeemer) |
+//! | `pool` | `true` or `false`: a pool or redeemer receives the tickets, so a recipient other than the address is not even noted |
 
 use std::cmp::Ordering;
 use std::fmt;
 use std::path::Path;
+use std::time::Duration;
 
 use num_bigint::BigUint;
 
-use crate::ai_models::{load_ai_models, AiModel};
+use crate::ai_models::{load_ai_models, AiModel, PriceSource};
 use crate::capability;
 use crate::eth::Address;
 use crate::proto::net::PriceInfo;
 
 /// go-livepeer's default `-maxTicketEV`, in wei.
 pub const DEFAULT_MAX_TICKET_EV_WEI: u64 = 3_000_000_000_000;
+/// go-livepeer's default `-txCostMultiplier`.
+pub const DEFAULT_TX_COST_MULTIPLIER: u64 = 100;
+/// go-livepeer's default gateway `-discoveryTimeout`.
+pub const DEFAULT_DISCOVERY_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// Every key `--expect` accepts, in the order the help lists them.
+/// Every key `--expect` accepts, in the order the help lists them, with the
+/// v1 names that stay accepted after them.
 pub const KNOWN_KEYS: &[&str] = &[
-    "serviceURI",
+    "serviceAddr",
     "pricePerUnit",
     "pixelsPerUnit",
-    "ethAddress",
-    "address",
+    "autoAdjustPrice",
+    "txCostMultiplier",
+    "ethAcctAddr",
+    "ethOrchAddr",
+    "aiModels",
+    "orchMinLivepeerVersion",
+    "aiMinRunnerVersion",
+    "l1Block",
+    "discoveryTimeout",
     "maxPricePerUnit",
     "maxPricePerCapability",
     "maxTicketEV",
     "maxFaceValue",
-    "aiModels",
     "pool",
+    "serviceURI",
+    "ethAddress",
+    "address",
+];
+
+/// The v1 names and the keys they stand for.
+const ALIASES: &[(&str, &str)] = &[
+    ("serviceURI", "serviceAddr"),
+    ("ethAddress", "ethAcctAddr"),
+    ("address", "ethAcctAddr"),
 ];
 
 /// A price as gateways see it: the exact rational pricePerUnit / pixelsPerUnit wei per pixel.
@@ -71,6 +101,15 @@ impl Price {
         let right = i128::from(other.price_per_unit) * i128::from(self.pixels_per_unit);
         Some(left.cmp(&right))
     }
+
+    /// Whole wei per pixel, truncated, over 1: what go-livepeer advertises in
+    /// `capabilities_prices` (`common.PriceToInt64`). `None` without a positive denominator.
+    pub fn truncated(&self) -> Option<Price> {
+        (self.pixels_per_unit > 0).then(|| Price {
+            price_per_unit: self.price_per_unit / self.pixels_per_unit,
+            pixels_per_unit: 1,
+        })
+    }
 }
 
 impl fmt::Display for Price {
@@ -84,26 +123,31 @@ impl fmt::Display for Price {
 pub struct ExpectedModel {
     pub pipeline: String,
     pub model_id: String,
-    pub price_per_unit: i64,
-    pub pixels_per_unit: i64,
-}
-
-impl From<&AiModel> for ExpectedModel {
-    fn from(model: &AiModel) -> Self {
-        Self {
-            pipeline: model.pipeline.clone(),
-            model_id: model.model_id.clone(),
-            price_per_unit: model.price_per_unit,
-            pixels_per_unit: model.pixels_per_unit,
-        }
-    }
+    pub warm: bool,
+    /// The configured wei price; `None` when it is a currency amount (or falls back to a
+    /// `-pricePerUnit` that was not given): CFG-004 then checks presence only.
+    pub price: Option<Price>,
+    /// The gateway address the price is scoped to, when it is not the default price.
+    pub gateway: Option<String>,
 }
 
 impl ExpectedModel {
-    pub fn price(&self) -> Price {
-        Price {
-            price_per_unit: self.price_per_unit,
-            pixels_per_unit: self.pixels_per_unit,
+    /// The entry as expected, its missing price falling back to `fallback` (`-pricePerUnit`).
+    pub fn of(model: &AiModel, fallback: Option<Price>) -> Self {
+        let price = match model.price_source {
+            PriceSource::Wei => Some(Price {
+                price_per_unit: model.price_per_unit,
+                pixels_per_unit: model.pixels_per_unit,
+            }),
+            PriceSource::Currency(_) => None,
+            PriceSource::Default => fallback,
+        };
+        Self {
+            pipeline: model.pipeline.clone(),
+            model_id: model.model_id.clone(),
+            warm: model.warm,
+            price,
+            gateway: model.gateway.clone(),
         }
     }
 }
@@ -125,15 +169,39 @@ impl MaxCapabilityPrice {
     }
 }
 
+/// A gateway's minimum runner version, for every model or for one (pipeline, model).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinRunnerVersion {
+    /// `None`: every model.
+    pub model: Option<(String, String)>,
+    pub version: String,
+}
+
 /// What the operator says the orchestrator should advertise, and the limits
 /// of the gateways it must serve. Absent values leave their rules skipped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Expectations {
+    /// `serviceAddr` as the URL go-livepeer advertises for it.
     pub service_uri: Option<String>,
+    /// `pricePerUnit` in wei.
     pub price_per_unit: Option<i64>,
+    /// `pricePerUnit` given as a currency amount (`0.5USD`): a price must be present, its wei unknown.
+    pub price_currency: Option<String>,
     pub pixels_per_unit: Option<i64>,
+    /// `autoAdjustPrice`; `None` is go-livepeer's default, true.
+    pub auto_adjust_price: Option<bool>,
+    /// `txCostMultiplier`; `None` is go-livepeer's default, 100.
+    pub tx_cost_multiplier: Option<u64>,
+    /// `ethAcctAddr`: the account the orchestrator signs with and advertises as `address`.
     pub address: Option<Address>,
+    /// `ethOrchAddr`: the account tickets pay.
+    pub orch_address: Option<Address>,
     pub ai_models: Vec<ExpectedModel>,
+    pub orch_min_version: Option<String>,
+    pub ai_min_runner_versions: Vec<MinRunnerVersion>,
+    pub l1_block: Option<u64>,
+    /// `None` is go-livepeer's default, see [`Expectations::discovery_timeout`].
+    pub discovery_timeout: Option<Duration>,
     pub max_price_per_unit: Option<Price>,
     pub max_price_per_capability: Vec<MaxCapabilityPrice>,
     /// `None` means go-livepeer's default, see [`Expectations::ticket_ev_limit`].
@@ -143,7 +211,7 @@ pub struct Expectations {
     pub pool: bool,
 }
 
-/// A `--expect` string that cannot be used, naming the flag and the problem.
+/// A `--expect` string that cannot be used, saying what and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExpectError {
     #[error("--expect {given}: expected key=value")]
@@ -158,6 +226,17 @@ pub enum ExpectError {
     },
     #[error("--expect {key} given twice")]
     Repeated { key: String },
+}
+
+/// The known key `key` stands for, ignoring case, aliases resolved.
+fn canonical_key(key: &str) -> Option<&'static str> {
+    let known = KNOWN_KEYS.iter().find(|known| known.eq_ignore_ascii_case(key))?;
+    Some(
+        ALIASES
+            .iter()
+            .find(|(alias, _)| alias == known)
+            .map_or(*known, |(_, canonical)| *canonical),
+    )
 }
 
 /// `--expect` flags from `LPCONFORM_EXPECT_<KEY>=value` variables, the key
@@ -180,18 +259,13 @@ impl Expectations {
     pub fn parse_flags(flags: &[String]) -> Result<Expectations, ExpectError> {
         let mut expectations = Expectations::default();
         let mut max_price: Option<(i64, Option<i64>)> = None;
+        let mut models: Option<Vec<AiModel>> = None;
         let mut seen: Vec<&str> = Vec::new();
         for flag in flags {
             let (key, value) = flag
                 .split_once('=')
                 .ok_or_else(|| ExpectError::NotKeyValue { given: flag.clone() })?;
-            let canonical = match key {
-                "address" => "ethAddress",
-                other => other,
-            };
-            if !KNOWN_KEYS.contains(&canonical) {
-                return Err(ExpectError::UnknownKey { key: key.to_string() });
-            }
+            let canonical = canonical_key(key).ok_or_else(|| ExpectError::UnknownKey { key: key.to_string() })?;
             if canonical != "maxPricePerCapability" {
                 if seen.contains(&canonical) {
                     return Err(ExpectError::Repeated { key: key.to_string() });
@@ -204,12 +278,47 @@ impl Expectations {
                 problem: problem.to_string(),
             };
             match canonical {
-                "serviceURI" => expectations.service_uri = Some(parse_service_uri(value).map_err(invalid)?),
-                "pricePerUnit" => expectations.price_per_unit = Some(parse_non_negative(value).map_err(invalid)?),
+                "serviceAddr" => expectations.service_uri = Some(parse_service_addr(value).map_err(invalid)?),
+                "pricePerUnit" => match parse_non_negative(value) {
+                    Ok(price) => expectations.price_per_unit = Some(price),
+                    Err(problem) => {
+                        let currency = parse_currency_amount(value).ok_or_else(|| invalid(problem))?;
+                        expectations.price_currency = Some(currency);
+                    }
+                },
                 "pixelsPerUnit" => expectations.pixels_per_unit = Some(parse_positive(value).map_err(invalid)?),
-                "ethAddress" => {
+                "autoAdjustPrice" => expectations.auto_adjust_price = Some(parse_bool(value).map_err(invalid)?),
+                "txCostMultiplier" => {
+                    let multiplier = parse_positive(value).map_err(invalid)?;
+                    expectations.tx_cost_multiplier = Some(multiplier.unsigned_abs());
+                }
+                "ethAcctAddr" => {
                     let address = Address::parse(value).map_err(|error| invalid(&error.to_string()))?;
                     expectations.address = Some(address);
+                }
+                "ethOrchAddr" => {
+                    let address = Address::parse(value).map_err(|error| invalid(&error.to_string()))?;
+                    expectations.orch_address = Some(address);
+                }
+                "aiModels" => {
+                    models = Some(load_ai_models(Path::new(value)).map_err(|error| invalid(&error.to_string()))?);
+                }
+                "orchMinLivepeerVersion" => {
+                    expectations.orch_min_version = Some(parse_version(value).map_err(invalid)?);
+                }
+                "aiMinRunnerVersion" => {
+                    expectations.ai_min_runner_versions = parse_min_runner_versions(value).map_err(|e| invalid(&e))?;
+                }
+                "l1Block" => {
+                    let block = value
+                        .parse::<u64>()
+                        .map_err(|_| invalid("not a block number (integer >= 0)"))?;
+                    expectations.l1_block = Some(block);
+                }
+                "discoveryTimeout" => {
+                    let timeout =
+                        humantime::parse_duration(value).map_err(|_| invalid("not a duration (e.g. 500ms, 2s)"))?;
+                    expectations.discovery_timeout = Some(timeout);
                 }
                 "maxPricePerUnit" => max_price = Some(parse_price(value).map_err(invalid)?),
                 "maxPricePerCapability" => {
@@ -218,10 +327,6 @@ impl Expectations {
                 }
                 "maxTicketEV" => expectations.max_ticket_ev = Some(parse_wei(value).map_err(invalid)?),
                 "maxFaceValue" => expectations.max_face_value = Some(parse_wei(value).map_err(invalid)?),
-                "aiModels" => {
-                    let models = load_ai_models(Path::new(value)).map_err(|error| invalid(&error.to_string()))?;
-                    expectations.ai_models = models.iter().map(ExpectedModel::from).collect();
-                }
                 "pool" => expectations.pool = parse_bool(value).map_err(invalid)?,
                 _ => return Err(ExpectError::UnknownKey { key: key.to_string() }),
             }
@@ -230,7 +335,34 @@ impl Expectations {
             price_per_unit,
             pixels_per_unit: pixels.or(expectations.pixels_per_unit).unwrap_or(1),
         });
+        let fallback = expectations.transcoding_price();
+        expectations.ai_models = models
+            .unwrap_or_default()
+            .iter()
+            .map(|model| ExpectedModel::of(model, fallback))
+            .collect();
         Ok(expectations)
+    }
+
+    /// `pricePerUnit` / `pixelsPerUnit` in wei, when the price was given in wei.
+    pub fn transcoding_price(&self) -> Option<Price> {
+        self.price_per_unit.map(|price_per_unit| Price {
+            price_per_unit,
+            pixels_per_unit: self.pixels_per_unit.unwrap_or(1),
+        })
+    }
+
+    /// Whether advertised prices carry go-livepeer's auto-adjust overhead (its default).
+    pub fn auto_adjusts_price(&self) -> bool {
+        self.auto_adjust_price.unwrap_or(true)
+    }
+
+    pub fn tx_cost_multiplier(&self) -> u64 {
+        self.tx_cost_multiplier.unwrap_or(DEFAULT_TX_COST_MULTIPLIER)
+    }
+
+    pub fn discovery_timeout(&self) -> Duration {
+        self.discovery_timeout.unwrap_or(DEFAULT_DISCOVERY_TIMEOUT)
     }
 
     /// The gateway's maximum ticket expected value in wei.
@@ -239,6 +371,59 @@ impl Expectations {
             .clone()
             .unwrap_or_else(|| BigUint::from(DEFAULT_MAX_TICKET_EV_WEI))
     }
+}
+
+/// `host[:port]` as go-livepeer's `-serviceAddr` takes it (advertised with `https://`), or a URL.
+fn parse_service_addr(value: &str) -> Result<String, &'static str> {
+    let url = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("https://{value}")
+    };
+    parse_service_uri(&url)
+}
+
+/// `0.5USD`: a decimal amount followed by a currency name; the currency is returned.
+fn parse_currency_amount(value: &str) -> Option<String> {
+    let split = value.find(|c: char| c.is_ascii_alphabetic())?;
+    let (amount, currency) = value.split_at(split);
+    let numeric = !amount.is_empty() && amount.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.');
+    (numeric && currency.bytes().all(|byte| byte.is_ascii_alphabetic())).then(|| currency.to_string())
+}
+
+/// A version as gateways parse it (lenient semver).
+fn parse_version(value: &str) -> Result<String, &'static str> {
+    crate::version::Version::parse(value)
+        .map(|_| value.to_string())
+        .ok_or("not a version (e.g. 0.9.1)")
+}
+
+/// One version for every model, or go-livepeer's `-aiMinRunnerVersion` JSON list.
+fn parse_min_runner_versions(value: &str) -> Result<Vec<MinRunnerVersion>, String> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        pipeline: String,
+        model_id: String,
+        #[serde(rename = "minVersion")]
+        min_version: String,
+    }
+    if !value.trim_start().starts_with('[') {
+        let version = parse_version(value)?;
+        return Ok(vec![MinRunnerVersion { model: None, version }]);
+    }
+    let entries: Vec<Entry> = serde_json::from_str(value).map_err(|error| format!("not a JSON list: {error}"))?;
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let version =
+                parse_version(&entry.min_version).map_err(|problem| format!("[{index}].minVersion: {problem}"))?;
+            Ok(MinRunnerVersion {
+                model: Some((entry.pipeline, entry.model_id)),
+                version,
+            })
+        })
+        .collect()
 }
 
 fn parse_service_uri(value: &str) -> Result<String, &'static str> {
@@ -324,7 +509,7 @@ mod tests {
     #[test]
     fn go_livepeer_flag_names_parse_into_typed_values() {
         let expectations = parse(&[
-            "serviceURI=https://orch.example:8935",
+            "serviceAddr=orch.example:8935",
             "pricePerUnit=1000",
             "pixelsPerUnit=3",
             "address=0x2c7536E3605D9C16a7a3D7b1898e529396a65c23",
@@ -334,8 +519,33 @@ mod tests {
             "maxTicketEV=100",
             "maxFaceValue=20000000000000000000000000000",
             "pool=true",
+            "autoAdjustPrice=false",
+            "txCostMultiplier=50",
+            "ethOrchAddr=0x1111111111111111111111111111111111111111",
+            "orchMinLivepeerVersion=0.9.1",
+            "aiMinRunnerVersion=0.14.0",
+            "l1Block=21000000",
+            "discoveryTimeout=750ms",
         ])
         .unwrap();
+        assert_eq!(
+            (
+                expectations.auto_adjusts_price(),
+                expectations.tx_cost_multiplier(),
+                expectations.l1_block,
+                expectations.discovery_timeout()
+            ),
+            (false, 50, Some(21_000_000), Duration::from_millis(750))
+        );
+        assert_eq!(expectations.orch_address, Some(Address([0x11; 20])));
+        assert_eq!(expectations.orch_min_version.as_deref(), Some("0.9.1"));
+        assert_eq!(
+            expectations.ai_min_runner_versions,
+            [MinRunnerVersion {
+                model: None,
+                version: "0.14.0".into()
+            }]
+        );
         assert_eq!(expectations.service_uri.as_deref(), Some("https://orch.example:8935"));
         assert_eq!(
             (expectations.price_per_unit, expectations.pixels_per_unit),
@@ -394,6 +604,9 @@ mod tests {
         );
         assert_eq!(expectations.ticket_ev_limit(), BigUint::from(DEFAULT_MAX_TICKET_EV_WEI));
         assert!(!expectations.pool);
+        assert!(expectations.auto_adjusts_price());
+        assert_eq!(expectations.tx_cost_multiplier(), DEFAULT_TX_COST_MULTIPLIER);
+        assert_eq!(expectations.discovery_timeout(), DEFAULT_DISCOVERY_TIMEOUT);
         let explicit = parse(&["pixelsPerUnit=4", "maxPricePerUnit=10/5"]).unwrap();
         assert_eq!(
             explicit.max_price_per_unit,
@@ -449,16 +662,48 @@ mod tests {
             "--expect ethAddress=0x12: address is 1 bytes, expected 20"
         );
         assert_eq!(
-            message(&["serviceURI=orch.example:8935"]),
-            "--expect serviceURI=orch.example:8935: not an absolute URL (expected scheme://host:port)"
+            message(&["serviceAddr=orch example"]),
+            "--expect serviceAddr=orch example: not a URL"
+        );
+        assert_eq!(
+            message(&["orchMinLivepeerVersion=latest"]),
+            "--expect orchMinLivepeerVersion=latest: not a version (e.g. 0.9.1)"
+        );
+        assert!(
+            message(&["aiMinRunnerVersion=[{\"pipeline\":\"llm\",\"model_id\":\"m\",\"minVersion\":\"x\"}]"])
+                .contains("[0].minVersion: not a version")
+        );
+        assert_eq!(
+            message(&["serviceURI=a.example", "serviceAddr=b.example"]),
+            "--expect serviceAddr given twice"
         );
         assert!(message(&["maxPricePerCapability=painting/x:1"]).contains("unknown AI pipeline"));
         assert_eq!(
             message(&["pricePerUnit=1", "pricePerUnit=2"]),
             "--expect pricePerUnit given twice"
         );
-        let unknown = message(&["priceperunit=1"]);
-        assert!(unknown.starts_with("--expect priceperunit: unknown key; known keys: serviceURI, pricePerUnit"));
+        let unknown = message(&["pricePerPixel=1"]);
+        assert!(unknown.starts_with("--expect pricePerPixel: unknown key; known keys: serviceAddr, pricePerUnit"));
+    }
+
+    #[test]
+    fn keys_ignore_case_and_v1_names_stay_aliases() {
+        let expectations = parse(&[
+            "PRICEPERUNIT=7",
+            "serviceURI=https://orch.example:8935",
+            "ethAddress=0x2c7536E3605D9C16a7a3D7b1898e529396a65c23",
+        ])
+        .unwrap();
+        assert_eq!(expectations.price_per_unit, Some(7));
+        assert_eq!(expectations.service_uri.as_deref(), Some("https://orch.example:8935"));
+        assert!(expectations.address.is_some());
+        let currency = parse(&["pricePerUnit=0.5USD"]).unwrap();
+        assert_eq!(
+            (currency.price_per_unit, currency.price_currency.as_deref()),
+            (None, Some("USD"))
+        );
+        let json = parse(&[r#"aiMinRunnerVersion=[{"pipeline":"llm","model_id":"m","minVersion":"v0.2"}]"#]).unwrap();
+        assert_eq!(json.ai_min_runner_versions[0].model, Some(("llm".into(), "m".into())));
     }
 
     #[test]
@@ -472,6 +717,8 @@ mod tests {
         assert_eq!(price(i64::MIN, 1).compare(&price(0, i64::MAX)), Some(Ordering::Less));
         assert_eq!(price(1, 0).compare(&price(1, 1)), None);
         assert_eq!(price(1000, 1).to_string(), "1000/1 wei per pixel");
+        assert_eq!(price(3, 2).truncated(), Some(price(1, 1)));
+        assert_eq!(price(30, 1_000_000).truncated(), Some(price(0, 1)));
     }
 
     #[test]
@@ -480,7 +727,13 @@ mod tests {
         let expectations = parse(&[&format!("aiModels={path}")]).unwrap();
         assert_eq!(expectations.ai_models.len(), 3);
         assert_eq!(expectations.ai_models[2].pipeline, "llm");
-        assert_eq!(expectations.ai_models[2].price_per_unit, 180_000_000);
+        assert_eq!(
+            expectations.ai_models[2].price,
+            Some(Price {
+                price_per_unit: 180_000_000,
+                pixels_per_unit: 1
+            })
+        );
         let missing = parse(&["aiModels=/nonexistent/aiModels.json"]).unwrap_err().to_string();
         assert!(
             missing.starts_with("--expect aiModels=/nonexistent/aiModels.json: "),

@@ -28,7 +28,22 @@ pub enum CallError {
     Decode(String),
 }
 
+/// The text go-livepeer refuses every discovery with when the gateway has no deposit or reserve.
+pub const INSUFFICIENT_RESERVE: &str = "insufficient sender reserve";
+/// The error go-livepeer gives when it is at capacity (`-maxSessions`, or no idle live-video container).
+pub const ORCHESTRATOR_CAPPED: &str = "OrchestratorCapped";
+
 impl CallError {
+    /// A refusal because the gateway identity is unfunded: a fact about the run, not the orchestrator.
+    pub fn is_insufficient_reserve(&self) -> bool {
+        matches!(self, CallError::Status { message, .. } if message.contains(INSUFFICIENT_RESERVE))
+    }
+
+    /// A refusal because the orchestrator is at capacity.
+    pub fn is_capped(&self) -> bool {
+        matches!(self, CallError::Status { message, .. } if message.contains(ORCHESTRATOR_CAPPED))
+    }
+
     /// Builds the error from a tonic status, telling server statuses apart
     /// from the ones tonic synthesises for transport and decode failures.
     pub fn from_status(status: tonic::Status) -> Self {
@@ -118,6 +133,39 @@ pub struct EndSessionExchange {
     pub call: Call<()>,
 }
 
+/// An AI model named in a discovery request: a capability number and a model id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModelRef {
+    pub capability: u32,
+    pub model_id: String,
+}
+
+/// A signed GetOrchestrator that named capabilities, as gateways send before a job.
+#[derive(Debug, Clone)]
+pub struct CapabilityDiscovery {
+    /// The (capability, model) pairs the request named in `capacities` and `PerCapability`;
+    /// empty when it named capabilities by bit only.
+    pub models: Vec<ModelRef>,
+    pub ignore_capacity_check: bool,
+    pub call: Call<OrchestratorInfo>,
+}
+
+/// A field on the wire that the loaded proto does not define (SPEC-003).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownField {
+    /// Where in the observation: `info`, `info.capabilities`, …
+    pub message_path: String,
+    pub number: u32,
+    pub wire_type: u8,
+}
+
+/// GetOrchestrator to one of the `nodes` the orchestrator listed (`--follow-nodes`).
+#[derive(Debug, Clone)]
+pub struct NodeDiscovery {
+    pub node: String,
+    pub call: Call<OrchestratorInfo>,
+}
+
 /// Everything learned from one orchestrator. Optional parts are the probes a
 /// suite case may skip; a rule whose input is absent is skipped, not failed.
 #[derive(Debug, Clone)]
@@ -128,6 +176,14 @@ pub struct Observation {
     pub gateway: Address,
     /// GetOrchestrator with a valid signature: the discovery answer.
     pub info: Call<OrchestratorInfo>,
+    /// A second signed discovery after `info`: TICKET-010 and AUTH-006 compare the two answers.
+    pub repeat_info: Option<Call<OrchestratorInfo>>,
+    /// Signed discoveries naming capabilities and models (PRICE-009, RPC-007).
+    pub capability_discoveries: Vec<CapabilityDiscovery>,
+    /// GetOrchestrator to each of `info.nodes`; `None` unless the run follows nodes (URI-004).
+    pub followed_nodes: Option<Vec<NodeDiscovery>>,
+    /// Fields of the discovery answer that the loaded proto does not define.
+    pub unknown_fields: Vec<UnknownField>,
     /// GetOrchestrator whose signature was made by a different key.
     pub forged_signature: Option<Call<OrchestratorInfo>>,
     /// GetOrchestrator whose address is not 20 bytes.
@@ -154,6 +210,10 @@ impl Observation {
             target,
             gateway,
             info,
+            repeat_info: None,
+            capability_discoveries: Vec::new(),
+            followed_nodes: None,
+            unknown_fields: Vec::new(),
             forged_signature: None,
             malformed_address: None,
             ping: None,
@@ -162,5 +222,13 @@ impl Observation {
             liveness_after_fuzz: None,
             info_json: None,
         }
+    }
+
+    /// Every signed discovery answered or refused: the baseline, its repeat and the ones naming
+    /// capabilities (RPC-008 times them).
+    pub fn signed_discoveries(&self) -> impl Iterator<Item = &Call<OrchestratorInfo>> {
+        std::iter::once(&self.info)
+            .chain(self.repeat_info.as_ref())
+            .chain(self.capability_discoveries.iter().map(|discovery| &discovery.call))
     }
 }

@@ -5,17 +5,24 @@
 
 use std::time::{Duration, Instant};
 
-use crate::eth::{Address, EthKey};
+use crate::eth::Address;
 use crate::expect::Expectations;
-use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
+use crate::observe::{
+    Call, CallError, CapabilityDiscovery, EndSessionExchange, ModelRef, NodeDiscovery, Observation, PingExchange,
+};
 use crate::openapi::{OpenApiDocument, INFO_PATH};
-use crate::probe::{forged_auth_token, random_bytes, signed_orchestrator_request, timed, unix_now};
+use crate::probe::{
+    discover_models, forged_auth_token, random_bytes, signed_orchestrator_request, timed, unix_now, Gateway,
+};
 use crate::proto::net::{Capabilities, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
 use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResult, Verdict};
 use crate::snapshot::{snapshot_view, SnapshotCheck, SnapshotStatus, SnapshotStore};
 use crate::suite::{AddressChoice, CallSpec, Case, CaseMode, DiscoveryRequest, Outcome, PingValue, SignatureChoice};
 use crate::suite::{Step, Suite, TokenChoice};
-use crate::transport::{Connection, Target, TransportError};
+use crate::transport::{Connection, Target, TransportError, TransportOptions};
+
+/// Most `nodes` a run follows (URI-004), so a long list costs bounded time.
+pub const MAX_FOLLOWED_NODES: usize = 8;
 
 /// How to run: strictness, case filter, mode overrides, snapshots, the OpenAPI document.
 #[derive(Debug, Clone)]
@@ -28,6 +35,8 @@ pub struct RunSettings {
     pub snapshots: Option<SnapshotStore>,
     /// What the SPEC rules judge by; without one they skip.
     pub openapi: Option<OpenApiDocument>,
+    /// `--follow-nodes`: how to dial each of the answer's `nodes`; `None` never dials them.
+    pub follow_nodes: Option<TransportOptions>,
 }
 
 /// The whole run.
@@ -41,6 +50,9 @@ pub struct RunReport {
     pub strict: bool,
     pub cases: Vec<CaseReport>,
     pub elapsed: Duration,
+    /// The gateway address, when the orchestrator refused discovery with `insufficient sender
+    /// reserve`: a fact about the run's identity, not the orchestrator (exit 2).
+    pub unfunded_gateway: Option<Address>,
 }
 
 impl RunReport {
@@ -103,6 +115,19 @@ pub struct StepReport {
     pub actual: String,
     pub outcome: StepOutcome,
     pub elapsed: Duration,
+    /// Why the case cannot be judged although the orchestrator did nothing wrong: it is at
+    /// capacity, or the gateway identity is unfunded. The case is then skipped with this reason.
+    pub not_judged: Option<String>,
+}
+
+/// Why a refusal to a discovery is no fault of the orchestrator's, if it is none.
+fn legitimate_refusal(error: &CallError, ignore_capacity_check: bool) -> Option<String> {
+    if error.is_insufficient_reserve() {
+        return Some("the gateway identity is unfunded (insufficient sender reserve): see the note at the top".into());
+    }
+    (error.is_capped() && !ignore_capacity_check).then(|| {
+        "the orchestrator is at capacity (OrchestratorCapped), a legitimate answer without ignoreCapacityCheck".into()
+    })
 }
 
 impl StepReport {
@@ -126,7 +151,7 @@ pub enum StepOutcome {
 /// Probes once to detect modes, then runs every selected case in order.
 pub async fn run_suites(
     connection: &Connection,
-    gateway: &EthKey,
+    gateway: &Gateway,
     suites: &[Suite],
     expectations: &Expectations,
     settings: &RunSettings,
@@ -156,7 +181,7 @@ pub struct CaseProgress<'a> {
 /// [`run_suites`], telling `on_case` before each case, so the CLI can show progress.
 pub async fn run_suites_with_progress(
     connection: &Connection,
-    gateway: &EthKey,
+    gateway: &Gateway,
     suites: &[Suite],
     expectations: &Expectations,
     settings: &RunSettings,
@@ -177,6 +202,11 @@ pub async fn run_suites_with_progress(
         .sum();
     let baseline = detection_probe(connection, gateway).await;
     let modes = Modes::detect(&baseline, settings.overrides);
+    let unfunded = baseline
+        .info
+        .outcome
+        .as_ref()
+        .is_err_and(CallError::is_insufficient_reserve);
     let context = CaseContext {
         connection,
         gateway,
@@ -213,6 +243,7 @@ pub async fn run_suites_with_progress(
         strict: settings.strict,
         cases,
         elapsed: started.elapsed(),
+        unfunded_gateway: unfunded.then(|| gateway.address()),
     }
 }
 
@@ -221,8 +252,8 @@ const STOPPED_ANSWERING: &str = "not run: the target stopped answering (a discov
 
 /// What mode detection reads: the signed discovery answer and, when that came, a Ping. A target
 /// that stalls costs one deadline here, not one per call of the full probe.
-async fn detection_probe(connection: &Connection, gateway: &EthKey) -> Observation {
-    let info = timed(connection.get_orchestrator(signed_orchestrator_request(gateway))).await;
+async fn detection_probe(connection: &Connection, gateway: &Gateway) -> Observation {
+    let info = timed(connection.get_orchestrator(signed_orchestrator_request(gateway.clone()))).await;
     let answered = !matches!(info.outcome, Err(CallError::Timeout(_)));
     let mut observation = Observation::of_discovery(connection.target().to_string(), gateway.address(), info);
     if answered {
@@ -266,6 +297,7 @@ pub fn setup_failure_report(
         actual: error.to_string(),
         outcome: StepOutcome::Failed,
         elapsed,
+        not_judged: None,
     };
     let setup = Call {
         elapsed,
@@ -292,6 +324,7 @@ pub fn setup_failure_report(
         strict: settings.strict,
         cases: vec![case],
         elapsed,
+        unfunded_gateway: None,
     }
 }
 
@@ -308,7 +341,7 @@ fn applies(mode: CaseMode, modes: Modes) -> bool {
 /// What every case of a run shares.
 pub struct CaseContext<'a> {
     pub connection: &'a Connection,
-    pub gateway: &'a EthKey,
+    pub gateway: &'a Gateway,
     pub expectations: &'a Expectations,
     pub settings: &'a RunSettings,
     /// Detected from a baseline probe, then overridden.
@@ -350,7 +383,7 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
         return (report, false);
     }
 
-    let (mut observation, stopped) = observe_case(connection, gateway, case, &mut report.steps).await;
+    let (mut observation, stopped) = observe_case(connection, gateway, case, settings, &mut report.steps).await;
     observation.target = connection.target().to_string();
     // The run's modes, from the baseline probe: a case that makes one call cannot tell on its own.
     let mut context = Context {
@@ -370,7 +403,10 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
         let content = snapshot_view(info, &observation.target);
         report.snapshot = Some(store.check(&suite.name, name, &report.name, &content));
     }
-    report.status = status(&report, settings.strict);
+    report.status = match report.steps.iter().find_map(|step| step.not_judged.clone()) {
+        Some(reason) => CaseStatus::Skipped(reason),
+        None => status(&report, settings.strict),
+    };
     report.elapsed = started.elapsed();
     (report, stopped)
 }
@@ -398,8 +434,9 @@ fn status(report: &CaseReport, strict: bool) -> CaseStatus {
 /// made (one failed step says so), and the second value is true.
 async fn observe_case(
     connection: &Connection,
-    gateway: &EthKey,
+    gateway: &Gateway,
     case: &Case,
+    settings: &RunSettings,
     steps: &mut Vec<StepReport>,
 ) -> (Observation, bool) {
     let timed_out = |call: &Call<OrchestratorInfo>| matches!(call.outcome, Err(CallError::Timeout(_)));
@@ -410,7 +447,7 @@ async fn observe_case(
     let mut info: Option<Call<OrchestratorInfo>> = None;
     let mut stopped = false;
     if !case.steps.first().is_some_and(is_plain_discovery) {
-        let call = timed(connection.get_orchestrator(signed_orchestrator_request(gateway))).await;
+        let call = timed(connection.get_orchestrator(signed_orchestrator_request(gateway.clone()))).await;
         stopped = timed_out(&call);
         info = Some(call);
     }
@@ -427,6 +464,7 @@ async fn observe_case(
                 actual: "not made: the target stopped answering".into(),
                 outcome: StepOutcome::Failed,
                 elapsed: Duration::ZERO,
+                not_judged: None,
             });
             break;
         }
@@ -434,14 +472,26 @@ async fn observe_case(
             CallSpec::GetOrchestrator(request) => {
                 let call = timed(connection.get_orchestrator(discovery_request(gateway, request))).await;
                 stopped = timed_out(&call);
-                steps.push(step_report(
-                    step,
-                    describe_discovery(request),
-                    &call.outcome,
-                    call.elapsed,
-                ));
+                let mut report = step_report(step, describe_discovery(request), &call.outcome, call.elapsed);
+                if let Err(error) = &call.outcome {
+                    report.not_judged = legitimate_refusal(error, request.ignore_capacity_check);
+                    if report.not_judged.is_some() {
+                        report.outcome = StepOutcome::Passed;
+                    }
+                }
+                steps.push(report);
                 match (request.signature, request.address) {
+                    (SignatureChoice::Valid, AddressChoice::Gateway) if request.capabilities.is_some() => {
+                        observation.capability_discoveries.push(CapabilityDiscovery {
+                            models: Vec::new(),
+                            ignore_capacity_check: request.ignore_capacity_check,
+                            call,
+                        })
+                    }
                     (SignatureChoice::Valid, AddressChoice::Gateway) if info.is_none() => info = Some(call),
+                    (SignatureChoice::Valid, AddressChoice::Gateway) if observation.repeat_info.is_none() => {
+                        observation.repeat_info = Some(call)
+                    }
                     (SignatureChoice::Forged, AddressChoice::Gateway) => observation.forged_signature = Some(call),
                     (SignatureChoice::Valid, AddressChoice::Short | AddressChoice::Long | AddressChoice::Empty) => {
                         observation.malformed_address = Some(call)
@@ -499,6 +549,35 @@ async fn observe_case(
                 ));
                 observation.info_json = Some(call);
             }
+            CallSpec::PerModelDiscovery => {
+                let answer = info.as_ref().and_then(|call| call.answer());
+                let discoveries = match answer {
+                    Some(answer) => discover_models(connection, gateway, answer).await,
+                    None => Vec::new(),
+                };
+                steps.push(per_model_step(step, &discoveries));
+                observation.capability_discoveries.extend(discoveries);
+            }
+            CallSpec::FollowNodes => {
+                let nodes = info
+                    .as_ref()
+                    .and_then(|call| call.answer())
+                    .map(|answer| answer.nodes.clone())
+                    .unwrap_or_default();
+                if let Some(options) = &settings.follow_nodes {
+                    let followed = follow_nodes(&nodes, gateway, options).await;
+                    let answered = followed.iter().filter(|node| node.call.outcome.is_ok()).count();
+                    steps.push(StepReport {
+                        call: format!("GetOrchestrator to each of {} nodes", followed.len()),
+                        expected: "answers or refusals within the deadline".into(),
+                        actual: format!("{answered} answered"),
+                        outcome: StepOutcome::Passed,
+                        elapsed: followed.iter().map(|node| node.call.elapsed).sum(),
+                        not_judged: None,
+                    });
+                    observation.followed_nodes = Some(followed);
+                }
+            }
         }
     }
     if let Some(info) = info {
@@ -507,8 +586,73 @@ async fn observe_case(
     (observation, stopped)
 }
 
-fn discovery_request(gateway: &EthKey, spec: &DiscoveryRequest) -> OrchestratorRequest {
-    let mut request = signed_orchestrator_request(gateway);
+/// GetOrchestrator to each node (at most [`MAX_FOLLOWED_NODES`]), each dialled afresh.
+async fn follow_nodes(nodes: &[String], gateway: &Gateway, options: &TransportOptions) -> Vec<NodeDiscovery> {
+    let mut followed = Vec::new();
+    for node in nodes.iter().take(MAX_FOLLOWED_NODES) {
+        let call = timed(async {
+            let target = Target::parse(node).map_err(|error| CallError::Transport(error.to_string()))?;
+            let connection = Connection::connect(&target, options)
+                .await
+                .map_err(|error| CallError::Transport(error.to_string()))?;
+            connection
+                .get_orchestrator(signed_orchestrator_request(gateway.clone()))
+                .await
+        })
+        .await;
+        followed.push(NodeDiscovery {
+            node: node.clone(),
+            call,
+        });
+    }
+    followed
+}
+
+/// The step of a `get_orchestrator_per_model` call: every discovery answered, or refused for a
+/// reason that is no fault of the orchestrator's.
+fn per_model_step(step: &Step, discoveries: &[CapabilityDiscovery]) -> StepReport {
+    let failed: Vec<String> = discoveries
+        .iter()
+        .filter_map(|discovery| {
+            let error = discovery.call.outcome.as_ref().err()?;
+            let named: Vec<&str> = discovery
+                .models
+                .iter()
+                .map(|model: &ModelRef| model.model_id.as_str())
+                .collect();
+            Some(format!("{}: {error}", named.join(" + ")))
+        })
+        .collect();
+    let not_judged = discoveries.iter().find_map(|discovery| {
+        let error = discovery.call.outcome.as_ref().err()?;
+        legitimate_refusal(error, discovery.ignore_capacity_check)
+    });
+    StepReport {
+        call: format!(
+            "GetOrchestrator naming each priced model ({} requests)",
+            discoveries.len()
+        ),
+        expected: match step.expect {
+            Outcome::Ok => "an answer to each".into(),
+            _ => "answers or statuses".into(),
+        },
+        actual: if failed.is_empty() {
+            "an answer to each".into()
+        } else {
+            failed.join("; ")
+        },
+        outcome: if failed.is_empty() || step.expect != Outcome::Ok || not_judged.is_some() {
+            StepOutcome::Passed
+        } else {
+            StepOutcome::Failed
+        },
+        elapsed: discoveries.iter().map(|discovery| discovery.call.elapsed).sum(),
+        not_judged,
+    }
+}
+
+fn discovery_request(gateway: &Gateway, spec: &DiscoveryRequest) -> OrchestratorRequest {
+    let mut request = signed_orchestrator_request(gateway.clone());
     match spec.signature {
         SignatureChoice::Valid => {}
         SignatureChoice::Forged => {
@@ -521,6 +665,10 @@ fn discovery_request(gateway: &EthKey, spec: &DiscoveryRequest) -> OrchestratorR
         AddressChoice::Short => request.address.truncate(19),
         AddressChoice::Long => request.address.push(0),
         AddressChoice::Empty => request.address.clear(),
+        AddressChoice::Zero => {
+            request.address = vec![0; Address::LEN];
+            request.sig.clear();
+        }
     }
     request.capabilities = spec.capabilities.as_ref().map(|numbers| Capabilities {
         bitstring: crate::capability::encode_bitstring(numbers.iter().copied()),
@@ -542,6 +690,7 @@ fn describe_discovery(request: &DiscoveryRequest) -> String {
         AddressChoice::Short => parts.push("19-byte address"),
         AddressChoice::Long => parts.push("21-byte address"),
         AddressChoice::Empty => parts.push("empty address"),
+        AddressChoice::Zero => parts.push("zero address, no signature, as off-chain gateways send"),
     }
     if request.capabilities.is_some() {
         parts.push("with capabilities");
@@ -598,6 +747,7 @@ fn step_report<T>(step: &Step, call: String, outcome: &Result<T, CallError>, ela
         actual,
         outcome,
         elapsed,
+        not_judged: None,
     }
 }
 

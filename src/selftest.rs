@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::ai_models::parse_ai_models;
 use crate::eth::EthKey;
 use crate::expect::Expectations;
-use crate::probe::{probe, unix_now};
+use crate::probe::{probe, unix_now, Gateway};
 use crate::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
 use crate::rules::{self, catalog, Context, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::transport::{Connection, Target, TransportOptions};
@@ -100,7 +100,7 @@ pub struct FaultCase {
     pub configuration: Configuration,
     pub declared: Declared,
     /// The rules the fault breaks. More than one only where the catalog itself
-    /// states a requirement twice (PRICE-001 and MATRIX-001).
+    /// states a requirement twice (PRICE-001 and MATRIX-001, TICKET-001 and CFG-006).
     pub rules: &'static [&'static str],
 }
 
@@ -122,37 +122,48 @@ const fn declared(fault: Fault, configuration: Configuration, rules: &'static [&
     }
 }
 
-use Configuration::{Mixed, OffChainTranscoding as OffChain, OnChainTranscoding as OnChain};
+const fn flags(
+    fault: Fault,
+    configuration: Configuration,
+    flags: &'static [&'static str],
+    rules: &'static [&'static str],
+) -> FaultCase {
+    FaultCase {
+        fault,
+        configuration,
+        declared: Declared::Flags(flags),
+        rules,
+    }
+}
+
+use Configuration::{Mixed, OffChainTranscoding as OffChain, OnChainMixed, OnChainTranscoding as OnChain};
 
 /// Every fault case. Each rule an orchestrator can break appears here.
 pub const FAULT_CASES: &[FaultCase] = &[
     case(Fault::NoTranscoder, OffChain, &["REQ-001"]),
     case(Fault::NoAddress, OffChain, &["REQ-002"]),
-    case(Fault::NoPriceInfo, Configuration::AiOnly, &["REQ-003"]),
+    case(Fault::NoPriceInfo, OnChain, &["REQ-003", "MATRIX-001"]),
     case(Fault::NoCapabilities, OffChain, &["REQ-004"]),
     case(Fault::NoTicketParams, OnChain, &["REQ-005"]),
     case(Fault::NoAuthToken, OffChain, &["REQ-006"]),
     case(Fault::BadServiceUri, OffChain, &["URI-001"]),
     case(Fault::WrongServiceUri, OffChain, &["URI-002"]),
     case(Fault::BadNodeUri, OffChain, &["URI-003"]),
+    case(Fault::SelfAsNode, OffChain, &["URI-004"]),
     case(Fault::ShortAddress, OffChain, &["ADDR-001"]),
     case(Fault::PingTruncated, OnChain, &["IDENT-001"]),
     case(Fault::PingOtherKey, OnChain, &["IDENT-002"]),
     case(Fault::PingError, OffChain, &["IDENT-003"]),
     case(Fault::ZeroPixelsPerUnit, Configuration::AiOnly, &["PRICE-001"]),
-    case(Fault::ZeroPixelsPerUnit, OffChain, &["PRICE-001", "MATRIX-001"]),
+    case(Fault::ZeroPixelsPerUnit, OnChain, &["PRICE-001", "MATRIX-001"]),
     case(Fault::NegativePrice, OffChain, &["PRICE-002"]),
     case(Fault::AiZeroPixels, Mixed, &["PRICE-003"]),
     case(Fault::PriceForUnadvertised, Mixed, &["PRICE-004"]),
     case(Fault::PriceForUnlistedModel, Mixed, &["PRICE-005"]),
     case(Fault::DuplicatePrice, Mixed, &["PRICE-006"]),
-    FaultCase {
-        fault: Fault::Expensive,
-        configuration: OffChain,
-        declared: Declared::Flags(&["maxPricePerUnit=1000"]),
-        rules: &["PRICE-008"],
-    },
-    case(Fault::RecipientNotAddress, OnChain, &["TICKET-001"]),
+    flags(Fault::Expensive, OffChain, &["maxPricePerUnit=1000"], &["PRICE-008"]),
+    case(Fault::TranscodingPriceForModels, OnChainMixed, &["PRICE-009"]),
+    declared(Fault::RecipientNotAddress, OnChain, &["TICKET-001", "CFG-006"]),
     case(Fault::ZeroFaceValue, OnChain, &["TICKET-002"]),
     case(Fault::ZeroWinProb, OnChain, &["TICKET-003"]),
     case(Fault::ShortRandHash, OnChain, &["TICKET-004"]),
@@ -160,10 +171,14 @@ pub const FAULT_CASES: &[FaultCase] = &[
     case(Fault::ZeroExpirationBlock, OnChain, &["TICKET-006"]),
     case(Fault::NoExpirationParams, OnChain, &["TICKET-007"]),
     case(Fault::HighTicketEv, OnChain, &["TICKET-008"]),
+    flags(Fault::StaleExpirationBlock, OnChain, &["l1Block=1000"], &["TICKET-009"]),
+    case(Fault::ReusedTicketRand, OnChain, &["TICKET-010"]),
     case(Fault::EmptySessionId, OffChain, &["AUTH-001"]),
     case(Fault::ExpiredAuthToken, OffChain, &["AUTH-002"]),
     case(Fault::AcceptForgedToken, OffChain, &["AUTH-003"]),
     case(Fault::RejectIssuedToken, OffChain, &["AUTH-004"]),
+    case(Fault::ShortLivedToken, OffChain, &["AUTH-005"]),
+    case(Fault::ReusedSession, OffChain, &["AUTH-006"]),
     case(Fault::EmptyBitstring, OffChain, &["CAP-001"]),
     case(Fault::UnknownCapabilityBits, OffChain, &["CAP-002"]),
     case(Fault::MandatoriesNotAdvertised, OffChain, &["CAP-003"]),
@@ -171,9 +186,22 @@ pub const FAULT_CASES: &[FaultCase] = &[
     case(Fault::ConstraintsForUnadvertised, Mixed, &["CAP-005"]),
     case(Fault::BadVersion, OffChain, &["CAP-006"]),
     case(Fault::AiCapabilityWithoutModels, Mixed, &["CAP-007"]),
-    case(Fault::CapacityInUseOverCapacity, Mixed, &["CAP-008"]),
+    case(Fault::UnderflowedCapacity, Mixed, &["CAP-008"]),
+    flags(
+        Fault::OldVersion,
+        OffChain,
+        &["orchMinLivepeerVersion=0.9.0"],
+        &["CAP-009"],
+    ),
+    flags(
+        Fault::OldRunnerVersion,
+        Mixed,
+        &["aiMinRunnerVersion=0.14.0"],
+        &["CAP-010"],
+    ),
+    case(Fault::MandatoryCapability, OffChain, &["CAP-011"]),
     case(Fault::PriceOnTranscoding, OffChain, &["MATRIX-002"]),
-    case(Fault::AiModelWithoutPrice, Mixed, &["MATRIX-003"]),
+    case(Fault::AiModelWithoutPrice, OnChainMixed, &["MATRIX-003"]),
     case(Fault::AiWithoutHardware, Mixed, &["MATRIX-004"]),
     case(Fault::CodecWithoutCore, OffChain, &["MATRIX-005"]),
     case(Fault::AiPriceWithoutModel, Mixed, &["MATRIX-006"]),
@@ -185,10 +213,15 @@ pub const FAULT_CASES: &[FaultCase] = &[
     case(Fault::StallPing, OffChain, &["RPC-003"]),
     case(Fault::GarbledResponse, OffChain, &["RPC-004"]),
     case(Fault::LeakInternals, OffChain, &["RPC-006"]),
+    case(Fault::CappedIgnoresFlag, Mixed, &["RPC-007"]),
+    case(Fault::SlowDiscovery, OffChain, &["RPC-008"]),
     declared(Fault::WrongServiceUri, OffChain, &["CFG-001"]),
-    declared(Fault::WrongPrice, OffChain, &["CFG-002"]),
+    declared(Fault::WrongPrice, OnChain, &["CFG-002"]),
     declared(Fault::WrongAddress, OffChain, &["CFG-003"]),
-    declared(Fault::WrongModelPrice, Mixed, &["CFG-004"]),
+    // The advertised entry no longer agrees with the price answered for the model: PRICE-009 too.
+    declared(Fault::WrongModelPrice, OnChainMixed, &["CFG-004", "PRICE-009"]),
+    declared(Fault::ColdWarmModels, Mixed, &["CFG-005"]),
+    flags(Fault::OverAdjustedPrice, OnChain, &["pricePerUnit=1000"], &["CFG-007"]),
 ];
 
 /// Faults only fuzzed requests set off, with the rule each breaks. `selftest` sends no fuzzed
@@ -205,7 +238,10 @@ pub const NOT_ORCHESTRATOR_FAULTS: &[(&str, &str)] = &[
         "STORAGE-002",
         "a guarantee of the harness's redaction, tested with reports",
     ),
-    ("MATRIX-007", "a policy of the harness's snapshot comparison"),
+    (
+        "SPEC-003",
+        "needs the unknown-field scan of raw answers, which comes with run-time decoding (issue 13); proven by the rule's tests",
+    ),
     (
         "RPC-005",
         "needs fuzzed requests; tests/live_fuzz.rs proves it with the crash-on-huge-bitstring fault",
@@ -340,7 +376,7 @@ async fn evaluate_reference(
     let connection = Connection::connect(&target, &options)
         .await
         .map_err(|error| error.to_string())?;
-    let observation = probe(&connection, &EthKey::random()).await;
+    let observation = probe(&connection, &Gateway::from(&EthKey::random())).await;
     let expectations = declared.expectations(&running)?;
     let context = Context::new(&observation, &expectations, ModeOverrides::default(), unix_now());
     let results = rules::evaluate(&context);

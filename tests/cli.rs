@@ -106,7 +106,8 @@ fn should_rules_fail_only_with_strict() {
 
 #[test]
 fn expectations_are_checked_against_a_target() {
-    let (_served, url) = serve(&["-pricePerUnit", "1200", "-pixelsPerUnit", "3"]);
+    // On chain: go-livepeer advertises no price off-chain, so CFG-002 skips there.
+    let (_served, url) = serve(&["--onchain", "-pricePerUnit", "1200", "-pixelsPerUnit", "3"]);
     let matching = lpconform(&[
         "run",
         "--target",
@@ -176,7 +177,8 @@ fn rules_lists_every_rule_id_of_the_catalog() {
         "ADDR-001",
         "IDENT-003",
         "TICKET-008",
-        "MATRIX-007",
+        "PRICE-009",
+        "SPEC-003",
         "CFG-004",
         "RPC-006",
     ] {
@@ -197,7 +199,7 @@ fn serve_accepts_go_livepeer_single_dash_flags_and_faults() {
     let output = lpconform(&["run", "--target", &url]);
     let stdout = text(&output.stdout);
     assert!(stdout.contains("transcoder: https://orch.example:8935"), "{stdout}");
-    assert!(stdout.contains("WARN REQ-006"), "{stdout}");
+    assert!(stdout.contains("FAIL REQ-006"), "{stdout}");
 }
 
 #[test]

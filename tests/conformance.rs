@@ -12,7 +12,7 @@ use lpconform::ai_models::load_ai_models;
 use lpconform::eth::EthKey;
 use lpconform::expect::{flags_from_env, Expectations};
 use lpconform::openapi::OpenApiDocument;
-use lpconform::probe::probe;
+use lpconform::probe::{probe, Gateway};
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::report::terminal::render_run;
 use lpconform::rules::Modes;
@@ -25,7 +25,7 @@ use lpconform::transport::{Connection, Target, TransportOptions};
 struct Shared {
     runtime: tokio::runtime::Runtime,
     connection: Connection,
-    gateway: EthKey,
+    gateway: Gateway,
     expectations: Expectations,
     settings: RunSettings,
     modes: Modes,
@@ -73,7 +73,7 @@ fn setup() -> Result<Shared, String> {
         Some(_) => "embedded-onchain-transcoding-ai".to_string(),
         None => target.authority().replace(':', "-"),
     });
-    let gateway = EthKey::random();
+    let gateway = Gateway::from(&EthKey::random());
     let connection = runtime
         .block_on(Connection::connect(&target, &TransportOptions::default()))
         .map_err(|error| error.to_string())?;
@@ -83,6 +83,7 @@ fn setup() -> Result<Shared, String> {
         overrides: Default::default(),
         snapshots: Some(SnapshotStore::new(&repository().join("suites"), &profile, false)),
         openapi: Some(OpenApiDocument::embedded().clone()),
+        follow_nodes: None,
     };
     let baseline = runtime.block_on(probe(&connection, &gateway));
     let modes = Modes::detect(&baseline, settings.overrides);
@@ -118,6 +119,7 @@ fn run_trial(shared: &Shared, suite: &Suite, case: &suite::Case) -> Result<(), F
         strict: shared.settings.strict,
         elapsed: report.elapsed,
         cases: vec![report],
+        unfunded_gateway: None,
     };
     Err(render_run(&single, false).into())
 }

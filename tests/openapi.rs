@@ -82,7 +82,11 @@ async fn curl_style_http1_gets_the_same_json() {
 /// Probes the orchestrator as `lpconform run` does and judges it against the shipped document.
 async fn judge(config: ReferenceConfig) -> Vec<RuleResult> {
     let running = reference::start(config).await.unwrap();
-    let observation = probe(&connect(&running).await, &EthKey::random()).await;
+    let observation = probe(
+        &connect(&running).await,
+        &lpconform::probe::Gateway::from(&EthKey::random()),
+    )
+    .await;
     let document = shipped_document();
     let expectations = Expectations::default();
     let context =

@@ -38,6 +38,7 @@ async fn live_run(config: ReferenceConfig, declared: Declared) -> RunReport {
         overrides: Default::default(),
         snapshots: Some(SnapshotStore::new(scratch.path(), "reports", true)),
         openapi: None,
+        follow_nodes: None,
     };
     run_embedded(config, declared, &suite::built_in(), &settings, "reports").await
 }
@@ -65,6 +66,7 @@ fn case(name: &str, status: CaseStatus) -> CaseReport {
             actual: "an answer".into(),
             outcome: StepOutcome::Passed,
             elapsed: Duration::from_millis(1),
+            not_judged: None,
         }],
         rules: Vec::new(),
         snapshot: None,
@@ -116,6 +118,7 @@ fn sample_report() -> RunReport {
         actual: "an answer".into(),
         outcome: StepOutcome::Failed,
         elapsed: Duration::from_millis(1),
+        not_judged: None,
     });
     failed.snapshot = Some(SnapshotCheck {
         name: "prices".into(),
@@ -130,7 +133,8 @@ fn sample_report() -> RunReport {
         Verdict::Warn,
         vec![Finding {
             hint: "advertise the release version".into(),
-            ..Finding::new("capabilities.version", "semver", "\"<script>alert(1)</script>\"").advisory_if(true)
+            ..Finding::new("capabilities.version", "semver", "\"<script>alert(1)</script>\"")
+                .at(lpconform::rules::Severity::Should)
         }],
         0,
     )];
@@ -169,6 +173,7 @@ fn sample_report() -> RunReport {
         strict: false,
         cases: vec![passed, recorded, warned, failed, skipped],
         elapsed: Duration::from_millis(42),
+        unfunded_gateway: None,
     }
 }
 
@@ -249,7 +254,7 @@ fn json_report_carries_the_run() {
     let report = sample_report();
     let parsed: JsonReport = serde_json::from_str(&render_json(&report)).unwrap();
     assert_eq!(parsed, JsonReport::new(&report));
-    assert_eq!(parsed.format_version, 1);
+    assert_eq!(parsed.format_version, 2);
     assert!(!parsed.conformant);
     let summary = parsed.summary;
     assert_eq!(
@@ -480,7 +485,7 @@ async fn junit_of_a_faulted_run_names_the_faults_rule_as_a_failure() {
     let faults = [
         (Configuration::OffChainTranscoding, Fault::NegativePrice, "PRICE-002"),
         (Configuration::OnChainTranscoding, Fault::ShortRandHash, "TICKET-004"),
-        (Configuration::Mixed, Fault::AiWithoutHardware, "MATRIX-004"),
+        (Configuration::Mixed, Fault::AiCapabilityWithoutModels, "CAP-007"),
     ];
     for (configuration, fault, rule_id) in faults {
         assert_eq!(rule(rule_id).unwrap().severity, Severity::Must);
@@ -578,11 +583,11 @@ fn html_escapes_everything_the_orchestrator_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_of_a_real_run_draws_the_capability_matrix_and_findings() {
-    let report = faulted_run(Configuration::Mixed, Fault::AiWithoutHardware).await;
+    let report = faulted_run(Configuration::Mixed, Fault::AiCapabilityWithoutModels).await;
     let html = render_html(&report);
     assert_self_contained(&html, &report.target);
     assert_every_capability_has_a_row(&html, report.info.as_ref().unwrap());
-    assert!(html.contains("MATRIX-004"), "the finding is listed");
+    assert!(html.contains("CAP-007"), "the finding is listed");
     assert!(html.contains("not conformant"));
 }
 

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use lpconform::ai_models::load_ai_models;
 use lpconform::eth::{keccak256, EthKey};
 use lpconform::openapi::OpenApiDocument;
+use lpconform::probe::Gateway;
 use lpconform::proto::net::{os_info::StorageType, OsInfo, S3osInfo};
 use lpconform::reference::{self, ChainMode, ReferenceConfig};
 use lpconform::report::html::render_html;
@@ -59,8 +60,9 @@ async fn live_run(snapshots: &Path) -> RunReport {
         overrides: Default::default(),
         snapshots: Some(SnapshotStore::new(snapshots, "secrets", true)),
         openapi: Some(OpenApiDocument::embedded().clone()),
+        follow_nodes: None,
     };
-    let gateway = EthKey::from_hex(GATEWAY_KEY).unwrap();
+    let gateway = Gateway::from(&EthKey::from_hex(GATEWAY_KEY).unwrap());
     run_suites(
         &connection,
         &gateway,

@@ -37,6 +37,7 @@ async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotSto
         overrides: Default::default(),
         snapshots: Some(snapshots),
         openapi: Some(OpenApiDocument::embedded().clone()),
+        follow_nodes: None,
     };
     let suites = suite::load(&suites_dir()).unwrap();
     run_embedded(config, declared, &suites, &settings, "test").await
@@ -113,6 +114,7 @@ async fn progress_names_each_case_before_it_runs_with_the_cases_done_of_all() {
         overrides: Default::default(),
         snapshots: None,
         openapi: None,
+        follow_nodes: None,
     };
     let suites = suite::built_in();
     let mut seen = Vec::new();
@@ -121,7 +123,7 @@ async fn progress_names_each_case_before_it_runs_with_the_cases_done_of_all() {
     };
     let report = run_suites_with_progress(
         &connection,
-        &EthKey::random(),
+        &lpconform::probe::Gateway::from(&EthKey::random()),
         &suites,
         &Default::default(),
         &settings,

@@ -54,11 +54,15 @@ struct Fleet {
 /// What an operator of this configuration would pass as `--expect`.
 fn configuration_flags(running: &RunningOrchestrator, config: &ReferenceConfig) -> Vec<String> {
     let mut flags = vec![
-        format!("serviceURI={}", running.url()),
+        format!("serviceAddr={}", running.url()),
         format!("pricePerUnit={}", config.price_per_unit),
         format!("pixelsPerUnit={}", config.pixels_per_unit),
-        format!("ethAddress={}", running.address()),
+        "autoAdjustPrice=false".to_string(),
+        format!("ethAcctAddr={}", running.address()),
     ];
+    if config.chain == lpconform::reference::ChainMode::OnChain {
+        flags.push(format!("ethOrchAddr={}", running.address()));
+    }
     if !config.ai_models.is_empty() {
         flags.push(format!("aiModels={AI_MODELS}"));
     }
@@ -168,6 +172,7 @@ fn settings(concurrency: usize, target_timeout: Duration, call_timeout: Duration
             overrides: Default::default(),
             snapshots: None,
             openapi: Some(OpenApiDocument::embedded().clone()),
+            follow_nodes: None,
         },
     }
 }
@@ -235,7 +240,7 @@ async fn sweeps_over_a_hundred_orchestrators_with_faults_and_unreachable_ones_mi
     let report = sweep::sweep(
         targets,
         &suite::built_in(),
-        &EthKey::random(),
+        &lpconform::probe::Gateway::from(&EthKey::random()),
         &settings(8, Duration::from_secs(40), Duration::from_secs(5)),
         |_, done| heard.push(done),
     )
@@ -304,7 +309,7 @@ async fn a_target_past_its_deadline_is_a_timed_out_row() {
     let report = sweep::sweep(
         targets,
         &suite::built_in(),
-        &EthKey::random(),
+        &lpconform::probe::Gateway::from(&EthKey::random()),
         &settings(2, Duration::from_secs(1), Duration::from_secs(20)),
         |_, _| {},
     )

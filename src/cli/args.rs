@@ -75,6 +75,15 @@ pub struct RunArgs {
     /// Force a mode instead of detecting it from the answers (repeatable).
     #[arg(long = "mode", value_enum, value_name = "MODE")]
     pub modes: Vec<ModeFlag>,
+    /// Sign discovery through a go-livepeer remote signer (`http://host:port`, its
+    /// POST /sign-orchestrator-info): the funded gateway identity an on-chain orchestrator
+    /// needs, without handing its key to the harness. Instead of --gateway-key.
+    #[arg(long, value_name = "URL", conflicts_with = "gateway_key")]
+    pub remote_signer: Option<String>,
+    /// Also send GetOrchestrator to each of the orchestrator's `nodes` (URI-004). Without it
+    /// no node is ever dialled.
+    #[arg(long)]
+    pub follow_nodes: bool,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]
@@ -238,8 +247,8 @@ pub struct DeadlineArgs {
     /// Deadline for TCP connect, TLS and HTTP/2 setup.
     #[arg(long, default_value = "5s", value_parser = duration_flag)]
     pub connect_timeout: Duration,
-    /// Deadline for each call.
-    #[arg(long, default_value = "10s", value_parser = duration_flag)]
+    /// Deadline for each call (RPC-003).
+    #[arg(long, default_value = "3s", value_parser = duration_flag)]
     pub call_timeout: Duration,
     /// Largest response the harness decodes, in bytes.
     #[arg(long, default_value_t = 4 * 1024 * 1024)]

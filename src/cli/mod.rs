@@ -28,6 +28,9 @@ use crate::report::escape::escape_text;
 pub enum Outcome {
     Conformant,
     Findings,
+    /// The reports are written, but the run could not judge the orchestrator: the gateway
+    /// identity is unfunded (`insufficient sender reserve`). Exit 2, like any error of the run.
+    UnfundedGateway,
 }
 
 /// An error of the run itself (bad flag, unreadable file, unreachable target),
@@ -98,6 +101,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(Outcome::Conformant) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::UnfundedGateway) => ExitCode::from(2),
         Err(error) => {
             // Errors quote what a target sent (its TLS alerts, its status texts): escaped too.
             let _ = writeln!(std::io::stderr(), "error: {}", escape_text(&error.0));

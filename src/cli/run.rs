@@ -13,6 +13,7 @@ use super::{print_stdout, Outcome, RunError};
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::openapi::OpenApiDocument;
+use crate::probe::Gateway;
 use crate::reference;
 use crate::report::escape::escape_line;
 use crate::report::html::{render_html, render_html_error};
@@ -35,7 +36,9 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
         Err(error) => return Err(outputs.write_run_error(args.connect.target.as_deref(), error)),
     };
     outputs.write(&report)?;
-    Ok(if report.failed() {
+    Ok(if report.unfunded_gateway.is_some() {
+        Outcome::UnfundedGateway
+    } else if report.failed() {
         Outcome::Findings
     } else {
         Outcome::Conformant
@@ -217,6 +220,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         strict: args.checks.strict,
         case_filter: args.checks.case.clone(),
         overrides,
+        follow_nodes: args.follow_nodes.then(|| options.clone()),
         snapshots: snapshot_store(args, &suites_dir, &profile)
             .map(|store| store.with_sources(&proto.source(), openapi.source())),
         openapi: Some(openapi),
@@ -235,6 +239,12 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
             ))
         }
         Err(error) => return Err(RunError::new(error.to_string())),
+    };
+    let gateway = match &args.remote_signer {
+        Some(url) => crate::remote_signer::gateway_from(url, options.call_timeout)
+            .await
+            .map_err(|error| RunError::new(error.to_string()))?,
+        None => Gateway::from(&gateway),
     };
     let bar = progress_bar();
     let mut show = |progress: CaseProgress<'_>| {

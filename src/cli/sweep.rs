@@ -64,12 +64,14 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
             overrides: ModeOverrides::default(),
             snapshots: None,
             openapi: Some(openapi),
+            follow_nodes: None,
         },
     };
 
     let bar = progress_bar(targets.len());
     let mut findings = 0;
     let mut unreachable = 0;
+    let gateway = crate::probe::Gateway::from(&gateway);
     let report = sweep::sweep(targets, &suites, &gateway, &settings, |row: &SweepRow, done| {
         match row.status() {
             RowStatus::Findings => findings += 1,

@@ -27,6 +27,9 @@ pub enum EthError {
     PrivateKey,
 }
 
+/// Length of an `eth_sign` signature: r (32) || s (32) || v (1).
+pub const SIGNATURE_LEN: usize = 65;
+
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
     Keccak256::digest(data).into()
 }
@@ -125,7 +128,7 @@ impl EthKey {
     }
 
     /// `eth_sign`: signs the EIP-191 hash of `message`; 65 bytes r||s||v, v in {27, 28}, low s.
-    pub fn sign_message(&self, message: &[u8]) -> [u8; 65] {
+    pub fn sign_message(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
         let hash = eip191_hash(message);
         let (signature, recovery_id) = self
             .signing_key
@@ -139,7 +142,7 @@ impl EthKey {
             ),
             None => (signature, recovery_id),
         };
-        let mut out = [0u8; 65];
+        let mut out = [0u8; SIGNATURE_LEN];
         out[..64].copy_from_slice(&signature.to_bytes());
         out[64] = 27 + recovery_id.to_byte();
         out
@@ -154,7 +157,7 @@ impl fmt::Debug for EthKey {
 
 /// Checks the form of a 65-byte `eth_sign` signature and recovers its signer.
 pub fn recover_signer(message: &[u8], signature: &[u8]) -> Result<Address, EthError> {
-    if signature.len() != 65 {
+    if signature.len() != SIGNATURE_LEN {
         return Err(EthError::SignatureLength(signature.len()));
     }
     let v = signature[64];

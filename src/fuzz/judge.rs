@@ -75,20 +75,14 @@ fn server_refusal(error: CallError) -> CallError {
 /// An observation holding only the calls to judge. `info` is a stand-in answer: only the RPC
 /// rules are evaluated, and they look at it for errors alone.
 fn observation(fuzzed: Option<Call<OrchestratorInfo>>, liveness: Option<Call<OrchestratorInfo>>) -> Observation {
+    let info = Call {
+        elapsed: Default::default(),
+        outcome: Ok(OrchestratorInfo::default()),
+    };
     Observation {
-        target: String::new(),
-        gateway: Address([0; 20]),
-        info: Call {
-            elapsed: Default::default(),
-            outcome: Ok(OrchestratorInfo::default()),
-        },
         forged_signature: fuzzed,
-        malformed_address: None,
-        ping: None,
-        end_session_forged: None,
-        end_session_issued: None,
         liveness_after_fuzz: liveness,
-        info_json: None,
+        ..Observation::of_discovery(String::new(), Address([0; 20]), info)
     }
 }
 

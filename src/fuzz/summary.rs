@@ -135,6 +135,7 @@ fn render_finding(out: &mut String, found: &FuzzFinding) {
     let verdict = match found.rule.severity {
         Severity::Must => "FAIL",
         Severity::Should => "WARN",
+        Severity::Info => "INFO",
     };
     let _ = writeln!(
         out,
@@ -213,7 +214,7 @@ mod tests {
         };
         let text = render_summary(&report(vec![found]), &[Some("lpconform replay f.json".into())]);
         assert!(
-            text.contains("RPC-003  must        1  every call answers within the deadline"),
+            text.contains("RPC-003  must        1  every call answers within the call deadline"),
             "{text}"
         );
         assert!(text.contains("FAIL RPC-003 ping-value#3 at ping-value#3"), "{text}");

@@ -138,7 +138,10 @@ static OPERATOR: LazyLock<Expectations> = LazyLock::new(|| Expectations {
     price_per_unit: Some(1000),
     pixels_per_unit: Some(1),
     address: Some(reference::well_known_key().address()),
-    ai_models: shipped_ai_models().iter().map(ExpectedModel::from).collect(),
+    ai_models: shipped_ai_models()
+        .iter()
+        .map(|model| ExpectedModel::of(model, None))
+        .collect(),
     max_price_per_unit: Some(Price {
         price_per_unit: 1200,
         pixels_per_unit: 1,
@@ -153,7 +156,7 @@ static OPERATOR: LazyLock<Expectations> = LazyLock::new(|| Expectations {
     }],
     max_ticket_ev: Some(3_000_000_000_000u64.into()),
     max_face_value: Some(10_000_000_000_000_000u64.into()),
-    pool: false,
+    ..Expectations::default()
 });
 
 /// Everything but the discovery answer, as a conformant on-chain orchestrator answers it.
@@ -183,6 +186,10 @@ static TEMPLATE: LazyLock<Observation> = LazyLock::new(|| {
         end_session_issued: None,
         liveness_after_fuzz: None,
         info_json: None,
+        repeat_info: None,
+        capability_discoveries: Vec::new(),
+        followed_nodes: None,
+        unknown_fields: Vec::new(),
     }
 });
 
@@ -215,7 +222,7 @@ fn check_results(info: &OrchestratorInfo, results: &[RuleResult]) -> Result<(), 
     for result in results {
         let consistent = match &result.verdict {
             Verdict::Pass | Verdict::Skip(_) => result.findings.is_empty() && result.omitted_findings == 0,
-            Verdict::Warn => !result.findings.is_empty(),
+            Verdict::Warn | Verdict::Info => !result.findings.is_empty(),
             Verdict::Fail => !result.findings.is_empty() && result.rule.severity == Severity::Must,
         };
         if !consistent {

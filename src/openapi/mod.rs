@@ -18,7 +18,7 @@ pub use document::{OpenApiDocument, OpenApiError, Problem, DEFAULT_PATH, MAX_DOC
 pub use drift::{Drift, DriftKind, DriftReport, DRIFT_FORMAT_VERSION};
 pub use render::RenderError;
 pub use schema::same_words;
-pub use validate::{describe_json, is_decimal, Violation};
+pub use validate::{describe_json, is_decimal, Violation, MISSING_REQUIRED};
 
 use crate::proto::net::OrchestratorInfo;
 use schema::SchemaRef;

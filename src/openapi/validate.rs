@@ -9,6 +9,9 @@ use serde_json::Value;
 
 use super::schema::{resolve, Keywords, SchemaRef};
 
+/// The expected text of a violation for a `required` property that is absent.
+pub const MISSING_REQUIRED: &str = "present (required)";
+
 /// Deeper recursion (value nesting plus `allOf`/`anyOf` hops) is taken as a schema cycle; a
 /// discovery answer nests a handful of levels.
 const MAX_SCHEMA_DEPTH: usize = 64;
@@ -85,7 +88,7 @@ impl<'a> Validator<'a> {
                 if !object.contains_key(name) {
                     found.push(Violation {
                         path: display_path(&child_key(path, name)),
-                        expected: "present (required)".into(),
+                        expected: MISSING_REQUIRED.into(),
                         actual: "absent".into(),
                     });
                 }

@@ -5,8 +5,11 @@
 
 use std::collections::HashMap;
 
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
+
 use super::ReferenceConfig;
-use crate::ai_models::AiModel;
+use crate::ai_models::{AiModel, PriceSource};
 use crate::capability::encode_bitstring;
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::{CapabilityConstraints, Constraints};
@@ -22,6 +25,13 @@ pub const TRANSCODING_CAPACITY: u32 = 10;
 
 /// The runner version reported in model constraints.
 pub const RUNNER_VERSION: &str = "0.14.1";
+
+/// The version advertised: go-livepeer's release the reference follows, so gateways with
+/// `-orchMinLivepeerVersion` treat it as they would that release.
+pub const LIVEPEER_VERSION: &str = "0.9.1";
+
+/// How long `SlowDiscovery` delays every discovery answer: past gateways' 500 ms timeout.
+pub const SLOW_DISCOVERY: std::time::Duration = std::time::Duration::from_millis(700);
 
 /// Every capability number advertised, ascending.
 pub fn advertised(config: &ReferenceConfig) -> Vec<u32> {
@@ -60,7 +70,7 @@ pub fn capabilities(config: &ReferenceConfig) -> Capabilities {
         bitstring: encode_bitstring(numbers),
         mandatories: Vec::new(),
         capacities,
-        version: env!("CARGO_PKG_VERSION").to_string(),
+        version: LIVEPEER_VERSION.to_string(),
         constraints: Some(Constraints {
             min_version: String::new(),
             per_capability,
@@ -77,18 +87,62 @@ pub fn price_info(config: &ReferenceConfig) -> PriceInfo {
     }
 }
 
-/// One price per (AI capability, model), the model id as constraint.
+/// One price per (AI capability, model), the model id as constraint, truncated to whole wei
+/// per pixel as go-livepeer advertises them (`common.PriceToInt64`).
 pub fn capabilities_prices(config: &ReferenceConfig) -> Vec<PriceInfo> {
     config
         .ai_models
         .iter()
-        .map(|model| PriceInfo {
-            price_per_unit: model.price_per_unit,
-            pixels_per_unit: model.pixels_per_unit,
-            capability: model.capability,
-            constraint: model.model_id.clone(),
+        .map(|model| {
+            let (price_per_unit, pixels_per_unit) = model_price(config, model);
+            PriceInfo {
+                price_per_unit: price_per_unit / pixels_per_unit,
+                pixels_per_unit: 1,
+                capability: model.capability,
+                constraint: model.model_id.clone(),
+            }
         })
         .collect()
+}
+
+/// A model's configured price; one without a price falls back to `-pricePerUnit`, as in go-livepeer.
+fn model_price(config: &ReferenceConfig, model: &AiModel) -> (i64, i64) {
+    match model.price_source {
+        PriceSource::Default => (config.price_per_unit, config.pixels_per_unit),
+        _ => (model.price_per_unit, model.pixels_per_unit),
+    }
+}
+
+/// The price for a request naming `models` (capability, model id): the sum of their prices,
+/// exact and reduced; the transcoding price when none of them is priced or they sum to 0, as
+/// go-livepeer's `priceInfo` answers.
+pub fn price_for_models(config: &ReferenceConfig, models: &[(u32, String)]) -> PriceInfo {
+    let sum: BigRational = models
+        .iter()
+        .filter_map(|(capability, model_id)| {
+            config
+                .ai_models
+                .iter()
+                .find(|model| model.capability == *capability && &model.model_id == model_id)
+        })
+        .map(|model| {
+            let (price_per_unit, pixels_per_unit) = model_price(config, model);
+            BigRational::new(price_per_unit.into(), pixels_per_unit.max(1).into())
+        })
+        .sum();
+    if sum.is_zero() {
+        return price_info(config);
+    }
+    let (price_per_unit, pixels_per_unit) = match (sum.numer().to_i64(), sum.denom().to_i64()) {
+        (Some(numerator), Some(denominator)) => (numerator, denominator),
+        // Too large a fraction for int64: whole wei per pixel, as go-livepeer's PriceToInt64.
+        _ => (sum.to_integer().to_i64().unwrap_or(i64::MAX), 1),
+    };
+    PriceInfo {
+        price_per_unit,
+        pixels_per_unit,
+        ..Default::default()
+    }
 }
 
 /// One GPU entry per served model, as an AI worker reports it.

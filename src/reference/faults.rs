@@ -33,6 +33,8 @@ pub enum Fault {
     WrongServiceUri,
     /// List a node that is not a URL.
     BadNodeUri,
+    /// List the orchestrator's own service URI as a node.
+    SelfAsNode,
     /// Advertise a 19-byte address.
     ShortAddress,
     /// Advertise another account's address.
@@ -55,6 +57,10 @@ pub enum Fault {
     DuplicatePrice,
     /// First AI price one wei above the models file.
     WrongModelPrice,
+    /// Answer a request naming models with the transcoding price instead of theirs.
+    TranscodingPriceForModels,
+    /// Transcoding price half as much again as configured: more than the auto-adjust overhead.
+    OverAdjustedPrice,
     /// Ticket recipient other than the address.
     RecipientNotAddress,
     /// Ticket face value 0.
@@ -69,12 +75,20 @@ pub enum Fault {
     ZeroExpirationBlock,
     /// Ticket without expiration params.
     NoExpirationParams,
+    /// Tickets that expire at block 1, long past.
+    StaleExpirationBlock,
+    /// The same ticket seed and recipient rand hash in every answer.
+    ReusedTicketRand,
     /// Face value of 1 ETH: ticket EV above go-livepeer's default maximum.
     HighTicketEv,
     /// Auth token with an empty session id.
     EmptySessionId,
     /// Auth token that expired a minute ago.
     ExpiredAuthToken,
+    /// Auth tokens that expire a minute after they are issued.
+    ShortLivedToken,
+    /// The same session id and token in every answer.
+    ReusedSession,
     /// Clear the capability bitstring (and everything keyed by it).
     EmptyBitstring,
     /// Set capability bit 200, which no capability has.
@@ -87,10 +101,18 @@ pub enum Fault {
     ConstraintsForUnadvertised,
     /// A capabilities version that is not semver.
     BadVersion,
-    /// An AI capability advertised without any model (its prices and hardware removed too).
+    /// Report version 0.8.0.
+    OldVersion,
+    /// Report AI runner version 0.1.0 for every model.
+    OldRunnerVersion,
+    /// Mark H.264 (advertised) as a mandatory capability.
+    MandatoryCapability,
+    /// Advertise the warm models as cold.
+    ColdWarmModels,
+    /// An AI capability advertised with an empty model list (its prices and hardware removed too).
     AiCapabilityWithoutModels,
-    /// A model with capacityInUse above its capacity.
-    CapacityInUseOverCapacity,
+    /// A model whose capacity underflowed (2^32 - 1 free slots).
+    UnderflowedCapacity,
     /// An AI-style price entry on a transcoding capability.
     PriceOnTranscoding,
     /// Drop the first AI model's price.
@@ -119,6 +141,10 @@ pub enum Fault {
     PingError,
     /// Answer Ping only after 30 s.
     StallPing,
+    /// Answer every GetOrchestrator only after 700 ms, past gateways' 500 ms discovery timeout.
+    SlowDiscovery,
+    /// Refuse requests with ignoreCapacityCheck as `OrchestratorCapped`.
+    CappedIgnoresFlag,
     /// Answer GetOrchestrator with bytes that do not decode.
     GarbledResponse,
     /// Put a panic message and source path in error messages.
@@ -197,11 +223,16 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
         Fault::BadServiceUri => info.transcoder = "orchestrator.example".into(),
         Fault::WrongServiceUri => info.transcoder = "https://elsewhere.example:8935".into(),
         Fault::BadNodeUri => info.nodes.push("node one".into()),
+        Fault::SelfAsNode => info.nodes.push(info.transcoder.clone()),
         Fault::ShortAddress => info.address.truncate(19),
         Fault::WrongAddress => info.address = vec![0x11; 20],
         Fault::ZeroPixelsPerUnit => info.price_info.iter_mut().for_each(|price| price.pixels_per_unit = 0),
         Fault::NegativePrice => info.price_info.iter_mut().for_each(|price| price.price_per_unit = -1),
         Fault::WrongPrice => info.price_info.iter_mut().for_each(|price| price.price_per_unit += 1),
+        Fault::OverAdjustedPrice => info.price_info.iter_mut().for_each(|price| {
+            price.price_per_unit = price.price_per_unit.saturating_mul(3);
+            price.pixels_per_unit = price.pixels_per_unit.saturating_mul(2);
+        }),
         Fault::Expensive => info
             .price_info
             .iter_mut()
@@ -239,6 +270,11 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
         Fault::NoSeed => tickets(info, |ticket| ticket.seed.clear()),
         Fault::ZeroExpirationBlock => tickets(info, |ticket| ticket.expiration_block = vec![0]),
         Fault::NoExpirationParams => tickets(info, |ticket| ticket.expiration_params = None),
+        Fault::StaleExpirationBlock => tickets(info, |ticket| ticket.expiration_block = vec![1]),
+        Fault::ReusedTicketRand => tickets(info, |ticket| {
+            ticket.seed = vec![0x5e; 32];
+            ticket.recipient_rand_hash = crate::eth::keccak256(b"lpconform reused rand").to_vec();
+        }),
         Fault::HighTicketEv => tickets(info, |ticket| {
             ticket.face_value = 1_000_000_000_000_000_000u64.to_be_bytes().to_vec();
         }),
@@ -281,6 +317,12 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
             });
         }
         Fault::BadVersion => capabilities(info, |capabilities| capabilities.version = "latest".into()),
+        Fault::OldVersion => capabilities(info, |capabilities| capabilities.version = "0.8.0".into()),
+        Fault::OldRunnerVersion => models(info, |model| model.runner_version = "0.1.0".into()),
+        Fault::MandatoryCapability => capabilities(info, |capabilities| {
+            capabilities.mandatories = encode_bitstring([capability::H264])
+        }),
+        Fault::ColdWarmModels => models(info, |model| model.warm = false),
         Fault::AiCapabilityWithoutModels => {
             let Some(number) = first_ai else { return };
             let pipeline = capability::lookup(number)
@@ -288,13 +330,15 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
                 .unwrap_or_default();
             capabilities(info, |capabilities| {
                 if let Some(constraints) = capabilities.constraints.as_mut() {
-                    constraints.per_capability.remove(&number);
+                    constraints
+                        .per_capability
+                        .insert(number, CapabilityConstraints::default());
                 }
             });
             info.capabilities_prices.retain(|price| price.capability != number);
             info.hardware.retain(|hardware| hardware.pipeline != pipeline);
         }
-        Fault::CapacityInUseOverCapacity => capabilities(info, |capabilities| {
+        Fault::UnderflowedCapacity => capabilities(info, |capabilities| {
             // The lowest capability's first model by name, not hash order: the same answer every run.
             let lowest = capabilities
                 .constraints
@@ -303,7 +347,7 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
                 .min_by_key(|(number, _)| **number);
             let first = lowest.and_then(|(_, c)| c.models.iter_mut().min_by(|(a, _), (b, _)| a.cmp(b)));
             if let Some((_, model)) = first {
-                model.capacity_in_use = model.capacity + 1;
+                model.capacity = u32::MAX;
             }
         }),
         Fault::PriceOnTranscoding => info.capabilities_prices.push(PriceInfo {
@@ -354,6 +398,11 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
         | Fault::PingTruncated
         | Fault::PingError
         | Fault::StallPing
+        | Fault::SlowDiscovery
+        | Fault::CappedIgnoresFlag
+        | Fault::TranscodingPriceForModels
+        | Fault::ShortLivedToken
+        | Fault::ReusedSession
         | Fault::GarbledResponse
         | Fault::LeakInternals
         | Fault::AcceptForgedToken
@@ -368,6 +417,17 @@ fn tickets(info: &mut OrchestratorInfo, change: impl FnOnce(&mut crate::proto::n
     if let Some(ticket) = info.ticket_params.as_mut() {
         change(ticket);
     }
+}
+
+/// Applies `change` to every model constraint.
+fn models(info: &mut OrchestratorInfo, mut change: impl FnMut(&mut ModelConstraint)) {
+    capabilities(info, |capabilities| {
+        let constraints = capabilities.constraints.iter_mut();
+        constraints
+            .flat_map(|constraints| constraints.per_capability.values_mut())
+            .flat_map(|per_capability| per_capability.models.values_mut())
+            .for_each(&mut change);
+    });
 }
 
 fn capabilities(info: &mut OrchestratorInfo, change: impl FnOnce(&mut crate::proto::net::Capabilities)) {

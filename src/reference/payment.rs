@@ -72,8 +72,8 @@ pub const WIN_ODDS: u32 = 1000;
 const FIRST_BLOCK: i64 = 21_000_000;
 const BLOCKS_PER_ROUND: i64 = 5760;
 const SECONDS_PER_BLOCK: i64 = 12;
-/// Blocks a ticket stays redeemable after issue.
-const VALIDITY_BLOCKS: i64 = 100;
+/// Blocks a ticket stays redeemable after issue: 40 past the L1 head, as go-livepeer sets it.
+const VALIDITY_BLOCKS: i64 = 40;
 /// Unix time at which the simulated chain is at FIRST_BLOCK.
 const CHAIN_EPOCH: i64 = 1_735_689_600;
 

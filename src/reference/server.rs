@@ -23,9 +23,9 @@ use tonic::service::Routes;
 
 use super::faults::Fault;
 use super::service::ReferenceService;
-use super::ReferenceConfig;
+use super::{ChainMode, ReferenceConfig};
 use crate::eth::Address;
-use crate::expect::{Expectations, ExpectedModel};
+use crate::expect::{Expectations, ExpectedModel, Price};
 use crate::openapi::{OpenApiDocument, INFO_PATH};
 use crate::probe::unix_now;
 use crate::proto::net::orchestrator_server::OrchestratorServer;
@@ -124,12 +124,23 @@ pub async fn start(config: ReferenceConfig) -> Result<RunningOrchestrator, Start
     let address = config.eth_key.address();
     let service_uri = config.service_uri.clone().unwrap_or_else(|| url.clone());
     let config_faults = config.faults.clone();
+    let transcoding_price = Price {
+        price_per_unit: config.price_per_unit,
+        pixels_per_unit: config.pixels_per_unit,
+    };
     let expectations = Expectations {
         service_uri: Some(service_uri.clone()),
         price_per_unit: Some(config.price_per_unit),
         pixels_per_unit: Some(config.pixels_per_unit),
+        // The reference advertises its configured prices as they are, with no overhead.
+        auto_adjust_price: Some(false),
         address: Some(address),
-        ai_models: config.ai_models.iter().map(ExpectedModel::from).collect(),
+        orch_address: (config.chain == ChainMode::OnChain).then_some(address),
+        ai_models: config
+            .ai_models
+            .iter()
+            .map(|model| ExpectedModel::of(model, Some(transcoding_price)))
+            .collect(),
         ..Expectations::default()
     };
     let service = Arc::new(ReferenceService::new(config, service_uri));

@@ -10,13 +10,15 @@ use super::faults::{
     self, truncated_token_panic, Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, ISSUED_TOKEN_LEN, LEAKED_PANIC, STALL,
     STALL_PING_LEN,
 };
-use super::payment::{AuthTokens, TicketIssuer};
+use super::payment::{AuthTokens, TicketIssuer, AUTH_TOKEN_LIFETIME_SECS};
 use super::{ChainMode, ReferenceConfig};
 use crate::eth::{self, Address, EthKey};
+use crate::observe::ORCHESTRATOR_CAPPED;
 use crate::probe::unix_now;
 use crate::proto::net::orchestrator_server::Orchestrator;
 use crate::proto::net::{
-    EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest, PingPong,
+    AuthToken, EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest,
+    PingPong,
 };
 
 /// The error text go-livepeer gives an on-chain request whose signature does not check out.
@@ -34,6 +36,30 @@ pub struct ReferenceService {
     tickets: TicketIssuer,
     /// Under `CrashOnHugeBitstring`: until when the simulated restart lasts.
     down_until: Mutex<Option<Instant>>,
+    /// Under `ReusedSession`: the one token every answer carries.
+    first_token: Mutex<Option<AuthToken>>,
+}
+
+/// How long `ShortLivedToken`'s tokens live: below AUTH-005's three minutes.
+const SHORT_TOKEN_LIFETIME_SECS: i64 = 60;
+
+/// The (capability, model id) pairs a request names: its capacities that list models under
+/// `PerCapability`, as go-livepeer's `priceInfo` reads them.
+fn requested_models(capabilities: &crate::proto::net::Capabilities) -> Vec<(u32, String)> {
+    let Some(constraints) = capabilities.constraints.as_ref() else {
+        return Vec::new();
+    };
+    capabilities
+        .capacities
+        .keys()
+        .filter_map(|capability| Some((*capability, constraints.per_capability.get(capability)?)))
+        .flat_map(|(capability, per_capability)| {
+            per_capability
+                .models
+                .keys()
+                .map(move |model_id| (capability, model_id.clone()))
+        })
+        .collect()
 }
 
 impl ReferenceService {
@@ -45,34 +71,61 @@ impl ReferenceService {
             tokens: AuthTokens::new(),
             tickets,
             down_until: Mutex::new(None),
+            first_token: Mutex::new(None),
         }
     }
 
-    /// OrchestratorInfo for one request. Hardware is only listed when the
-    /// request asks for no particular capabilities, as go-livepeer does.
+    /// OrchestratorInfo for one request. As in go-livepeer, a request naming capabilities is
+    /// answered with the summed price of the models it names, and without hardware or
+    /// capability prices; one naming none gets the transcoding price and both lists.
     pub fn info(&self, request: &OrchestratorRequest, now: i64) -> OrchestratorInfo {
         let config = &self.config;
+        let names_capabilities = request.capabilities.is_some();
+        let price_info = match &request.capabilities {
+            Some(capabilities) if !self.has(Fault::TranscodingPriceForModels) => {
+                advert::price_for_models(config, &requested_models(capabilities))
+            }
+            _ => advert::price_info(config),
+        };
         let mut info = OrchestratorInfo {
             transcoder: self.service_uri.clone(),
             ticket_params: match config.chain {
                 ChainMode::OnChain => Some(self.tickets.issue(now)),
                 ChainMode::OffChain => None,
             },
-            price_info: Some(advert::price_info(config)),
+            price_info: Some(price_info),
             address: config.eth_key.address().0.to_vec(),
             capabilities: Some(advert::capabilities(config)),
-            auth_token: Some(self.tokens.issue(now)),
-            hardware: if request.capabilities.is_none() {
-                advert::hardware(config)
-            } else {
+            auth_token: Some(self.auth_token(now)),
+            hardware: if names_capabilities {
                 Vec::new()
+            } else {
+                advert::hardware(config)
             },
             storage: Vec::new(),
-            capabilities_prices: advert::capabilities_prices(config),
+            capabilities_prices: if names_capabilities {
+                Vec::new()
+            } else {
+                advert::capabilities_prices(config)
+            },
             nodes: Vec::new(),
         };
         faults::corrupt(&mut info, &config.faults, now);
         info
+    }
+
+    /// A fresh session token, bent by `ShortLivedToken` (a minute to live) or `ReusedSession`.
+    fn auth_token(&self, now: i64) -> AuthToken {
+        if self.has(Fault::ShortLivedToken) {
+            return self
+                .tokens
+                .issue(now + SHORT_TOKEN_LIFETIME_SECS - AUTH_TOKEN_LIFETIME_SECS);
+        }
+        if self.has(Fault::ReusedSession) {
+            let mut first = self.first_token.lock().unwrap_or_else(PoisonError::into_inner);
+            return first.get_or_insert_with(|| self.tokens.issue(now)).clone();
+        }
+        self.tokens.issue(now)
     }
 
     fn has(&self, fault: Fault) -> bool {
@@ -139,6 +192,12 @@ impl Orchestrator for ReferenceService {
         self.crash_on(&request)?;
         if self.config.chain == ChainMode::OnChain {
             self.check_signature(&request)?;
+        }
+        if self.has(Fault::CappedIgnoresFlag) && request.ignore_capacity_check {
+            return Err(self.error(&format!("Invalid orchestrator request: {ORCHESTRATOR_CAPPED}")));
+        }
+        if self.has(Fault::SlowDiscovery) {
+            tokio::time::sleep(advert::SLOW_DISCOVERY).await;
         }
         Ok(Response::new(self.info(&request, unix_now())))
     }

@@ -156,14 +156,41 @@ async fn ai_models_become_bits_constraints_prices_and_hardware() {
 }
 
 #[tokio::test]
-async fn hardware_is_left_out_when_the_request_names_capabilities() {
+async fn hardware_and_capability_prices_are_left_out_when_the_request_names_capabilities() {
     let running = start(with_ai_models(config(false, ChainMode::OffChain))).await.unwrap();
     let connection = connect(&running).await;
     let mut request = signed_orchestrator_request(&EthKey::random());
     request.capabilities = Some(Capabilities::default());
     let info = connection.get_orchestrator(request).await.unwrap();
     assert!(info.hardware.is_empty());
-    assert!(!info.capabilities_prices.is_empty());
+    assert!(info.capabilities_prices.is_empty());
+    assert_eq!(
+        info.price_info.map(|price| price.price_per_unit),
+        Some(1000),
+        "no models named: transcoding"
+    );
+}
+
+#[tokio::test]
+async fn a_request_naming_models_is_answered_with_their_summed_price() {
+    let running = start(with_ai_models(config(false, ChainMode::OffChain))).await.unwrap();
+    let connection = connect(&running).await;
+    let model = |capability, model_id: &str| crate::observe::ModelRef {
+        capability,
+        model_id: model_id.into(),
+    };
+    let image = model(27, "ByteDance/SDXL-Lightning");
+    let llm = model(33, "meta-llama/Meta-Llama-3.1-8B-Instruct");
+    let price = |models: &[crate::observe::ModelRef]| {
+        let connection = &connection;
+        let request = crate::probe::model_request(&EthKey::random(), models);
+        async move {
+            let price = connection.get_orchestrator(request).await.unwrap().price_info.unwrap();
+            (price.price_per_unit, price.pixels_per_unit)
+        }
+    };
+    assert_eq!(price(std::slice::from_ref(&image)).await, (4_768_371, 1));
+    assert_eq!(price(&[image, llm]).await, (4_768_371 + 180_000_000, 1));
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@ td.cell { text-align: center; min-width: 6rem; }
 .detail { display: block; font-size: 0.8rem; color: #656d76; }
 .pass, .passed { color: #1a7f37; font-weight: bold; } .fail, .failed { color: #cf222e; font-weight: bold; }
 .warn, .warned { color: #9a6700; font-weight: bold; } .skip, .skipped { color: #656d76; }
+.info { color: #0969da; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; } dt { font-weight: bold; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; }
 code { font-family: ui-monospace, monospace; }
@@ -48,6 +49,9 @@ pub fn render_html(report: &RunReport) -> String {
             }
             body {
                 h1 { "lpconform report" }
+                @if let Some(gateway) = &report.unfunded_gateway {
+                    p.fail { (super::terminal::unfunded_note(gateway)) }
+                }
                 (overview(report, verdict))
                 h2 { "Capability matrix" }
                 (matrix_section(report.info.as_ref()))
@@ -213,6 +217,7 @@ fn matrix_row(row: &CapabilityRow, transcoding_price: bool) -> Markup {
 fn verdict_label(verdict: &Verdict) -> (&'static str, &'static str) {
     match verdict {
         Verdict::Pass => ("PASS", "pass"),
+        Verdict::Info => ("INFO", "info"),
         Verdict::Warn => ("WARN", "warn"),
         Verdict::Fail => ("FAIL", "fail"),
         Verdict::Skip(_) => ("SKIP", "skip"),
@@ -224,11 +229,11 @@ fn findings_section(report: &RunReport) -> Markup {
         .cases
         .iter()
         .flat_map(|case| case.rules.iter().map(move |result| (case, result)))
-        .filter(|(_, result)| matches!(result.verdict, Verdict::Fail | Verdict::Warn))
+        .filter(|(_, result)| matches!(result.verdict, Verdict::Fail | Verdict::Warn | Verdict::Info))
         .collect();
     html! {
         @if broken.is_empty() {
-            p.pass { "No rule failed or warned." }
+            p.pass { "No rule failed, warned or noted anything." }
         } @else {
             table.findings {
                 thead { tr {

@@ -11,7 +11,7 @@ use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutco
 use crate::snapshot::{SnapshotCheck, SnapshotStatus};
 
 /// The schema version this build writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The whole run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +26,9 @@ pub struct JsonReport {
     pub strict: bool,
     /// Whether the run passed: the exit code is 0 exactly when this is true.
     pub conformant: bool,
+    /// The gateway address when discovery was refused with `insufficient sender reserve`:
+    /// the run could not judge the orchestrator (exit 2). `null` otherwise.
+    pub unfunded_gateway: Option<String>,
     pub elapsed_ms: u64,
     pub summary: JsonSummary,
     /// `null` when the baseline discovery call got no answer.
@@ -152,12 +155,37 @@ pub struct JsonRule {
 pub enum JsonSeverity {
     Must,
     Should,
+    Info,
+}
+
+impl From<Severity> for JsonSeverity {
+    fn from(severity: Severity) -> Self {
+        match severity {
+            Severity::Must => JsonSeverity::Must,
+            Severity::Should => JsonSeverity::Should,
+            Severity::Info => JsonSeverity::Info,
+        }
+    }
+}
+
+impl From<&Verdict> for JsonVerdict {
+    fn from(verdict: &Verdict) -> Self {
+        match verdict {
+            Verdict::Pass => JsonVerdict::Pass,
+            Verdict::Info => JsonVerdict::Info,
+            Verdict::Warn => JsonVerdict::Warn,
+            Verdict::Fail => JsonVerdict::Fail,
+            Verdict::Skip(_) => JsonVerdict::Skip,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JsonVerdict {
     Pass,
+    /// Only `info` findings: shown, never failing.
+    Info,
     Warn,
     Fail,
     Skip,
@@ -171,7 +199,8 @@ pub struct JsonFinding {
     pub expected: String,
     pub actual: String,
     pub hint: String,
-    pub advisory: bool,
+    /// The weight the finding counts with: its rule's severity, or lighter where the rule says so.
+    pub severity: JsonSeverity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,6 +242,7 @@ pub fn render_json_error(target: Option<&str>, message: &str) -> String {
         summary: JsonSummary::default(),
         capability_matrix: None,
         cases: Vec::new(),
+        unfunded_gateway: None,
         error: Some(message.to_string()),
     };
     super::pretty_json(&report, FORMAT_VERSION)
@@ -253,7 +283,8 @@ impl JsonReport {
                 ai: report.modes.ai,
             },
             strict: report.strict,
-            conformant: !report.failed(),
+            conformant: !report.failed() && report.unfunded_gateway.is_none(),
+            unfunded_gateway: report.unfunded_gateway.map(|address| address.to_checksum()),
             elapsed_ms: millis(report.elapsed),
             summary,
             capability_matrix: report
@@ -339,18 +370,14 @@ impl JsonStep {
 impl JsonRule {
     fn new(result: &RuleResult) -> Self {
         let rule = result.rule;
-        let (verdict, skip_reason) = match &result.verdict {
-            Verdict::Pass => (JsonVerdict::Pass, None),
-            Verdict::Warn => (JsonVerdict::Warn, None),
-            Verdict::Fail => (JsonVerdict::Fail, None),
-            Verdict::Skip(reason) => (JsonVerdict::Skip, Some(reason.clone())),
+        let verdict = JsonVerdict::from(&result.verdict);
+        let skip_reason = match &result.verdict {
+            Verdict::Skip(reason) => Some(reason.clone()),
+            _ => None,
         };
         Self {
             id: rule.id.to_string(),
-            severity: match rule.severity {
-                Severity::Must => JsonSeverity::Must,
-                Severity::Should => JsonSeverity::Should,
-            },
+            severity: rule.severity.into(),
             mode: rule.mode.to_string(),
             text: rule.text.to_string(),
             citation: rule.citation.to_string(),
@@ -365,7 +392,7 @@ impl JsonRule {
                     expected: finding.expected.clone(),
                     actual: finding.actual.clone(),
                     hint: finding.hint.clone(),
-                    advisory: finding.advisory,
+                    severity: finding.weight(rule).into(),
                 })
                 .collect(),
             omitted_findings: result.omitted_findings,

@@ -191,6 +191,11 @@ fn rule_outcome(case: &CaseReport, result: &RuleResult, strict: bool) -> TestCas
             out = Some(format!("WARN {}\n{details}", failure_message(result)));
             TestCaseStatus::success()
         }
+        // Info never fails, not even under --strict: a passing test with the finding beside it.
+        Verdict::Info => {
+            out = Some(format!("INFO {}\n{details}", failure_message(result)));
+            TestCaseStatus::success()
+        }
         Verdict::Skip(reason) => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(escape_line(reason));

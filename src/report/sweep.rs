@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::escape::escape_line;
 use super::html::{finish_page, style};
 use super::json::{JsonModes, JsonSeverity, JsonVerdict};
-use crate::rules::{Modes, Severity, Verdict};
+use crate::rules::{Modes, Verdict};
 use crate::sweep::{RowStatus, SweepReport, SweepRow};
 
 /// The sweep document's schema version; a field removed or retyped bumps it.
@@ -160,15 +160,8 @@ impl JsonSweepRow {
                 result.findings.iter().map(move |finding| JsonSweepFinding {
                     case: case.name.clone(),
                     rule_id: result.rule.id.to_string(),
-                    severity: match result.rule.severity {
-                        Severity::Must => JsonSeverity::Must,
-                        Severity::Should => JsonSeverity::Should,
-                    },
-                    verdict: if result.verdict == Verdict::Fail {
-                        JsonVerdict::Fail
-                    } else {
-                        JsonVerdict::Warn
-                    },
+                    severity: result.rule.severity.into(),
+                    verdict: JsonVerdict::from(&result.verdict),
                     path: finding.path.clone(),
                     expected: finding.expected.clone(),
                     actual: finding.actual.clone(),

@@ -36,6 +36,9 @@ impl Painter {
 pub fn render_run(report: &RunReport, colour: bool) -> String {
     let painter = Painter { colour };
     let mut out = String::new();
+    if let Some(gateway) = &report.unfunded_gateway {
+        let _ = writeln!(out, "{}\n", painter.paint(AnsiColor::Red, &unfunded_note(gateway)));
+    }
     let modes = report.modes;
     let _ = writeln!(out, "target   {}", escape_line(&report.target));
     let _ = writeln!(out, "profile  {}", escape_line(&report.profile));
@@ -59,6 +62,18 @@ pub fn render_run(report: &RunReport, colour: bool) -> String {
     }
     let _ = writeln!(out, "\n{}", summary(report));
     out
+}
+
+/// What every report says once, at the top, when discovery was refused for an unfunded gateway.
+pub fn unfunded_note(gateway: &crate::eth::Address) -> String {
+    format!(
+        "NOT JUDGED: the orchestrator refused discovery with `insufficient sender reserve`: the gateway \
+         identity {} has no deposit or reserve, so an on-chain orchestrator answers it nothing. Give a funded \
+         identity with --remote-signer URL (a go-livepeer remote signer) or --gateway-key FILE. What needs no \
+         answer (forged and malformed signatures, Ping identity, forged token) was still checked; the rest is \
+         skipped. Exit 2.",
+        gateway.to_checksum()
+    )
 }
 
 /// `cases: 22, passed: 18, failed: 1, warnings: 1, skipped: 2, time: 35 ms`
@@ -143,6 +158,7 @@ fn render_rule(out: &mut String, result: &RuleResult, painter: &Painter) {
     let (label, colour) = match result.verdict {
         Verdict::Fail => ("FAIL", AnsiColor::Red),
         Verdict::Warn => ("WARN", AnsiColor::Yellow),
+        Verdict::Info => ("INFO", AnsiColor::Cyan),
         Verdict::Pass | Verdict::Skip(_) => return,
     };
     let rule = result.rule;
@@ -209,6 +225,7 @@ mod tests {
             actual: "an answer".into(),
             outcome: StepOutcome::Failed,
             elapsed: Duration::from_millis(1),
+            not_judged: None,
         }];
         let mut warned = case("capabilities::structure", CaseStatus::Warned);
         warned.rules = vec![RuleResult {
@@ -259,6 +276,7 @@ mod tests {
                 ),
             ],
             elapsed: Duration::from_millis(42),
+            unfunded_gateway: None,
         }
     }
 

@@ -1,19 +1,25 @@
 //! AUTH: the session token gateways present with segments and EndTranscodingSession.
 
-use super::verify::{expect_answer, expect_grpc_error, expect_non_empty, expect_non_empty_bytes, report};
+use super::verify::{expect_answer, expect_grpc_error, expect_non_empty, expect_non_empty_bytes, quoted, report};
 use super::{Finding, Mode, Rule, Severity, Skipped};
 
 /// AUTH-002's upper bound: a token valid for more than a day is suspect.
 const MAX_TOKEN_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
 
-pub(super) const RULES: &[Rule] = &[AUTH_001, AUTH_002, AUTH_003, AUTH_004];
+/// AUTH-005's lower bound: gateways refresh in the last 10 % of a session.
+const MIN_TOKEN_LIFETIME_SECONDS: i64 = 180;
+
+pub(super) const FILE: &str = file!();
+
+pub(super) const RULES: &[Rule] = &[AUTH_001, AUTH_002, AUTH_003, AUTH_004, AUTH_005, AUTH_006];
 
 const AUTH_001: Rule = Rule {
     id: "AUTH-001",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "when present, `auth_token.token` and `session_id` are non-empty",
-    citation: "go-livepeer: the orchestrator looks sessions up by session_id and checks the token it issued",
+    text: "`auth_token.token` and `session_id` are non-empty",
+    citation:
+        "go-livepeer server/rpc.go endTranscodingSession: sessions are looked up by session_id, the token checked",
     hint: "the orchestrator must fill in both the token and the session id it issues",
     check: |ctx| {
         let token = ctx.auth_token()?;
@@ -28,8 +34,8 @@ const AUTH_002: Rule = Rule {
     id: "AUTH-002",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "`auth_token.expiration` is in the future (and within 24 h)",
-    citation: "go-livepeer: gateways refresh OrchestratorInfo when the token expires; an expired token is refused",
+    text: "`auth_token.expiration` is in the future and within 24 h",
+    citation: "go-livepeer server/broadcast.go shouldRefreshSession: gateways refresh by the token's expiration",
     hint: "check the orchestrator's clock (NTP) and its token lifetime",
     check: |ctx| {
         let expiration = ctx.auth_token()?.expiration;
@@ -59,7 +65,7 @@ const AUTH_003: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "EndTranscodingSession with a forged token is rejected with a gRPC error",
-    citation: "facts.md Signatures: a token the orchestrator did not issue is rejected with `Invalid auth token`",
+    citation: "go-livepeer server/rpc.go endTranscodingSession: a token it did not issue is `Invalid auth token`",
     hint: "the orchestrator must verify auth tokens before ending sessions",
     check: |ctx| {
         let exchange = ctx.observation.end_session_forged.as_ref();
@@ -74,12 +80,75 @@ const AUTH_004: Rule = Rule {
     severity: Severity::Should,
     mode: Mode::All,
     text: "EndTranscodingSession with the token just issued succeeds",
-    citation: "proto: EndTranscodingSession releases the session behind a token from OrchestratorInfo.auth_token",
+    citation: "go-livepeer server/rpc.go endTranscodingSession: the issued token ends its session",
     hint: "the orchestrator should accept the token it issued moments ago",
     check: |ctx| {
         let exchange = ctx.observation.end_session_issued.as_ref();
         let exchange = exchange.ok_or_else(|| Skipped("no token was issued, so none was ended".into()))?;
         report([expect_answer("end_session_issued", &exchange.call)])
+    },
+};
+
+const AUTH_005: Rule = Rule {
+    id: "AUTH-005",
+    severity: Severity::Should,
+    mode: Mode::All,
+    text: "the token lives at least 180 s (gateways refresh in the last 10 % of a session; go-livepeer issues 30 min)",
+    citation: "go-livepeer server/broadcast.go shouldRefreshSession: refresh in the last 10 % of the token's life",
+    hint: "issue tokens valid for longer (go-livepeer: 30 minutes), or gateways refresh constantly",
+    check: |ctx| {
+        let expiration = ctx.auth_token()?.expiration;
+        let seconds_ahead = i128::from(expiration) - i128::from(ctx.now_unix);
+        if seconds_ahead <= 0 {
+            return Err(Skipped("the token has expired (AUTH-002)".into()));
+        }
+        report([(seconds_ahead < i128::from(MIN_TOKEN_LIFETIME_SECONDS)).then(|| {
+            Finding::new(
+                "auth_token.expiration",
+                format!("at least {MIN_TOKEN_LIFETIME_SECONDS} s ahead"),
+                format!("{expiration}, {seconds_ahead} s ahead"),
+            )
+        })])
+    },
+};
+
+const AUTH_006: Rule = Rule {
+    id: "AUTH-006",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "two successive discovery answers carry different `session_id` and `token`",
+    citation: "go-livepeer server/rpc.go orchestratorInfoWithCaps: a fresh session id and token per answer",
+    hint: "issue a new session (id and token) with every OrchestratorInfo",
+    check: |ctx| {
+        let first = ctx.auth_token()?;
+        let repeat = ctx
+            .observation
+            .repeat_info
+            .as_ref()
+            .ok_or_else(|| Skipped("no second discovery in this run".into()))?;
+        let second = repeat
+            .answer()
+            .ok_or_else(|| Skipped("the second discovery did not answer".into()))?
+            .auth_token
+            .as_ref()
+            .ok_or_else(|| Skipped("the second answer has no auth_token (REQ-006)".into()))?;
+        report([
+            // Empty values are AUTH-001's to report, not a reuse.
+            (!first.session_id.is_empty() && first.session_id == second.session_id).then(|| {
+                Finding::new(
+                    "repeat_info.auth_token.session_id",
+                    "a fresh session id in the second answer",
+                    format!("the same {}", quoted(&first.session_id)),
+                )
+            }),
+            (!first.token.is_empty() && first.token == second.token).then(|| {
+                Finding::new(
+                    "repeat_info.auth_token.token",
+                    "a fresh token in the second answer",
+                    "the same token",
+                )
+            }),
+        ])
     },
 };
 
@@ -145,6 +214,30 @@ mod tests {
             "AUTH-004",
             |o| o.end_session_issued.as_mut().unwrap().call = refused("Invalid auth token"),
             &["end_session_issued"],
+        );
+    }
+
+    #[test]
+    fn auth_005_token_lives_long_enough() {
+        assert_passes("AUTH-005");
+        assert_breaks(
+            "AUTH-005",
+            |o| token_mut(o).expiration = NOW + 60,
+            &["auth_token.expiration"],
+        );
+    }
+
+    #[test]
+    fn auth_006_fresh_session_per_answer() {
+        assert_passes("AUTH-006");
+        let reused = |o: &mut crate::observe::Observation| {
+            let first = token_mut(o).clone();
+            o.repeat_info.as_mut().unwrap().outcome.as_mut().unwrap().auth_token = Some(first);
+        };
+        assert_breaks(
+            "AUTH-006",
+            reused,
+            &["repeat_info.auth_token.session_id", "repeat_info.auth_token.token"],
         );
     }
 }

@@ -1,18 +1,27 @@
 //! CAP: the structure of `capabilities`: bits, mandatories, capacities,
 //! version and per-model constraints.
 
-use super::verify::{capability_list, capability_text, quoted, report, sorted};
-use super::{Finding, Mode, Rule, Severity};
-use crate::capability::{self, has_bit, set_bits};
+use std::cmp::Ordering;
 
-pub(super) const RULES: &[Rule] = &[CAP_001, CAP_002, CAP_003, CAP_004, CAP_005, CAP_006, CAP_007, CAP_008];
+use super::verify::{capability_list, capability_text, quoted, report, sorted};
+use super::{Finding, Mode, Rule, Severity, Skipped};
+use crate::capability::{self, has_bit, set_bits};
+use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
+use crate::proto::net::capabilities::Constraints;
+use crate::version::{self, Version};
+
+pub(super) const FILE: &str = file!();
+
+pub(super) const RULES: &[Rule] = &[
+    CAP_001, CAP_002, CAP_003, CAP_004, CAP_005, CAP_006, CAP_007, CAP_008, CAP_009, CAP_010, CAP_011,
+];
 
 const CAP_001: Rule = Rule {
     id: "CAP-001",
     severity: Severity::Must,
     mode: Mode::All,
     text: "`bitstring` is non-empty and sets at least one known capability",
-    citation: "go-livepeer: gateways select orchestrators by capability bits (facts: Capabilities)",
+    citation: "go-livepeer core/capabilities.go CompatibleWith: gateways select orchestrators by capability bits",
     hint: "the orchestrator must advertise what it can do; check its version and configuration",
     check: |ctx| {
         let bitstring = &ctx.capabilities()?.bitstring;
@@ -32,7 +41,7 @@ const CAP_002: Rule = Rule {
     severity: Severity::Should,
     mode: Mode::All,
     text: "every set bit is a known capability (unknown bits are reported by number)",
-    citation: "facts.md Capabilities: the capability enum ends at 37 (BYOC)",
+    citation: "go-livepeer core/capabilities.go: the capability enum ends at 37 (BYOC)",
     hint: "a newer orchestrator may know capabilities this harness does not; otherwise the bits are garbage",
     check: |ctx| {
         let bitstring = &ctx.capabilities()?.bitstring;
@@ -54,7 +63,7 @@ const CAP_003: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "`mandatories` is a subset of `bitstring`",
-    citation: "go-livepeer: mandatory capabilities must be supported by the peer; one not advertised cannot be",
+    citation: "go-livepeer core/capabilities.go CompatibleWith: mandatory capabilities must be supported by the peer",
     hint: "mark as mandatory only capabilities the orchestrator advertises",
     check: |ctx| {
         let capabilities = ctx.capabilities()?;
@@ -76,7 +85,7 @@ const CAP_004: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "every `capacities` key is a capability set in `bitstring`",
-    citation: "proto: capacities is the free capacity per advertised capability number",
+    citation: "go-livepeer core/capabilities.go: capacities is the capacity per advertised capability number",
     hint: "report capacity only for advertised capabilities",
     check: |ctx| {
         let capabilities = ctx.capabilities()?;
@@ -91,18 +100,22 @@ const CAP_005: Rule = Rule {
     id: "CAP-005",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "every `constraints.PerCapability` key is a capability set in `bitstring`",
-    citation: "proto: PerCapability holds model constraints keyed by advertised capability number",
+    text: "every `constraints.PerCapability` key that lists models is a capability set in `bitstring` (an entry with no models, left by a detached remote worker, is ignored)",
+    citation: "go-livepeer core/ai.go RemoveAICapabilities: a detached worker's bit is cleared, its entry left empty",
     hint: "list models only under advertised pipelines",
     check: |ctx| {
         let capabilities = ctx.capabilities()?;
         let Some(constraints) = capabilities.constraints.as_ref() else {
             return Ok(Vec::new());
         };
-        report(sorted(&constraints.per_capability).into_iter().map(|(number, _)| {
-            (!has_bit(&capabilities.bitstring, *number))
-                .then(|| not_advertised(format!("capabilities.constraints.PerCapability[{number}]"), *number))
-        }))
+        report(
+            sorted(&constraints.per_capability)
+                .into_iter()
+                .map(|(number, per_capability)| {
+                    (!per_capability.models.is_empty() && !has_bit(&capabilities.bitstring, *number))
+                        .then(|| not_advertised(format!("capabilities.constraints.PerCapability[{number}]"), *number))
+                }),
+        )
     },
 };
 
@@ -110,21 +123,29 @@ const CAP_006: Rule = Rule {
     id: "CAP-006",
     severity: Severity::Should,
     mode: Mode::All,
-    text: "`version` (and `minVersion` when set) parse as semver",
-    citation: "go-livepeer: gateways compare versions against -orchMinLivepeerVersion as semver",
-    hint: "go-livepeer fills these from its build version, e.g. 0.8.7",
+    text: "`version`, `minVersion` and each model's `runnerVersion` parse as semver, leniently as gateways do (`v0.9.1`, `0.9`, `0.9.1-5-gabc` pass); `undefined` (a binary built without version flags) gets its own finding",
+    citation: "go-livepeer core/capabilities.go isVersionCompatible: versions parse with Masterminds semver",
+    hint: "go-livepeer fills these from its build version, e.g. 0.9.1",
     check: |ctx| {
         let capabilities = ctx.capabilities()?;
-        let min_version = capabilities
-            .constraints
-            .as_ref()
-            .map(|constraints| constraints.min_version.as_str());
-        report([
-            expect_semver("capabilities.version", &capabilities.version),
-            min_version
-                .filter(|text| !text.is_empty())
-                .and_then(|text| expect_semver("capabilities.constraints.minVersion", text)),
-        ])
+        let constraints = capabilities.constraints.as_ref();
+        let min_version = constraints
+            .map(|constraints| constraints.min_version.as_str())
+            .filter(|text| !text.is_empty())
+            .map(|text| ("capabilities.constraints.minVersion".to_string(), text));
+        let runner_versions: Vec<(String, &str)> = constraints
+            .map(|constraints| models(constraints).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, _, model)| !model.runner_version.is_empty())
+            .map(|(number, model_id, model)| {
+                (model_path(number, model_id, "runnerVersion"), model.runner_version.as_str())
+            })
+            .collect();
+        let versions = std::iter::once(("capabilities.version".to_string(), capabilities.version.as_str()))
+            .chain(min_version)
+            .chain(runner_versions);
+        report(versions.map(|(path, text)| expect_version(&path, text)))
     },
 };
 
@@ -132,57 +153,166 @@ const CAP_007: Rule = Rule {
     id: "CAP-007",
     severity: Severity::Must,
     mode: Mode::Ai,
-    text: "every advertised AI capability lists at least one model in its constraints",
-    citation: "go-livepeer: gateways select AI orchestrators by (pipeline, model id) from the model constraints",
-    hint: "configure at least one model per pipeline in aiModels.json",
+    text: "every AI capability that has a `PerCapability` entry or a price lists at least one model; AI bits with neither are an `info` finding (go-livepeer transcoders set them by default)",
+    citation: "go-livepeer core/capabilities.go: gateways select AI orchestrators by (pipeline, model id) constraints",
+    hint: "configure at least one model per AI pipeline in aiModels.json",
     check: |ctx| {
+        let info = ctx.info()?;
         let capabilities = ctx.capabilities()?;
         let constraints = capabilities.constraints.as_ref();
         report(advertised_ai(&capabilities.bitstring).map(|number| {
-            let models = constraints
-                .and_then(|constraints| constraints.per_capability.get(&number))
-                .map_or(0, |per_capability| per_capability.models.len());
-            (models == 0).then(|| {
-                Finding::new(
-                    format!("capabilities.constraints.PerCapability[{number}]"),
-                    format!("at least one model for {}", capability_text(number)),
-                    "no models",
-                )
+            let entry = constraints.and_then(|constraints| constraints.per_capability.get(&number));
+            if entry.is_some_and(|entry| !entry.models.is_empty()) {
+                return None;
+            }
+            let priced = info.capabilities_prices.iter().any(|price| price.capability == number);
+            let finding = Finding::new(
+                format!("capabilities.constraints.PerCapability[{number}]"),
+                format!("at least one model for {}", capability_text(number)),
+                match (entry.is_some(), priced) {
+                    (true, true) => "an entry and a price, but no models",
+                    (true, false) => "an entry with no models",
+                    (false, true) => "a price, but no models",
+                    (false, false) => "the bit alone, no models (go-livepeer transcoders set it by default)",
+                },
+            );
+            Some(if entry.is_none() && !priced {
+                finding.at(Severity::Info)
+            } else {
+                finding
             })
         }))
     },
 };
 
+/// CAP-008's bound: a counter at or above 2^31 is a negative number cast to uint32.
+const UNDERFLOW_BOUND: u32 = 1 << 31;
+
 const CAP_008: Rule = Rule {
     id: "CAP-008",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "model constraints are consistent: `capacityInUse` <= `capacity`",
-    citation: "go-livepeer: capacity is the model's slots, capacityInUse the busy ones",
-    hint: "the orchestrator's capacity accounting is off; check its AI workers",
+    text: "no model constraint carries an underflowed counter: `capacity` and `capacityInUse` < 2^31 (capacity is free slots and falls while busy; live-video-to-video writes idle and in-use counts, so no ordering between them is required)",
+    citation: "go-livepeer server/rpc.go setLiveAICapacity and core ReserveAICapability: counters are cast to uint32",
+    hint: "the orchestrator's capacity accounting went below zero; check its AI workers",
     check: |ctx| {
         let Some(constraints) = ctx.capabilities()?.constraints.as_ref() else {
             return Ok(Vec::new());
         };
-        report(
-            sorted(&constraints.per_capability)
+        report(models(constraints).flat_map(|(number, model_id, model)| {
+            [("capacity", model.capacity), ("capacityInUse", model.capacity_in_use)]
                 .into_iter()
-                .flat_map(|(number, per_capability)| {
-                    sorted(&per_capability.models)
-                        .into_iter()
-                        .map(move |(model_id, model)| {
-                            (model.capacity_in_use > model.capacity).then(|| {
-                                Finding::new(
-                        format!("capabilities.constraints.PerCapability[{number}].models[{model_id:?}].capacityInUse"),
-                        format!("<= capacity ({})", model.capacity),
-                        model.capacity_in_use.to_string(),
-                    )
-                            })
-                        })
-                }),
-        )
+                .map(move |(field, value)| {
+                    (value >= UNDERFLOW_BOUND).then(|| {
+                        Finding::new(
+                            model_path(number, model_id, field),
+                            "< 2^31 (a count of slots)",
+                            format!("{value}: a negative count cast to uint32"),
+                        )
+                    })
+                })
+        }))
     },
 };
+
+const CAP_009: Rule = Rule {
+    id: "CAP-009",
+    severity: Severity::Must,
+    mode: Mode::All,
+    text: "with `--expect orchMinLivepeerVersion=V`: `version` is >= V (pre-release ignored; empty or `undefined` fails); skip without it",
+    citation: "go-livepeer core/capabilities.go LivepeerVersionCompatibleWith: older orchestrators are not selected",
+    hint: "gateways with this minimum will not select the orchestrator; upgrade it",
+    check: |ctx| {
+        let minimum = ctx
+            .expectations
+            .orch_min_version
+            .as_deref()
+            .ok_or_else(|| Skipped("no --expect orchMinLivepeerVersion given".into()))?;
+        let version = &ctx.capabilities()?.version;
+        report([below_minimum("capabilities.version", version, minimum)])
+    },
+};
+
+const CAP_010: Rule = Rule {
+    id: "CAP-010",
+    severity: Severity::Must,
+    mode: Mode::Ai,
+    text: "with `--expect aiMinRunnerVersion=V`: every model's `runnerVersion` is >= V; skip without it",
+    citation: "go-livepeer core/capabilities.go ModelConstraints.CompatibleWith: older runners are not selected",
+    hint: "gateways with this minimum will not send the model's jobs here; upgrade the AI runner",
+    check: |ctx| {
+        let minimums = &ctx.expectations.ai_min_runner_versions;
+        if minimums.is_empty() {
+            return Err(Skipped("no --expect aiMinRunnerVersion given".into()));
+        }
+        let Some(constraints) = ctx.capabilities()?.constraints.as_ref() else {
+            return Ok(Vec::new());
+        };
+        report(models(constraints).flat_map(|(number, model_id, model)| {
+            let pipeline = capability::lookup(number).and_then(|known| known.pipeline());
+            minimums
+                .iter()
+                .filter(move |minimum| match &minimum.model {
+                    None => true,
+                    Some((wanted_pipeline, wanted_model)) => {
+                        pipeline == Some(wanted_pipeline.as_str()) && wanted_model == model_id
+                    }
+                })
+                .map(move |minimum| {
+                    below_minimum(
+                        &model_path(number, model_id, "runnerVersion"),
+                        &model.runner_version,
+                        &minimum.version,
+                    )
+                })
+        }))
+    },
+};
+
+const CAP_011: Rule = Rule {
+    id: "CAP-011",
+    severity: Severity::Should,
+    mode: Mode::All,
+    text: "`mandatories` is empty: any mandatory bit excludes the orchestrator from AI jobs, whose bitstring is the pipeline alone",
+    citation: "go-livepeer core/capabilities.go CompatibleWith: the job must offer every mandatory capability",
+    hint: "go-livepeer advertises no mandatory capabilities; remove them",
+    check: |ctx| {
+        let mandatories = &ctx.capabilities()?.mandatories;
+        let mut set = set_bits(mandatories).peekable();
+        report([set
+            .peek()
+            .is_some()
+            .then(|| Finding::new("capabilities.mandatories", "empty", capability_list(set)))])
+    },
+};
+
+/// Every model constraint with its capability and id, in a stable order.
+fn models(constraints: &Constraints) -> impl Iterator<Item = (u32, &str, &ModelConstraint)> {
+    sorted(&constraints.per_capability)
+        .into_iter()
+        .flat_map(|(number, per_capability)| {
+            sorted(&per_capability.models)
+                .into_iter()
+                .map(move |(model_id, model)| (*number, model_id.as_str(), model))
+        })
+}
+
+fn model_path(number: u32, model_id: &str, field: &str) -> String {
+    format!("capabilities.constraints.PerCapability[{number}].models[{model_id:?}].{field}")
+}
+
+/// A finding when `version` is below `minimum` as go-livepeer compares them.
+fn below_minimum(path: &str, version: &str, minimum: &str) -> Option<Finding> {
+    match Version::compare(version, minimum) {
+        Some(Ordering::Less) => Some(Finding::new(path, format!(">= {minimum}"), quoted(version))),
+        Some(_) => None,
+        None => Some(Finding::new(
+            path,
+            format!(">= {minimum}"),
+            format!("{}: not a version gateways can compare", quoted(version)),
+        )),
+    }
+}
 
 /// Advertised AI pipelines (not BYOC), ascending.
 pub(super) fn advertised_ai(bitstring: &[u64]) -> impl Iterator<Item = u32> + '_ {
@@ -200,46 +330,21 @@ fn not_advertised(path: String, number: u32) -> Finding {
     )
 }
 
-fn expect_semver(path: &str, text: &str) -> Option<Finding> {
-    (!is_semver(text)).then(|| {
-        Finding::new(
-            path,
-            "a semantic version (MAJOR.MINOR.PATCH[-pre][+build])",
-            quoted(text),
-        )
-    })
-}
-
-/// Semantic Versioning 2.0.0: numeric parts without leading zeros,
-/// dot-separated alphanumeric pre-release and build identifiers.
-fn is_semver(text: &str) -> bool {
-    let (rest, build) = match text.split_once('+') {
-        Some((rest, build)) => (rest, Some(build)),
-        None => (text, None),
-    };
-    let (core, pre_release) = match rest.split_once('-') {
-        Some((core, pre_release)) => (core, Some(pre_release)),
-        None => (rest, None),
-    };
-    let numeric = |part: &str| {
-        !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit()) && (part == "0" || !part.starts_with('0'))
-    };
-    let identifier =
-        |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-');
-    let core_parts: Vec<&str> = core.split('.').collect();
-    core_parts.len() == 3
-        && core_parts.iter().all(|part| numeric(part))
-        && pre_release.is_none_or(|pre| {
-            pre.split('.')
-                .all(|part| identifier(part) && (!part.bytes().all(|byte| byte.is_ascii_digit()) || numeric(part)))
-        })
-        && build.is_none_or(|build| build.split('.').all(identifier))
+fn expect_version(path: &str, text: &str) -> Option<Finding> {
+    if text == version::UNDEFINED {
+        return Some(
+            Finding::new(path, "a version (e.g. 0.9.1)", quoted(text))
+                .with_hint("`undefined` is what a go-livepeer built without version flags reports; gateways with a minimum version refuse it"),
+        );
+    }
+    Version::parse(text)
+        .is_none()
+        .then(|| Finding::new(path, "a version gateways parse (e.g. 0.9.1, v0.9.1, 0.9)", quoted(text)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::fixture::*;
-    use super::*;
     use crate::capability::encode_bitstring;
 
     #[test]
@@ -298,52 +403,52 @@ mod tests {
             "CAP-005",
             |o| {
                 let constraints = capabilities_mut(o).constraints.as_mut().unwrap();
-                constraints.per_capability.insert(30, Default::default());
+                let models = constraints.per_capability[&LLM].clone();
+                constraints.per_capability.insert(30, models);
             },
             &["capabilities.constraints.PerCapability[30]"],
         );
+        assert_passes_with("CAP-005", &Default::default(), |o| {
+            let constraints = capabilities_mut(o).constraints.as_mut().unwrap();
+            constraints.per_capability.insert(30, Default::default());
+        });
     }
 
     #[test]
-    fn cap_006_versions_are_semver() {
+    fn cap_006_versions_parse_leniently() {
         assert_passes("CAP-006");
+        for lenient in ["v0.9.1", "0.9", "0.9.1-5-gabc"] {
+            assert_passes_with("CAP-006", &Default::default(), |o| {
+                capabilities_mut(o).version = lenient.into()
+            });
+        }
         assert_breaks(
             "CAP-006",
-            |o| capabilities_mut(o).version = "v0.8".into(),
+            |o| capabilities_mut(o).version = "latest".into(),
             &["capabilities.version"],
         );
         assert_breaks(
             "CAP-006",
-            |o| capabilities_mut(o).constraints.as_mut().unwrap().min_version = "01.2.3".into(),
+            |o| capabilities_mut(o).constraints.as_mut().unwrap().min_version = "1.2.3.4".into(),
             &["capabilities.constraints.minVersion"],
         );
-    }
-
-    #[test]
-    fn semver_follows_the_specification() {
-        for good in [
-            "0.8.7",
-            "1.0.0-alpha.1",
-            "1.0.0-0.3.7",
-            "1.0.0+20130313144700",
-            "0.7.9-dev-abc+sha.5114f85",
-        ] {
-            assert!(is_semver(good), "{good}");
-        }
-        for bad in [
-            "",
-            "0.8",
-            "v0.8.7",
-            "1.2.3.4",
-            "01.2.3",
-            "1.0.0-",
-            "1.0.0-01",
-            "1.0.0+",
-            "1.0.0-a..b",
-            "1.ü.3",
-        ] {
-            assert!(!is_semver(bad), "{bad}");
-        }
+        let undefined = assert_breaks(
+            "CAP-006",
+            |o| capabilities_mut(o).version = "undefined".into(),
+            &["capabilities.version"],
+        );
+        assert!(undefined.findings[0].hint.contains("version flags"));
+        assert_breaks(
+            "CAP-006",
+            |o| {
+                let constraints = capabilities_mut(o).constraints.as_mut().unwrap();
+                let models = &mut constraints.per_capability.get_mut(&LLM).unwrap().models;
+                models.get_mut(LLAMA).unwrap().runner_version = "x".into();
+            },
+            &[&format!(
+                "capabilities.constraints.PerCapability[33].models[{LLAMA:?}].runnerVersion"
+            )],
+        );
     }
 
     #[test]
@@ -357,20 +462,84 @@ mod tests {
             },
             &["capabilities.constraints.PerCapability[33]"],
         );
+        // Bare AI bits, as every go-livepeer transcoder sets them: an info finding.
+        let bare = outcome_with("CAP-007", &Default::default(), |o| {
+            let bits = advertised().into_iter().chain([28, 29, 30, 31, 32, 34, 36]);
+            capabilities_mut(o).bitstring = encode_bitstring(bits);
+        });
+        assert_eq!(bare.verdict, crate::rules::Verdict::Info, "{bare:?}");
+        assert_eq!(bare.findings.len(), 7);
     }
 
     #[test]
-    fn cap_008_capacity_in_use_within_capacity() {
+    fn cap_008_no_underflowed_counters() {
         assert_passes("CAP-008");
+        assert_passes_with("CAP-008", &Default::default(), |o| {
+            let constraints = capabilities_mut(o).constraints.as_mut().unwrap();
+            let models = &mut constraints.per_capability.get_mut(&TEXT_TO_IMAGE).unwrap().models;
+            // live-video-to-video style: more busy than idle containers.
+            models.get_mut(SD_TURBO).unwrap().capacity_in_use = 2;
+        });
         assert_breaks(
             "CAP-008",
             |o| {
                 let constraints = capabilities_mut(o).constraints.as_mut().unwrap();
                 let models = &mut constraints.per_capability.get_mut(&TEXT_TO_IMAGE).unwrap().models;
-                models.get_mut(SD_TURBO).unwrap().capacity_in_use = 2;
-                models.insert("zz".into(), Default::default());
+                models.get_mut(SD_TURBO).unwrap().capacity = u32::MAX;
             },
-            &["capabilities.constraints.PerCapability[27].models[\"stabilityai/sd-turbo\"].capacityInUse"],
+            &["capabilities.constraints.PerCapability[27].models[\"stabilityai/sd-turbo\"].capacity"],
+        );
+    }
+
+    #[test]
+    fn cap_009_orchestrator_version_minimum() {
+        let minimum = |version: &str| crate::expect::Expectations {
+            orch_min_version: Some(version.into()),
+            ..Default::default()
+        };
+        assert_passes_with("CAP-009", &minimum("0.8.7"), |_| {});
+        assert_passes_with("CAP-009", &minimum("0.8.7"), |o| {
+            capabilities_mut(o).version = "0.8.7-5-gabc".into()
+        });
+        assert_breaks_with("CAP-009", &minimum("0.9.0"), |_| {}, &["capabilities.version"]);
+        assert_breaks_with(
+            "CAP-009",
+            &minimum("0.8.0"),
+            |o| capabilities_mut(o).version = "undefined".into(),
+            &["capabilities.version"],
+        );
+        assert!(assert_skips("CAP-009", &Default::default(), |_| {}).contains("orchMinLivepeerVersion"));
+    }
+
+    #[test]
+    fn cap_010_runner_version_minimum() {
+        let minimum = |model: Option<(&str, &str)>, version: &str| crate::expect::Expectations {
+            ai_min_runner_versions: vec![crate::expect::MinRunnerVersion {
+                model: model.map(|(pipeline, model_id)| (pipeline.into(), model_id.into())),
+                version: version.into(),
+            }],
+            ..Default::default()
+        };
+        assert_passes_with("CAP-010", &minimum(None, "0.14.1"), |_| {});
+        let path = format!("capabilities.constraints.PerCapability[27].models[{SD_TURBO:?}].runnerVersion");
+        let llm_path = format!("capabilities.constraints.PerCapability[33].models[{LLAMA:?}].runnerVersion");
+        assert_breaks_with("CAP-010", &minimum(None, "0.15"), |_| {}, &[&path, &llm_path]);
+        assert_breaks_with(
+            "CAP-010",
+            &minimum(Some(("text-to-image", SD_TURBO)), "0.15"),
+            |_| {},
+            &[&path],
+        );
+        assert!(assert_skips("CAP-010", &Default::default(), |_| {}).contains("aiMinRunnerVersion"));
+    }
+
+    #[test]
+    fn cap_011_no_mandatories() {
+        assert_passes("CAP-011");
+        assert_breaks(
+            "CAP-011",
+            |o| capabilities_mut(o).mandatories = encode_bitstring([0]),
+            &["capabilities.mandatories"],
         );
     }
 }

@@ -11,7 +11,7 @@ use super::{evaluate_rule, rule, Context, ModeOverrides, RuleResult, Severity, V
 use crate::capability::{self, encode_bitstring};
 use crate::eth::{self, Address, EthKey};
 use crate::expect::Expectations;
-use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
+use crate::observe::{Call, CallError, CapabilityDiscovery, EndSessionExchange, ModelRef, Observation, PingExchange};
 use crate::openapi::OpenApiDocument;
 use crate::proto::net::{
     self, capabilities::capability_constraints::ModelConstraint, capabilities::CapabilityConstraints,
@@ -104,7 +104,7 @@ pub(super) fn good_info() -> OrchestratorInfo {
         address,
         capabilities: Some(Capabilities {
             bitstring: encode_bitstring(advertised()),
-            mandatories: encode_bitstring([capability::H264]),
+            mandatories: Vec::new(),
             capacities: HashMap::from([(capability::H264, 10), (TEXT_TO_IMAGE, 1), (LLM, 1)]),
             version: "0.8.7".into(),
             constraints: Some(Constraints {
@@ -171,6 +171,44 @@ pub(super) fn failed_call<T>(error: CallError) -> Call<T> {
     }
 }
 
+/// The same orchestrator's answer to the next discovery: a fresh session and ticket rand.
+fn repeat_info(info: &OrchestratorInfo) -> OrchestratorInfo {
+    let mut repeat = info.clone();
+    if let Some(ticket) = repeat.ticket_params.as_mut() {
+        ticket.seed = vec![0x34; 32];
+        ticket.recipient_rand_hash = vec![0x5b; 32];
+    }
+    if let Some(token) = repeat.auth_token.as_mut() {
+        token.token = vec![0x78; 32];
+        token.session_id = "session-2".into();
+    }
+    repeat
+}
+
+/// A discovery naming `models` as a gateway builds it, answered with `price` and no hardware
+/// or capability prices, as go-livepeer answers a request naming capabilities.
+fn capability_discovery(info: &OrchestratorInfo, models: &[(u32, &str)], price: (i64, i64)) -> CapabilityDiscovery {
+    let mut answer = repeat_info(info);
+    answer.price_info = Some(PriceInfo {
+        price_per_unit: price.0,
+        pixels_per_unit: price.1,
+        ..Default::default()
+    });
+    answer.hardware.clear();
+    answer.capabilities_prices.clear();
+    CapabilityDiscovery {
+        models: models
+            .iter()
+            .map(|(capability, model_id)| ModelRef {
+                capability: *capability,
+                model_id: model_id.to_string(),
+            })
+            .collect(),
+        ignore_capacity_check: true,
+        call: answered(answer),
+    }
+}
+
 /// What an on-chain go-livepeer orchestrator answers to the standard probe.
 pub(super) fn good_observation() -> Observation {
     let ping_value = vec![0x42; 32];
@@ -183,6 +221,19 @@ pub(super) fn good_observation() -> Observation {
         target: TARGET.into(),
         gateway: Address([0x99; 20]),
         info: answered(info.clone()),
+        repeat_info: Some(answered(repeat_info(&info))),
+        // The entries' prices: 4768371/1 and 30/1000000 (0.00003) wei per pixel, and their sum.
+        capability_discoveries: vec![
+            capability_discovery(&info, &[(TEXT_TO_IMAGE, SD_TURBO)], (4_768_371, 1)),
+            capability_discovery(&info, &[(LLM, LLAMA)], (3, 100_000)),
+            capability_discovery(
+                &info,
+                &[(TEXT_TO_IMAGE, SD_TURBO), (LLM, LLAMA)],
+                (476_837_100_003, 100_000),
+            ),
+        ],
+        followed_nodes: None,
+        unknown_fields: Vec::new(),
         forged_signature: Some(refused(
             "Invalid orchestrator request: orchestrator req sig check failed",
         )),
@@ -245,6 +296,7 @@ pub(super) fn context<'a>(observation: &'a Observation, expectations: &'a Expect
 pub(super) fn verdict_name(verdict: &Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => "pass",
+        Verdict::Info => "info",
         Verdict::Warn => "warn",
         Verdict::Fail => "fail",
         Verdict::Skip(_) => "skip",
@@ -283,6 +335,7 @@ pub(super) fn assert_breaks_with(
     let expected = match result.rule.severity {
         Severity::Must => Verdict::Fail,
         Severity::Should => Verdict::Warn,
+        Severity::Info => Verdict::Info,
     };
     assert_eq!(result.verdict, expected, "{id}: {result:?}");
     let found: Vec<&str> = result.findings.iter().map(|finding| finding.path.as_str()).collect();

@@ -4,14 +4,16 @@ use super::verify::{expect_non_empty, quoted, report, sorted};
 use super::{Finding, Mode, Rule, Severity};
 use crate::capability;
 
+pub(super) const FILE: &str = file!();
+
 pub(super) const RULES: &[Rule] = &[HW_001, HW_002];
 
 const HW_001: Rule = Rule {
     id: "HW-001",
-    severity: Severity::Must,
+    severity: Severity::Should,
     mode: Mode::All,
-    text: "each `hardware` entry has a known AI pipeline name and a non-empty `model_id`",
-    citation: "go-livepeer: hardware is keyed by the AI pipeline and model the GPUs serve (facts: Capabilities)",
+    text: "each `hardware` entry has a known AI pipeline name and a non-empty `model_id` (external containers can send empty placeholders)",
+    citation: "go-livepeer server/rpc.go workerHardwareToNetWorkerHardware: hardware per AI pipeline and model",
     hint: "the AI workers must report the pipeline and model of each GPU set",
     check: |ctx| {
         report(ctx.info()?.hardware.iter().enumerate().flat_map(|(index, hardware)| {
@@ -34,7 +36,7 @@ const HW_002: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "each GPU has a name, and `memory_free` <= `memory_total`, both >= 0",
-    citation: "proto: GPUComputeInfo memory is in bytes; free memory is part of the total",
+    citation: "go-livepeer net/lp_rpc.proto GPUComputeInfo: memory in bytes; free memory is part of the total",
     hint: "the AI worker's GPU report is inconsistent; check its driver and version",
     check: |ctx| {
         report(ctx.info()?.hardware.iter().enumerate().flat_map(|(index, hardware)| {

@@ -5,14 +5,16 @@ use super::{Finding, Mode, Rule, Severity, Skipped};
 use crate::eth::{self, EthError};
 use crate::view::address_text;
 
+pub(super) const FILE: &str = file!();
+
 pub(super) const RULES: &[Rule] = &[ADDR_001, IDENT_001, IDENT_002, IDENT_003];
 
 const ADDR_001: Rule = Rule {
     id: "ADDR-001",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "`address` is exactly 20 bytes and not all zero",
-    citation: "facts.md Signatures: an Ethereum account address is 20 bytes; the zero address belongs to no key",
+    text: "`address` is exactly 20 bytes; on-chain it is not all zero (off-chain go-livepeer sends the zero address by design)",
+    citation: "go-livepeer core/orchestrator.go NewOrchestrator: the address is the 20-byte signing account, zero off-chain",
     hint: "the orchestrator must report the 20-byte address of its Ethereum account",
     check: |ctx| {
         let address = &ctx.info()?.address;
@@ -22,8 +24,8 @@ const ADDR_001: Rule = Rule {
         let all_zero = address.iter().all(|byte| *byte == 0);
         report([
             expect_len("address", address, 20),
-            (address.len() == 20 && all_zero)
-                .then(|| Finding::new("address", "a non-zero address", bytes_text(address))),
+            (ctx.modes.onchain && address.len() == 20 && all_zero)
+                .then(|| Finding::new("address", "a non-zero address (on-chain)", bytes_text(address))),
         ])
     },
 };
@@ -33,7 +35,7 @@ const IDENT_001: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::OnChain,
     text: "Ping answers with a 65-byte signature (v = 27 or 28, low s)",
-    citation: "facts.md Signatures: eth_sign is r||s||v with v in {27, 28}; verifiers reject s > n/2",
+    citation: "go-livepeer crypto/verify.go: eth_sign is r||s||v with v in {27, 28}; verifiers reject s > n/2",
     hint: "an on-chain orchestrator answers Ping with eth_sign over keccak256 of the value",
     check: |ctx| {
         let ping = ctx.ping()?;
@@ -66,8 +68,9 @@ const IDENT_002: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::OnChain,
     text: "the Ping signature recovers to `address` (signed digest: EIP-191 text hash of keccak256(ping value))",
-    citation: "facts.md Signatures: Ping answers eth_sign(keccak256(value)) with the orchestrator's key",
-    hint: "sign Ping with the key of the advertised address (check -ethAddress and the keystore)",
+    citation:
+        "go-livepeer server/rpc.go ping: eth_sign(keccak256(value)), checked by the node's startup availability check",
+    hint: "sign Ping with the key of the advertised address (check -ethAcctAddr and the keystore)",
     check: |ctx| {
         let address = &ctx.info()?.address;
         let ping = ctx.ping()?;
@@ -92,16 +95,11 @@ const IDENT_002: Rule = Rule {
 const IDENT_003: Rule = Rule {
     id: "IDENT-003",
     severity: Severity::Should,
-    mode: Mode::All,
+    mode: Mode::OffChain,
     text: "off-chain Ping answers with an empty value and no error",
-    citation: "facts.md Signatures: off-chain, the orchestrator answers Ping with an empty value",
-    hint: "an off-chain orchestrator should answer Ping; gateways use it as a liveness check",
+    citation: "go-livepeer server/rpc.go ping: off-chain, the orchestrator answers Ping with an empty value",
+    hint: "an off-chain orchestrator should answer Ping; its startup availability check uses it",
     check: |ctx| {
-        if ctx.modes.onchain {
-            return Err(Skipped(
-                "the orchestrator is on-chain: IDENT-001 and IDENT-002 apply".into(),
-            ));
-        }
         let ping = ctx.ping()?;
         report([match &ping.call.outcome {
             Ok(pong) if pong.value.is_empty() => None,
@@ -130,6 +128,11 @@ mod tests {
     fn addr_001_twenty_non_zero_bytes() {
         assert_passes("ADDR-001");
         assert_breaks("ADDR-001", |o| info_mut(o).address = vec![0; 20], &["address"]);
+        let offchain_zero = |o: &mut crate::observe::Observation| {
+            *o = offchain_observation();
+            info_mut(o).address = vec![0; 20];
+        };
+        assert_passes_with("ADDR-001", &Expectations::default(), offchain_zero);
         assert_breaks("ADDR-001", |o| info_mut(o).address.push(1), &["address"]);
         assert!(
             assert_skips("ADDR-001", &Expectations::default(), |o| info_mut(o).address.clear()).contains("REQ-002")
@@ -185,6 +188,6 @@ mod tests {
             },
             &["ping.answer"],
         );
-        assert!(assert_skips("IDENT-003", &Expectations::default(), |_| {}).contains("on-chain"));
+        assert!(assert_skips("IDENT-003", &Expectations::default(), |_| {}).contains("offchain"));
     }
 }

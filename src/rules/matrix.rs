@@ -11,16 +11,16 @@ use crate::capability::{self, has_bit};
 use crate::expect::Price;
 use crate::proto::net::Capabilities;
 
-pub(super) const RULES: &[Rule] = &[
-    MATRIX_001, MATRIX_002, MATRIX_003, MATRIX_004, MATRIX_005, MATRIX_006, MATRIX_007,
-];
+pub(super) const FILE: &str = file!();
+
+pub(super) const RULES: &[Rule] = &[MATRIX_001, MATRIX_002, MATRIX_003, MATRIX_004, MATRIX_005, MATRIX_006];
 
 const MATRIX_001: Rule = Rule {
     id: "MATRIX-001",
     severity: Severity::Must,
-    mode: Mode::Transcoding,
-    text: "transcoding is priced per pixel: `price_info` has pixelsPerUnit > 0",
-    citation: "go-livepeer: the gateway pays for transcoded pixels at price_info's rate",
+    mode: Mode::OnChainTranscoding,
+    text: "transcoding is priced per pixel: `price_info` is present with `pixelsPerUnit` > 0",
+    citation: "go-livepeer core/orchestrator.go PriceInfo: transcoded pixels are paid at price_info's rate",
     hint: "set -pricePerUnit and a positive -pixelsPerUnit",
     check: |ctx| {
         let Some(price) = ctx.info()?.price_info.as_ref() else {
@@ -34,12 +34,12 @@ const MATRIX_002: Rule = Rule {
     id: "MATRIX-002",
     severity: Severity::Should,
     mode: Mode::Transcoding,
-    text: "a transcoding-only orchestrator advertises no `capabilities_prices`",
-    citation: "rules.md matrix: capabilities_prices are per (AI capability, model); transcoding uses price_info",
-    hint: "remove the capability prices, or advertise the AI pipelines they are for",
+    text: "an orchestrator with transcoding and no AI models advertises no `capabilities_prices`",
+    citation: "go-livepeer core/orchestrator.go GetCapabilitiesPrices: prices are per (AI capability, model)",
+    hint: "remove the capability prices, or attach the AI workers they are for",
     check: |ctx| {
-        if ctx.modes.ai {
-            return Err(Skipped("the orchestrator also advertises AI capabilities".into()));
+        if advertised_models(ctx.capabilities()?).next().is_some() {
+            return Err(Skipped("the orchestrator lists AI models".into()));
         }
         let prices = &ctx.info()?.capabilities_prices;
         report([(!prices.is_empty()).then(|| {
@@ -55,9 +55,9 @@ const MATRIX_002: Rule = Rule {
 const MATRIX_003: Rule = Rule {
     id: "MATRIX-003",
     severity: Severity::Must,
-    mode: Mode::Ai,
-    text: "every (AI capability, model) pair has a `capabilities_prices` entry (without one, go-livepeer gateways fall back to the per-pixel transcoding price, which the matrix says does not apply to AI)",
-    citation: "go-livepeer: the gateway falls back to price_info when no (capability, model) price matches",
+    mode: Mode::OnChainAi,
+    text: "every (AI capability, model) pair has a `capabilities_prices` entry",
+    citation: "go-livepeer core/orchestrator.go GetCapabilitiesPrices: gateways price a model by its entry",
     hint: "set price_per_unit and pixels_per_unit for each model in aiModels.json",
     check: |ctx| {
         let info = ctx.info()?;
@@ -66,12 +66,18 @@ const MATRIX_003: Rule = Rule {
             .iter()
             .map(|price| (price.capability, price.constraint.as_str()))
             .collect();
-        let fallback = info.price_info.as_ref().map_or("no price_info".to_string(), |price| Price::of(price).to_string());
+        let fallback = info
+            .price_info
+            .as_ref()
+            .map_or("no price_info".to_string(), |price| Price::of(price).to_string());
         report(advertised_models(ctx.capabilities()?).map(|(number, model_id)| {
             (!priced.contains(&(number, model_id))).then(|| {
                 Finding::new(
                     model_path(number, model_id),
-                    format!("a capabilities_prices entry for ({}, {model_id:?})", capability_text(number)),
+                    format!(
+                        "a capabilities_prices entry for ({}, {model_id:?})",
+                        capability_text(number)
+                    ),
                     format!("none: gateways fall back to price_info ({fallback})"),
                 )
             })
@@ -81,10 +87,10 @@ const MATRIX_003: Rule = Rule {
 
 const MATRIX_004: Rule = Rule {
     id: "MATRIX-004",
-    severity: Severity::Must,
+    severity: Severity::Should,
     mode: Mode::Ai,
-    text: "GPU specs are required for AI: `hardware` has an entry for every advertised (pipeline, model)",
-    citation: "go-livepeer: hardware is reported per (pipeline, model) when the request names no capabilities",
+    text: "GPU specs for AI: `hardware` has an entry for every warm (pipeline, model); only running containers report hardware, so cold models are exempt",
+    citation: "go-livepeer ai/worker HardwareInformation: running containers report their GPUs",
     hint: "the AI workers must report their GPUs for every model they serve",
     check: |ctx| {
         let info = ctx.info()?;
@@ -93,7 +99,17 @@ const MATRIX_004: Rule = Rule {
             .iter()
             .map(|hardware| (hardware.pipeline.as_str(), hardware.model_id.as_str()))
             .collect();
-        report(advertised_models(ctx.capabilities()?).map(|(number, model_id)| {
+        let capabilities = ctx.capabilities()?;
+        let warm = |number: u32, model_id: &str| {
+            capabilities
+                .constraints
+                .as_ref()
+                .and_then(|constraints| constraints.per_capability.get(&number))
+                .and_then(|per_capability| per_capability.models.get(model_id))
+                .is_some_and(|model| model.warm)
+        };
+        let warm_models = advertised_models(capabilities).filter(|(number, model_id)| warm(*number, model_id));
+        report(warm_models.map(|(number, model_id)| {
             let pipeline = capability::lookup(number)
                 .and_then(|known| known.pipeline())
                 .unwrap_or_default();
@@ -111,10 +127,12 @@ const MATRIX_004: Rule = Rule {
 const MATRIX_005: Rule = Rule {
     id: "MATRIX-005",
     severity: Severity::Should,
-    mode: Mode::Transcoding,
+    // rules.md gives this rule mode `transcoding`, which v2 defines as "H.264 and MPEGTS set":
+    // under that mode the rule could never fire, so it applies to every orchestrator.
+    mode: Mode::All,
     text:
-        "codec capabilities (H264, HEVC, VP8, VP9 ...) are only advertised alongside a transcoding core (H264 + MPEGTS)",
-    citation: "go-livepeer: codec and profile bits refine the default transcoding capabilities (H.264 in MPEG-TS)",
+        "codec capabilities (HEVC, VP8, VP9, H264 decode variants) are only advertised alongside the transcoding core",
+    citation: "go-livepeer core/capabilities.go: codec bits refine the default transcoding set (H.264 in MPEG-TS)",
     hint: "advertise H.264 and MPEGTS with the codecs, or drop the codec bits",
     check: |ctx| {
         let bitstring = &ctx.capabilities()?.bitstring;
@@ -141,8 +159,8 @@ const MATRIX_006: Rule = Rule {
     id: "MATRIX-006",
     severity: Severity::Should,
     mode: Mode::Ai,
-    text: "AI pipelines are not advertised through codec bits alone: a model is selected per pipeline",
-    citation: "go-livepeer: AI prices are selected by (capability, model id); an AI price without a model selects none",
+    text: "every `capabilities_prices` entry for an AI capability names a model (AI is priced per model, not per capability)",
+    citation: "go-livepeer core/orchestrator.go priceInfo: AI prices are looked up by (capability, model id)",
     hint: "give each AI price the model id it is for (aiModels.json model_id)",
     check: |ctx| {
         report(
@@ -162,16 +180,6 @@ const MATRIX_006: Rule = Rule {
                 }),
         )
     },
-};
-
-const MATRIX_007: Rule = Rule {
-    id: "MATRIX-007",
-    severity: Severity::Should,
-    mode: Mode::All,
-    text: "snapshot comparison treats transcoding prices as deterministic and AI prices as variable",
-    citation: "rules.md matrix: AI prices follow demand and per-gateway overrides; transcoding prices are configured",
-    hint: "see the snapshot suites",
-    check: |_| Err(Skipped("evaluated by snapshot comparison (suites)".into())),
 };
 
 /// Every (AI capability, model id) the orchestrator advertises, in a stable order.
@@ -231,7 +239,7 @@ mod tests {
             },
             &["capabilities_prices"],
         );
-        assert!(assert_skips("MATRIX-002", &Expectations::default(), |_| {}).contains("AI"));
+        assert!(assert_skips("MATRIX-002", &Expectations::default(), |_| {}).contains("AI models"));
     }
 
     #[test]
@@ -258,6 +266,13 @@ mod tests {
             &["hardware"],
         );
         assert!(result.findings[0].expected.contains(SD_TURBO));
+        // Cold models run no container, so they report no hardware.
+        assert_passes_with("MATRIX-004", &Expectations::default(), |o| {
+            info_mut(o).hardware.remove(0);
+            let constraints = capabilities_mut(o).constraints.as_mut().unwrap();
+            let models = &mut constraints.per_capability.get_mut(&TEXT_TO_IMAGE).unwrap().models;
+            models.get_mut(SD_TURBO).unwrap().warm = false;
+        });
     }
 
     #[test]
@@ -279,11 +294,5 @@ mod tests {
             |o| info_mut(o).capabilities_prices[1].constraint.clear(),
             &["capabilities_prices[1].constraint"],
         );
-    }
-
-    #[test]
-    fn matrix_007_is_left_to_snapshot_suites() {
-        let reason = assert_skips("MATRIX-007", &Expectations::default(), |_| {});
-        assert_eq!(reason, "evaluated by snapshot comparison (suites)");
     }
 }

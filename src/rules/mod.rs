@@ -26,9 +26,9 @@ mod robustness;
 
 use std::fmt;
 
-use crate::capability::{self, CapabilityKind};
+use crate::capability;
 use crate::expect::Expectations;
-use crate::observe::{Observation, PingExchange};
+use crate::observe::{CallError, Observation, PingExchange};
 use crate::openapi::OpenApiDocument;
 use crate::proto::net::{AuthToken, Capabilities, OrchestratorInfo, PriceInfo, TicketParams};
 
@@ -36,11 +36,13 @@ pub use catalog::{catalog, catalog_markdown, catalog_table, rule, Area, AREAS};
 pub use storage::redact_storage;
 
 /// How much a broken rule weighs: `must` fails the run, `should` warns
-/// (and fails only with `--strict`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// (and fails only with `--strict`), `info` is shown and never fails.
+/// Ordered from lightest to heaviest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
-    Must,
+    Info,
     Should,
+    Must,
 }
 
 impl fmt::Display for Severity {
@@ -48,17 +50,21 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Must => "must",
             Severity::Should => "should",
+            Severity::Info => "info",
         })
     }
 }
 
-/// When a rule applies, by what the orchestrator advertises.
+/// When a rule applies, by what the orchestrator advertises (rules.md "Mode").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     All,
     OnChain,
+    OffChain,
     Transcoding,
     Ai,
+    OnChainTranscoding,
+    OnChainAi,
 }
 
 impl fmt::Display for Mode {
@@ -66,8 +72,11 @@ impl fmt::Display for Mode {
         f.write_str(match self {
             Mode::All => "all",
             Mode::OnChain => "onchain",
+            Mode::OffChain => "offchain",
             Mode::Transcoding => "transcoding",
             Mode::Ai => "ai",
+            Mode::OnChainTranscoding => "onchain+transcoding",
+            Mode::OnChainAi => "onchain+ai",
         })
     }
 }
@@ -109,9 +118,10 @@ pub struct Finding {
     pub actual: String,
     /// Advice for the operator; the rule's hint unless the check gave one.
     pub hint: String,
-    /// Counts as a `should` finding even under a `must` rule: the operator
-    /// declared a setup that makes it legitimate (TICKET-001 with `pool=true`).
-    pub advisory: bool,
+    /// The finding's own weight when it is lighter than its rule's: a `must` rule
+    /// may note something at `should` or `info` level (TICKET-001 without
+    /// `ethOrchAddr`, CAP-007's bare AI bits). `None`: the rule's severity.
+    pub severity: Option<Severity>,
 }
 
 impl Finding {
@@ -122,7 +132,7 @@ impl Finding {
             expected: expected.into(),
             actual: actual.into(),
             hint: String::new(),
-            advisory: false,
+            severity: None,
         }
     }
 
@@ -131,10 +141,15 @@ impl Finding {
         self
     }
 
-    /// Marks the finding as advisory when `advisory` holds (see [`Finding::advisory`]).
-    pub fn advisory_if(mut self, advisory: bool) -> Self {
-        self.advisory = advisory;
+    /// Weighs the finding at `severity` when that is lighter than its rule (see [`Finding::severity`]).
+    pub fn at(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
         self
+    }
+
+    /// The weight the finding counts with under `rule`.
+    pub fn weight(&self, rule: &Rule) -> Severity {
+        self.severity.map_or(rule.severity, |own| own.min(rule.severity))
     }
 }
 
@@ -143,7 +158,9 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Pass,
-    /// A `should` rule (or an advisory finding) is broken.
+    /// Only `info` findings: shown in every report, never failing a run, not even with `--strict`.
+    Info,
+    /// A `should` rule (or a should-level finding) is broken.
     Warn,
     /// A `must` rule is broken.
     Fail,
@@ -181,34 +198,45 @@ pub struct ModeOverrides {
 }
 
 impl Modes {
-    /// On-chain: ticket params or a non-empty (signed) Ping answer; transcoding
-    /// and AI: any capability bit of that kind. Overrides win.
+    /// rules.md "Mode": on-chain when the answer carries ticket parameters, Ping answers with a
+    /// 65-byte signature, or discovery was refused for an unfunded gateway; transcoding when the
+    /// bitstring sets H.264 and MPEGTS; AI when an AI capability lists a model or has a price
+    /// (bare AI bits do not count: every go-livepeer transcoder sets them). Overrides win.
     pub fn detect(observation: &Observation, overrides: ModeOverrides) -> Modes {
         let info = observation.info.answer();
         let signed_ping = observation
             .ping
             .as_ref()
             .and_then(|ping| ping.call.answer())
-            .is_some_and(|pong| !pong.value.is_empty());
-        let bitstring = info
-            .and_then(|info| info.capabilities.as_ref())
+            .is_some_and(|pong| pong.value.len() == crate::eth::SIGNATURE_LEN);
+        let unfunded = observation
+            .info
+            .outcome
+            .as_ref()
+            .is_err_and(CallError::is_insufficient_reserve);
+        let capabilities = info.and_then(|info| info.capabilities.as_ref());
+        let bitstring = capabilities
             .map(|capabilities| capabilities.bitstring.as_slice())
             .unwrap_or_default();
-        let advertises = |wanted: fn(&CapabilityKind) -> bool| {
-            capability::KNOWN
-                .iter()
-                .any(|known| wanted(&known.kind) && capability::has_bit(bitstring, known.number))
-        };
+        let transcoding = [capability::H264, capability::MPEGTS]
+            .into_iter()
+            .all(|number| capability::has_bit(bitstring, number));
+        let is_ai = |number: u32| capability::lookup(number).is_some_and(|known| known.is_ai());
+        let lists_models = capabilities
+            .and_then(|capabilities| capabilities.constraints.as_ref())
+            .is_some_and(|constraints| {
+                constraints
+                    .per_capability
+                    .iter()
+                    .any(|(number, constraints)| is_ai(*number) && !constraints.models.is_empty())
+            });
+        let priced = info.is_some_and(|info| info.capabilities_prices.iter().any(|price| is_ai(price.capability)));
         Modes {
             onchain: overrides
                 .onchain
-                .unwrap_or(info.is_some_and(|info| info.ticket_params.is_some()) || signed_ping),
-            transcoding: overrides
-                .transcoding
-                .unwrap_or_else(|| advertises(|kind| matches!(kind, CapabilityKind::Transcoding))),
-            ai: overrides
-                .ai
-                .unwrap_or_else(|| advertises(|kind| matches!(kind, CapabilityKind::Ai { .. }))),
+                .unwrap_or(info.is_some_and(|info| info.ticket_params.is_some()) || signed_ping || unfunded),
+            transcoding: overrides.transcoding.unwrap_or(transcoding),
+            ai: overrides.ai.unwrap_or(lists_models || priced),
         }
     }
 
@@ -216,8 +244,11 @@ impl Modes {
         match mode {
             Mode::All => true,
             Mode::OnChain => self.onchain,
+            Mode::OffChain => !self.onchain,
             Mode::Transcoding => self.transcoding,
             Mode::Ai => self.ai,
+            Mode::OnChainTranscoding => self.onchain && self.transcoding,
+            Mode::OnChainAi => self.onchain && self.ai,
         }
     }
 }
@@ -309,8 +340,8 @@ pub fn evaluate(context: &Context<'_>) -> Vec<RuleResult> {
     catalog().iter().map(|rule| evaluate_rule(rule, context)).collect()
 }
 
-/// Evaluates one rule. The rule's severity turns findings into Fail or Warn
-/// here and nowhere else; advisory findings only ever warn.
+/// Evaluates one rule. The heaviest finding (its own weight, capped by the rule's severity)
+/// turns findings into Fail, Warn or Info here and nowhere else.
 pub fn evaluate_rule(rule: &'static Rule, context: &Context<'_>) -> RuleResult {
     if !context.modes.applies(rule.mode) {
         let reason = format!("applies in `{}` mode, which is off for this orchestrator", rule.mode);
@@ -320,10 +351,11 @@ pub fn evaluate_rule(rule: &'static Rule, context: &Context<'_>) -> RuleResult {
         Ok(findings) => findings,
         Err(Skipped(reason)) => return skipped(rule, reason),
     };
-    let verdict = match findings.iter().find(|finding| !finding.advisory) {
-        None if findings.is_empty() => Verdict::Pass,
-        Some(_) if rule.severity == Severity::Must => Verdict::Fail,
-        _ => Verdict::Warn,
+    let verdict = match findings.iter().map(|finding| finding.weight(rule)).max() {
+        None => Verdict::Pass,
+        Some(Severity::Info) => Verdict::Info,
+        Some(Severity::Should) => Verdict::Warn,
+        Some(Severity::Must) => Verdict::Fail,
     };
     let omitted_findings = findings.len().saturating_sub(MAX_FINDINGS_PER_RULE);
     findings.truncate(MAX_FINDINGS_PER_RULE);
@@ -350,7 +382,7 @@ fn skipped(rule: &'static Rule, reason: String) -> RuleResult {
     }
 }
 
-/// Whether the results fail the run: any Fail, and with `strict` any Warn too.
+/// Whether the results fail the run: any Fail, and with `strict` any Warn too; Info never.
 pub fn failed(results: &[RuleResult], strict: bool) -> bool {
     results
         .iter()
@@ -370,8 +402,10 @@ mod tests {
         assert_eq!(results.len(), catalog().len());
         for result in &results {
             let expected = match result.rule.id {
-                "IDENT-003" | "PRICE-008" | "MATRIX-002" | "MATRIX-007" | "SPEC-001" | "SPEC-002" | "CFG-001"
-                | "CFG-002" | "CFG-003" | "CFG-004" => "skip",
+                "IDENT-003" | "PRICE-008" | "MATRIX-002" | "SPEC-001" | "SPEC-002" | "CFG-001" | "CFG-002"
+                | "CFG-003" | "CFG-004" | "CFG-005" | "CFG-006" | "CFG-007" | "TICKET-009" | "CAP-009" | "CAP-010" => {
+                    "skip"
+                }
                 _ => "pass",
             };
             assert_eq!(
@@ -458,7 +492,7 @@ mod tests {
             check: |_| Ok(vec![Finding::new("a", "b", "c")]),
         };
         const ADVISORY: Rule = Rule {
-            check: |_| Ok(vec![Finding::new("a", "b", "c").advisory_if(true)]),
+            check: |_| Ok(vec![Finding::new("a", "b", "c").at(Severity::Should)]),
             ..MUST
         };
         const SHOULD: Rule = Rule {
@@ -499,5 +533,107 @@ mod tests {
             (result.findings.len(), result.omitted_findings),
             (MAX_FINDINGS_PER_RULE, 5)
         );
+    }
+}
+
+/// Answers shaped as go-livepeer 0.9.1 sends them (../shared/protocol/go-livepeer.md) pass
+/// every must-rule: a rule that failed one would fail the implementation the network runs.
+#[cfg(test)]
+mod go_livepeer_shapes {
+    use super::fixture::*;
+    use super::*;
+    use crate::capability::encode_bitstring;
+    use crate::proto::net::PriceInfo;
+
+    /// The software transcoder's bits: the default set, the untested optional codecs and the
+    /// AI bits go-livepeer sets with no models.
+    fn transcoder_bits() -> Vec<u64> {
+        let default_set = (0..=12).chain([14, 26]);
+        let optional = [17, 21, 22, 23, 24, 25];
+        let bare_ai = [27, 28, 29, 30, 31, 32, 34, 36];
+        encode_bitstring(default_set.chain(optional).chain(bare_ai))
+    }
+
+    fn assert_no_must_rule_fails(observation: &Observation, expectations: &Expectations) {
+        let results = evaluate(&context(observation, expectations));
+        let failed: Vec<_> = results
+            .iter()
+            .filter(|result| result.verdict == Verdict::Fail)
+            .collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+    }
+
+    #[test]
+    fn an_off_chain_go_livepeer_transcoder_passes() {
+        let mut observation = offchain_observation();
+        let info = info_mut(&mut observation);
+        info.address = vec![0; 20];
+        info.price_info = None;
+        info.capabilities_prices.clear();
+        info.hardware.clear();
+        info.storage.clear();
+        info.nodes.clear();
+        let capabilities = info.capabilities.as_mut().unwrap();
+        capabilities.bitstring = transcoder_bits();
+        capabilities.capacities = (0..=12).chain([14, 26]).map(|number| (number, 1)).collect();
+        capabilities.version = "0.9.1".into();
+        capabilities.constraints.as_mut().unwrap().min_version = "0.9.1".into();
+        capabilities.constraints.as_mut().unwrap().per_capability.clear();
+        observation.capability_discoveries.clear();
+        let modes = Modes::detect(&observation, ModeOverrides::default());
+        assert_eq!((modes.onchain, modes.transcoding, modes.ai), (false, true, false));
+        assert_no_must_rule_fails(&observation, &Expectations::default());
+        let declared = Expectations::parse_flags(&[
+            "serviceAddr=orch.example:8935".into(),
+            "pricePerUnit=1000".into(),
+            "orchMinLivepeerVersion=0.9.0".into(),
+        ])
+        .unwrap();
+        assert_no_must_rule_fails(&observation, &declared);
+    }
+
+    #[test]
+    fn an_on_chain_go_livepeer_orchestrator_passes() {
+        let mut observation = good_observation();
+        let info = info_mut(&mut observation);
+        // EV 8e9 wei: face value 8e11 at 1/100 odds, minimal big-endian; 40 blocks past block 21000000.
+        let ticket = info.ticket_params.as_mut().unwrap();
+        ticket.face_value = num_bigint::BigUint::from(800_000_000_000u64).to_bytes_be();
+        ticket.win_prob = ((num_bigint::BigUint::from(1u8) << 256u32) / 100u32).to_bytes_be();
+        ticket.expiration_block = num_bigint::BigUint::from(21_000_040u64).to_bytes_be();
+        // -pricePerUnit 3000 -pixelsPerUnit 3, reduced and auto-adjusted: 1010/1.
+        info.price_info = Some(PriceInfo {
+            price_per_unit: 1010,
+            pixels_per_unit: 1,
+            ..Default::default()
+        });
+        // Capability prices truncated to whole wei: 30/1000000 is advertised 0/1.
+        info.capabilities_prices[1] = PriceInfo {
+            price_per_unit: 0,
+            pixels_per_unit: 1,
+            ..info.capabilities_prices[1].clone()
+        };
+        info.capabilities.as_mut().unwrap().version = "0.9.1-v0.9.1-5-g176aa415".into();
+        // Per-model answers auto-adjusted, exact to 1/1000 wei.
+        let adjusted = |o: &mut Observation, index: usize, price_per_unit: i64, pixels_per_unit: i64| {
+            let answer = o.capability_discoveries[index].call.outcome.as_mut().unwrap();
+            answer.price_info = Some(PriceInfo {
+                price_per_unit,
+                pixels_per_unit,
+                ..Default::default()
+            });
+        };
+        adjusted(&mut observation, 0, 4_816_054_710, 1000);
+        adjusted(&mut observation, 1, 0, 1);
+        adjusted(&mut observation, 2, 4_816_054_710, 1000);
+        let declared = Expectations::parse_flags(&[
+            "pricePerUnit=3000".into(),
+            "pixelsPerUnit=3".into(),
+            "l1Block=21000000".into(),
+            format!("ethAcctAddr={}", orchestrator_address().to_checksum()),
+        ])
+        .unwrap();
+        assert_no_must_rule_fails(&observation, &Expectations::default());
+        assert_no_must_rule_fails(&observation, &declared);
     }
 }

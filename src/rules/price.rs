@@ -6,23 +6,28 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::verify::{capability_text, expect_non_negative, expect_positive, quoted, report};
-use super::{Finding, Mode, Rule, Severity, Skipped};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, Zero};
+
+use super::verify::{capability_text, expect_non_negative, expect_positive, outcome_text, quoted, report};
+use super::{Context, Finding, Mode, Rule, Severity, Skipped};
 use crate::capability;
 use crate::expect::Price;
 use crate::openapi::{describe_json, is_decimal, same_words, INFO_PATH};
 
+pub(super) const FILE: &str = file!();
+
 pub(super) const RULES: &[Rule] = &[
-    PRICE_001, PRICE_002, PRICE_003, PRICE_004, PRICE_005, PRICE_006, PRICE_007, PRICE_008,
+    PRICE_001, PRICE_002, PRICE_003, PRICE_004, PRICE_005, PRICE_006, PRICE_007, PRICE_008, PRICE_009,
 ];
 
 const PRICE_001: Rule = Rule {
     id: "PRICE-001",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "`price_info.pixelsPerUnit` > 0 (gateways divide by it)",
-    citation:
-        "go-livepeer: gateway divides by pixelsPerUnit (big.Rat panics on 0); the node refuses -pixelsPerUnit <= 0",
+    text: "when `price_info` is present: `pixelsPerUnit` > 0",
+    citation: "go-livepeer common/util.go RatPriceInfo: \"pixels per unit is 0\"; selection skips the orchestrator",
     hint: "set -pixelsPerUnit to a positive integer",
     check: |ctx| {
         report([expect_positive(
@@ -36,8 +41,8 @@ const PRICE_002: Rule = Rule {
     id: "PRICE-002",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "`price_info.pricePerUnit` >= 0",
-    citation: "go-livepeer: a price is wei per pixel; a negative price has no meaning to a gateway",
+    text: "when `price_info` is present: `pricePerUnit` >= 0",
+    citation: "go-livepeer server/selection.go: a price is wei per pixel; a negative price has no meaning to a gateway",
     hint: "set -pricePerUnit to 0 or more",
     check: |ctx| {
         report([expect_non_negative(
@@ -52,7 +57,7 @@ const PRICE_003: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "every `capabilities_prices` entry has `pixelsPerUnit` > 0 and `pricePerUnit` >= 0",
-    citation: "go-livepeer: the gateway builds a big.Rat from each capability price, as for price_info",
+    citation: "go-livepeer core/orchestrator.go GetCapabilitiesPrices: each entry is a big.Rat price, as price_info",
     hint: "check pixels_per_unit and price_per_unit of each model in aiModels.json",
     check: |ctx| {
         report(
@@ -78,11 +83,11 @@ const PRICE_003: Rule = Rule {
 
 const PRICE_004: Rule = Rule {
     id: "PRICE-004",
-    severity: Severity::Must,
+    severity: Severity::Should,
     mode: Mode::All,
-    text: "every `capabilities_prices` entry names a capability set in `capabilities.bitstring`",
-    citation: "go-livepeer: the gateway looks prices up by the capability it selected; others are dead entries",
-    hint: "price only the pipelines the orchestrator advertises",
+    text: "every `capabilities_prices` entry names a capability set in `bitstring` (go-livepeer lists configured prices even while no worker serves the model; BYOC entries, capability 37, are exempt)",
+    citation: "go-livepeer core/orchestrator.go GetCapabilitiesPrices: prices of unserved models are dead entries",
+    hint: "price only the pipelines the orchestrator advertises, or attach their workers",
     check: |ctx| {
         let bitstring = &ctx.capabilities()?.bitstring;
         report(
@@ -91,7 +96,8 @@ const PRICE_004: Rule = Rule {
                 .iter()
                 .enumerate()
                 .map(|(index, price)| {
-                    (!capability::has_bit(bitstring, price.capability)).then(|| {
+                    let exempt = price.capability == capability::BYOC;
+                    (!exempt && !capability::has_bit(bitstring, price.capability)).then(|| {
                         Finding::new(
                             format!("capabilities_prices[{index}].capability"),
                             "a capability set in capabilities.bitstring",
@@ -105,11 +111,10 @@ const PRICE_004: Rule = Rule {
 
 const PRICE_005: Rule = Rule {
     id: "PRICE-005",
-    severity: Severity::Must,
+    severity: Severity::Should,
     mode: Mode::Ai,
-    text:
-        "every `capabilities_prices` entry with a constraint names a model listed under that capability's constraints",
-    citation: "go-livepeer: the gateway matches (capability, model id) against the advertised model constraints",
+    text: "every `capabilities_prices` entry with a constraint names a model listed under that capability's constraints (BYOC exempt)",
+    citation: "go-livepeer core/orchestrator.go GetCapabilitiesPrices: a price for an unlisted model selects nothing",
     hint: "price only models the orchestrator serves (aiModels.json model_id)",
     check: |ctx| {
         let constraints = ctx.capabilities()?.constraints.as_ref();
@@ -122,7 +127,8 @@ const PRICE_005: Rule = Rule {
                     let listed = constraints
                         .and_then(|constraints| constraints.per_capability.get(&price.capability))
                         .is_some_and(|per_capability| per_capability.models.contains_key(&price.constraint));
-                    (!price.constraint.is_empty() && !listed).then(|| {
+                    let exempt = price.capability == capability::BYOC;
+                    (!exempt && !price.constraint.is_empty() && !listed).then(|| {
                         Finding::new(
                             format!("capabilities_prices[{index}].constraint"),
                             format!(
@@ -142,7 +148,7 @@ const PRICE_006: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "no two `capabilities_prices` entries share (capability, constraint)",
-    citation: "rules.md facts: one entry per (capability, model id); with two, which price a gateway uses is undefined",
+    citation: "go-livepeer core/orchestrator.go GetCapabilitiesPrices: one entry per (capability, model id)",
     hint: "list each model once per pipeline in aiModels.json",
     check: |ctx| {
         let mut first_seen: HashMap<(u32, &str), usize> = HashMap::new();
@@ -175,8 +181,8 @@ const PRICE_007: Rule = Rule {
     id: "PRICE-007",
     severity: Severity::Should,
     mode: Mode::All,
-    text: "the JSON rendering of prices matches the OpenAPI type (`integer`); proto3 JSON writes int64 as a string: report the drift once",
-    citation: "OpenAPI document: prices are `integer` (wei); the proto3 JSON mapping writes int64 as a JSON string",
+    text: "when the target serves JSON at `GET /orchestrator/info`, its prices are integers as the OpenAPI document types them; go-livepeer serves no such path (404): skip, saying so",
+    citation: "OpenAPI document: prices are `integer` (wei); go-livepeer server/rpc.go serves no /orchestrator/info",
     hint: "serve prices at GET /orchestrator/info as JSON integers, as the OpenAPI document declares",
     check: |ctx| {
         let served = ctx.observation.info_json.as_ref();
@@ -184,7 +190,11 @@ const PRICE_007: Rule = Rule {
         let json = served
             .outcome
             .as_ref()
-            .map_err(|error| Skipped(format!("the target serves no JSON at GET {INFO_PATH}: {error}")))?;
+            .map_err(|error| {
+                Skipped(format!(
+                    "the target serves no JSON at GET {INFO_PATH} ({error}); go-livepeer serves no such path"
+                ))
+            })?;
         let prices = served_prices(json);
         if prices.is_empty() {
             return Err(Skipped(format!("the JSON at GET {INFO_PATH} holds no prices")));
@@ -218,8 +228,8 @@ const PRICE_008: Rule = Rule {
     id: "PRICE-008",
     severity: Severity::Should,
     mode: Mode::All,
-    text: "price per pixel (pricePerUnit / pixelsPerUnit, exact rational) <= `--expect maxPricePerUnit=` (with its pixelsPerUnit) when given; the same per capability/model with `maxPricePerCapability`",
-    citation: "go-livepeer: gateways skip orchestrators priced above -maxPricePerUnit / -maxPricePerCapability",
+    text: "the price a gateway filters on is <= `--expect maxPricePerUnit=` (transcoding) and `maxPricePerCapability=` (per model, judged on the PRICE-009 answer) when given",
+    citation: "go-livepeer server/selection.go and core GetCapabilitiesMaxPrice: pricier orchestrators are skipped",
     hint: "gateways with this maximum will not select the orchestrator; lower the price or confirm the maximum",
     check: |ctx| {
         let expectations = ctx.expectations;
@@ -229,17 +239,176 @@ const PRICE_008: Rule = Rule {
         let info = ctx.info()?;
         let transcoding = info.price_info.as_ref().zip(expectations.max_price_per_unit.as_ref());
         let transcoding = transcoding.and_then(|(price, max)| above_max("price_info", Price::of(price), *max));
-        let per_capability = info.capabilities_prices.iter().enumerate().flat_map(|(index, price)| {
-            let pipeline = capability::lookup(price.capability).and_then(|known| known.pipeline());
+        let per_model = model_answers(ctx).flat_map(|(index, model, price)| {
+            let pipeline = capability::lookup(model.capability).and_then(|known| known.pipeline());
             expectations
                 .max_price_per_capability
                 .iter()
-                .filter(move |max| pipeline.is_some_and(|pipeline| max.matches(pipeline, &price.constraint)))
-                .map(move |max| above_max(&format!("capabilities_prices[{index}]"), Price::of(price), max.price))
+                .filter(move |max| pipeline.is_some_and(|pipeline| max.matches(pipeline, &model.model_id)))
+                .map(move |max| {
+                    above_max(&format!("capability_discoveries[{index}].price_info"), Price::of(price), max.price)
+                })
         });
-        report(std::iter::once(transcoding).chain(per_capability))
+        report(std::iter::once(transcoding).chain(per_model))
     },
 };
+
+/// The answers to discoveries that named exactly one model, with that model and its price.
+fn model_answers<'a>(
+    ctx: &Context<'a>,
+) -> impl Iterator<Item = (usize, &'a crate::observe::ModelRef, &'a crate::proto::net::PriceInfo)> {
+    ctx.observation
+        .capability_discoveries
+        .iter()
+        .enumerate()
+        .filter_map(|(index, discovery)| match discovery.models.as_slice() {
+            [model] => {
+                let price = discovery.call.answer()?.price_info.as_ref()?;
+                Some((index, model, price))
+            }
+            _ => None,
+        })
+}
+
+const PRICE_009: Rule = Rule {
+    id: "PRICE-009",
+    severity: Severity::Must,
+    mode: Mode::OnChainAi,
+    text: "for each priced (AI capability, model), a GetOrchestrator whose capabilities name that model (in `capacities` and `constraints.PerCapability`, with `ignoreCapacityCheck`, as gateways build it) answers a `price_info` that agrees with that model's `capabilities_prices` entry (several models requested: their sum) within go-livepeer's arithmetic: entries are whole wei per pixel (truncated), the answer is exact to 1/1000 wei and, unless `--expect autoAdjustPrice=false`, carries the auto-adjust overhead (at most 1/`txCostMultiplier`). An answer with the transcoding price, or none, fails. This is the price gateways filter on and pay by",
+    citation: "go-livepeer core/orchestrator.go priceInfo (caps branch); server/remote_signer.go /generate-live-payment pays by it",
+    hint: "answer a request naming models with the sum of their prices, not the transcoding price",
+    check: |ctx| {
+        let info = ctx.info()?;
+        let discoveries: Vec<_> = ctx
+            .observation
+            .capability_discoveries
+            .iter()
+            .enumerate()
+            .filter(|(_, discovery)| !discovery.models.is_empty())
+            .collect();
+        if discoveries.is_empty() {
+            return Err(Skipped("no discovery named a priced model in this run".into()));
+        }
+        let entry = |model: &crate::observe::ModelRef| {
+            info.capabilities_prices
+                .iter()
+                .find(|price| price.capability == model.capability && price.constraint == model.model_id)
+                .and_then(|price| rational(price.price_per_unit, price.pixels_per_unit))
+        };
+        let transcoding = info
+            .price_info
+            .as_ref()
+            .and_then(|price| rational(price.price_per_unit, price.pixels_per_unit));
+        let mut findings = Vec::new();
+        for (index, discovery) in discoveries {
+            let Some(entries) = discovery.models.iter().map(entry).collect::<Option<Vec<_>>>() else {
+                continue; // a model without a valid entry is MATRIX-003's or PRICE-003's to report
+            };
+            let sum: BigRational = entries.iter().sum();
+            let bounds = PriceBounds::around(&sum, entries.len(), ctx.expectations);
+            let path = format!("capability_discoveries[{index}].price_info");
+            let named = discovery
+                .models
+                .iter()
+                .map(|model| format!("({}, {})", capability_text(model.capability), quoted(&model.model_id)))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            let expected = format!("{} for {named}", bounds.describe(&sum));
+            let answer = match &discovery.call.outcome {
+                Ok(answer) => answer,
+                Err(error) => {
+                    findings.push(Finding::new(path, expected, outcome_text(Err(error))));
+                    continue;
+                }
+            };
+            let Some(price) = answer.price_info.as_ref() else {
+                findings.push(Finding::new(path, expected, "absent"));
+                continue;
+            };
+            let Some(advertised) = rational(price.price_per_unit, price.pixels_per_unit) else {
+                findings.push(Finding::new(path, expected, Price::of(price).to_string()));
+                continue;
+            };
+            // go-livepeer falls back to the transcoding price when the requested prices sum to 0.
+            let zero_fallback = sum.is_zero() && transcoding.as_ref() == Some(&advertised);
+            if bounds.contains(&advertised) || zero_fallback {
+                continue;
+            }
+            let is_transcoding = transcoding.as_ref() == Some(&advertised);
+            findings.push(Finding::new(
+                path,
+                expected,
+                format!(
+                    "{}{}",
+                    Price::of(price),
+                    if is_transcoding { " (the transcoding price)" } else { "" }
+                ),
+            ));
+        }
+        Ok(findings)
+    },
+};
+
+/// `numerator / denominator` exactly; `None` without a positive denominator.
+pub(super) fn rational(numerator: i64, denominator: i64) -> Option<BigRational> {
+    (denominator > 0).then(|| BigRational::new(numerator.into(), denominator.into()))
+}
+
+/// What go-livepeer's arithmetic allows an answer to be, given the advertised entries' sum.
+pub(super) struct PriceBounds {
+    pub low: BigRational,
+    pub high: BigRational,
+}
+
+impl PriceBounds {
+    /// `sum` of `count` entries truncated to whole wei, each true price below its entry + 1,
+    /// times at most 1 + 1/txCostMultiplier when auto-adjusted, each side 1/1000 wei of rounding.
+    pub(super) fn around(sum: &BigRational, count: usize, expectations: &crate::expect::Expectations) -> Self {
+        let rounding = BigRational::new(1.into(), 1000.into());
+        let mut high = sum + BigRational::from_integer(count.into());
+        if expectations.auto_adjusts_price() {
+            let multiplier = BigRational::from_integer(expectations.tx_cost_multiplier().into());
+            high = &high * (BigRational::one() + multiplier.recip());
+        }
+        Self {
+            low: sum - &rounding,
+            high: high + rounding,
+        }
+    }
+
+    pub(super) fn contains(&self, price: &BigRational) -> bool {
+        &self.low <= price && price <= &self.high
+    }
+
+    fn describe(&self, sum: &BigRational) -> String {
+        format!(
+            "a price from {} to {} wei per pixel (entries sum to {})",
+            decimal(&self.low.clone().max(BigRational::zero())),
+            decimal(&self.high),
+            decimal(sum)
+        )
+    }
+}
+
+/// A rational in decimal, to three places (go-livepeer's price precision), marked when cut.
+pub(super) fn decimal(value: &BigRational) -> String {
+    let scaled = value * BigRational::from_integer(1000.into());
+    let thousandths = scaled.floor().to_integer();
+    let exact = scaled.is_integer();
+    let whole = &thousandths / BigInt::from(1000);
+    let fraction = (&thousandths % BigInt::from(1000)).abs();
+    let mut text = whole.to_string();
+    if fraction != BigInt::zero() {
+        text.push_str(&format!(".{fraction:0>3}"));
+        while text.ends_with('0') {
+            text.pop();
+        }
+    }
+    if !exact {
+        text.push('…');
+    }
+    text
+}
 
 /// A finding when `price` is above `max`; prices without a positive
 /// denominator are PRICE-001/003's to report.
@@ -417,7 +586,78 @@ mod tests {
             ],
             ..Default::default()
         };
-        assert_breaks_with("PRICE-008", &per_model, |_| {}, &["capabilities_prices[0]"]);
+        // Per model, judged on the answer to the discovery that names the model.
+        assert_breaks_with(
+            "PRICE-008",
+            &per_model,
+            |_| {},
+            &["capability_discoveries[0].price_info"],
+        );
         assert!(assert_skips("PRICE-008", &Expectations::default(), |_| {}).contains("maxPricePerUnit"));
+    }
+
+    #[test]
+    fn price_009_a_request_naming_models_is_answered_with_their_price() {
+        assert_passes("PRICE-009");
+        fn answer_mut(o: &mut Observation, index: usize) -> &mut PriceInfo {
+            let answer = o.capability_discoveries[index].call.outcome.as_mut().unwrap();
+            answer.price_info.as_mut().unwrap()
+        }
+        let transcoding = assert_breaks(
+            "PRICE-009",
+            |o| {
+                *answer_mut(o, 0) = PriceInfo {
+                    price_per_unit: 1000,
+                    pixels_per_unit: 1,
+                    ..Default::default()
+                }
+            },
+            &["capability_discoveries[0].price_info"],
+        );
+        assert!(
+            transcoding.findings[0].actual.contains("the transcoding price"),
+            "{transcoding:?}"
+        );
+        assert_breaks(
+            "PRICE-009",
+            |o| o.capability_discoveries[2].call = refused("Invalid orchestrator request: OrchestratorCapped"),
+            &["capability_discoveries[2].price_info"],
+        );
+        // go-livepeer's overhead: up to 1/txCostMultiplier above the entry; 1/50 is too much.
+        let adjusted = |numerator: i64| move |o: &mut Observation| answer_mut(o, 0).price_per_unit = numerator;
+        assert_passes_with("PRICE-009", &Expectations::default(), adjusted(4_768_371 + 47_683));
+        assert_breaks(
+            "PRICE-009",
+            adjusted(4_768_371 + 95_367),
+            &["capability_discoveries[0].price_info"],
+        );
+        let exact = Expectations {
+            auto_adjust_price: Some(false),
+            ..Default::default()
+        };
+        assert_breaks_with(
+            "PRICE-009",
+            &exact,
+            adjusted(4_768_371 + 47_683),
+            &["capability_discoveries[0].price_info"],
+        );
+        // Free models: go-livepeer falls back to the transcoding price.
+        assert_passes_with("PRICE-009", &Expectations::default(), |o| {
+            info_mut(o).capabilities_prices[0].price_per_unit = 0;
+            *answer_mut(o, 0) = price_mut(o).clone();
+            o.capability_discoveries.truncate(1);
+        });
+        assert!(assert_skips("PRICE-009", &Expectations::default(), |o| o
+            .capability_discoveries
+            .clear())
+        .contains("priced model"));
+    }
+
+    #[test]
+    fn decimals_show_three_places() {
+        let rational = |n: i64, d: i64| super::rational(n, d).unwrap();
+        assert_eq!(super::decimal(&rational(3, 2)), "1.5");
+        assert_eq!(super::decimal(&rational(1, 3)), "0.333…");
+        assert_eq!(super::decimal(&rational(4_768_371, 1)), "4768371");
     }
 }

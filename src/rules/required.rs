@@ -1,7 +1,9 @@
 //! REQ: the fields a gateway cannot do without (OpenAPI `required` and gateway use).
 
 use super::verify::{expect_non_empty, expect_non_empty_bytes, expect_present, report};
-use super::{Mode, Rule, Severity};
+use super::{Finding, Mode, Rule, Severity};
+
+pub(super) const FILE: &str = file!();
 
 pub(super) const RULES: &[Rule] = &[REQ_001, REQ_002, REQ_003, REQ_004, REQ_005, REQ_006];
 
@@ -9,10 +11,19 @@ const REQ_001: Rule = Rule {
     id: "REQ-001",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "`transcoder` is present and non-empty",
-    citation: "rules.md REQ table / gateway use: the gateway sends segments and AI jobs to this URI",
-    hint: "set -serviceURI to the public https://host:port of the orchestrator",
-    check: |ctx| report([expect_non_empty("transcoder", &ctx.info()?.transcoder)]),
+    text: "`transcoder` is non-empty, or `nodes` is non-empty (an entry point started with `-serviceAddr none -nodes ...`)",
+    citation: "go-livepeer discovery/discovery.go: orchestrators without a URI are skipped; nodes are followed",
+    hint: "set -serviceAddr to the public host:port of the orchestrator (or list -nodes)",
+    check: |ctx| {
+        let info = ctx.info()?;
+        if !info.nodes.is_empty() {
+            return Ok(Vec::new());
+        }
+        report([expect_non_empty("transcoder", &info.transcoder).map(|finding| Finding {
+            expected: "a non-empty string (or a non-empty nodes list)".into(),
+            ..finding
+        })])
+    },
 };
 
 const REQ_002: Rule = Rule {
@@ -20,17 +31,17 @@ const REQ_002: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "`address` is present",
-    citation: "rules.md REQ table / gateway use: the gateway identifies and pays the orchestrator by it",
-    hint: "the orchestrator must report its Ethereum address (-ethAddress / its keystore account)",
+    citation: "go-livepeer server/selection.go and core balances: the gateway identifies the orchestrator by it",
+    hint: "the orchestrator must report its Ethereum address (-ethAcctAddr / its keystore account)",
     check: |ctx| report([expect_non_empty_bytes("address", &ctx.info()?.address)]),
 };
 
 const REQ_003: Rule = Rule {
     id: "REQ-003",
     severity: Severity::Must,
-    mode: Mode::All,
-    text: "`price_info` is present",
-    citation: "rules.md REQ table / gateway use: the gateway compares it with its maximum price",
+    mode: Mode::OnChain,
+    text: "`price_info` is present (off-chain go-livepeer sends none)",
+    citation: "go-livepeer discovery/db_discovery.go: the on-chain pool drops an orchestrator with a nil price",
     hint: "set -pricePerUnit and -pixelsPerUnit",
     check: |ctx| report([expect_present("price_info", ctx.info()?.price_info.as_ref())]),
 };
@@ -40,7 +51,7 @@ const REQ_004: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "`capabilities` is present",
-    citation: "rules.md REQ table / gateway use: gateways select orchestrators by capability",
+    citation: "go-livepeer core/capabilities.go CompatibleWith: gateways select orchestrators by capability",
     hint: "the orchestrator must advertise its capabilities; check its version",
     check: |ctx| report([expect_present("capabilities", ctx.info()?.capabilities.as_ref())]),
 };
@@ -50,17 +61,17 @@ const REQ_005: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::OnChain,
     text: "`ticket_params` is present",
-    citation: "go-livepeer: the gateway rejects nil ticket params before paying (facts: ticket validation)",
+    citation: "go-livepeer pm/sender.go: the gateway cannot pay without ticket parameters",
     hint: "an on-chain orchestrator must issue ticket parameters; check its Ethereum connection and deposit",
     check: |ctx| report([expect_present("ticket_params", ctx.info()?.ticket_params.as_ref())]),
 };
 
 const REQ_006: Rule = Rule {
     id: "REQ-006",
-    severity: Severity::Should,
+    severity: Severity::Must,
     mode: Mode::All,
     text: "`auth_token` is present",
-    citation: "rules.md REQ table / gateway use: segments and EndTranscodingSession carry the token",
+    citation: "go-livepeer server/broadcast.go selectOrchestrator: \"Missing auth token\"",
     hint: "upgrade the orchestrator: current go-livepeer issues an auth token with every OrchestratorInfo",
     check: |ctx| report([expect_present("auth_token", ctx.info()?.auth_token.as_ref())]),
 };
@@ -72,7 +83,15 @@ mod tests {
     #[test]
     fn req_001_transcoder() {
         assert_passes("REQ-001");
-        assert_breaks("REQ-001", |o| info_mut(o).transcoder.clear(), &["transcoder"]);
+        assert_passes_with("REQ-001", &Default::default(), |o| info_mut(o).transcoder.clear());
+        assert_breaks(
+            "REQ-001",
+            |o| {
+                info_mut(o).transcoder.clear();
+                info_mut(o).nodes.clear();
+            },
+            &["transcoder"],
+        );
     }
 
     #[test]

@@ -70,9 +70,16 @@ fn extreme_expectations() -> Expectations {
         ai_models: vec![ExpectedModel {
             pipeline: "llm".into(),
             model_id: LLAMA.into(),
-            price_per_unit: i64::MAX,
-            pixels_per_unit: 1,
+            warm: true,
+            price: Some(Price {
+                price_per_unit: i64::MAX,
+                pixels_per_unit: 1,
+            }),
+            gateway: None,
         }],
+        tx_cost_multiplier: Some(u64::MAX),
+        orch_min_version: Some("999999999.0".into()),
+        l1_block: Some(u64::MAX),
         max_price_per_unit: Some(Price {
             price_per_unit: 0,
             pixels_per_unit: i64::MAX,
@@ -88,6 +95,7 @@ fn extreme_expectations() -> Expectations {
         max_ticket_ev: Some(0u32.into()),
         max_face_value: Some(0u32.into()),
         pool: true,
+        ..Expectations::default()
     }
 }
 

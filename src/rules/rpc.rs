@@ -2,18 +2,22 @@
 //! answers arrive in time and decode, fuzzing does not take it down, and
 //! error messages keep internals to themselves.
 
-use super::verify::{expect_answer, expect_grpc_error, outcome_text, quoted, report};
+use std::time::Duration;
+
+use super::verify::{call_text, expect_answer, expect_grpc_error, outcome_text, quoted, report};
 use super::{Finding, Mode, Rule, Severity, Skipped};
 use crate::observe::{Call, CallError, Observation};
 
-pub(super) const RULES: &[Rule] = &[RPC_001, RPC_002, RPC_003, RPC_004, RPC_005, RPC_006];
+pub(super) const FILE: &str = file!();
+
+pub(super) const RULES: &[Rule] = &[RPC_001, RPC_002, RPC_003, RPC_004, RPC_005, RPC_006, RPC_007, RPC_008];
 
 const RPC_001: Rule = Rule {
     id: "RPC-001",
     severity: Severity::Must,
     mode: Mode::OnChain,
     text: "GetOrchestrator with an invalid signature is rejected with a gRPC error (not a transport failure)",
-    citation: "facts.md Signatures: on-chain, a bad signature is refused with `orchestrator req sig check failed`",
+    citation: "go-livepeer server/rpc.go verifyOrchestratorReq: `orchestrator req sig check failed`",
     hint: "an on-chain orchestrator must verify the gateway's signature and refuse with a gRPC status",
     check: |ctx| {
         let call = ctx.observation.forged_signature.as_ref();
@@ -26,8 +30,8 @@ const RPC_002: Rule = Rule {
     id: "RPC-002",
     severity: Severity::Must,
     mode: Mode::OnChain,
-    text: "GetOrchestrator with a malformed address (not 20 bytes) is rejected with a gRPC error",
-    citation: "go-livepeer: the signature check needs a 20-byte address; anything else is an invalid request",
+    text: "GetOrchestrator with a malformed address (not 20 bytes) is rejected with a gRPC error (go-livepeer normalises the address, then the signature check fails)",
+    citation: "go-livepeer server/rpc.go getOrchestrator: BytesToAddress, then the signature check fails",
     hint: "an on-chain orchestrator must refuse requests whose address is not 20 bytes",
     check: |ctx| {
         let call = ctx.observation.malformed_address.as_ref();
@@ -40,8 +44,8 @@ const RPC_003: Rule = Rule {
     id: "RPC-003",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "every call answers within the deadline",
-    citation: "go-livepeer: gateways give discovery a short timeout and drop orchestrators that miss it",
+    text: "every call answers within the call deadline (`--call-timeout`, default 3 s)",
+    citation: "go-livepeer discovery/discovery.go: gateways give up on calls that do not answer in time",
     hint: "the orchestrator is overloaded, blocked on Ethereum or stuck; check its logs around the call",
     check: |ctx| {
         report(calls(ctx.observation).into_iter().map(|(path, outcome)| {
@@ -56,7 +60,7 @@ const RPC_004: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "a response decodes as the declared message (no malformed bytes, valid UTF-8 in strings)",
-    citation: "proto: responses must be the declared message; gateways drop undecodable answers",
+    citation: "go-livepeer net/lp_rpc.proto: answers are the declared message; gateways drop undecodable ones",
     hint: "the orchestrator sends bytes that are not the declared message; check its version and any proxy",
     check: |ctx| {
         report(calls(ctx.observation).into_iter().map(|(path, outcome)| {
@@ -71,7 +75,7 @@ const RPC_005: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "after any fuzzed request the orchestrator still answers a well-formed GetOrchestrator",
-    citation: "gateway use: one malformed request must not take an orchestrator out of service",
+    citation: "go-livepeer server/rpc.go: one malformed request must not take the orchestrator out of service",
     hint: "a malformed request crashed or wedged the orchestrator; see the fuzz case transcript",
     check: |ctx| {
         let call = ctx.observation.liveness_after_fuzz.as_ref();
@@ -85,7 +89,7 @@ const RPC_006: Rule = Rule {
     severity: Severity::Should,
     mode: Mode::All,
     text: "error messages do not leak internals (stack traces, panics, file paths)",
-    citation: "gateway use: gRPC error messages reach any caller; internals help attackers and confuse operators",
+    citation: "go-livepeer server/rpc.go: gRPC error messages reach any caller; internals belong in the node's log",
     hint: "return a short error message and log the details on the orchestrator",
     check: |ctx| {
         report(calls(ctx.observation).into_iter().map(|(path, outcome)| {
@@ -100,6 +104,67 @@ const RPC_006: Rule = Rule {
                 format!("{} (contains {marker:?})", quoted(message)),
             ))
         }))
+    },
+};
+
+const RPC_007: Rule = Rule {
+    id: "RPC-007",
+    severity: Severity::Should,
+    mode: Mode::All,
+    text: "a discovery with `ignoreCapacityCheck: true` is never refused for capacity (`OrchestratorCapped`); without the flag a capacity refusal is a legitimate answer, reported as such, not a failed case",
+    citation: "go-livepeer net/lp_rpc.proto ignoreCapacityCheck; server/rpc.go CheckCapacity",
+    hint: "go-livepeer checks -maxSessions before it looks at ignoreCapacityCheck: raise -maxSessions, or wait for free sessions",
+    check: |ctx| {
+        let flagged: Vec<_> = ctx
+            .observation
+            .capability_discoveries
+            .iter()
+            .enumerate()
+            .filter(|(_, discovery)| discovery.ignore_capacity_check)
+            .collect();
+        if flagged.is_empty() {
+            return Err(Skipped("no discovery with ignoreCapacityCheck in this run".into()));
+        }
+        report(flagged.into_iter().map(|(index, discovery)| {
+            let refused = discovery.call.outcome.as_ref().is_err_and(CallError::is_capped);
+            refused.then(|| {
+                Finding::new(
+                    format!("capability_discoveries[{index}]"),
+                    "an answer: the request set ignoreCapacityCheck",
+                    call_text(&discovery.call),
+                )
+            })
+        }))
+    },
+};
+
+const RPC_008: Rule = Rule {
+    id: "RPC-008",
+    severity: Severity::Should,
+    mode: Mode::All,
+    text: "the median signed GetOrchestrator answers within the gateway's discovery timeout (go-livepeer `-discoveryTimeout`, default 500 ms; `--expect discoveryTimeout=`): slower orchestrators are left out of sessions",
+    citation: "go-livepeer cmd/livepeer/starter/starter.go DiscoveryTimeout; discovery/discovery.go",
+    hint: "gateways leave this orchestrator out of their sessions; check its load and its Ethereum node",
+    check: |ctx| {
+        let mut elapsed: Vec<Duration> = ctx
+            .observation
+            .signed_discoveries()
+            .filter(|call| call.outcome.is_ok())
+            .map(|call| call.elapsed)
+            .collect();
+        if elapsed.is_empty() {
+            return Err(Skipped("no signed discovery answered".into()));
+        }
+        elapsed.sort_unstable();
+        let median = elapsed[elapsed.len() / 2];
+        let timeout = ctx.expectations.discovery_timeout();
+        report([(median > timeout).then(|| {
+            Finding::new(
+                "info.elapsed",
+                format!("a median within {timeout:?} over {} signed discoveries", elapsed.len()),
+                format!("{median:?}"),
+            )
+        })])
     },
 };
 
@@ -122,11 +187,12 @@ const LEAK_MARKERS: &[&str] = &[
 ];
 
 /// Every call of the observation with the field path that names it.
-fn calls(observation: &Observation) -> Vec<(&'static str, Result<(), &CallError>)> {
+fn calls(observation: &Observation) -> Vec<(String, Result<(), &CallError>)> {
     fn outcome<T>(call: &Call<T>) -> Result<(), &CallError> {
         call.outcome.as_ref().map(|_| ())
     }
     let optional = [
+        ("repeat_info", observation.repeat_info.as_ref().map(outcome)),
         ("forged_signature", observation.forged_signature.as_ref().map(outcome)),
         ("malformed_address", observation.malformed_address.as_ref().map(outcome)),
         ("ping", observation.ping.as_ref().map(|ping| outcome(&ping.call))),
@@ -143,12 +209,25 @@ fn calls(observation: &Observation) -> Vec<(&'static str, Result<(), &CallError>
             observation.liveness_after_fuzz.as_ref().map(outcome),
         ),
     ];
-    std::iter::once(("info", outcome(&observation.info)))
+    let discoveries = observation
+        .capability_discoveries
+        .iter()
+        .enumerate()
+        .map(|(index, discovery)| (format!("capability_discoveries[{index}]"), outcome(&discovery.call)));
+    let nodes = observation
+        .followed_nodes
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(index, node)| (format!("followed_nodes[{index}]"), outcome(&node.call)));
+    std::iter::once(("info".to_string(), outcome(&observation.info)))
         .chain(
             optional
                 .into_iter()
-                .filter_map(|(path, outcome)| outcome.map(|outcome| (path, outcome))),
+                .filter_map(|(path, outcome)| outcome.map(|outcome| (path.to_string(), outcome))),
         )
+        .chain(discoveries)
+        .chain(nodes)
         .collect()
 }
 
@@ -231,5 +310,38 @@ mod tests {
             &["forged_signature.message"],
         );
         assert!(result.findings[0].actual.contains("(contains \"panic\")"));
+    }
+
+    #[test]
+    fn rpc_007_ignore_capacity_check_is_honoured() {
+        assert_passes("RPC-007");
+        let result = assert_breaks(
+            "RPC-007",
+            |o| o.capability_discoveries[0].call = refused("Invalid orchestrator request: OrchestratorCapped"),
+            &["capability_discoveries[0]"],
+        );
+        assert!(result.findings[0].actual.contains("OrchestratorCapped"));
+        let unflagged = |o: &mut crate::observe::Observation| {
+            o.capability_discoveries
+                .iter_mut()
+                .for_each(|d| d.ignore_capacity_check = false)
+        };
+        assert!(assert_skips("RPC-007", &Expectations::default(), unflagged).contains("ignoreCapacityCheck"));
+    }
+
+    #[test]
+    fn rpc_008_median_discovery_within_the_gateway_timeout() {
+        assert_passes("RPC-008");
+        let slow = |o: &mut crate::observe::Observation| {
+            o.info.elapsed = Duration::from_millis(900);
+            o.repeat_info.as_mut().unwrap().elapsed = Duration::from_millis(800);
+            o.capability_discoveries[0].call.elapsed = Duration::from_millis(700);
+        };
+        assert_breaks("RPC-008", slow, &["info.elapsed"]);
+        let patient = Expectations {
+            discovery_timeout: Some(Duration::from_secs(1)),
+            ..Default::default()
+        };
+        assert_passes_with("RPC-008", &patient, slow);
     }
 }

@@ -3,25 +3,33 @@
 //! the drift is reported once, as a warning, instead of failing every answer.
 
 use super::{Context, Finding, Mode, Rule, Severity, Skipped};
-use crate::openapi::{DriftKind, OpenApiDocument};
+use crate::openapi::{DriftKind, OpenApiDocument, MISSING_REQUIRED};
 
-pub(super) const RULES: &[Rule] = &[SPEC_001, SPEC_002];
+pub(super) const FILE: &str = file!();
+
+pub(super) const RULES: &[Rule] = &[SPEC_001, SPEC_002, SPEC_003];
 
 const SPEC_001: Rule = Rule {
     id: "SPEC-001",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "the proto3 JSON rendering of OrchestratorInfo satisfies the OpenAPI schema's required fields and property types, with the documented conventions noted by PRICE-007 / SPEC-002",
-    citation: "OpenAPI document (--openapi): GET /orchestrator/info answers the OrchestratorInfo schema",
+    text: "the JSON rendering of OrchestratorInfo, in the document's convention, satisfies its schema's property types and its `required` list read with this catalog's modes (`price_info` is required on-chain only)",
+    citation: "OpenAPI document (--openapi): the OrchestratorInfo schema; go-livepeer server/rpc.go sends no price off-chain",
     hint: "send the field the document requires, with the type it declares",
     check: |ctx| {
         let document = document(ctx)?;
-        let json = document
-            .render_info(ctx.info()?)
-            .map_err(|error| Skipped(error.to_string()))?;
+        let info = ctx.info()?;
+        let json = document.render_info(info).map_err(|error| Skipped(error.to_string()))?;
+        // REQ-003 and REQ-001 say when go-livepeer may leave these out.
+        let excused = |path: &str| match path {
+            "price_info" => !ctx.modes.onchain,
+            "transcoder" => !info.nodes.is_empty(),
+            _ => false,
+        };
         Ok(document
             .validate_info(&json)
             .into_iter()
+            .filter(|violation| !(violation.expected == MISSING_REQUIRED && excused(&violation.path)))
             .map(|violation| Finding::new(violation.path, violation.expected, violation.actual))
             .collect())
     },
@@ -41,6 +49,29 @@ const SPEC_002: Rule = Rule {
             .iter()
             .map(|drift| {
                 Finding::new(&drift.location, &drift.proto, &drift.openapi).with_hint(drift_hint(drift.kind))
+            })
+            .collect())
+    },
+};
+
+const SPEC_003: Rule = Rule {
+    id: "SPEC-003",
+    severity: Severity::Info,
+    mode: Mode::All,
+    text: "fields on the wire that the loaded proto does not know (unknown field numbers in any answer) are listed by message path and number: the orchestrator speaks a newer protocol",
+    citation: "go-livepeer net/lp_rpc.proto: newer orchestrators add fields older gateways skip",
+    hint: "load the newer lp_rpc.proto with --proto to see these fields by name",
+    check: |ctx| {
+        Ok(ctx
+            .observation
+            .unknown_fields
+            .iter()
+            .map(|field| {
+                Finding::new(
+                    format!("{}.{}", field.message_path, field.number),
+                    "a field the loaded proto defines",
+                    format!("unknown field {} (wire type {})", field.number, field.wire_type),
+                )
             })
             .collect())
     },
@@ -97,6 +128,14 @@ mod tests {
         assert_eq!(judged("SPEC-001", shipped, |_| {}).verdict, Verdict::Pass);
         let offchain = judged("SPEC-001", shipped, |o| info_mut(o).ticket_params = None);
         assert_eq!(offchain.verdict, Verdict::Pass);
+        // Off-chain go-livepeer sends no price: the document's `required` is read on-chain only.
+        let no_price = |o: &mut Observation| {
+            *o = offchain_observation();
+            info_mut(o).price_info = None;
+        };
+        assert_eq!(judged("SPEC-001", shipped, no_price).verdict, Verdict::Pass);
+        let onchain_no_price = judged("SPEC-001", shipped, |o| info_mut(o).price_info = None);
+        assert_eq!(paths(&onchain_no_price), ["price_info"]);
     }
 
     #[test]
@@ -190,5 +229,20 @@ mod tests {
             .find(|finding| finding.path == "OrchestratorInfo.region")
             .unwrap();
         assert_eq!(finding.expected, "no field of net.OrchestratorInfo by this name");
+    }
+
+    #[test]
+    fn spec_003_lists_unknown_wire_fields() {
+        let shipped = OpenApiDocument::embedded();
+        assert_eq!(judged("SPEC-003", shipped, |_| {}).verdict, Verdict::Pass);
+        let newer = judged("SPEC-003", shipped, |o| {
+            o.unknown_fields.push(crate::observe::UnknownField {
+                message_path: "info".into(),
+                number: 35,
+                wire_type: 2,
+            })
+        });
+        assert_eq!(newer.verdict, Verdict::Info);
+        assert_eq!(paths(&newer), ["info.35"]);
     }
 }

@@ -6,6 +6,8 @@ use super::{Finding, Mode, Rule, Severity};
 use crate::proto::net::{os_info::StorageType, OrchestratorInfo, OsInfo, S3osInfo};
 use crate::view::{InfoView, REDACTED};
 
+pub(super) const FILE: &str = file!();
+
 pub(super) const RULES: &[Rule] = &[STORAGE_001, STORAGE_002];
 
 const STORAGE_001: Rule = Rule {
@@ -13,7 +15,7 @@ const STORAGE_001: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "an `OSInfo` of type S3 carries `s3info` with host and key",
-    citation: "proto: S3OSInfo holds the POST-policy upload target; without host and key there is nowhere to upload",
+    citation: "go-livepeer net/lp_rpc.proto S3OSInfo: the POST-policy upload target needs a host and a key",
     hint: "check the orchestrator's -objectStore configuration",
     check: |ctx| {
         report(ctx.info()?.storage.iter().enumerate().flat_map(|(index, storage)| {
@@ -39,7 +41,7 @@ const STORAGE_002: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::All,
     text: "storage credentials never appear in reports or snapshots (redacted)",
-    citation: "harness guarantee: S3 policy, signature and credential are upload secrets (proto: S3OSInfo)",
+    citation: "go-livepeer net/lp_rpc.proto S3OSInfo: policy, signature and credential are upload secrets",
     hint: "a harness defect: report it to the lpconform maintainers and do not share this run's output",
     check: |ctx| {
         report(ctx.info()?.storage.iter().enumerate().map(|(index, storage)| {

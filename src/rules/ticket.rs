@@ -8,32 +8,49 @@ use super::verify::{bytes_text, expect_len, expect_non_empty_bytes, expect_posit
 use super::{Finding, Mode, Rule, Severity, Skipped};
 use crate::view::address_text;
 
+pub(super) const FILE: &str = file!();
+
 pub(super) const RULES: &[Rule] = &[
-    TICKET_001, TICKET_002, TICKET_003, TICKET_004, TICKET_005, TICKET_006, TICKET_007, TICKET_008,
+    TICKET_001, TICKET_002, TICKET_003, TICKET_004, TICKET_005, TICKET_006, TICKET_007, TICKET_008, TICKET_009,
+    TICKET_010,
 ];
+
+/// go-livepeer's tickets expire this many L1 blocks after the last block it saw.
+const EXPIRATION_BLOCKS: u64 = 40;
+/// How far from `l1Block + 40` TICKET-009 lets `expiration_block` be before it notes it: the
+/// operator's `l1Block` is read some minutes before the run.
+const EXPIRATION_SLACK_BLOCKS: u64 = 20;
 
 const TICKET_001: Rule = Rule {
     id: "TICKET-001",
     severity: Severity::Must,
     mode: Mode::OnChain,
-    text: "`recipient` is 20 bytes and equals `address` (should-level where the operator declares a pool/redeemer)",
-    citation: "go-livepeer: winning tickets pay `recipient`; gateways expect the orchestrator's own address",
-    hint:
-        "ticket recipient should be the orchestrator's address; pass --expect pool=true if a pool or redeemer receives",
+    text: "`recipient` is 20 bytes and equals `--expect ethOrchAddr=` when given; without it, recipient != `address` is an `info` finding (a hot signing key with `-ethOrchAddr` is a normal set-up)",
+    citation: "go-livepeer server/selection.go: stake and balances are keyed by the ticket recipient",
+    hint: "tickets pay the recipient: check -ethOrchAddr (or --expect ethOrchAddr=)",
     check: |ctx| {
         let address = &ctx.info()?.address;
         let recipient = &ctx.ticket_params()?.recipient;
         if let Some(wrong_length) = expect_len("ticket_params.recipient", recipient, 20) {
             return Ok(vec![wrong_length]);
         }
-        report([(recipient != address).then(|| {
-            // A declared pool makes a foreign recipient legitimate: the finding stays, as a warning.
+        if let Some(expected) = ctx.expectations.orch_address {
+            return report([(recipient.as_slice() != expected.0.as_slice()).then(|| {
+                Finding::new(
+                    "ticket_params.recipient",
+                    format!("{} (--expect ethOrchAddr)", expected.to_checksum()),
+                    address_text(recipient),
+                )
+            })]);
+        }
+        report([(recipient != address && !ctx.expectations.pool).then(|| {
             Finding::new(
                 "ticket_params.recipient",
                 format!("the orchestrator's address {}", address_text(address)),
                 address_text(recipient),
             )
-            .advisory_if(ctx.expectations.pool)
+            .with_hint("normal with -ethOrchAddr (a hot signing key); pass --expect ethOrchAddr= to check it")
+            .at(Severity::Info)
         })])
     },
 };
@@ -42,10 +59,13 @@ const TICKET_002: Rule = Rule {
     id: "TICKET-002",
     severity: Severity::Must,
     mode: Mode::OnChain,
-    text: "`face_value` > 0 (big-endian unsigned)",
-    citation: "go-livepeer: a zero face value makes ticket EV zero, which gateways accept without paying anything",
-    hint: "check the orchestrator's deposit-based face value settings (-ticketEV, broadcaster deposit)",
+    text: "`face_value` > 0, unless the advertised price is 0 (then face value and win probability are 0 and gateways accept EV 0)",
+    citation: "go-livepeer pm/sender.go validateTicketParams: a zero face value pays nothing",
+    hint: "check the orchestrator's -ticketEV and -maxFaceValue settings",
     check: |ctx| {
+        if free(ctx)? {
+            return Ok(Vec::new());
+        }
         report([expect_positive_number(
             "ticket_params.face_value",
             &ctx.ticket_params()?.face_value,
@@ -57,29 +77,46 @@ const TICKET_003: Rule = Rule {
     id: "TICKET-003",
     severity: Severity::Must,
     mode: Mode::OnChain,
-    text: "`win_prob` > 0 and < 2^256 (a gateway rejects tickets whose expected value EV = face_value × win_prob / 2^256 is >= face_value)",
-    citation: "go-livepeer: gateway ticket validation rejects EV >= face_value (facts: ticket validation)",
+    text: "`win_prob` > 0 (unless price 0) and EV = face_value x win_prob / 2^256 < face_value",
+    citation: "go-livepeer pm/sender.go validateTicketParams: EV must stay below the face value",
     hint: "win_prob is a fraction of 2^256; check the orchestrator's -ticketEV",
     check: |ctx| {
         let win_prob = &ctx.ticket_params()?.win_prob;
         let value = BigUint::from_bytes_be(win_prob);
         let expected = "> 0 and < 2^256";
-        report([if value.is_zero() {
-            Some(Finding::new("ticket_params.win_prob", expected, format!("0, as {}", bytes_text(win_prob))))
+        report([if value.is_zero() && !free(ctx)? {
+            Some(Finding::new(
+                "ticket_params.win_prob",
+                expected,
+                format!("0, as {}", bytes_text(win_prob)),
+            ))
         } else if value >= two_pow_256() {
-            Some(Finding::new("ticket_params.win_prob", expected, format!("2^256 or more: {}", bytes_text(win_prob))))
+            Some(Finding::new(
+                "ticket_params.win_prob",
+                expected,
+                format!("2^256 or more: {}", bytes_text(win_prob)),
+            ))
         } else {
             None
         }])
     },
 };
 
+/// Whether the advertised transcoding price is 0: go-livepeer then issues zero-value tickets.
+fn free(ctx: &super::Context<'_>) -> Result<bool, Skipped> {
+    Ok(ctx
+        .info()?
+        .price_info
+        .as_ref()
+        .is_some_and(|price| price.price_per_unit == 0))
+}
+
 const TICKET_004: Rule = Rule {
     id: "TICKET-004",
     severity: Severity::Must,
     mode: Mode::OnChain,
     text: "`recipient_rand_hash` is exactly 32 bytes",
-    citation: "go-livepeer: recipient_rand_hash is a keccak256 commitment (proto: TicketParams)",
+    citation: "go-livepeer pm/recipient.go: recipient_rand_hash is the keccak256 commitment to the recipient rand",
     hint: "the orchestrator must commit to its random number with keccak256",
     check: |ctx| {
         report([expect_len(
@@ -95,7 +132,7 @@ const TICKET_005: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::OnChain,
     text: "`seed` is non-empty",
-    citation: "go-livepeer: the recipient re-derives its random number from the seed when redeeming",
+    citation: "go-livepeer pm/recipient.go: the recipient re-derives its random number from the seed",
     hint: "the orchestrator must send the seed of its recipient random number",
     check: |ctx| report([expect_non_empty_bytes("ticket_params.seed", &ctx.ticket_params()?.seed)]),
 };
@@ -105,7 +142,7 @@ const TICKET_006: Rule = Rule {
     severity: Severity::Must,
     mode: Mode::OnChain,
     text: "`expiration_block` > 0",
-    citation: "go-livepeer: gateway ticket validation rejects expiration_block 0 (facts: ticket validation)",
+    citation: "go-livepeer pm/sender.go validateTicketParams: tickets expire at expiration_block",
     hint: "check the orchestrator's connection to its Ethereum node (block watcher)",
     check: |ctx| {
         report([expect_positive_number(
@@ -117,10 +154,10 @@ const TICKET_006: Rule = Rule {
 
 const TICKET_007: Rule = Rule {
     id: "TICKET-007",
-    severity: Severity::Must,
+    severity: Severity::Should,
     mode: Mode::OnChain,
-    text: "`expiration_params` present, `creation_round` > 0, `creation_round_block_hash` 32 bytes",
-    citation: "go-livepeer: tickets carry the creation round and its block hash; gateways reject expired params",
+    text: "`expiration_params` present, `creation_round` > 0, `creation_round_block_hash` 32 bytes (gateways substitute their own when absent)",
+    citation: "go-livepeer pm/sender.go CreateTicketBatch: tickets carry the creation round and its block hash",
     hint: "check the orchestrator's round watcher and Ethereum connection",
     check: |ctx| {
         let Some(expiration) = ctx.ticket_params()?.expiration_params.as_ref() else {
@@ -149,7 +186,7 @@ const TICKET_008: Rule = Rule {
     severity: Severity::Should,
     mode: Mode::OnChain,
     text: "ticket EV <= the gateway's maximum (go-livepeer default `-maxTicketEV` 3000000000000 wei; `--expect maxTicketEV=` overrides) and face_value <= `--expect maxFaceValue=` when given",
-    citation: "go-livepeer: gateways reject EV > -maxTicketEV (default 3000000000000 wei) (facts: ticket validation)",
+    citation: "go-livepeer pm/sender.go: gateways reject EV > -maxTicketEV (default 3000000000000 wei)",
     hint: "gateways with this maximum refuse the tickets; lower the orchestrator's -ticketEV",
     check: |ctx| {
         let ticket = ctx.ticket_params()?;
@@ -174,6 +211,77 @@ const TICKET_008: Rule = Rule {
             })
         });
         report([ev_finding, face_finding])
+    },
+};
+
+const TICKET_009: Rule = Rule {
+    id: "TICKET-009",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "with `--expect l1Block=N` (the current Ethereum L1 block): `expiration_block` > N + 1; should-level note when it is not about N + 40; skip without it",
+    citation: "go-livepeer pm/sender.go validateTicketParams and pm/recipient.go: tickets expire 40 L1 blocks ahead",
+    hint: "the orchestrator's view of the L1 chain is stale; check its Ethereum node (-ethUrl) and block watcher",
+    check: |ctx| {
+        let l1_block = ctx
+            .expectations
+            .l1_block
+            .ok_or_else(|| Skipped("no --expect l1Block given".into()))?;
+        let expiration = BigUint::from_bytes_be(&ctx.ticket_params()?.expiration_block);
+        let path = "ticket_params.expiration_block";
+        if expiration <= BigUint::from(l1_block.saturating_add(1)) {
+            return Ok(vec![Finding::new(
+                path,
+                format!("> {} (l1Block + 1)", l1_block.saturating_add(1)),
+                format!("{expiration}: the tickets have expired"),
+            )]);
+        }
+        let target = l1_block.saturating_add(EXPIRATION_BLOCKS);
+        let low = BigUint::from(target.saturating_sub(EXPIRATION_SLACK_BLOCKS));
+        let high = BigUint::from(target.saturating_add(EXPIRATION_SLACK_BLOCKS));
+        report([(expiration < low || expiration > high).then(|| {
+            Finding::new(
+                path,
+                format!("about {target} (l1Block + {EXPIRATION_BLOCKS}, as go-livepeer sets it)"),
+                expiration.to_string(),
+            )
+            .with_hint("go-livepeer sets expiration 40 L1 blocks past its last seen block; check its chain view")
+            .at(Severity::Should)
+        })])
+    },
+};
+
+const TICKET_010: Rule = Rule {
+    id: "TICKET-010",
+    severity: Severity::Must,
+    mode: Mode::OnChain,
+    text: "two successive discovery answers to the same gateway carry different `seed` and `recipient_rand_hash` (sender nonces are tracked per rand hash)",
+    citation: "go-livepeer pm/recipient.go and pm/sender.go StartSession: nonces are tracked per recipient rand hash",
+    hint: "issue a fresh recipient rand (and seed) with every OrchestratorInfo",
+    check: |ctx| {
+        let first = ctx.ticket_params()?;
+        let repeat = ctx
+            .observation
+            .repeat_info
+            .as_ref()
+            .ok_or_else(|| Skipped("no second discovery in this run".into()))?;
+        let second = repeat
+            .answer()
+            .ok_or_else(|| Skipped("the second discovery did not answer".into()))?
+            .ticket_params
+            .as_ref()
+            .ok_or_else(|| Skipped("the second answer has no ticket_params (REQ-005)".into()))?;
+        // An empty value is TICKET-004's or TICKET-005's to report, not a reuse.
+        let same = |path: &str, value: &[u8], again: &[u8]| {
+            (!value.is_empty() && value == again).then(|| Finding::new(path, "a fresh value in the second answer", format!("the same {}", bytes_text(value))))
+        };
+        report([
+            same("repeat_info.ticket_params.seed", &first.seed, &second.seed),
+            same(
+                "repeat_info.ticket_params.recipient_rand_hash",
+                &first.recipient_rand_hash,
+                &second.recipient_rand_hash,
+            ),
+        ])
     },
 };
 
@@ -205,18 +313,28 @@ mod tests {
     fn ticket_001_recipient_is_the_orchestrator() {
         assert_passes("TICKET-001");
         let foreign = |o: &mut crate::observe::Observation| ticket_mut(o).recipient = vec![0x44; 20];
-        assert_breaks("TICKET-001", foreign, &["ticket_params.recipient"]);
+        let hot_key = outcome_with("TICKET-001", &Expectations::default(), foreign);
+        assert_eq!(
+            hot_key.verdict,
+            crate::rules::Verdict::Info,
+            "without ethOrchAddr: {hot_key:?}"
+        );
+        let declared = |address: [u8; 20]| Expectations {
+            orch_address: Some(crate::eth::Address(address)),
+            ..Default::default()
+        };
+        assert_passes_with("TICKET-001", &declared([0x44; 20]), foreign);
+        assert_breaks_with(
+            "TICKET-001",
+            &declared([0x55; 20]),
+            foreign,
+            &["ticket_params.recipient"],
+        );
         let pool = Expectations {
             pool: true,
             ..Default::default()
         };
-        let result = outcome_with("TICKET-001", &pool, foreign);
-        assert_eq!(
-            result.verdict,
-            crate::rules::Verdict::Warn,
-            "a declared pool downgrades to a warning"
-        );
-        assert!(result.findings[0].advisory);
+        assert_passes_with("TICKET-001", &pool, foreign);
         let short = |o: &mut crate::observe::Observation| ticket_mut(o).recipient.truncate(19);
         assert_eq!(
             outcome_with("TICKET-001", &pool, short).verdict,
@@ -232,6 +350,13 @@ mod tests {
             |o| ticket_mut(o).face_value = vec![0, 0],
             &["ticket_params.face_value"],
         );
+        let free = |o: &mut crate::observe::Observation| {
+            price_mut(o).price_per_unit = 0;
+            ticket_mut(o).face_value.clear();
+            ticket_mut(o).win_prob.clear();
+        };
+        assert_passes_with("TICKET-002", &Expectations::default(), free);
+        assert_passes_with("TICKET-003", &Expectations::default(), free);
     }
 
     #[test]
@@ -331,6 +456,39 @@ mod tests {
             ..Default::default()
         };
         assert_breaks_with("TICKET-008", &ceiling, |_| {}, &["ticket_params.face_value"]);
+    }
+
+    #[test]
+    fn ticket_009_expiration_against_the_l1_block() {
+        // The fixture's expiration_block is 300.
+        let at = |block| Expectations {
+            l1_block: Some(block),
+            ..Default::default()
+        };
+        assert_passes_with("TICKET-009", &at(260), |_| {});
+        assert_breaks_with("TICKET-009", &at(299), |_| {}, &["ticket_params.expiration_block"]);
+        let far = outcome_with("TICKET-009", &at(200), |_| {});
+        assert_eq!(far.verdict, crate::rules::Verdict::Warn, "{far:?}");
+        assert!(assert_skips("TICKET-009", &Expectations::default(), |_| {}).contains("l1Block"));
+    }
+
+    #[test]
+    fn ticket_010_fresh_rand_per_answer() {
+        assert_passes("TICKET-010");
+        let reused = |o: &mut crate::observe::Observation| {
+            let first = ticket_mut(o).clone();
+            let repeat = o.repeat_info.as_mut().unwrap().outcome.as_mut().unwrap();
+            repeat.ticket_params = Some(first);
+        };
+        assert_breaks(
+            "TICKET-010",
+            reused,
+            &[
+                "repeat_info.ticket_params.seed",
+                "repeat_info.ticket_params.recipient_rand_hash",
+            ],
+        );
+        assert!(assert_skips("TICKET-010", &Expectations::default(), |o| o.repeat_info = None).contains("second"));
     }
 
     #[test]

@@ -1,32 +1,36 @@
 //! URI: the service addresses a gateway dials.
 
-use super::verify::{quoted, report};
+use super::verify::{outcome_text, quoted, report};
 use super::{Finding, Mode, Rule, Severity, Skipped};
 
-pub(super) const RULES: &[Rule] = &[URI_001, URI_002, URI_003];
+pub(super) const FILE: &str = file!();
+
+pub(super) const RULES: &[Rule] = &[URI_001, URI_002, URI_003, URI_004];
 
 const URI_001: Rule = Rule {
     id: "URI-001",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "`transcoder` parses as an absolute https (or http for h2c) URL with a host and a port",
-    citation: "go-livepeer: the gateway dials the service URI over gRPC (https, or http for h2c) (facts: Services)",
-    hint: "set -serviceURI to a full URL such as https://orch.example.com:8935",
+    text: "a non-empty `transcoder` parses as an absolute `https` URL (`http` only for an h2c target) with a host; the port may be omitted (https means 443; go-livepeer advertises `-serviceAddr` as given)",
+    citation: "go-livepeer server/rpc.go and cmd/livepeer/starter/starter.go getServiceURI: https:// + -serviceAddr",
+    hint: "set -serviceAddr to the public host[:port] of the orchestrator",
     check: |ctx| {
         let transcoder = &ctx.info()?.transcoder;
         if transcoder.is_empty() {
             return Err(Skipped("transcoder is empty (REQ-001)".into()));
         }
+        let h2c_target = ctx.observation.target.starts_with("http://");
         let problem = match Endpoint::parse(transcoder) {
             Err(problem) => Some(problem),
-            Ok(endpoint) if endpoint.scheme != "https" && endpoint.scheme != "http" => Some("the scheme is not https"),
-            Ok(endpoint) if endpoint.explicit_port.is_none() => Some("no port"),
-            Ok(_) => None,
+            Ok(endpoint) if endpoint.scheme == "https" => None,
+            Ok(endpoint) if endpoint.scheme == "http" && h2c_target => None,
+            Ok(endpoint) if endpoint.scheme == "http" => Some("http for a TLS target"),
+            Ok(_) => Some("the scheme is not https"),
         };
         report([problem.map(|problem| {
             Finding::new(
                 "transcoder",
-                "https://host:port (or http://host:port for h2c)",
+                "https://host[:port] (http:// only for an h2c target)",
                 format!("{} ({problem})", quoted(transcoder)),
             )
         })])
@@ -37,9 +41,9 @@ const URI_002: Rule = Rule {
     id: "URI-002",
     severity: Severity::Should,
     mode: Mode::All,
-    text: "`transcoder` matches the address the harness dialled, or the operator's expected `serviceURI`",
-    citation: "gateway use: work goes to `transcoder`, not to the discovery address; a mismatch sends it elsewhere",
-    hint: "behind a proxy or load balancer this can be intended; otherwise fix -serviceURI (or --expect serviceURI=)",
+    text: "`transcoder` matches the address the harness dialled, or the expected `serviceAddr`",
+    citation: "go-livepeer discovery/discovery.go: work goes to `transcoder`, not to the discovery address",
+    hint: "behind a proxy or load balancer this can be intended; otherwise fix -serviceAddr (or --expect serviceAddr=)",
     check: |ctx| {
         let transcoder = &ctx.info()?.transcoder;
         let Ok(advertised) = Endpoint::parse(transcoder) else {
@@ -53,7 +57,7 @@ const URI_002: Rule = Rule {
         }
         let wanted = match expected {
             Some(expected) => format!(
-                "{} (dialled) or {} (--expect serviceURI)",
+                "{} (dialled) or {} (--expect serviceAddr)",
                 quoted(target),
                 quoted(expected)
             ),
@@ -67,19 +71,78 @@ const URI_003: Rule = Rule {
     id: "URI-003",
     severity: Severity::Must,
     mode: Mode::All,
-    text: "every entry of `nodes` parses as an absolute URL",
-    citation: "gateway use: gateways dial each node URI like `transcoder` (proto: OrchestratorInfo.nodes)",
-    hint: "list each node as a full URL such as https://node.example.com:8935",
+    text: "every `nodes` entry parses as an absolute https URL",
+    citation: "go-livepeer cmd/livepeer/starter/starter.go parseNodes: -nodes are forced to https",
+    hint: "list each node as host:port or https://host:port in -nodes",
     check: |ctx| {
         report(ctx.info()?.nodes.iter().enumerate().map(|(index, node)| {
-            Endpoint::parse(node).err().map(|problem| {
+            let problem = match Endpoint::parse(node) {
+                Err(problem) => Some(problem),
+                Ok(endpoint) if endpoint.scheme != "https" => Some("the scheme is not https"),
+                Ok(_) => None,
+            };
+            problem.map(|problem| {
                 Finding::new(
                     format!("nodes[{index}]"),
-                    "an absolute URL (scheme://host[:port])",
+                    "an absolute https URL (https://host[:port])",
                     format!("{} ({problem})", quoted(node)),
                 )
             })
         }))
+    },
+};
+
+const URI_004: Rule = Rule {
+    id: "URI-004",
+    severity: Severity::Should,
+    mode: Mode::All,
+    text: "`nodes` entries are distinct and differ from `transcoder`; with `--follow-nodes`, each answers GetOrchestrator with a non-empty `transcoder` (never dial a node without that flag)",
+    citation: "go-livepeer discovery/discovery.go: nodes are followed one level, deduplicated (-extraNodes)",
+    hint: "list each node once, apart from the orchestrator's own service address",
+    check: |ctx| {
+        let info = ctx.info()?;
+        if info.nodes.is_empty() {
+            return Err(Skipped("the orchestrator lists no nodes".into()));
+        }
+        let own = Endpoint::parse(&info.transcoder).ok();
+        let mut seen: Vec<(usize, Endpoint)> = Vec::new();
+        let mut findings = Vec::new();
+        for (index, node) in info.nodes.iter().enumerate() {
+            let Ok(endpoint) = Endpoint::parse(node) else {
+                continue; // URI-003 reports it.
+            };
+            if own.as_ref().is_some_and(|own| own.same_as(&endpoint)) {
+                findings.push(Finding::new(
+                    format!("nodes[{index}]"),
+                    "a node other than transcoder",
+                    format!("{} (the transcoder itself)", quoted(node)),
+                ));
+            } else if let Some((first, _)) = seen.iter().find(|(_, other)| other.same_as(&endpoint)) {
+                findings.push(Finding::new(
+                    format!("nodes[{index}]"),
+                    "each node once",
+                    format!("{} (repeats nodes[{first}])", quoted(node)),
+                ));
+            }
+            seen.push((index, endpoint));
+        }
+        for (index, followed) in ctx.observation.followed_nodes.iter().flatten().enumerate() {
+            let path = format!("followed_nodes[{index}]");
+            match &followed.call.outcome {
+                Ok(answer) if !answer.transcoder.is_empty() => {}
+                Ok(_) => findings.push(Finding::new(
+                    path,
+                    format!("{} answers with a non-empty transcoder", quoted(&followed.node)),
+                    "an empty transcoder",
+                )),
+                Err(error) => findings.push(Finding::new(
+                    path,
+                    format!("{} answers GetOrchestrator", quoted(&followed.node)),
+                    outcome_text(Err(error)),
+                )),
+            }
+        }
+        Ok(findings)
     },
 };
 
@@ -129,13 +192,17 @@ mod tests {
         assert_passes("URI-001");
         for bad in [
             "orch.example:8935",
-            "https://orch.example",
+            "http://orch.example:8935",
             "ftp://orch.example:21",
             "https://:8935",
         ] {
             assert_breaks("URI-001", |o| info_mut(o).transcoder = bad.into(), &["transcoder"]);
         }
         assert_passes_with("URI-001", &Expectations::default(), |o| {
+            info_mut(o).transcoder = "https://orch.example".into()
+        });
+        assert_passes_with("URI-001", &Expectations::default(), |o| {
+            o.target = "http://127.0.0.1:8935".into();
             info_mut(o).transcoder = "http://127.0.0.1:8935".into()
         });
     }
@@ -162,6 +229,42 @@ mod tests {
             |o| info_mut(o).nodes = vec!["https://a.example:1".into(), "not a url".into()],
             &["nodes[1]"],
         );
+        assert_breaks(
+            "URI-003",
+            |o| info_mut(o).nodes = vec!["http://a.example:1".into()],
+            &["nodes[0]"],
+        );
+    }
+
+    #[test]
+    fn uri_004_nodes_are_distinct_and_answer_when_followed() {
+        assert_passes("URI-004");
+        assert_breaks(
+            "URI-004",
+            |o| {
+                let transcoder = info_mut(o).transcoder.clone();
+                info_mut(o).nodes = vec!["https://a.example:1".into(), "https://A.example:1/".into(), transcoder];
+            },
+            &["nodes[1]", "nodes[2]"],
+        );
+        let followed = |transcoder: &str| {
+            let transcoder = transcoder.to_string();
+            move |o: &mut crate::observe::Observation| {
+                let mut answer = good_info();
+                answer.transcoder = transcoder;
+                o.followed_nodes = Some(vec![crate::observe::NodeDiscovery {
+                    node: "https://orch-2.example:8935".into(),
+                    call: answered(answer),
+                }]);
+            }
+        };
+        assert_passes_with(
+            "URI-004",
+            &Expectations::default(),
+            followed("https://orch-2.example:8935"),
+        );
+        assert_breaks("URI-004", followed(""), &["followed_nodes[0]"]);
+        assert!(assert_skips("URI-004", &Expectations::default(), |o| info_mut(o).nodes.clear()).contains("no nodes"));
     }
 
     #[test]

@@ -88,6 +88,11 @@ pub enum CallSpec {
     },
     /// `GET /orchestrator/info`: the discovery answer as JSON, for the OpenAPI rules.
     InfoJson,
+    /// One signed discovery per AI model the case's discovery answer prices (or lists), naming
+    /// it as gateways do, and one naming them all when there are several (PRICE-009).
+    PerModelDiscovery,
+    /// GetOrchestrator to each of the answer's `nodes`, only when the run has `--follow-nodes`.
+    FollowNodes,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +124,8 @@ pub enum AddressChoice {
     /// 21 bytes.
     Long,
     Empty,
+    /// 20 zero bytes, as off-chain go-livepeer gateways send (with an empty signature).
+    Zero,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +205,10 @@ struct RawStep {
     end_session: Option<RawEndSession>,
     #[serde(default)]
     get_info_json: Option<RawInfoJson>,
+    #[serde(default)]
+    get_orchestrator_per_model: Option<RawInfoJson>,
+    #[serde(default)]
+    follow_nodes: Option<RawInfoJson>,
     #[serde(default = "expect_ok")]
     expect: Outcome,
     #[serde(default)]
@@ -249,7 +260,7 @@ struct RawEndSession {
     token: TokenChoice,
 }
 
-/// `get_info_json: {}` takes no parameters.
+/// `get_info_json: {}` (likewise `get_orchestrator_per_model`, `follow_nodes`) takes no parameters.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawInfoJson {}
@@ -386,9 +397,15 @@ fn step_from(raw: RawStep) -> Result<Step, String> {
         raw.ping.is_some(),
         raw.end_session.is_some(),
         raw.get_info_json.is_some(),
+        raw.get_orchestrator_per_model.is_some(),
+        raw.follow_nodes.is_some(),
     ];
     if calls.iter().filter(|present| **present).count() != 1 {
-        return Err("name exactly one of get_orchestrator, ping, end_session, get_info_json".into());
+        return Err(
+            "name exactly one of get_orchestrator, ping, end_session, get_info_json, get_orchestrator_per_model, \
+             follow_nodes"
+                .into(),
+        );
     }
     let call = if let Some(discovery) = raw.get_orchestrator {
         let capabilities = match discovery.capabilities {
@@ -423,6 +440,10 @@ fn step_from(raw: RawStep) -> Result<Step, String> {
         }
     } else if raw.get_info_json.is_some() {
         CallSpec::InfoJson
+    } else if raw.get_orchestrator_per_model.is_some() {
+        CallSpec::PerModelDiscovery
+    } else if raw.follow_nodes.is_some() {
+        CallSpec::FollowNodes
     } else {
         unreachable!("exactly one call is present")
     };

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 pub use targets::{load_targets, parse_targets, SweepTarget, TargetsError};
 
 use crate::capability;
-use crate::eth::EthKey;
+use crate::probe::Gateway;
 use crate::proto::net::OrchestratorInfo;
 use crate::rules::{Modes, Verdict};
 use crate::runner::{run_suites, setup_failure_report, RunReport, RunSettings};
@@ -276,7 +276,7 @@ impl SweepReport {
 /// What the sweep's tasks share.
 struct Shared {
     suites: Vec<Suite>,
-    gateway: EthKey,
+    gateway: Gateway,
     settings: SweepSettings,
 }
 
@@ -285,7 +285,7 @@ struct Shared {
 pub async fn sweep(
     targets: Vec<SweepTarget>,
     suites: &[Suite],
-    gateway: &EthKey,
+    gateway: &Gateway,
     settings: &SweepSettings,
     mut on_row: impl FnMut(&SweepRow, usize),
 ) -> SweepReport {

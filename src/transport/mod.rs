@@ -54,7 +54,7 @@ impl Default for TransportOptions {
     fn default() -> Self {
         TransportOptions {
             connect_timeout: Duration::from_secs(5),
-            call_timeout: Duration::from_secs(10),
+            call_timeout: Duration::from_secs(3),
             max_decode_bytes: 4 * 1024 * 1024,
             ca_file: None,
         }

@@ -94,7 +94,15 @@ pub async fn run_embedded(
     let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &options)
         .await
         .unwrap();
-    let report = run_suites(&connection, &EthKey::random(), suites, &expectations, settings, profile).await;
+    let report = run_suites(
+        &connection,
+        &lpconform::probe::Gateway::from(&EthKey::random()),
+        suites,
+        &expectations,
+        settings,
+        profile,
+    )
+    .await;
     running.shutdown().await;
     report
 }
