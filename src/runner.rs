@@ -514,7 +514,7 @@ async fn observe_case(
                     .and_then(|call| call.answer())
                     .and_then(|info| info.auth_token.clone());
                 let auth_token = match token {
-                    TokenChoice::Issued => issued.unwrap_or_default(),
+                    TokenChoice::Issued => issued.clone().unwrap_or_default(),
                     TokenChoice::Forged => forged_auth_token(),
                 };
                 let request = EndTranscodingSessionRequest {
@@ -529,7 +529,16 @@ async fn observe_case(
                         "forged"
                     }
                 );
-                steps.push(step_report(step, label, &call.outcome, call.elapsed));
+                let mut report = step_report(step, label, &call.outcome, call.elapsed);
+                // No token was issued because discovery was legitimately refused: nothing to judge.
+                let refused_discovery = info.as_ref().and_then(|call| call.outcome.as_ref().err());
+                if *token == TokenChoice::Issued && issued.is_none() {
+                    if let Some(reason) = refused_discovery.and_then(|error| legitimate_refusal(error, false)) {
+                        report.outcome = StepOutcome::Passed;
+                        report.not_judged = Some(reason);
+                    }
+                }
+                steps.push(report);
                 let exchange = EndSessionExchange {
                     token: auth_token,
                     call,

@@ -540,3 +540,92 @@ fn dialling_the_wrong_scheme_suggests_the_other() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("if it serves h2c, use an http:// target"), "{stdout}");
 }
+
+/// A go-livepeer remote signer on loopback, in the shape of `POST /sign-orchestrator-info`:
+/// every connection gets `{address, signature}` for `key`. Returns its URL and how many
+/// requests it answered so far.
+fn remote_signer(key: &lpconform::eth::EthKey) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let address = key.address();
+    let signature = key.sign_message(&lpconform::eth::orchestrator_request_message(&address));
+    let body = format!(
+        r#"{{"address":"{}","signature":"0x{}"}}"#,
+        address.to_checksum(),
+        hex::encode(signature)
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = answered.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut request = [0u8; 4096];
+            let read = stream.read(&mut request).unwrap_or(0);
+            let posted = String::from_utf8_lossy(&request[..read]).starts_with("POST /sign-orchestrator-info ");
+            let response = if posted {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_string()
+            };
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    (url, answered)
+}
+
+#[test]
+fn an_unfunded_gateway_is_said_once_still_checks_what_needs_no_answer_and_exits_2() {
+    let funded_elsewhere = "0x1111111111111111111111111111111111111111";
+    let (_served, url) = serve(&["--onchain", "--h2c", "--fund", funded_elsewhere]);
+    let scratch = tempfile::tempdir().unwrap();
+    let json = scratch.path().join("report.json");
+    let output = lpconform(&["run", "--target", &url, "--report-json", json.to_str().unwrap()]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert_eq!(
+        stdout.matches("insufficient sender reserve`: the gateway").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(stdout.contains("PASS identity::forged_signature_rejected"), "{stdout}");
+    assert!(stdout.contains("PASS identity::ping_signed_by_address"), "{stdout}");
+    assert!(
+        stdout.contains("SKIP discovery::signed_request (the gateway identity is unfunded"),
+        "{stdout}"
+    );
+    assert!(!stdout.lines().any(|line| line.starts_with("FAIL ")), "{stdout}");
+    let report: lpconform::report::json::JsonReport =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(report.unfunded_gateway.is_some() && !report.conformant);
+    assert!(
+        report.modes.onchain,
+        "a refusal for an unfunded gateway makes the orchestrator on-chain"
+    );
+}
+
+#[test]
+fn a_remote_signer_gives_the_funded_identity() {
+    let funded = lpconform::eth::EthKey::random();
+    let (signer, answered) = remote_signer(&funded);
+    let funded_address = funded.address().to_checksum();
+    let (_served, url) = serve(&["--onchain", "--h2c", "--fund", &funded_address]);
+    let signed = lpconform(&["run", "--target", &url, "--remote-signer", &signer]);
+    assert_eq!(signed.status.code(), Some(0), "{}", text(&signed.stdout));
+    assert_eq!(
+        answered.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "asked once per run"
+    );
+    // The random key of a run without the signer is refused, so the signer's identity was used.
+    let unsigned = lpconform(&["run", "--target", &url]);
+    assert_eq!(unsigned.status.code(), Some(2), "{}", text(&unsigned.stdout));
+    let not_a_signer = lpconform(&["run", "--target", &url, "--remote-signer", "https://127.0.0.1:1"]);
+    assert_eq!(not_a_signer.status.code(), Some(2));
+    assert!(text(&not_a_signer.stderr).contains("remote signer https://127.0.0.1:1: only http://"));
+}

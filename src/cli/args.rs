@@ -315,6 +315,16 @@ pub struct ReferenceArgs {
     /// Break a rule on purpose (repeatable), to see the harness catch it.
     #[arg(long = "fault", value_enum, value_name = "NAME")]
     pub faults: Vec<Fault>,
+    /// On chain: a gateway address with a deposit and reserve (repeatable). Once any is
+    /// given, discovery from every other gateway is refused with `insufficient sender
+    /// reserve`, as go-livepeer refuses unfunded gateways. Default: every gateway is funded.
+    #[arg(long = "fund", value_name = "ADDRESS", value_parser = fund_address)]
+    pub fund: Vec<crate::eth::Address>,
+}
+
+/// A `--fund` address, 20 bytes of hex.
+fn fund_address(text: &str) -> Result<crate::eth::Address, String> {
+    crate::eth::Address::parse(text).map_err(|error| error.to_string())
 }
 
 #[derive(Debug, Args)]

@@ -55,6 +55,7 @@ pub fn reference_config(args: &ReferenceArgs, listen: SocketAddr) -> Result<Refe
         transcoding: !args.no_transcoding,
         ai_models,
         faults: args.faults.clone(),
+        funded: (!args.fund.is_empty()).then(|| args.fund.clone()),
     })
 }
 

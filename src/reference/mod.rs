@@ -55,6 +55,10 @@ pub struct ReferenceConfig {
     pub ai_models: Vec<AiModel>,
     /// Rules to break on purpose (`--fault`); empty for a conformant orchestrator.
     pub faults: Vec<Fault>,
+    /// On chain, the gateways with a deposit and reserve (`--fund`): discovery from any other
+    /// is refused with `insufficient sender reserve`, as go-livepeer refuses it. `None`: every
+    /// gateway is funded.
+    pub funded: Option<Vec<crate::eth::Address>>,
 }
 
 impl ReferenceConfig {
@@ -71,6 +75,7 @@ impl ReferenceConfig {
             transcoding: true,
             ai_models: Vec::new(),
             faults: Vec::new(),
+            funded: None,
         }
     }
 }

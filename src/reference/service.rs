@@ -13,7 +13,7 @@ use super::faults::{
 use super::payment::{AuthTokens, TicketIssuer, AUTH_TOKEN_LIFETIME_SECS};
 use super::{ChainMode, ReferenceConfig};
 use crate::eth::{self, Address, EthKey};
-use crate::observe::ORCHESTRATOR_CAPPED;
+use crate::observe::{INSUFFICIENT_RESERVE, ORCHESTRATOR_CAPPED};
 use crate::probe::unix_now;
 use crate::proto::net::orchestrator_server::Orchestrator;
 use crate::proto::net::{
@@ -160,6 +160,20 @@ impl ReferenceService {
         Err(Status::unavailable(RESTARTING))
     }
 
+    /// On chain, go-livepeer issues ticket parameters only to a sender with a deposit and
+    /// reserve; the check follows the signature check, as in its `getOrchestrator`.
+    fn check_reserve(&self, request: &OrchestratorRequest) -> Result<(), Status> {
+        let Some(funded) = &self.config.funded else {
+            return Ok(());
+        };
+        let sender = Address::from_slice(&request.address).ok();
+        if sender.is_some_and(|sender| funded.contains(&sender)) {
+            Ok(())
+        } else {
+            Err(Status::unknown(INSUFFICIENT_RESERVE))
+        }
+    }
+
     /// On chain, the request must carry the gateway's `eth_sign` over its own
     /// checksummed address; a malformed address fails the same check.
     fn check_signature(&self, request: &OrchestratorRequest) -> Result<(), Status> {
@@ -192,6 +206,7 @@ impl Orchestrator for ReferenceService {
         self.crash_on(&request)?;
         if self.config.chain == ChainMode::OnChain {
             self.check_signature(&request)?;
+            self.check_reserve(&request)?;
         }
         if self.has(Fault::CappedIgnoresFlag) && request.ignore_capacity_check {
             return Err(self.error(&format!("Invalid orchestrator request: {ORCHESTRATOR_CAPPED}")));

@@ -72,9 +72,18 @@ def client(url):
 
 def server():
     from concurrent import futures
+    import secrets
     import time
 
     pb, rpc = load_stubs()
+
+    def token_for(session_id):
+        # Not an HMAC, but fresh per answer like go-livepeer's (AUTH-006) and checkable.
+        return b"grpcio-token-" + session_id.encode()
+
+    def auth_token():
+        session_id = secrets.token_hex(8)
+        return pb.AuthToken(token=token_for(session_id), session_id=session_id, expiration=int(time.time()) + 1800)
 
     class Orchestrator(rpc.OrchestratorServicer):
         def GetOrchestrator(self, request, context):
@@ -83,14 +92,14 @@ def server():
                 address=bytes.fromhex("2c7536e3605d9c16a7a3d7b1898e529396a65c23"),
                 price_info=pb.PriceInfo(pricePerUnit=1000, pixelsPerUnit=1),
                 capabilities=pb.Capabilities(bitstring=[0b11], version="0.8.0", capacities={0: 1, 1: 1}),
-                auth_token=pb.AuthToken(token=b"grpcio-token", session_id="s1", expiration=int(time.time()) + 600),
+                auth_token=auth_token(),
             )
 
         def Ping(self, request, context):
             return pb.PingPong()
 
         def EndTranscodingSession(self, request, context):
-            if request.auth_token.token != b"grpcio-token":
+            if request.auth_token.token != token_for(request.auth_token.session_id):
                 context.abort(grpc.StatusCode.UNKNOWN, "Invalid auth token")
             return pb.EndTranscodingSessionResponse()
 
