@@ -11,7 +11,9 @@ use rand::RngCore;
 
 use crate::capability::{self, encode_bitstring};
 use crate::eth::{self, Address, EthKey};
-use crate::observe::{Call, CallError, CapabilityDiscovery, EndSessionExchange, ModelRef, Observation, PingExchange};
+use crate::observe::{
+    Call, CallError, CapabilityDiscovery, EndSessionExchange, ModelRef, Observation, PingExchange, UnknownField,
+};
 use crate::openapi::INFO_PATH;
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::{CapabilityConstraints, Constraints};
@@ -194,6 +196,25 @@ pub fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
+/// A discovery call with the answer's fields the proto does not define (SPEC-003) split off.
+pub async fn scanned_discovery(
+    connection: &Connection,
+    request: OrchestratorRequest,
+) -> (Call<OrchestratorInfo>, Vec<UnknownField>) {
+    let call = timed(connection.get_orchestrator_scanned(request)).await;
+    let (outcome, unknown) = match call.outcome {
+        Ok((info, unknown)) => (Ok(info), unknown),
+        Err(error) => (Err(error), Vec::new()),
+    };
+    (
+        Call {
+            elapsed: call.elapsed,
+            outcome,
+        },
+        unknown,
+    )
+}
+
 /// Runs a call and records how long it took.
 pub async fn timed<T>(call: impl Future<Output = Result<T, CallError>>) -> Call<T> {
     let started = Instant::now();
@@ -206,7 +227,7 @@ pub async fn timed<T>(call: impl Future<Output = Result<T, CallError>>) -> Call<
 
 /// Runs every standard call against a connected orchestrator.
 pub async fn probe(connection: &Connection, gateway: &Gateway) -> Observation {
-    let info = timed(connection.get_orchestrator(signed_orchestrator_request(gateway.clone()))).await;
+    let (info, unknown_fields) = scanned_discovery(connection, signed_orchestrator_request(gateway.clone())).await;
     let repeat_info = timed(connection.get_orchestrator(signed_orchestrator_request(gateway.clone()))).await;
     let capability_discoveries = match info.answer() {
         Some(answer) => discover_models(connection, gateway, answer).await,
@@ -244,7 +265,7 @@ pub async fn probe(connection: &Connection, gateway: &Gateway) -> Observation {
         repeat_info: Some(repeat_info),
         capability_discoveries,
         followed_nodes: None,
-        unknown_fields: Vec::new(),
+        unknown_fields,
         forged_signature: Some(forged_signature),
         malformed_address: Some(malformed_address),
         ping: Some(PingExchange {

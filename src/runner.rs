@@ -12,7 +12,8 @@ use crate::observe::{
 };
 use crate::openapi::{OpenApiDocument, INFO_PATH};
 use crate::probe::{
-    discover_models, forged_auth_token, random_bytes, signed_orchestrator_request, timed, unix_now, Gateway,
+    discover_models, forged_auth_token, random_bytes, scanned_discovery, signed_orchestrator_request, timed, unix_now,
+    Gateway,
 };
 use crate::proto::net::{Capabilities, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
 use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResult, Verdict};
@@ -445,11 +446,14 @@ async fn observe_case(
             if request.signature == SignatureChoice::Valid && request.address == AddressChoice::Gateway)
     };
     let mut info: Option<Call<OrchestratorInfo>> = None;
+    // The fields of `info`'s answer that the proto does not define (SPEC-003).
+    let mut unknown_fields = Vec::new();
     let mut stopped = false;
     if !case.steps.first().is_some_and(is_plain_discovery) {
-        let call = timed(connection.get_orchestrator(signed_orchestrator_request(gateway.clone()))).await;
+        let (call, unknown) = scanned_discovery(connection, signed_orchestrator_request(gateway.clone())).await;
         stopped = timed_out(&call);
         info = Some(call);
+        unknown_fields = unknown;
     }
     let no_discovery = Call {
         elapsed: Duration::ZERO,
@@ -470,12 +474,15 @@ async fn observe_case(
         }
         match &step.call {
             CallSpec::GetOrchestrator(request) => {
-                let call = timed(connection.get_orchestrator(discovery_request(gateway, request))).await;
+                let (call, unknown) = scanned_discovery(connection, discovery_request(gateway, request)).await;
                 stopped = timed_out(&call);
                 let mut report = step_report(step, describe_discovery(request), &call.outcome, call.elapsed);
                 if let Err(error) = &call.outcome {
                     report.not_judged = legitimate_refusal(error, request.ignore_capacity_check);
-                    if report.not_judged.is_some() {
+                    // A capacity refusal despite the flag is RPC-007's to judge (a should-rule:
+                    // go-livepeer checks -maxSessions first), not a failed step.
+                    let capped_despite_flag = error.is_capped() && request.ignore_capacity_check;
+                    if report.not_judged.is_some() || capped_despite_flag {
                         report.outcome = StepOutcome::Passed;
                     }
                 }
@@ -488,7 +495,10 @@ async fn observe_case(
                             call,
                         })
                     }
-                    (SignatureChoice::Valid, AddressChoice::Gateway) if info.is_none() => info = Some(call),
+                    (SignatureChoice::Valid, AddressChoice::Gateway) if info.is_none() => {
+                        info = Some(call);
+                        unknown_fields = unknown;
+                    }
                     (SignatureChoice::Valid, AddressChoice::Gateway) if observation.repeat_info.is_none() => {
                         observation.repeat_info = Some(call)
                     }
@@ -592,6 +602,7 @@ async fn observe_case(
     if let Some(info) = info {
         observation.info = info;
     }
+    observation.unknown_fields = unknown_fields;
     (observation, stopped)
 }
 
@@ -636,6 +647,9 @@ fn per_model_step(step: &Step, discoveries: &[CapabilityDiscovery]) -> StepRepor
         let error = discovery.call.outcome.as_ref().err()?;
         legitimate_refusal(error, discovery.ignore_capacity_check)
     });
+    let only_capped = discoveries
+        .iter()
+        .all(|discovery| discovery.call.outcome.as_ref().err().is_none_or(CallError::is_capped));
     StepReport {
         call: format!(
             "GetOrchestrator naming each priced model ({} requests)",
@@ -650,7 +664,9 @@ fn per_model_step(step: &Step, discoveries: &[CapabilityDiscovery]) -> StepRepor
         } else {
             failed.join("; ")
         },
-        outcome: if failed.is_empty() || step.expect != Outcome::Ok || not_judged.is_some() {
+        // Capacity refusals (these requests set ignoreCapacityCheck) are RPC-007's and PRICE-009's
+        // to judge, as for a single discovery.
+        outcome: if only_capped || step.expect != Outcome::Ok || not_judged.is_some() {
             StepOutcome::Passed
         } else {
             StepOutcome::Failed

@@ -629,3 +629,20 @@ fn a_remote_signer_gives_the_funded_identity() {
     assert_eq!(not_a_signer.status.code(), Some(2));
     assert!(text(&not_a_signer.stderr).contains("remote signer https://127.0.0.1:1: only http://"));
 }
+
+#[test]
+fn an_orchestrator_at_capacity_is_reported_as_such_not_failed() {
+    let (_served, url) = serve(&["--h2c", "--at-capacity"]);
+    let output = lpconform(&["run", "--target", &url]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("SKIP discovery::signed_request (the orchestrator is at capacity"),
+        "{stdout}"
+    );
+    assert!(!stdout.lines().any(|line| line.starts_with("FAIL ")), "{stdout}");
+    // go-livepeer refuses at -maxSessions whatever ignoreCapacityCheck says: RPC-007 notes it.
+    assert!(stdout.contains("WARN RPC-007"), "{stdout}");
+    let strict = lpconform(&["run", "--target", &url, "--strict"]);
+    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stdout));
+}

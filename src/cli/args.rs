@@ -320,6 +320,10 @@ pub struct ReferenceArgs {
     /// reserve`, as go-livepeer refuses unfunded gateways. Default: every gateway is funded.
     #[arg(long = "fund", value_name = "ADDRESS", value_parser = fund_address)]
     pub fund: Vec<crate::eth::Address>,
+    /// Act as an orchestrator whose -maxSessions sessions are all in use: every discovery
+    /// is refused with `OrchestratorCapped`, as go-livepeer refuses it, flag or no flag.
+    #[arg(long)]
+    pub at_capacity: bool,
 }
 
 /// A `--fund` address, 20 bytes of hex.

@@ -56,6 +56,7 @@ pub fn reference_config(args: &ReferenceArgs, listen: SocketAddr) -> Result<Refe
         ai_models,
         faults: args.faults.clone(),
         funded: (!args.fund.is_empty()).then(|| args.fund.clone()),
+        at_capacity: args.at_capacity,
     })
 }
 

@@ -147,6 +147,8 @@ pub enum Fault {
     CappedIgnoresFlag,
     /// Answer GetOrchestrator with bytes that do not decode.
     GarbledResponse,
+    /// Add field 35, which lp_rpc.proto does not define, to every discovery answer.
+    UnknownFieldOnWire,
     /// Put a panic message and source path in error messages.
     LeakInternals,
     /// End sessions for tokens it never issued.
@@ -404,6 +406,7 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
         | Fault::ShortLivedToken
         | Fault::ReusedSession
         | Fault::GarbledResponse
+        | Fault::UnknownFieldOnWire
         | Fault::LeakInternals
         | Fault::AcceptForgedToken
         | Fault::RejectIssuedToken

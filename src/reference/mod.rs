@@ -59,6 +59,9 @@ pub struct ReferenceConfig {
     /// is refused with `insufficient sender reserve`, as go-livepeer refuses it. `None`: every
     /// gateway is funded.
     pub funded: Option<Vec<crate::eth::Address>>,
+    /// Every `-maxSessions` session is in use (`--at-capacity`): go-livepeer then refuses every
+    /// discovery with `OrchestratorCapped`, before it looks at `ignoreCapacityCheck`.
+    pub at_capacity: bool,
 }
 
 impl ReferenceConfig {
@@ -76,6 +79,7 @@ impl ReferenceConfig {
             ai_models: Vec::new(),
             faults: Vec::new(),
             funded: None,
+            at_capacity: false,
         }
     }
 }

@@ -145,9 +145,12 @@ pub async fn start(config: ReferenceConfig) -> Result<RunningOrchestrator, Start
     };
     let service = Arc::new(ReferenceService::new(config, service_uri));
     let grpc = OrchestratorServer::from_arc(Arc::clone(&service)).max_decoding_message_size(MAX_REQUEST_BYTES);
-    let mut routes = serve_info_json(Routes::new(grpc), service);
+    let mut routes = serve_info_json(Routes::new(grpc), Arc::clone(&service));
     if config_faults.contains(&Fault::GarbledResponse) {
         routes = garble_get_orchestrator(routes);
+    }
+    if config_faults.contains(&Fault::UnknownFieldOnWire) {
+        routes = extend_get_orchestrator(routes, service);
     }
     let routes = routes.prepare();
 
@@ -249,6 +252,45 @@ fn garble_get_orchestrator(routes: Routes) -> Routes {
 
     let handler = tower::service_fn(|request: http::Request<axum::body::Body>| async move {
         Ok::<_, std::convert::Infallible>(tonic::server::Grpc::new(RawCodec).unary(Garbled, request).await)
+    });
+    let router = routes
+        .into_axum_router()
+        .route_service("/net.Orchestrator/GetOrchestrator", handler);
+    Routes::from(router)
+}
+
+/// `UnknownFieldOnWire`: every discovery answer as the service makes it, followed by field 35
+/// (length-delimited "newer"), which lp_rpc.proto does not define: a newer orchestrator's answer.
+fn extend_get_orchestrator(routes: Routes, service: Arc<ReferenceService>) -> Routes {
+    /// Field 35, wire type 2, 5 bytes.
+    const FIELD_35: &[u8] = &[0x9a, 0x02, 5, b'n', b'e', b'w', b'e', b'r'];
+
+    #[derive(Clone)]
+    struct Extended(Arc<ReferenceService>);
+
+    impl tonic::server::UnaryService<Bytes> for Extended {
+        type Response = Bytes;
+        type Future =
+            std::pin::Pin<Box<dyn std::future::Future<Output = Result<tonic::Response<Bytes>, tonic::Status>> + Send>>;
+
+        fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+            use crate::proto::net::orchestrator_server::Orchestrator as _;
+            use prost::Message as _;
+            let service = Arc::clone(&self.0);
+            Box::pin(async move {
+                let decoded = OrchestratorRequest::decode(request.into_inner())
+                    .map_err(|error| tonic::Status::invalid_argument(error.to_string()))?;
+                let answer = service.get_orchestrator(tonic::Request::new(decoded)).await?;
+                let mut bytes = answer.into_inner().encode_to_vec();
+                bytes.extend_from_slice(FIELD_35);
+                Ok(tonic::Response::new(Bytes::from(bytes)))
+            })
+        }
+    }
+
+    let handler = tower::service_fn(move |request: http::Request<axum::body::Body>| {
+        let extended = Extended(Arc::clone(&service));
+        async move { Ok::<_, std::convert::Infallible>(tonic::server::Grpc::new(RawCodec).unary(extended, request).await) }
     });
     let router = routes
         .into_axum_router()

@@ -206,6 +206,11 @@ impl Orchestrator for ReferenceService {
         self.crash_on(&request)?;
         if self.config.chain == ChainMode::OnChain {
             self.check_signature(&request)?;
+        }
+        if self.config.at_capacity {
+            return Err(self.error(&format!("Invalid orchestrator request: {ORCHESTRATOR_CAPPED}")));
+        }
+        if self.config.chain == ChainMode::OnChain {
             self.check_reserve(&request)?;
         }
         if self.has(Fault::CappedIgnoresFlag) && request.ignore_capacity_check {

@@ -7,6 +7,7 @@ mod target;
 #[cfg(test)]
 mod tests;
 mod tls;
+mod unknown;
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -26,11 +27,18 @@ use tonic::transport::{Channel, Endpoint};
 use tonic_prost::ProstCodec;
 use tower::{service_fn, Service as _, ServiceExt as _};
 
-use crate::observe::{error_chain, CallError};
+use crate::observe::{error_chain, CallError, UnknownField};
 use crate::proto::net::{
     EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest, PingPong,
 };
 pub use codec::RawCodec;
+
+/// The built-in descriptor of the discovery answer, for the unknown-field scan.
+static INFO_DESCRIPTOR: std::sync::LazyLock<prost_reflect::MessageDescriptor> = std::sync::LazyLock::new(|| {
+    crate::spec::ProtoSpec::built_in()
+        .message("net.OrchestratorInfo")
+        .expect("the built-in descriptors define OrchestratorInfo")
+});
 use dial::{DialError, Dialer, Progress};
 pub use target::{Scheme, Target, DEFAULT_PORT};
 
@@ -209,6 +217,22 @@ impl Connection {
     pub async fn get_orchestrator(&self, request: OrchestratorRequest) -> Result<OrchestratorInfo, CallError> {
         let path = PathAndQuery::from_static("/net.Orchestrator/GetOrchestrator");
         self.unary(path, request, ProstCodec::default()).await
+    }
+
+    /// GetOrchestrator, also listing the answer's fields that the built-in descriptors do not
+    /// define (SPEC-003), which decoding into the compiled types drops.
+    pub async fn get_orchestrator_scanned(
+        &self,
+        request: OrchestratorRequest,
+    ) -> Result<(OrchestratorInfo, Vec<UnknownField>), CallError> {
+        use prost::Message as _;
+        let body = self
+            .call_raw("/net.Orchestrator/GetOrchestrator", request.encode_to_vec().into())
+            .await?;
+        let info = OrchestratorInfo::decode(body.as_ref())
+            .map_err(|error| CallError::Decode(format!("failed to decode Protobuf message: {error}")))?;
+        let unknown = unknown::unknown_fields(&INFO_DESCRIPTOR, &body, "info");
+        Ok((info, unknown))
     }
 
     pub async fn ping(&self, request: PingPong) -> Result<PingPong, CallError> {
