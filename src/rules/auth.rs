@@ -121,14 +121,8 @@ const AUTH_006: Rule = Rule {
     hint: "issue a new session (id and token) with every OrchestratorInfo",
     check: |ctx| {
         let first = ctx.auth_token()?;
-        let repeat = ctx
-            .observation
-            .repeat_info
-            .as_ref()
-            .ok_or_else(|| Skipped("no second discovery in this run".into()))?;
-        let second = repeat
-            .answer()
-            .ok_or_else(|| Skipped("the second discovery did not answer".into()))?
+        let second = ctx
+            .repeat_info()?
             .auth_token
             .as_ref()
             .ok_or_else(|| Skipped("the second answer has no auth_token (REQ-006)".into()))?;

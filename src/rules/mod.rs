@@ -327,6 +327,15 @@ impl<'a> Context<'a> {
             .ok_or_else(|| Skipped("no auth_token (REQ-006)".into()))
     }
 
+    /// The answer to the second discovery (TICKET-010, AUTH-006 compare it with `info`).
+    pub fn repeat_info(&self) -> Result<&'a OrchestratorInfo, Skipped> {
+        let repeat = self.observation.repeat_info.as_ref();
+        let repeat = repeat.ok_or_else(|| Skipped("no second discovery in this run".into()))?;
+        repeat
+            .answer()
+            .ok_or_else(|| Skipped("the second discovery did not answer".into()))
+    }
+
     pub fn ping(&self) -> Result<&'a PingExchange, Skipped> {
         self.observation
             .ping

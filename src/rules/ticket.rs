@@ -259,14 +259,8 @@ const TICKET_010: Rule = Rule {
     hint: "issue a fresh recipient rand (and seed) with every OrchestratorInfo",
     check: |ctx| {
         let first = ctx.ticket_params()?;
-        let repeat = ctx
-            .observation
-            .repeat_info
-            .as_ref()
-            .ok_or_else(|| Skipped("no second discovery in this run".into()))?;
-        let second = repeat
-            .answer()
-            .ok_or_else(|| Skipped("the second discovery did not answer".into()))?
+        let second = ctx
+            .repeat_info()?
             .ticket_params
             .as_ref()
             .ok_or_else(|| Skipped("the second answer has no ticket_params (REQ-005)".into()))?;
