@@ -136,11 +136,7 @@ fn usage_and_configuration_errors_exit_2_with_a_clear_message() {
         ),
     ];
     for (args, needle) in cases {
-        let output = lpconform(args);
-        let stderr = text(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_refused(args, needle);
     }
 }
 

@@ -204,17 +204,18 @@ impl Orchestrator for ReferenceService {
         self.refuse_while_down()?;
         let request = request.into_inner();
         self.crash_on(&request)?;
-        if self.config.chain == ChainMode::OnChain {
+        let on_chain = self.config.chain == ChainMode::OnChain;
+        if on_chain {
             self.check_signature(&request)?;
         }
-        if self.config.at_capacity {
+        // go-livepeer's order: signature, then capacity (before ignoreCapacityCheck is read),
+        // then the sender's reserve when it makes ticket parameters.
+        let capped_despite_flag = self.has(Fault::CappedIgnoresFlag) && request.ignore_capacity_check;
+        if self.config.at_capacity || capped_despite_flag {
             return Err(self.error(&format!("Invalid orchestrator request: {ORCHESTRATOR_CAPPED}")));
         }
-        if self.config.chain == ChainMode::OnChain {
+        if on_chain {
             self.check_reserve(&request)?;
-        }
-        if self.has(Fault::CappedIgnoresFlag) && request.ignore_capacity_check {
-            return Err(self.error(&format!("Invalid orchestrator request: {ORCHESTRATOR_CAPPED}")));
         }
         if self.has(Fault::SlowDiscovery) {
             tokio::time::sleep(advert::SLOW_DISCOVERY).await;
