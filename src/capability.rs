@@ -99,6 +99,7 @@ pub const KNOWN: &[Capability] = &[
 pub const H264: u32 = 0;
 pub const MPEGTS: u32 = 1;
 pub const AUTH_TOKEN: u32 = 12;
+pub const LIVE_VIDEO_TO_VIDEO: u32 = 35;
 /// Bring-your-own-container: external capabilities, priced with the capability name as constraint.
 pub const BYOC: u32 = 37;
 

@@ -30,7 +30,18 @@ fn gate(snapshots: &Path, out: &Path, script_flags: &[&str], serve_flags: &[&str
         ])
         .args(["--lpconform", BINARY])
         .args(script_flags)
-        .args(["--", BINARY, "serve", "--h2c", "--listen", &listen])
+        // On chain, where go-livepeer advertises its price; every gateway funded.
+        .args([
+            "--",
+            BINARY,
+            "serve",
+            "--h2c",
+            "--listen",
+            &listen,
+            "-network",
+            "onchain",
+            "--fund-all",
+        ])
         .args(serve_flags)
         .env_remove("LPCONFORM_TARGET");
     let output: Output = command.output().unwrap();
@@ -76,8 +87,9 @@ fn the_release_gate_records_passes_and_fails_with_a_diff() {
         &["--pricePerUnit", "2000"],
     );
     assert_eq!(code, Some(1), "{text}");
-    assert!(text.contains("-  wei_per_pixel: 1000/1"), "{text}");
-    assert!(text.contains("+  wei_per_pixel: 2000/1"), "{text}");
+    // With go-livepeer's auto-adjust overhead of 1/100.
+    assert!(text.contains("-  wei_per_pixel: 1010/1"), "{text}");
+    assert!(text.contains("+  wei_per_pixel: 2020/1"), "{text}");
 
     // A release that breaks a rule.
     let (code, text) = gate(&snapshots, &out, &expect, &["--fault", "short-address"]);

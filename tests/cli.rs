@@ -6,6 +6,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+mod common;
+
 const BINARY: &str = env!("CARGO_BIN_EXE_lpconform");
 
 const AI_MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/aiModels.json");
@@ -77,7 +79,7 @@ fn run_without_target_checks_the_embedded_orchestrator_and_exits_0() {
 
 #[test]
 fn run_against_a_served_orchestrator_in_another_process() {
-    let (_served, url) = serve(&["--onchain"]);
+    let (_served, url) = serve(&["--onchain", "--fund-all"]);
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     let output = lpconform(&["run", "--target", &url]);
     let stdout = text(&output.stdout);
@@ -107,7 +109,15 @@ fn should_rules_fail_only_with_strict() {
 #[test]
 fn expectations_are_checked_against_a_target() {
     // On chain: go-livepeer advertises no price off-chain, so CFG-002 skips there.
-    let (_served, url) = serve(&["--onchain", "-pricePerUnit", "1200", "-pixelsPerUnit", "3"]);
+    let (_served, url) = serve(&[
+        "-network",
+        "onchain",
+        "--fund-all",
+        "-pricePerUnit",
+        "1200",
+        "-pixelsPerUnit",
+        "3",
+    ]);
     let matching = lpconform(&[
         "run",
         "--target",
@@ -276,7 +286,7 @@ fn snapshots_are_compared_where_a_set_is_named_and_pending_ones_go_only_there() 
         "{}",
         text(&missing.stdout)
     );
-    let profile = set.join("embedded-offchain-transcoding");
+    let profile = set.join("embedded-onchain-transcoding-ai");
     assert!(profile.join("discovery__info.snap.new").is_file());
     let recorded = run(&["--update-snapshots"]);
     assert_eq!(recorded.status.code(), Some(0));
@@ -445,12 +455,11 @@ fn two_reports_on_one_path_are_refused() {
 
 #[test]
 fn no_transcoding_without_ai_models_is_refused() {
-    for command in ["run", "serve"] {
-        assert_refused(
-            &[command, "--no-transcoding"],
-            "--no-transcoding leaves the embedded orchestrator nothing to offer: give -aiModels FILE too",
-        );
-    }
+    let message = "--transcoder none leaves the embedded orchestrator nothing to offer: give -aiModels FILE too";
+    assert_refused(&["serve", "--no-transcoding"], message);
+    assert_refused(&["serve", "--transcoder", "none"], message);
+    // run's embedded orchestrator has the shipped models unless told otherwise.
+    assert_refused(&["run", "--no-transcoding", "--aiModels", "none"], message);
 }
 
 #[test]
@@ -537,44 +546,6 @@ fn dialling_the_wrong_scheme_suggests_the_other() {
     assert!(stdout.contains("if it serves h2c, use an http:// target"), "{stdout}");
 }
 
-/// A go-livepeer remote signer on loopback, in the shape of `POST /sign-orchestrator-info`:
-/// every connection gets `{address, signature}` for `key`. Returns its URL and how many
-/// requests it answered so far.
-fn remote_signer(key: &lpconform::eth::EthKey) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::io::{Read, Write};
-    let address = key.address();
-    let signature = key.sign_message(&lpconform::eth::orchestrator_request_message(&address));
-    let body = format!(
-        r#"{{"address":"{}","signature":"0x{}"}}"#,
-        address.to_checksum(),
-        hex::encode(signature)
-    );
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let count = answered.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut request = [0u8; 4096];
-            let read = stream.read(&mut request).unwrap_or(0);
-            let posted = String::from_utf8_lossy(&request[..read]).starts_with("POST /sign-orchestrator-info ");
-            let response = if posted {
-                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                )
-            } else {
-                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_string()
-            };
-            let _ = stream.write_all(response.as_bytes());
-        }
-    });
-    (url, answered)
-}
-
 #[test]
 fn an_unfunded_gateway_is_said_once_still_checks_what_needs_no_answer_and_exits_2() {
     let funded_elsewhere = "0x1111111111111111111111111111111111111111";
@@ -608,7 +579,7 @@ fn an_unfunded_gateway_is_said_once_still_checks_what_needs_no_answer_and_exits_
 #[test]
 fn a_remote_signer_gives_the_funded_identity() {
     let funded = lpconform::eth::EthKey::random();
-    let (signer, answered) = remote_signer(&funded);
+    let (signer, answered) = common::remote_signer(&funded);
     let funded_address = funded.address().to_checksum();
     let (_served, url) = serve(&["--onchain", "--h2c", "--fund", &funded_address]);
     let signed = lpconform(&["run", "--target", &url, "--remote-signer", &signer]);
@@ -641,4 +612,109 @@ fn an_orchestrator_at_capacity_is_reported_as_such_not_failed() {
     assert!(stdout.contains("WARN RPC-007"), "{stdout}");
     let strict = lpconform(&["run", "--target", &url, "--strict"]);
     assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stdout));
+}
+
+#[test]
+fn run_against_serve_is_conformant_in_every_configuration() {
+    let secret = hex::encode(lpconform::eth::keccak256(b"lpconform cli test gateway"));
+    let gateway = lpconform::eth::EthKey::from_hex(&secret).unwrap();
+    let key_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(key_file.path(), &secret).unwrap();
+    let funded = gateway.address().to_checksum();
+    let configurations: &[&[&str]] = &[
+        &[],
+        &["--transcoder", "gpu", "--h2c"],
+        &["--transcoder", "none", "-aiModels", AI_MODELS],
+        &["-aiModels", AI_MODELS, "--version", "undefined"],
+        &["-network", "onchain", "--fund", &funded, "-aiModels", AI_MODELS],
+        &[
+            "-network",
+            "onchain",
+            "--fund",
+            &funded,
+            "--transcoder",
+            "none",
+            "-aiModels",
+            AI_MODELS,
+        ],
+        &[
+            "-network",
+            "onchain",
+            "--fund",
+            &funded,
+            "-autoAdjustPrice=false",
+            "-serviceAddr",
+            "o.example:8935",
+        ],
+    ];
+    for flags in configurations {
+        let (_served, url) = serve(flags);
+        let output = lpconform(&[
+            "run",
+            "--target",
+            &url,
+            "--gateway-key",
+            key_file.path().to_str().unwrap(),
+        ]);
+        let stdout = text(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "serve {flags:?}:\n{stdout}{}",
+            text(&output.stderr)
+        );
+    }
+}
+
+/// go-livepeer 0.9 dies of an EndTranscodingSession without a token; so does `serve` with the
+/// fault, printing the Go runtime's panic and exiting with Go's status 2.
+#[test]
+fn serve_with_crash_on_missing_token_exits_like_go_livepeer() {
+    let mut child = Command::new(BINARY)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--h2c",
+            "--fault",
+            "crash-on-missing-token",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|word| word.contains("://"))
+        .unwrap()
+        .to_string();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let target = lpconform::transport::Target::parse(&url).unwrap();
+        let options = lpconform::transport::TransportOptions::default();
+        let connection = lpconform::transport::Connection::connect(&target, &options)
+            .await
+            .unwrap();
+        let request = lpconform::proto::net::EndTranscodingSessionRequest { auth_token: None };
+        assert!(connection.end_transcoding_session(request).await.is_err());
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "serve did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(2));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("panic: runtime error: invalid memory address or nil pointer dereference"),
+        "{stderr}"
+    );
 }

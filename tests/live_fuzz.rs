@@ -124,6 +124,16 @@ fn a_crash_on_a_huge_bitstring_is_rpc_005_and_isolated_to_its_case() {
     );
 }
 
+/// go-livepeer 0.9's known defect: an EndTranscodingSession without `auth_token` kills the
+/// process. The embedded orchestrator drops every connection and comes back after the outage
+/// (as under a supervisor), so the fuzzer can narrow the batch to the request that killed it.
+#[test]
+fn a_crash_on_a_missing_token_is_rpc_005_and_isolated_to_its_case() {
+    let file = fault_is_found_and_replayed("crash-on-missing-token", "RPC-005", &[]);
+    assert_eq!(file.family, "end-session-token", "{file:?}");
+    assert_eq!(file.requests.len(), 1, "narrowed to the request without a token");
+}
+
 #[test]
 fn a_stall_on_a_ping_length_is_rpc_003() {
     let file = fault_is_found_and_replayed("stall-on-ping-length", "RPC-003", &["--call-timeout", "1s"]);

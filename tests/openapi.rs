@@ -29,6 +29,7 @@ fn full_config(tls: bool) -> ReferenceConfig {
         tls,
         chain: ChainMode::OnChain,
         ai_models: lpconform::ai_models::load_ai_models(&models).unwrap(),
+        serve_info_json: true,
         ..ReferenceConfig::loopback()
     }
 }

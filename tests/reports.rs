@@ -483,7 +483,7 @@ async fn junit_of_a_clean_run_parses_back_without_failures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn junit_of_a_faulted_run_names_the_faults_rule_as_a_failure() {
     let faults = [
-        (Configuration::OffChainTranscoding, Fault::NegativePrice, "PRICE-002"),
+        (Configuration::OnChainTranscoding, Fault::NegativePrice, "PRICE-002"),
         (Configuration::OnChainTranscoding, Fault::ShortRandHash, "TICKET-004"),
         (Configuration::Mixed, Fault::AiCapabilityWithoutModels, "CAP-007"),
     ];

@@ -19,17 +19,6 @@ fn suites_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("suites")
 }
 
-/// The profile `lpconform run` records for this configuration of the embedded orchestrator.
-fn profile(configuration: Configuration) -> &'static str {
-    match configuration {
-        Configuration::OffChainTranscoding => "embedded-offchain-transcoding",
-        Configuration::OnChainTranscoding => "embedded-onchain-transcoding",
-        Configuration::AiOnly => "embedded-offchain-ai",
-        Configuration::Mixed => "embedded-offchain-transcoding-ai",
-        Configuration::OnChainMixed => "embedded-onchain-transcoding-ai",
-    }
-}
-
 async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotStore) -> RunReport {
     let settings = RunSettings {
         strict: false,
@@ -50,7 +39,7 @@ async fn every_configuration_passes_and_matches_its_snapshots() {
             eth_key: reference::well_known_key(),
             ..configuration.config()
         };
-        let snapshots = SnapshotStore::new(&suites_dir(), profile(configuration), false);
+        let snapshots = SnapshotStore::new(&suites_dir(), &config.profile(), false);
         let report = run(config, Declared::Configuration, snapshots).await;
         for case in &report.cases {
             assert!(

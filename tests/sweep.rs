@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use lpconform::eth::EthKey;
 use lpconform::openapi::OpenApiDocument;
-use lpconform::reference::{self, Fault, ReferenceConfig, RunningOrchestrator};
+use lpconform::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
 use lpconform::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table, JsonRowStatus, JsonSweep};
 use lpconform::runner::RunSettings;
 use lpconform::selftest::{Configuration, Declared, FAULT_CASES};
@@ -57,10 +57,10 @@ fn configuration_flags(running: &RunningOrchestrator, config: &ReferenceConfig) 
         format!("serviceAddr={}", running.url()),
         format!("pricePerUnit={}", config.price_per_unit),
         format!("pixelsPerUnit={}", config.pixels_per_unit),
-        "autoAdjustPrice=false".to_string(),
-        format!("ethAcctAddr={}", running.address()),
     ];
+    // Off chain go-livepeer advertises the zero address, whatever its account.
     if config.chain == lpconform::reference::ChainMode::OnChain {
+        flags.push(format!("ethAcctAddr={}", running.address()));
         flags.push(format!("ethOrchAddr={}", running.address()));
     }
     if !config.ai_models.is_empty() {
@@ -208,12 +208,14 @@ fn check_row(report: &SweepReport, index: usize, expected: &Expected) {
                 row.capabilities_advertised().is_some_and(|count| count > 0),
                 "{context}"
             );
-            assert_eq!(
-                row.transcoding_price().map(|price| price.rational()).as_deref(),
-                Some("1000/1"),
-                "{context}"
-            );
-            assert_eq!(modes.ai, !row.ai_models_priced().is_empty(), "{context}");
+            // go-livepeer's price: on chain only, with the 1/100 auto-adjust overhead.
+            let price = row.transcoding_price().map(|price| price.rational());
+            let expected = modes.onchain.then(|| "1010/1".to_string());
+            assert_eq!(price, expected, "{context}");
+            // AI prices too are advertised on chain only.
+            if modes.onchain {
+                assert_eq!(modes.ai, !row.ai_models_priced().is_empty(), "{context}");
+            }
         }
         Expected::Breaks(rules) => {
             assert!(row.reachable(), "{context}");
@@ -343,16 +345,21 @@ fn text(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_sweeps_a_file_with_exit_codes_table_json_and_html() {
-    let clean = reference::start(ReferenceConfig::loopback()).await.unwrap();
+    // On chain, where go-livepeer advertises a price to show and to break.
+    let on_chain = || ReferenceConfig {
+        chain: ChainMode::OnChain,
+        ..ReferenceConfig::loopback()
+    };
+    let clean = reference::start(on_chain()).await.unwrap();
     let clean_h2c = reference::start(ReferenceConfig {
         tls: false,
-        ..ReferenceConfig::loopback()
+        ..on_chain()
     })
     .await
     .unwrap();
     let faulted = reference::start(ReferenceConfig {
         faults: vec![Fault::NegativePrice],
-        ..ReferenceConfig::loopback()
+        ..on_chain()
     })
     .await
     .unwrap();
@@ -421,7 +428,7 @@ async fn the_binary_sweeps_a_file_with_exit_codes_table_json_and_html() {
         "{table}"
     );
     assert!(
-        table.contains("1000/1 = 1000") && table.contains("2 conformant"),
+        table.contains("1010/1 = 1010") && table.contains("2 conformant"),
         "{table}"
     );
     assert!(

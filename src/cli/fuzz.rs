@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{duration_flag, ConnectArgs, DeadlineArgs, ReferenceArgs};
 use super::run::{gateway_key, GATEWAY_KEY_ENV};
-use super::serve::reference_config;
+use super::serve::{reference_config, ReferenceDefaults};
 use super::{print_stdout, Outcome, RunError};
 use crate::eth::EthKey;
 use crate::fuzz::{self, FindingFile, FuzzReport, FuzzSettings, Progress};
@@ -91,7 +91,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
         families,
         recovery_timeout: args.recovery_timeout,
     };
-    let (connection, embedded) = connect(&args.connect, &args.reference).await?;
+    let (connection, embedded) = connect(&args.connect, &args.reference, gateway.address()).await?;
     let bar = progress_bar(&settings);
     let report = fuzz::fuzz(&connection, &gateway, &settings, &mut |progress| {
         show(&bar, &settings, progress)
@@ -133,7 +133,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
 pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
     let (file, inputs) = fuzz::load(&args.file).map_err(|error| RunError::new(error.to_string()))?;
     let gateway = gateway_key(args.gateway_key.as_deref())?;
-    let (connection, embedded) = connect(&args.connect, &args.reference).await?;
+    let (connection, embedded) = connect(&args.connect, &args.reference, gateway.address()).await?;
     let resent = fuzz::resend(&connection, &gateway, &inputs).await;
     let target = connection.target().to_string();
     if let Some(running) = embedded {
@@ -182,13 +182,18 @@ fn fuzz_gateway_key(file: Option<&Path>, seed: u64) -> Result<EthKey, RunError> 
 async fn connect(
     connect: &ConnectArgs,
     reference_args: &ReferenceArgs,
+    gateway: crate::eth::Address,
 ) -> Result<(Connection, Option<RunningOrchestrator>), RunError> {
     let options = connect.transport_options();
     let run_error = |error: &dyn std::fmt::Display| RunError::new(error.to_string());
     let (target, embedded) = match connect.target()? {
         Some(target) => (target, None),
         None => {
-            let config = reference_config(reference_args, ([127, 0, 0, 1], 0).into())?;
+            let config = reference_config(
+                reference_args,
+                ([127, 0, 0, 1], 0).into(),
+                ReferenceDefaults::fuzz(gateway),
+            )?;
             let running = reference::start(config).await.map_err(|error| run_error(&error))?;
             let target = Target::parse(&running.url()).map_err(|error| run_error(&error))?;
             (target, Some(running))
@@ -202,50 +207,7 @@ async fn connect(
 
 /// The embedded orchestrator's flags as given, so a replay starts the same orchestrator.
 fn reference_flags(reference: &ReferenceArgs) -> String {
-    let mut flags = String::new();
-    let mut add = |flag: &str, value: Option<String>| {
-        flags.push(' ');
-        flags.push_str(flag);
-        if let Some(value) = value {
-            flags.push(' ');
-            flags.push_str(&value);
-        }
-    };
-    if reference.onchain {
-        add("--onchain", None);
-    }
-    if reference.no_transcoding {
-        add("--no-transcoding", None);
-    }
-    if reference.h2c {
-        add("--h2c", None);
-    }
-    if let Some(path) = &reference.ai_models {
-        add("--aiModels", Some(path.display().to_string()));
-    }
-    if let Some(path) = &reference.eth_key {
-        add("--eth-key", Some(path.display().to_string()));
-    }
-    if let Some(uri) = &reference.service_uri {
-        add("--serviceURI", Some(uri.clone()));
-    }
-    let defaults = defaults::<ReferenceArgs>();
-    if defaults
-        .as_ref()
-        .is_none_or(|defaults| defaults.price_per_unit != reference.price_per_unit)
-    {
-        add("--pricePerUnit", Some(reference.price_per_unit.to_string()));
-    }
-    if defaults
-        .as_ref()
-        .is_none_or(|defaults| defaults.pixels_per_unit != reference.pixels_per_unit)
-    {
-        add("--pixelsPerUnit", Some(reference.pixels_per_unit.to_string()));
-    }
-    for fault in &reference.faults {
-        add("--fault", Some(fault.name()));
-    }
-    flags
+    reference.command_line().iter().map(|word| format!(" {word}")).collect()
 }
 
 /// The flags of a group when none is given, as clap fills them in.
@@ -357,7 +319,7 @@ mod tests {
         ]);
         assert_eq!(
             reference_flags(&shaped.reference),
-            " --onchain --pricePerUnit 7 --fault stall-on-ping-length"
+            " --pricePerUnit 7 --onchain --fault stall-on-ping-length"
         );
         assert_eq!(call_flags(&shaped.connect), " --call-timeout 1s");
     }

@@ -89,7 +89,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run::run(*args).await,
-            Command::Serve(args) => serve::serve(args).await,
+            Command::Serve(args) => serve::serve(*args).await,
             Command::Rules(args) => rules::rules(&args),
             Command::Selftest(args) => selftest::selftest(&args).await,
             Command::Spec(args) => spec::spec(&args),
@@ -163,9 +163,8 @@ fn normalize_go_flags(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
 
 fn collect_long_names(command: &clap::Command, names: &mut Vec<String>) {
     for argument in command.get_arguments() {
-        if let Some(long) = argument.get_long() {
-            names.push(long.to_string());
-        }
+        names.extend(argument.get_long().map(str::to_string));
+        names.extend(argument.get_all_aliases().into_iter().flatten().map(str::to_string));
     }
     for subcommand in command.get_subcommands() {
         collect_long_names(subcommand, names);

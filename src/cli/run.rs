@@ -7,14 +7,14 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{CheckArgs, ModeFlag, ReferenceArgs, ReportArgs, ReportFormat, RunArgs};
-use super::serve::{read_key_file, reference_config};
+use super::args::{CheckArgs, ModeFlag, ReportArgs, ReportFormat, RunArgs};
+use super::serve::{read_key_file, reference_config, ReferenceDefaults};
 use super::{print_stdout, Outcome, RunError};
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::openapi::OpenApiDocument;
 use crate::probe::Gateway;
-use crate::reference;
+use crate::reference::{self, ReferenceConfig};
 use crate::report::escape::escape_line;
 use crate::report::html::{render_html, render_html_error};
 use crate::report::json::{render_json, render_json_error};
@@ -193,12 +193,23 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     let given_expectations =
         Expectations::parse_flags(&args.checks.expect).map_err(|error| RunError::new(error.to_string()))?;
 
+    let target = args.connect.target()?;
+    // The gateway identity comes first: the embedded orchestrator funds it.
+    let gateway = match &args.remote_signer {
+        Some(url) => crate::remote_signer::gateway_from(url, options.call_timeout)
+            .await
+            .map_err(|error| RunError::new(error.to_string()))?,
+        None => Gateway::from(&gateway),
+    };
     // Held until the end of the run: dropping it stops the embedded server.
     let mut embedded = None;
-    let target = match args.connect.target()? {
+    let mut embedded_config = None;
+    let target = match target {
         Some(target) => target,
         None => {
-            let config = reference_config(&args.reference, ([127, 0, 0, 1], 0).into())?;
+            let defaults = ReferenceDefaults::run(gateway.address());
+            let config = reference_config(&args.reference, ([127, 0, 0, 1], 0).into(), defaults)?;
+            embedded_config = Some(config.clone());
             let running = reference::start(config)
                 .await
                 .map_err(|error| RunError::new(error.to_string()))?;
@@ -213,7 +224,9 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     };
     let profile = match (&args.profile, &embedded) {
         (Some(profile), _) => profile.clone(),
-        (None, Some(_)) => embedded_profile(&args.reference),
+        (None, Some(_)) => embedded_config
+            .as_ref()
+            .map_or_else(String::new, ReferenceConfig::profile),
         (None, None) => target_profile(&target),
     };
     let settings = RunSettings {
@@ -239,12 +252,6 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
             ))
         }
         Err(error) => return Err(RunError::new(error.to_string())),
-    };
-    let gateway = match &args.remote_signer {
-        Some(url) => crate::remote_signer::gateway_from(url, options.call_timeout)
-            .await
-            .map_err(|error| RunError::new(error.to_string()))?,
-        None => Gateway::from(&gateway),
     };
     let bar = progress_bar();
     let mut show = |progress: CaseProgress<'_>| {
@@ -354,22 +361,6 @@ fn load_suites(explicit: Option<&Path>) -> Result<(Vec<Suite>, PathBuf), RunErro
         path.parent().map(Path::to_path_buf).unwrap_or_default()
     };
     Ok((suites, directory))
-}
-
-/// `embedded-onchain-transcoding-ai` and the like: one snapshot set per configuration.
-fn embedded_profile(reference: &ReferenceArgs) -> String {
-    let mut profile = String::from(if reference.onchain {
-        "embedded-onchain"
-    } else {
-        "embedded-offchain"
-    });
-    if !reference.no_transcoding {
-        profile.push_str("-transcoding");
-    }
-    if reference.ai_models.is_some() {
-        profile.push_str("-ai");
-    }
-    profile
 }
 
 /// `orch.example-8935` for `https://orch.example:8935`.

@@ -63,6 +63,7 @@ fn configuration_name(configuration: Configuration) -> &'static str {
         Configuration::OffChainTranscoding => "offchain-transcoding",
         Configuration::OnChainTranscoding => "onchain-transcoding",
         Configuration::AiOnly => "offchain-ai",
+        Configuration::OnChainAiOnly => "onchain-ai",
         Configuration::Mixed => "offchain-mixed",
         Configuration::OnChainMixed => "onchain-mixed",
     }

@@ -1,43 +1,57 @@
 //! What the reference orchestrator advertises, as pure functions of its
-//! configuration: capabilities with per-model constraints, transcoding and
-//! per-model prices, and GPU hardware. Per-call values (auth token, ticket
-//! parameters) come from `payment`.
+//! configuration and the asking gateway: capabilities with per-model constraints,
+//! prices and GPU hardware, as go-livepeer 0.9 builds them. Per-call values
+//! (auth token, ticket parameters) come from `payment`.
 
 use std::collections::HashMap;
 
+use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 
-use super::ReferenceConfig;
+use super::{ChainMode, ReferenceConfig, Transcoder};
 use crate::ai_models::{AiModel, PriceSource};
-use crate::capability::encode_bitstring;
+use crate::capability::{encode_bitstring, LIVE_VIDEO_TO_VIDEO};
+use crate::eth::Address;
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::{CapabilityConstraints, Constraints};
 use crate::proto::net::{Capabilities, GpuComputeInfo, HardwareInformation, PriceInfo};
 
-/// The transcoding capabilities a GPU transcoder typically offers: the
-/// H.264/MPEG-TS core, containers, storage, profiles, GOP, auth token,
-/// MPEG-7 signatures, HEVC, VP8/VP9 decode and segment slicing.
-pub const TRANSCODING_CAPABILITIES: &[u32] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 26];
-
-/// Concurrent transcoding sessions advertised per transcoding capability.
-pub const TRANSCODING_CAPACITY: u32 = 10;
+/// go-livepeer's default capabilities, advertised by every orchestrator (AI-only ones too):
+/// the H.264/MPEG-TS core, containers, storage, profiles, GOP, auth token, MPEG-7, slicing.
+pub const DEFAULT_CAPABILITIES: &[u32] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 26];
+/// The optional codecs a software transcoder adds: VP8 decode and the H.264 4:4:4/4:2:2/10-bit decodes.
+const SOFTWARE_CODECS: &[u32] = &[17, 21, 22, 23, 24, 25];
+/// The codecs whose startup test passes on the GPU the reference stands for: HEVC decode and
+/// encode, VP9 decode.
+const GPU_CODECS: &[u32] = &[15, 16, 18];
+/// Optional capabilities go-livepeer has no startup test for, so every transcoder advertises
+/// them: the AI pipelines, with no models behind them.
+const UNTESTED_AI_CAPABILITIES: &[u32] = &[27, 28, 29, 30, 31, 32, 34, 36];
 
 /// The runner version reported in model constraints.
 pub const RUNNER_VERSION: &str = "0.14.1";
 
-/// The version advertised: go-livepeer's release the reference follows, so gateways with
-/// `-orchMinLivepeerVersion` treat it as they would that release.
+/// The version advertised by default: go-livepeer's release the reference follows.
 pub const LIVEPEER_VERSION: &str = "0.9.1";
+
+/// The ticket face value over the redemption transaction's cost (go-livepeer's
+/// `-txCostMultiplier` default), and so the auto-adjust overhead 1 + 1/100.
+pub const TX_COST_MULTIPLIER: u64 = 100;
 
 /// How long `SlowDiscovery` delays every discovery answer: past gateways' 500 ms timeout.
 pub const SLOW_DISCOVERY: std::time::Duration = std::time::Duration::from_millis(700);
 
 /// Every capability number advertised, ascending.
 pub fn advertised(config: &ReferenceConfig) -> Vec<u32> {
-    let mut numbers: Vec<u32> = Vec::new();
-    if config.transcoding {
-        numbers.extend_from_slice(TRANSCODING_CAPABILITIES);
+    let mut numbers: Vec<u32> = DEFAULT_CAPABILITIES.to_vec();
+    match config.transcoder {
+        Transcoder::None => {}
+        Transcoder::Software => numbers.extend_from_slice(SOFTWARE_CODECS),
+        Transcoder::Gpu => numbers.extend_from_slice(GPU_CODECS),
+    }
+    if config.transcoder != Transcoder::None {
+        numbers.extend_from_slice(UNTESTED_AI_CAPABILITIES);
     }
     numbers.extend(config.ai_models.iter().map(|model| model.capability));
     numbers.sort_unstable();
@@ -45,24 +59,26 @@ pub fn advertised(config: &ReferenceConfig) -> Vec<u32> {
     numbers
 }
 
+/// The capabilities message: one unit of capacity per capability, each model under its
+/// capability with its free slots, mandatories empty, `minVersion` the node's own version.
 pub fn capabilities(config: &ReferenceConfig) -> Capabilities {
     let numbers = advertised(config);
-    let mut capacities: HashMap<u32, u32> = HashMap::new();
+    let capacities: HashMap<u32, u32> = numbers.iter().map(|number| (*number, 1)).collect();
     let mut per_capability: HashMap<u32, CapabilityConstraints> = HashMap::new();
-    if config.transcoding {
-        for number in TRANSCODING_CAPABILITIES {
-            capacities.insert(*number, TRANSCODING_CAPACITY);
-        }
-    }
     for model in &config.ai_models {
-        *capacities.entry(model.capability).or_default() += model.capacity;
+        let jobs = config.jobs_on(&model.model_id);
         per_capability.entry(model.capability).or_default().models.insert(
             model.model_id.clone(),
             ModelConstraint {
                 warm: model.warm,
-                capacity: model.capacity,
+                capacity: model.capacity.saturating_sub(jobs),
                 runner_version: RUNNER_VERSION.to_string(),
-                capacity_in_use: 0,
+                // Only live-video-to-video counts busy containers apart.
+                capacity_in_use: if model.capability == LIVE_VIDEO_TO_VIDEO {
+                    jobs
+                } else {
+                    0
+                },
             },
         );
     }
@@ -70,73 +86,72 @@ pub fn capabilities(config: &ReferenceConfig) -> Capabilities {
         bitstring: encode_bitstring(numbers),
         mandatories: Vec::new(),
         capacities,
-        version: LIVEPEER_VERSION.to_string(),
+        version: config.version.clone(),
         constraints: Some(Constraints {
-            min_version: String::new(),
+            min_version: config.version.clone(),
             per_capability,
         }),
     }
 }
 
-/// The transcoding price, per pixel as `pricePerUnit / pixelsPerUnit`.
-pub fn price_info(config: &ReferenceConfig) -> PriceInfo {
-    PriceInfo {
-        price_per_unit: config.price_per_unit,
-        pixels_per_unit: config.pixels_per_unit,
-        ..Default::default()
+/// The price for one discovery, on chain only: for a request naming capabilities, the sum of
+/// the named (capability, model) prices (the transcoding price when that is zero); otherwise
+/// the gateway's transcoding price. With `-autoAdjustPrice` a non-zero price carries the
+/// ticket overhead, rounded down to 1/1000 wei as go-livepeer's `PriceToFixed` does.
+pub fn price_info(config: &ReferenceConfig, gateway: &Address, request: Option<&Capabilities>) -> Option<PriceInfo> {
+    if config.chain == ChainMode::OffChain {
+        return None;
     }
+    let transcoding = transcoding_price(config, gateway);
+    let mut price = match request {
+        Some(request) => requested_models(request)
+            .iter()
+            .filter_map(|(capability, model_id)| model_price(config, gateway, *capability, model_id))
+            .sum(),
+        None => transcoding.clone(),
+    };
+    if price.is_zero() {
+        price = transcoding;
+    }
+    if config.auto_adjust_price && price > BigRational::zero() {
+        let overhead = BigRational::new(BigInt::from(TX_COST_MULTIPLIER + 1), BigInt::from(TX_COST_MULTIPLIER));
+        let thousandths = (price * overhead * BigInt::from(1000)).to_integer();
+        price = BigRational::new(thousandths, BigInt::from(1000));
+    }
+    Some(encode_price(&price))
 }
 
-/// One price per (AI capability, model), the model id as constraint, truncated to whole wei
-/// per pixel as go-livepeer advertises them (`common.PriceToInt64`).
-pub fn capabilities_prices(config: &ReferenceConfig) -> Vec<PriceInfo> {
-    config
-        .ai_models
+/// Whether the gateway would be charged anything for this discovery: go-livepeer only needs
+/// (and checks) the sender's reserve then.
+pub fn charges(config: &ReferenceConfig, gateway: &Address, request: Option<&Capabilities>) -> bool {
+    price_info(config, gateway, request).is_some_and(|price| price.price_per_unit > 0)
+}
+
+/// `-pricePerGateway` for this gateway, else `-pricePerUnit`/`-pixelsPerUnit`.
+fn transcoding_price(config: &ReferenceConfig, gateway: &Address) -> BigRational {
+    let (price_per_unit, pixels_per_unit) = config
+        .gateway_prices
         .iter()
-        .map(|model| {
-            let (price_per_unit, pixels_per_unit) = model_price(config, model);
-            PriceInfo {
-                price_per_unit: price_per_unit / pixels_per_unit,
-                pixels_per_unit: 1,
-                capability: model.capability,
-                constraint: model.model_id.clone(),
-            }
-        })
-        .collect()
+        .find(|price| price.gateway == *gateway)
+        .map_or((config.price_per_unit, config.pixels_per_unit), |price| {
+            (price.price_per_unit, price.pixels_per_unit)
+        });
+    ratio(price_per_unit, pixels_per_unit)
 }
 
-/// A model's configured price; one without a price falls back to `-pricePerUnit`, as in go-livepeer.
-fn model_price(config: &ReferenceConfig, model: &AiModel) -> (i64, i64) {
-    match model.price_source {
-        PriceSource::Default => (config.price_per_unit, config.pixels_per_unit),
-        _ => (model.price_per_unit, model.pixels_per_unit),
+fn ratio(numerator: i64, denominator: i64) -> BigRational {
+    if denominator == 0 {
+        return BigRational::zero();
     }
+    BigRational::new(numerator.into(), denominator.into())
 }
 
-/// The price for a request naming `models` (capability, model id): the sum of their prices,
-/// exact and reduced; the transcoding price when none of them is priced or they sum to 0, as
-/// go-livepeer's `priceInfo` answers.
-pub fn price_for_models(config: &ReferenceConfig, models: &[(u32, String)]) -> PriceInfo {
-    let sum: BigRational = models
-        .iter()
-        .filter_map(|(capability, model_id)| {
-            config
-                .ai_models
-                .iter()
-                .find(|model| model.capability == *capability && &model.model_id == model_id)
-        })
-        .map(|model| {
-            let (price_per_unit, pixels_per_unit) = model_price(config, model);
-            BigRational::new(price_per_unit.into(), pixels_per_unit.max(1).into())
-        })
-        .sum();
-    if sum.is_zero() {
-        return price_info(config);
-    }
-    let (price_per_unit, pixels_per_unit) = match (sum.numer().to_i64(), sum.denom().to_i64()) {
+/// A reduced rational as `PriceInfo`; one too large for int64 as whole wei per pixel, as
+/// go-livepeer's `PriceToInt64` gives it.
+fn encode_price(price: &BigRational) -> PriceInfo {
+    let (price_per_unit, pixels_per_unit) = match (price.numer().to_i64(), price.denom().to_i64()) {
         (Some(numerator), Some(denominator)) => (numerator, denominator),
-        // Too large a fraction for int64: whole wei per pixel, as go-livepeer's PriceToInt64.
-        _ => (sum.to_integer().to_i64().unwrap_or(i64::MAX), 1),
+        _ => (price.to_integer().to_i64().unwrap_or(i64::MAX), 1),
     };
     PriceInfo {
         price_per_unit,
@@ -145,11 +160,95 @@ pub fn price_for_models(config: &ReferenceConfig, models: &[(u32, String)]) -> P
     }
 }
 
-/// One GPU entry per served model, as an AI worker reports it.
+/// The (capability, model id) pairs a request names: its capacities that list models under
+/// `PerCapability`, as go-livepeer's `priceInfo` reads them.
+pub fn requested_models(capabilities: &Capabilities) -> Vec<(u32, String)> {
+    let Some(constraints) = capabilities.constraints.as_ref() else {
+        return Vec::new();
+    };
+    capabilities
+        .capacities
+        .keys()
+        .filter_map(|capability| Some((*capability, constraints.per_capability.get(capability)?)))
+        .flat_map(|(capability, per_capability)| {
+            per_capability
+                .models
+                .keys()
+                .map(move |model_id| (capability, model_id.clone()))
+        })
+        .collect()
+}
+
+/// The models entry pricing (capability, model) for this gateway: its own `gateway` entry,
+/// else the one for every gateway.
+fn model_entry<'a>(
+    config: &'a ReferenceConfig,
+    gateway: &Address,
+    capability: u32,
+    model_id: &str,
+) -> Option<&'a AiModel> {
+    let entries = || {
+        config
+            .ai_models
+            .iter()
+            .filter(move |model| model.capability == capability && model.model_id == model_id)
+    };
+    let for_this_gateway = |model: &&AiModel| {
+        model
+            .gateway
+            .as_deref()
+            .and_then(|text| Address::parse(text).ok())
+            .is_some_and(|address| address == *gateway)
+    };
+    entries()
+        .find(for_this_gateway)
+        .or_else(|| entries().find(|model| model.gateway.is_none()))
+}
+
+/// A model's price per pixel for this gateway; one without a price falls back to
+/// `-pricePerUnit`, as in go-livepeer. A currency price has no wei value here (no price feed).
+fn model_price(config: &ReferenceConfig, gateway: &Address, capability: u32, model_id: &str) -> Option<BigRational> {
+    let model = model_entry(config, gateway, capability, model_id)?;
+    match model.price_source {
+        PriceSource::Default => Some(ratio(config.price_per_unit, config.pixels_per_unit)),
+        PriceSource::Wei => Some(ratio(model.price_per_unit, model.pixels_per_unit)),
+        PriceSource::Currency(_) => None,
+    }
+}
+
+/// On chain, one price per (AI capability, model) this gateway pays, the model id as
+/// constraint, truncated to whole wei per pixel (`common.PriceToInt64`) and without the
+/// auto-adjust overhead, as go-livepeer lists them.
+pub fn capabilities_prices(config: &ReferenceConfig, gateway: &Address) -> Vec<PriceInfo> {
+    if config.chain == ChainMode::OffChain {
+        return Vec::new();
+    }
+    let mut seen: Vec<(u32, &str)> = Vec::new();
+    let mut prices = Vec::new();
+    for model in &config.ai_models {
+        let key = (model.capability, model.model_id.as_str());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        if let Some(price) = model_price(config, gateway, model.capability, &model.model_id) {
+            prices.push(PriceInfo {
+                price_per_unit: price.to_integer().to_i64().unwrap_or(i64::MAX),
+                pixels_per_unit: 1,
+                capability: model.capability,
+                constraint: model.model_id.clone(),
+            });
+        }
+    }
+    prices
+}
+
+/// One GPU entry per warm model: only running containers report hardware.
 pub fn hardware(config: &ReferenceConfig) -> Vec<HardwareInformation> {
     config
         .ai_models
         .iter()
+        .filter(|model| model.warm)
         .enumerate()
         .map(|(index, model)| gpu_for(index, model))
         .collect()

@@ -43,7 +43,7 @@ pub enum Fault {
     ZeroPixelsPerUnit,
     /// Transcoding price of -1 wei.
     NegativePrice,
-    /// Transcoding price one wei above the configured one.
+    /// Transcoding price half the configured one.
     WrongPrice,
     /// Transcoding price a thousand times the configured one.
     Expensive,
@@ -55,7 +55,7 @@ pub enum Fault {
     PriceForUnlistedModel,
     /// The first AI price twice.
     DuplicatePrice,
-    /// First AI price one wei above the models file.
+    /// First AI price twice the models file's.
     WrongModelPrice,
     /// Answer a request naming models with the transcoding price instead of theirs.
     TranscodingPriceForModels,
@@ -161,6 +161,9 @@ pub enum Fault {
     StallOnPingLength,
     /// Leak a panic message when asked to end a session with a token shorter than 32 bytes.
     PanicOnTruncatedToken,
+    /// Die on an EndTranscodingSession without auth_token, as go-livepeer 0.9 does (`serve`
+    /// exits; the embedded orchestrator drops every connection and restarts).
+    CrashOnMissingToken,
 }
 
 impl Fault {
@@ -214,7 +217,7 @@ pub fn corrupt(info: &mut OrchestratorInfo, faults: &[Fault], now: i64) {
 }
 
 fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
-    let first_ai = info.capabilities_prices.first().map(|price| price.capability);
+    let first_ai = first_ai_capability(info);
     match fault {
         Fault::NoTranscoder => info.transcoder.clear(),
         Fault::NoAddress => info.address.clear(),
@@ -230,7 +233,7 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
         Fault::WrongAddress => info.address = vec![0x11; 20],
         Fault::ZeroPixelsPerUnit => info.price_info.iter_mut().for_each(|price| price.pixels_per_unit = 0),
         Fault::NegativePrice => info.price_info.iter_mut().for_each(|price| price.price_per_unit = -1),
-        Fault::WrongPrice => info.price_info.iter_mut().for_each(|price| price.price_per_unit += 1),
+        Fault::WrongPrice => info.price_info.iter_mut().for_each(|price| price.price_per_unit /= 2),
         Fault::OverAdjustedPrice => info.price_info.iter_mut().for_each(|price| {
             price.price_per_unit = price.price_per_unit.saturating_mul(3);
             price.pixels_per_unit = price.pixels_per_unit.saturating_mul(2);
@@ -264,7 +267,7 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
             .capabilities_prices
             .iter_mut()
             .take(1)
-            .for_each(|price| price.price_per_unit += 1),
+            .for_each(|price| price.price_per_unit = price.price_per_unit.saturating_mul(2)),
         Fault::RecipientNotAddress => tickets(info, |ticket| ticket.recipient = vec![0x22; 20]),
         Fault::ZeroFaceValue => tickets(info, |ticket| ticket.face_value = vec![0]),
         Fault::ZeroWinProb => tickets(info, |ticket| ticket.win_prob = vec![0]),
@@ -412,7 +415,8 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
         | Fault::RejectIssuedToken
         | Fault::CrashOnHugeBitstring
         | Fault::StallOnPingLength
-        | Fault::PanicOnTruncatedToken => {}
+        | Fault::PanicOnTruncatedToken
+        | Fault::CrashOnMissingToken => {}
     }
 }
 
@@ -437,6 +441,19 @@ fn capabilities(info: &mut OrchestratorInfo, change: impl FnOnce(&mut crate::pro
     if let Some(capabilities) = info.capabilities.as_mut() {
         change(capabilities);
     }
+}
+
+/// The lowest AI capability that lists models (else the first priced one), to aim faults at.
+fn first_ai_capability(info: &OrchestratorInfo) -> Option<u32> {
+    let with_models = info
+        .capabilities
+        .iter()
+        .flat_map(|capabilities| capabilities.constraints.iter())
+        .flat_map(|constraints| constraints.per_capability.iter())
+        .filter(|(_, per_capability)| !per_capability.models.is_empty())
+        .map(|(number, _)| *number)
+        .min();
+    with_models.or_else(|| info.capabilities_prices.first().map(|price| price.capability))
 }
 
 /// The first AI capability the answer does not advertise, to aim faults at.

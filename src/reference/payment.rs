@@ -4,9 +4,10 @@
 
 use hmac::{Hmac, Mac};
 use num_bigint::BigUint;
-use num_traits::One;
+use num_traits::{One, Zero};
 use sha2::Sha256;
 
+use super::advert::TX_COST_MULTIPLIER;
 use crate::eth::{keccak256, Address};
 use crate::probe::random_bytes;
 use crate::proto::net::{AuthToken, TicketExpirationParams, TicketParams};
@@ -22,6 +23,9 @@ pub struct AuthTokens {
     secret: [u8; 32],
 }
 
+/// Random bytes in a session id: go-livepeer's manifest ids are 4 bytes, 8 hex digits.
+const SESSION_ID_BYTES: usize = 4;
+
 impl AuthTokens {
     pub fn new() -> Self {
         let mut secret = [0u8; 32];
@@ -30,7 +34,7 @@ impl AuthTokens {
     }
 
     pub fn issue(&self, now: i64) -> AuthToken {
-        let session_id = hex::encode(random_bytes(16));
+        let session_id = hex::encode(random_bytes(SESSION_ID_BYTES));
         let expiration = now + AUTH_TOKEN_LIFETIME_SECS;
         AuthToken {
             token: self.mac(&session_id, expiration).finalize().into_bytes().to_vec(),
@@ -39,13 +43,12 @@ impl AuthTokens {
         }
     }
 
-    /// Whether this process issued `token` and it has not expired.
-    pub fn verify(&self, token: &AuthToken, now: i64) -> bool {
-        token.expiration > now
-            && self
-                .mac(&token.session_id, token.expiration)
-                .verify_slice(&token.token)
-                .is_ok()
+    /// Whether this process issued `token`. Its expiration is not checked: go-livepeer's
+    /// EndTranscodingSession only recomputes the HMAC.
+    pub fn verify(&self, token: &AuthToken) -> bool {
+        self.mac(&token.session_id, token.expiration)
+            .verify_slice(&token.token)
+            .is_ok()
     }
 
     fn mac(&self, session_id: &str, expiration: i64) -> HmacSha256 {
@@ -64,11 +67,11 @@ pub struct TicketIssuer {
     secret: [u8; 32],
 }
 
-/// Face value of a winning ticket: 0.001 ETH.
-pub const FACE_VALUE_WEI: u64 = 1_000_000_000_000_000;
-/// One winning ticket in this many: EV = face value / 1000 = 1e12 wei, under
-/// go-livepeer's default `-maxTicketEV` of 3e12.
-pub const WIN_ODDS: u32 = 1000;
+/// The expected value of a ticket, go-livepeer's `-ticketEV` default.
+pub const TICKET_EV_WEI: u64 = 8_000_000_000;
+/// What redeeming a winning ticket costs (gas x gas price), a constant here; the face value is
+/// [`TX_COST_MULTIPLIER`] times it.
+pub const TX_COST_WEI: u64 = 12_000_000_000_000;
 const FIRST_BLOCK: i64 = 21_000_000;
 const BLOCKS_PER_ROUND: i64 = 5760;
 const SECONDS_PER_BLOCK: i64 = 12;
@@ -84,17 +87,32 @@ impl TicketIssuer {
         Self { recipient, secret }
     }
 
-    pub fn issue(&self, now: i64) -> TicketParams {
-        let block = FIRST_BLOCK + (now - CHAIN_EPOCH).max(0) / SECONDS_PER_BLOCK;
+    /// The simulated L1 head at `now`.
+    pub fn l1_block(now: i64) -> i64 {
+        FIRST_BLOCK + (now - CHAIN_EPOCH).max(0) / SECONDS_PER_BLOCK
+    }
+
+    /// Fresh parameters for one answer. A gateway that is charged nothing (`charges` false:
+    /// price 0) gets face value and win probability 0, as from go-livepeer. Numbers are
+    /// minimal big-endian, empty for zero (`big.Int.Bytes()`).
+    pub fn issue(&self, now: i64, charges: bool) -> TicketParams {
+        let block = Self::l1_block(now);
         let round = block / BLOCKS_PER_ROUND;
-        let seed = random_bytes(32);
+        let seed = BigUint::from_bytes_be(&random_bytes(32)).to_bytes_be();
+        let (face_value, win_prob) = if charges {
+            let face_value = face_value();
+            let win_prob = win_prob(&face_value);
+            (minimal_bytes(&face_value), minimal_bytes(&win_prob))
+        } else {
+            (Vec::new(), Vec::new())
+        };
         TicketParams {
             recipient: self.recipient.0.to_vec(),
-            face_value: BigUint::from(FACE_VALUE_WEI).to_bytes_be(),
-            win_prob: win_prob().to_bytes_be(),
+            face_value,
+            win_prob,
             recipient_rand_hash: keccak256(&self.recipient_rand(&seed)).to_vec(),
             seed,
-            expiration_block: BigUint::from(u64::try_from(block + VALIDITY_BLOCKS).unwrap_or(0)).to_bytes_be(),
+            expiration_block: minimal_bytes(&BigUint::from(u64::try_from(block + VALIDITY_BLOCKS).unwrap_or(0))),
             expiration_params: Some(TicketExpirationParams {
                 creation_round: round,
                 creation_round_block_hash: keccak256(&(round * BLOCKS_PER_ROUND).to_be_bytes()).to_vec(),
@@ -111,9 +129,40 @@ impl TicketIssuer {
     }
 }
 
-/// 2^256 / WIN_ODDS, the winning probability as gateways read it.
-fn win_prob() -> BigUint {
-    (BigUint::one() << 256u32) / BigUint::from(WIN_ODDS)
+/// go-livepeer's face value for a funded sender: tx cost x multiplier, or 100 x EV when
+/// that is below the EV.
+fn face_value() -> BigUint {
+    let by_cost = BigUint::from(TX_COST_WEI) * BigUint::from(TX_COST_MULTIPLIER);
+    if by_cost < BigUint::from(TICKET_EV_WEI) {
+        BigUint::from(TICKET_EV_WEI) * BigUint::from(100u8)
+    } else {
+        by_cost
+    }
+}
+
+/// The win probability over 2^256 - 1 that makes the ticket worth the EV, rounded up.
+fn win_prob(face_value: &BigUint) -> BigUint {
+    let max_win_prob = (BigUint::one() << 256u32) - BigUint::one();
+    let ev = BigUint::from(TICKET_EV_WEI);
+    if *face_value == ev {
+        return max_win_prob;
+    }
+    let quotient = &max_win_prob / face_value;
+    let rounded_up = if (&max_win_prob % face_value).is_zero() {
+        quotient
+    } else {
+        quotient + BigUint::one()
+    };
+    ev * rounded_up
+}
+
+/// `big.Int.Bytes()`: minimal big-endian, empty for zero.
+fn minimal_bytes(number: &BigUint) -> Vec<u8> {
+    if number.is_zero() {
+        Vec::new()
+    } else {
+        number.to_bytes_be()
+    }
 }
 
 #[cfg(test)]
@@ -123,11 +172,16 @@ mod tests {
     const NOW: i64 = 1_800_000_000;
 
     #[test]
-    fn issued_tokens_verify_until_they_expire() {
+    fn issued_tokens_verify_even_after_they_expire() {
         let tokens = AuthTokens::new();
         let token = tokens.issue(NOW);
-        assert!(tokens.verify(&token, NOW));
-        assert!(!tokens.verify(&token, NOW + AUTH_TOKEN_LIFETIME_SECS));
+        assert_eq!(token.expiration, NOW + 30 * 60);
+        assert_eq!(token.session_id.len(), 8, "{}", token.session_id);
+        assert!(tokens.verify(&token));
+        let mut expired = token.clone();
+        expired.expiration = NOW - AUTH_TOKEN_LIFETIME_SECS;
+        assert!(!tokens.verify(&expired), "the expiration is under the MAC");
+        assert!(tokens.verify(&tokens.issue(NOW - 2 * AUTH_TOKEN_LIFETIME_SECS)));
     }
 
     #[test]
@@ -135,28 +189,46 @@ mod tests {
         let tokens = AuthTokens::new();
         let mut token = tokens.issue(NOW);
         token.session_id.push('x');
-        assert!(!tokens.verify(&token, NOW));
+        assert!(!tokens.verify(&token));
         let foreign = AuthTokens::new().issue(NOW);
-        assert!(!tokens.verify(&foreign, NOW));
+        assert!(!tokens.verify(&foreign));
         let mut extended = tokens.issue(NOW);
         extended.expiration += 1;
-        assert!(!tokens.verify(&extended, NOW));
+        assert!(!tokens.verify(&extended));
     }
 
     #[test]
-    fn tickets_name_the_recipient_and_stay_under_the_default_ev_cap() {
+    fn tickets_are_worth_go_livepeers_default_ev_and_expire_40_blocks_past_the_head() {
         let recipient = Address([7; 20]);
-        let params = TicketIssuer::new(recipient).issue(NOW);
+        let issuer = TicketIssuer::new(recipient);
+        let params = issuer.issue(NOW, true);
         assert_eq!(params.recipient, recipient.0.to_vec());
         assert_eq!(params.recipient_rand_hash.len(), 32);
         let face = BigUint::from_bytes_be(&params.face_value);
+        assert_eq!(face, BigUint::from(TX_COST_WEI) * BigUint::from(TX_COST_MULTIPLIER));
+        // EV = face x winProb / 2^256, the win probability rounded up: 8e9 wei, to the wei.
         let ev = (&face * BigUint::from_bytes_be(&params.win_prob)) >> 256u32;
-        assert!(
-            ev > BigUint::from(0u8) && ev <= BigUint::from(3_000_000_000_000u64),
-            "{ev}"
+        assert_eq!(ev, BigUint::from(TICKET_EV_WEI));
+        assert_ne!(params.face_value[0], 0, "minimal big-endian");
+        let expiration_block = BigUint::from_bytes_be(&params.expiration_block);
+        assert_eq!(
+            expiration_block,
+            BigUint::from((TicketIssuer::l1_block(NOW) + 40) as u64)
         );
         let expiration = params.expiration_params.unwrap();
         assert!(expiration.creation_round > 0);
         assert_eq!(expiration.creation_round_block_hash.len(), 32);
+
+        let again = issuer.issue(NOW, true);
+        assert_ne!(again.seed, params.seed, "a fresh seed per answer");
+        assert_ne!(again.recipient_rand_hash, params.recipient_rand_hash);
+    }
+
+    #[test]
+    fn a_gateway_charged_nothing_gets_zero_face_value_and_win_probability() {
+        let params = TicketIssuer::new(Address([7; 20])).issue(NOW, false);
+        assert!(params.face_value.is_empty(), "big.Int 0 is no bytes");
+        assert!(params.win_prob.is_empty());
+        assert!(params.seed.len() <= 32);
     }
 }

@@ -21,7 +21,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tonic::service::Routes;
 
-use super::faults::Fault;
+use super::faults::{Fault, CRASH_OUTAGE};
 use super::service::ReferenceService;
 use super::{ChainMode, ReferenceConfig};
 use crate::eth::Address;
@@ -56,6 +56,8 @@ pub struct RunningOrchestrator {
     local_addr: SocketAddr,
     certificate_pem: Option<String>,
     expectations: Expectations,
+    /// Moves once per crash (`CrashOnMissingToken`).
+    crashes: watch::Receiver<u32>,
     stop: watch::Sender<bool>,
     accept_loop: Option<JoinHandle<()>>,
 }
@@ -84,6 +86,14 @@ impl RunningOrchestrator {
     /// prices, address and AI models (before any fault bends them).
     pub fn expectations(&self) -> &Expectations {
         &self.expectations
+    }
+
+    /// Waits for the orchestrator to crash (`CrashOnMissingToken`), as a supervisor waits for
+    /// its process to die. The embedded server restarts after [`CRASH_OUTAGE`]; `serve` exits.
+    pub async fn crashed(&mut self) {
+        if self.crashes.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 
     pub async fn shutdown(mut self) {
@@ -124,61 +134,89 @@ pub async fn start(config: ReferenceConfig) -> Result<RunningOrchestrator, Start
     let address = config.eth_key.address();
     let service_uri = config.service_uri.clone().unwrap_or_else(|| url.clone());
     let config_faults = config.faults.clone();
-    let transcoding_price = Price {
-        price_per_unit: config.price_per_unit,
-        pixels_per_unit: config.pixels_per_unit,
-    };
-    let expectations = Expectations {
-        service_uri: Some(service_uri.clone()),
-        price_per_unit: Some(config.price_per_unit),
-        pixels_per_unit: Some(config.pixels_per_unit),
-        // The reference advertises its configured prices as they are, with no overhead.
-        auto_adjust_price: Some(false),
-        address: Some(address),
-        orch_address: (config.chain == ChainMode::OnChain).then_some(address),
-        ai_models: config
-            .ai_models
-            .iter()
-            .map(|model| ExpectedModel::of(model, Some(transcoding_price)))
-            .collect(),
-        ..Expectations::default()
-    };
+    let expectations = operator_expectations(&config, &service_uri);
+    let serves_info_json = config.serve_info_json;
     let service = Arc::new(ReferenceService::new(config, service_uri));
+    let crashes = service.crashes();
     let grpc = OrchestratorServer::from_arc(Arc::clone(&service)).max_decoding_message_size(MAX_REQUEST_BYTES);
-    let mut routes = serve_info_json(Routes::new(grpc), Arc::clone(&service));
+    let mut routes = Routes::new(grpc);
+    if serves_info_json {
+        routes = serve_info_json(routes, Arc::clone(&service));
+    }
     if config_faults.contains(&Fault::GarbledResponse) {
         routes = garble_get_orchestrator(routes);
     }
     if config_faults.contains(&Fault::UnknownFieldOnWire) {
-        routes = extend_get_orchestrator(routes, service);
+        routes = extend_get_orchestrator(routes, Arc::clone(&service));
     }
-    let routes = routes.prepare();
+    let routes = not_found_outside_grpc(routes).prepare();
 
     let (stop, stopped) = watch::channel(false);
-    let accept_loop = tokio::spawn(accept_loop(listener, tls, routes, stopped));
+    let accept_loop = tokio::spawn(accept_loop(listener, tls, routes, stopped, service.crashes()));
     Ok(RunningOrchestrator {
         url,
         address,
         local_addr,
         certificate_pem,
         expectations,
+        crashes,
         stop,
         accept_loop: Some(accept_loop),
     })
 }
 
+/// What its operator would pass as `--expect`: the configured service URI, prices, accounts
+/// and AI models (before any fault bends them). Off chain go-livepeer advertises no price and
+/// the zero address, so none is expected.
+fn operator_expectations(config: &ReferenceConfig, service_uri: &str) -> Expectations {
+    let on_chain = config.chain == ChainMode::OnChain;
+    let transcoding_price = Price {
+        price_per_unit: config.price_per_unit,
+        pixels_per_unit: config.pixels_per_unit,
+    };
+    Expectations {
+        service_uri: Some(service_uri.to_string()),
+        price_per_unit: on_chain.then_some(config.price_per_unit),
+        pixels_per_unit: on_chain.then_some(config.pixels_per_unit),
+        auto_adjust_price: Some(config.auto_adjust_price),
+        tx_cost_multiplier: Some(super::TX_COST_MULTIPLIER),
+        address: on_chain.then(|| config.eth_key.address()),
+        orch_address: on_chain.then(|| config.recipient()),
+        ai_models: config
+            .ai_models
+            .iter()
+            .map(|model| ExpectedModel::of(model, Some(transcoding_price)))
+            .collect(),
+        ..Expectations::default()
+    }
+}
+
 /// Accepts until told to stop; connections live in a `JoinSet` so stopping
-/// (or aborting this task) ends them all.
+/// (or aborting this task) ends them all. A crash drops every connection and the listener,
+/// as a dying process does; after [`CRASH_OUTAGE`] the port is bound again (a supervisor's
+/// restart), unless it is taken meanwhile.
 async fn accept_loop(
-    listener: TcpListener,
+    mut listener: TcpListener,
     tls: Option<TlsAcceptor>,
     routes: Routes,
     mut stopped: watch::Receiver<bool>,
+    mut crashes: watch::Receiver<u32>,
 ) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             _ = stopped.changed() => break,
+            Ok(()) = crashes.changed() => {
+                let Ok(address) = listener.local_addr() else { break };
+                connections.abort_all();
+                drop(listener);
+                tokio::select! {
+                    _ = stopped.changed() => break,
+                    () = tokio::time::sleep(CRASH_OUTAGE) => {}
+                }
+                let Ok(restarted) = TcpListener::bind(address).await else { break };
+                listener = restarted;
+            }
             accepted = listener.accept() => {
                 // Accept errors (such as running out of file descriptors) are transient.
                 let Ok((stream, _peer)) = accepted else { continue };
@@ -188,6 +226,30 @@ async fn accept_loop(
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
+}
+
+/// Unknown gRPC methods get `Unimplemented`, as from any gRPC server; every other HTTP path the
+/// orchestrator does not serve is 404, as from go-livepeer's HTTP mux on the same port.
+fn not_found_outside_grpc(routes: Routes) -> Routes {
+    let fallback = |request: http::Request<axum::body::Body>| async move {
+        let grpc = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/grpc"));
+        if grpc {
+            tonic::Status::unimplemented("").into_http::<axum::body::Body>()
+        } else {
+            let mut response = http::Response::new(axum::body::Body::from("404 page not found\n"));
+            *response.status_mut() = StatusCode::NOT_FOUND;
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                http::HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            response
+        }
+    };
+    Routes::from(routes.into_axum_router().fallback(fallback))
 }
 
 async fn serve_connection(stream: TcpStream, tls: Option<TlsAcceptor>, routes: Routes) {

@@ -2,6 +2,7 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
@@ -12,13 +13,14 @@ use super::faults::{
 };
 use super::payment::{AuthTokens, TicketIssuer, AUTH_TOKEN_LIFETIME_SECS};
 use super::{ChainMode, ReferenceConfig};
+use crate::capability::LIVE_VIDEO_TO_VIDEO;
 use crate::eth::{self, Address, EthKey};
 use crate::observe::{INSUFFICIENT_RESERVE, ORCHESTRATOR_CAPPED};
 use crate::probe::unix_now;
 use crate::proto::net::orchestrator_server::Orchestrator;
 use crate::proto::net::{
-    AuthToken, EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest,
-    PingPong,
+    AuthToken, Capabilities, EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo,
+    OrchestratorRequest, PingPong,
 };
 
 /// The error text go-livepeer gives an on-chain request whose signature does not check out.
@@ -27,10 +29,13 @@ pub const SIG_CHECK_FAILED: &str = "Invalid orchestrator request: orchestrator r
 pub const INVALID_AUTH_TOKEN: &str = "Invalid auth token";
 /// What every call gets while `CrashOnHugeBitstring` has the orchestrator down.
 pub const RESTARTING: &str = "orchestrator is restarting";
+/// What go-livepeer prints as it dies of an EndTranscodingSession without a token
+/// (`CrashOnMissingToken`); `lpconform serve` prints it and exits as the Go runtime does.
+pub const NIL_POINTER_PANIC: &str = "panic: runtime error: invalid memory address or nil pointer dereference";
 
 pub struct ReferenceService {
     config: ReferenceConfig,
-    /// What `transcoder` advertises: `-serviceURI`, or the URL actually served.
+    /// What `transcoder` advertises: `-serviceAddr`, or the URL actually served.
     service_uri: String,
     tokens: AuthTokens,
     tickets: TicketIssuer,
@@ -38,33 +43,25 @@ pub struct ReferenceService {
     down_until: Mutex<Option<Instant>>,
     /// Under `ReusedSession`: the one token every answer carries.
     first_token: Mutex<Option<AuthToken>>,
+    /// Counts crashes (`CrashOnMissingToken`): the server drops every connection when it moves.
+    crashes: watch::Sender<u32>,
 }
 
 /// How long `ShortLivedToken`'s tokens live: below AUTH-005's three minutes.
 const SHORT_TOKEN_LIFETIME_SECS: i64 = 60;
 
-/// The (capability, model id) pairs a request names: its capacities that list models under
-/// `PerCapability`, as go-livepeer's `priceInfo` reads them.
-fn requested_models(capabilities: &crate::proto::net::Capabilities) -> Vec<(u32, String)> {
-    let Some(constraints) = capabilities.constraints.as_ref() else {
-        return Vec::new();
-    };
-    capabilities
-        .capacities
-        .keys()
-        .filter_map(|capability| Some((*capability, constraints.per_capability.get(capability)?)))
-        .flat_map(|(capability, per_capability)| {
-            per_capability
-                .models
-                .keys()
-                .map(move |model_id| (capability, model_id.clone()))
-        })
-        .collect()
+/// The gateway a request comes from, read as go-livepeer's `BytesToAddress` reads it: short
+/// input left-padded, long input cut to its last 20 bytes.
+fn sender(request: &OrchestratorRequest) -> Address {
+    let mut address = [0u8; Address::LEN];
+    let bytes = &request.address[request.address.len().saturating_sub(Address::LEN)..];
+    address[Address::LEN - bytes.len()..].copy_from_slice(bytes);
+    Address(address)
 }
 
 impl ReferenceService {
     pub fn new(config: ReferenceConfig, service_uri: String) -> Self {
-        let tickets = TicketIssuer::new(config.eth_key.address());
+        let tickets = TicketIssuer::new(config.recipient());
         Self {
             config,
             service_uri,
@@ -72,46 +69,93 @@ impl ReferenceService {
             tickets,
             down_until: Mutex::new(None),
             first_token: Mutex::new(None),
+            crashes: watch::channel(0).0,
         }
     }
 
-    /// OrchestratorInfo for one request. As in go-livepeer, a request naming capabilities is
-    /// answered with the summed price of the models it names, and without hardware or
-    /// capability prices; one naming none gets the transcoding price and both lists.
+    /// Moves once per crash: the server watches it to drop its connections and restart.
+    pub fn crashes(&self) -> watch::Receiver<u32> {
+        self.crashes.subscribe()
+    }
+
+    /// The capabilities a request names, as go-livepeer reads them: none when it advertises no
+    /// service URI (`-serviceAddr none`).
+    fn named<'a>(&self, request: &'a OrchestratorRequest) -> Option<&'a Capabilities> {
+        request.capabilities.as_ref().filter(|_| !self.service_uri.is_empty())
+    }
+
+    /// OrchestratorInfo for one request, field by field as go-livepeer 0.9 answers. Off chain:
+    /// the zero address, no prices, no ticket parameters. A request naming capabilities is
+    /// answered with the summed price of the models it names, without hardware or capability
+    /// prices; one naming none gets the transcoding price and both lists.
     pub fn info(&self, request: &OrchestratorRequest, now: i64) -> OrchestratorInfo {
         let config = &self.config;
-        let names_capabilities = request.capabilities.is_some();
-        let price_info = match &request.capabilities {
-            Some(capabilities) if !self.has(Fault::TranscodingPriceForModels) => {
-                advert::price_for_models(config, &requested_models(capabilities))
-            }
-            _ => advert::price_info(config),
+        let gateway = sender(request);
+        let on_chain = config.chain == ChainMode::OnChain;
+        let named = self.named(request);
+        let priced_as = if self.has(Fault::TranscodingPriceForModels) {
+            None
+        } else {
+            named
         };
+        let price_info = advert::price_info(config, &gateway, priced_as);
+        let charges = price_info.as_ref().is_some_and(|price| price.price_per_unit > 0);
         let mut info = OrchestratorInfo {
             transcoder: self.service_uri.clone(),
-            ticket_params: match config.chain {
-                ChainMode::OnChain => Some(self.tickets.issue(now)),
-                ChainMode::OffChain => None,
+            ticket_params: on_chain.then(|| self.tickets.issue(now, charges)),
+            price_info,
+            address: if on_chain {
+                config.eth_key.address().0.to_vec()
+            } else {
+                vec![0; Address::LEN]
             },
-            price_info: Some(price_info),
-            address: config.eth_key.address().0.to_vec(),
             capabilities: Some(advert::capabilities(config)),
             auth_token: Some(self.auth_token(now)),
-            hardware: if names_capabilities {
+            hardware: if named.is_some() {
                 Vec::new()
             } else {
                 advert::hardware(config)
             },
             storage: Vec::new(),
-            capabilities_prices: if names_capabilities {
+            capabilities_prices: if named.is_some() {
                 Vec::new()
             } else {
-                advert::capabilities_prices(config)
+                advert::capabilities_prices(config, &gateway)
             },
-            nodes: Vec::new(),
+            nodes: config.nodes.clone(),
         };
         faults::corrupt(&mut info, &config.faults, now);
         info
+    }
+
+    /// go-livepeer's capacity checks, in its order: the session limit (before it reads
+    /// `ignoreCapacityCheck`), then, for a request naming live-video-to-video models without
+    /// the flag, an idle container for one of them.
+    fn check_capacity(&self, request: &OrchestratorRequest) -> Result<(), Status> {
+        let capped = || self.error(&format!("Invalid orchestrator request: {ORCHESTRATOR_CAPPED}"));
+        let capped_despite_flag = self.has(Fault::CappedIgnoresFlag) && request.ignore_capacity_check;
+        if self.config.sessions_in_use >= self.config.max_sessions || capped_despite_flag {
+            return Err(capped());
+        }
+        let live = self
+            .named(request)
+            .and_then(|named| named.constraints.as_ref())
+            .and_then(|constraints| constraints.per_capability.get(&LIVE_VIDEO_TO_VIDEO));
+        let Some(live) = live.filter(|_| !request.ignore_capacity_check) else {
+            return Ok(());
+        };
+        let idle = |model_id: &String| {
+            self.config.ai_models.iter().any(|model| {
+                model.capability == LIVE_VIDEO_TO_VIDEO
+                    && &model.model_id == model_id
+                    && model.capacity > self.config.jobs_on(model_id)
+            })
+        };
+        if live.models.keys().any(idle) {
+            Ok(())
+        } else {
+            Err(capped())
+        }
     }
 
     /// A fresh session token, bent by `ShortLivedToken` (a minute to live) or `ReusedSession`.
@@ -160,14 +204,11 @@ impl ReferenceService {
         Err(Status::unavailable(RESTARTING))
     }
 
-    /// On chain, go-livepeer issues ticket parameters only to a sender with a deposit and
-    /// reserve; the check follows the signature check, as in its `getOrchestrator`.
+    /// On chain, go-livepeer prices and issues ticket parameters only for a sender with a
+    /// deposit and reserve, and only asks when it has something to charge (a price above 0).
     fn check_reserve(&self, request: &OrchestratorRequest) -> Result<(), Status> {
-        let Some(funded) = &self.config.funded else {
-            return Ok(());
-        };
-        let sender = Address::from_slice(&request.address).ok();
-        if sender.is_some_and(|sender| funded.contains(&sender)) {
+        let gateway = sender(request);
+        if self.config.funding.covers(&gateway) || !advert::charges(&self.config, &gateway, self.named(request)) {
             Ok(())
         } else {
             Err(Status::unknown(INSUFFICIENT_RESERVE))
@@ -208,12 +249,8 @@ impl Orchestrator for ReferenceService {
         if on_chain {
             self.check_signature(&request)?;
         }
-        // go-livepeer's order: signature, then capacity (before ignoreCapacityCheck is read),
-        // then the sender's reserve when it makes ticket parameters.
-        let capped_despite_flag = self.has(Fault::CappedIgnoresFlag) && request.ignore_capacity_check;
-        if self.config.at_capacity || capped_despite_flag {
-            return Err(self.error(&format!("Invalid orchestrator request: {ORCHESTRATOR_CAPPED}")));
-        }
+        // go-livepeer's order: signature, capacity, then the sender's reserve when it prices.
+        self.check_capacity(&request)?;
         if on_chain {
             self.check_reserve(&request)?;
         }
@@ -229,11 +266,16 @@ impl Orchestrator for ReferenceService {
     ) -> Result<Response<EndTranscodingSessionResponse>, Status> {
         self.refuse_while_down()?;
         let token = request.into_inner().auth_token;
+        if token.is_none() && self.has(Fault::CrashOnMissingToken) {
+            // go-livepeer dereferences the missing token and the process dies mid-call.
+            self.crashes.send_modify(|crashes| *crashes += 1);
+            return Err(Status::unavailable(NIL_POINTER_PANIC));
+        }
         let token_len = token.as_ref().map_or(0, |token| token.token.len());
         if self.has(Fault::PanicOnTruncatedToken) && (1..ISSUED_TOKEN_LEN).contains(&token_len) {
             return Err(Status::internal(truncated_token_panic(token_len)));
         }
-        let issued = token.is_some_and(|token| self.tokens.verify(&token, unix_now()));
+        let issued = token.is_some_and(|token| self.tokens.verify(&token));
         let accepted = (issued && !self.has(Fault::RejectIssuedToken)) || self.has(Fault::AcceptForgedToken);
         if accepted {
             Ok(Response::new(EndTranscodingSessionResponse {}))

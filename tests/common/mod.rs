@@ -106,3 +106,41 @@ pub async fn run_embedded(
     running.shutdown().await;
     report
 }
+
+/// A go-livepeer remote signer on loopback, in the shape of `POST /sign-orchestrator-info`:
+/// every connection gets `{address, signature}` for `key`. Returns its URL and how many
+/// requests it answered so far.
+pub fn remote_signer(key: &lpconform::eth::EthKey) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let address = key.address();
+    let signature = key.sign_message(&lpconform::eth::orchestrator_request_message(&address));
+    let body = format!(
+        r#"{{"address":"{}","signature":"0x{}"}}"#,
+        address.to_checksum(),
+        hex::encode(signature)
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = answered.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut request = [0u8; 4096];
+            let read = stream.read(&mut request).unwrap_or(0);
+            let posted = String::from_utf8_lossy(&request[..read]).starts_with("POST /sign-orchestrator-info ");
+            let response = if posted {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_string()
+            };
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    (url, answered)
+}
