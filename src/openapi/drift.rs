@@ -251,7 +251,18 @@ impl<'a> Walker<'a> {
             (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64, "integer") => {
                 self.type_drift(location, &keywords, proto, "proto3 JSON writes it as a decimal string");
             }
-            (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64, "string") => {}
+            // A string says "decimal" only with an integer format: plain text could be anything, as
+            // when a field that was a string is retyped to int64 in a newer proto.
+            (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64, "string") => {
+                if !matches!(keywords.format, Some("int64" | "uint64")) {
+                    self.type_drift(
+                        location,
+                        &keywords,
+                        proto,
+                        "proto3 JSON writes a decimal string; the document declares free text (give format: int64)",
+                    );
+                }
+            }
             (Kind::Bytes, "string") => match keywords.format {
                 Some("byte") => {}
                 Some("hex") => self.type_drift(location, &keywords, proto, "proto3 JSON writes base64"),

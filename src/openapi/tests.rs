@@ -81,9 +81,10 @@ fn proto3_field(field: &FieldDescriptor, pending: &mut Vec<MessageDescriptor>) -
         Kind::Bool => json!({"type": "boolean", "description": "generated"}),
         Kind::String => json!({"type": "string", "description": "generated"}),
         Kind::Bytes => json!({"type": "string", "format": "byte", "description": "generated"}),
-        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => {
-            json!({"type": "string", "description": "generated"})
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
+            json!({"type": "string", "format": "int64", "description": "generated"})
         }
+        Kind::Uint64 | Kind::Fixed64 => json!({"type": "string", "format": "uint64", "description": "generated"}),
         Kind::Float | Kind::Double => json!({"type": "number", "description": "generated"}),
         _ => json!({"type": "integer", "description": "generated"}),
     };
@@ -466,6 +467,29 @@ fn drift_names_each_kind_of_disagreement() {
     assert_eq!(
         (drift.openapi.as_str(), drift.proto.as_str()),
         ("integer", "string: incompatible types")
+    );
+
+    // A field retyped from string to int64 in the proto, the document still saying free text.
+    let as_text = "        expiration:\n          type: string\n          description";
+    let retyped_to_int64 = edited(
+        "        expiration:\n          type: integer\n          format: int64\n          description",
+        as_text,
+    )
+    .unwrap();
+    let drift = find(&report(retyped_to_int64), "AuthToken.expiration", DriftKind::Type).unwrap();
+    assert_eq!(drift.openapi, "string");
+    assert!(
+        drift.proto.starts_with("int64: proto3 JSON writes a decimal string"),
+        "{drift:?}"
+    );
+    let declared_decimal = edited(
+        "        expiration:\n          type: integer\n          format: int64\n          description",
+        "        expiration:\n          type: string\n          format: int64\n          description",
+    )
+    .unwrap();
+    assert_eq!(
+        find(&report(declared_decimal), "AuthToken.expiration", DriftKind::Type),
+        None
     );
 
     let undescribed = edited("          description: Kind of storage.\n", "").unwrap();

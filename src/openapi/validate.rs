@@ -218,12 +218,22 @@ fn format_problem(format: &str, value: &Value) -> Option<String> {
             |text| base64::engine::general_purpose::STANDARD.decode(text).is_ok(),
             "base64",
         ),
-        "int32" => range_problem(value.as_i64().is_some_and(|number| i32::try_from(number).is_ok())),
-        "int64" => range_problem(value.as_i64().is_some()),
-        "uint32" => range_problem(value.as_u64().is_some_and(|number| u32::try_from(number).is_ok())),
-        "uint64" => range_problem(value.as_u64().is_some()),
+        "int32" => range_problem(signed(value).is_some_and(|number| i32::try_from(number).is_ok())),
+        "int64" => range_problem(signed(value).is_some()),
+        "uint32" => range_problem(unsigned(value).is_some_and(|number| u32::try_from(number).is_ok())),
+        "uint64" => range_problem(unsigned(value).is_some()),
         _ => None,
     }
+}
+
+/// An integer given as a JSON number or, under `type: string`, as a decimal string (proto3
+/// JSON's 64-bit integers).
+fn signed(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_str()?.parse().ok())
+}
+
+fn unsigned(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| value.as_str()?.parse().ok())
 }
 
 fn is_hex(text: &str) -> bool {
