@@ -10,6 +10,7 @@ pub mod expect;
 pub mod fuzz;
 pub mod fuzz_checks;
 pub mod input_file;
+pub mod known_failures;
 pub mod observe;
 pub mod openapi;
 pub mod probe;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::eth::Address;
 use crate::expect::Expectations;
+use crate::known_failures::KnownFailureCheck;
 use crate::observe::{
     Call, CallError, CapabilityDiscovery, EndSessionExchange, ModelRef, NodeDiscovery, Observation, PingExchange,
 };
@@ -54,6 +55,8 @@ pub struct RunReport {
     /// The gateway address, when the orchestrator refused discovery with `insufficient sender
     /// reserve`: a fact about the run's identity, not the orchestrator (exit 2).
     pub unfunded_gateway: Option<Address>,
+    /// How the operator's known-failures list fared (`--known-failures`); `None` without one.
+    pub known_failures: Option<KnownFailureCheck>,
 }
 
 impl RunReport {
@@ -62,9 +65,13 @@ impl RunReport {
     }
 
     /// Whether the run fails: a failed case (warnings count under `strict`,
-    /// which the case status already reflects).
+    /// which the case status already reflects), or a stale known-failures entry.
     pub fn failed(&self) -> bool {
-        self.count(CaseStatusKind::Failed) > 0
+        let stale = self
+            .known_failures
+            .as_ref()
+            .is_some_and(|check| check.stale().next().is_some());
+        self.count(CaseStatusKind::Failed) > 0 || stale
     }
 }
 
@@ -87,6 +94,8 @@ pub enum CaseStatus {
     Warned,
     Failed,
     Skipped(String),
+    /// Nothing failed but rules the known-failures list accepts for now.
+    KnownFailure,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +104,7 @@ pub enum CaseStatusKind {
     Warned,
     Failed,
     Skipped,
+    KnownFailure,
 }
 
 impl CaseStatus {
@@ -104,6 +114,7 @@ impl CaseStatus {
             CaseStatus::Warned => CaseStatusKind::Warned,
             CaseStatus::Failed => CaseStatusKind::Failed,
             CaseStatus::Skipped(_) => CaseStatusKind::Skipped,
+            CaseStatus::KnownFailure => CaseStatusKind::KnownFailure,
         }
     }
 }
@@ -245,6 +256,7 @@ pub async fn run_suites_with_progress(
         cases,
         elapsed: started.elapsed(),
         unfunded_gateway: unfunded.then(|| gateway.address()),
+        known_failures: None,
     }
 }
 
@@ -326,6 +338,7 @@ pub fn setup_failure_report(
         cases: vec![case],
         elapsed,
         unfunded_gateway: None,
+        known_failures: None,
     }
 }
 
@@ -406,13 +419,15 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
     }
     report.status = match report.steps.iter().find_map(|step| step.not_judged.clone()) {
         Some(reason) => CaseStatus::Skipped(reason),
-        None => status(&report, settings.strict),
+        None => judged_status(&report, settings.strict),
     };
     report.elapsed = started.elapsed();
     (report, stopped)
 }
 
-fn status(report: &CaseReport, strict: bool) -> CaseStatus {
+/// The status of a case that ran, from its steps, rules and snapshot; also used again once
+/// known failures are marked.
+pub(crate) fn judged_status(report: &CaseReport, strict: bool) -> CaseStatus {
     let rule_failed = report.rules.iter().any(|result| result.verdict == Verdict::Fail);
     let rule_warned = report.rules.iter().any(|result| result.verdict == Verdict::Warn);
     let snapshot = report.snapshot.as_ref().map(|check| &check.status);
@@ -423,6 +438,12 @@ fn status(report: &CaseReport, strict: bool) -> CaseStatus {
         CaseStatus::Failed
     } else if rule_warned || snapshot_missing {
         CaseStatus::Warned
+    } else if report
+        .rules
+        .iter()
+        .any(|result| matches!(result.verdict, Verdict::KnownFailure(_)))
+    {
+        CaseStatus::KnownFailure
     } else {
         CaseStatus::Passed
     }

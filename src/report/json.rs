@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::matrix::{capability_matrix, CapabilityMatrix, RowKind};
+use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::rules::{RuleResult, Severity, Verdict};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome, StepReport};
 use crate::snapshot::{SnapshotCheck, SnapshotStatus};
@@ -37,6 +38,45 @@ pub struct JsonReport {
     /// Why the run could not happen (an unreachable target); `null` when it ran.
     #[serde(default)]
     pub error: Option<String>,
+    /// How the `--known-failures` list fared; `null` without one.
+    #[serde(default)]
+    pub known_failures: Option<JsonKnownFailures>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonKnownFailures {
+    pub file: String,
+    pub entries: Vec<JsonKnownFailureEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonKnownFailureEntry {
+    pub rule: String,
+    /// `null`: the entry covers the rule in every case.
+    pub case: Option<String>,
+    pub reason: String,
+    /// The entry's last day, `YYYY-MM-DD`.
+    pub until: Option<String>,
+    /// `FILE:LINE` of the entry.
+    pub location: String,
+    pub state: JsonKnownFailureState,
+    /// The cases where the rule still fails and is reported as `known_failure`.
+    pub cases: Vec<String>,
+    /// Why the entry is stale; `null` unless `state` is `stale`.
+    pub stale_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonKnownFailureState {
+    /// The rule still fails where the entry says: a known failure, not failing the run.
+    Holds,
+    /// The rule no longer fails there, is not evaluated, or the entry expired: the run fails.
+    Stale,
+    /// `--case` left out every case the entry names.
+    NotRun,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +103,12 @@ pub struct JsonSummary {
     pub rules_skipped: usize,
     /// Findings over all rule evaluations, including omitted ones.
     pub findings: usize,
+    /// Cases whose only failures the known-failures list accepts.
+    #[serde(default)]
+    pub known_failures: usize,
+    /// Rule evaluations reported as `known_failure`.
+    #[serde(default)]
+    pub rules_known_failures: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +166,8 @@ pub enum JsonCaseStatus {
     Warned,
     Failed,
     Skipped,
+    /// Nothing failed but rules the known-failures list accepts.
+    KnownFailure,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +196,9 @@ pub struct JsonRule {
     pub skip_reason: Option<String>,
     pub findings: Vec<JsonFinding>,
     pub omitted_findings: usize,
+    /// The known-failures list's reason; `null` unless `verdict` is `known_failure`.
+    #[serde(default)]
+    pub known_failure_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +227,7 @@ impl From<&Verdict> for JsonVerdict {
             Verdict::Warn => JsonVerdict::Warn,
             Verdict::Fail => JsonVerdict::Fail,
             Verdict::Skip(_) => JsonVerdict::Skip,
+            Verdict::KnownFailure(_) => JsonVerdict::KnownFailure,
         }
     }
 }
@@ -189,6 +241,8 @@ pub enum JsonVerdict {
     Warn,
     Fail,
     Skip,
+    /// A `fail` or `warn` the known-failures list accepts: not failing the run.
+    KnownFailure,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +298,7 @@ pub fn render_json_error(target: Option<&str>, message: &str) -> String {
         cases: Vec::new(),
         unfunded_gateway: None,
         error: Some(message.to_string()),
+        known_failures: None,
     };
     super::pretty_json(&report, FORMAT_VERSION)
 }
@@ -269,8 +324,11 @@ impl JsonReport {
             rules_warned: count_verdicts(|verdict| *verdict == Verdict::Warn),
             rules_skipped: count_verdicts(|verdict| matches!(verdict, Verdict::Skip(_))),
             findings: rules
+                .clone()
                 .map(|result| result.findings.len() + result.omitted_findings)
                 .sum(),
+            known_failures: report.count(CaseStatusKind::KnownFailure),
+            rules_known_failures: count_verdicts(|verdict| matches!(verdict, Verdict::KnownFailure(_))),
         };
         Self {
             format_version: FORMAT_VERSION,
@@ -293,6 +351,7 @@ impl JsonReport {
                 .map(|info| JsonCapabilityMatrix::new(&capability_matrix(info))),
             cases: report.cases.iter().map(JsonCase::new).collect(),
             error: None,
+            known_failures: report.known_failures.as_ref().map(JsonKnownFailures::new),
         }
     }
 }
@@ -334,6 +393,7 @@ impl JsonCase {
             CaseStatus::Warned => (JsonCaseStatus::Warned, None),
             CaseStatus::Failed => (JsonCaseStatus::Failed, None),
             CaseStatus::Skipped(reason) => (JsonCaseStatus::Skipped, Some(reason.clone())),
+            CaseStatus::KnownFailure => (JsonCaseStatus::KnownFailure, None),
         };
         Self {
             name: case.name.clone(),
@@ -396,6 +456,40 @@ impl JsonRule {
                 })
                 .collect(),
             omitted_findings: result.omitted_findings,
+            known_failure_reason: match &result.verdict {
+                Verdict::KnownFailure(reason) => Some(reason.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl JsonKnownFailures {
+    fn new(check: &KnownFailureCheck) -> Self {
+        Self {
+            file: check.path.display().to_string(),
+            entries: check
+                .entries
+                .iter()
+                .map(|outcome| {
+                    let (state, cases, stale_reason) = match &outcome.state {
+                        EntryState::Holds(cases) => (JsonKnownFailureState::Holds, cases.clone(), None),
+                        EntryState::Stale(why) => (JsonKnownFailureState::Stale, Vec::new(), Some(why.clone())),
+                        EntryState::NotRun => (JsonKnownFailureState::NotRun, Vec::new(), None),
+                    };
+                    let entry = &outcome.entry;
+                    JsonKnownFailureEntry {
+                        rule: entry.rule.to_string(),
+                        case: entry.case.clone(),
+                        reason: entry.reason.clone(),
+                        until: entry.until.map(|date| date.to_string()),
+                        location: entry.location.clone(),
+                        state,
+                        cases,
+                        stale_reason,
+                    }
+                })
+                .collect(),
         }
     }
 }
