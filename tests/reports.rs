@@ -18,7 +18,7 @@ use lpconform::report::html::render_html;
 use lpconform::report::json::{render_json, JsonReport, FORMAT_VERSION};
 use lpconform::report::junit::{render_junit, render_junit_error};
 use lpconform::rules::{rule, Finding, Modes, RuleResult, Severity, Verdict};
-use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, StepOutcome, StepReport};
+use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, SentRequest, StepOutcome, StepReport};
 use lpconform::selftest::{Configuration, Declared};
 use lpconform::snapshot::{SnapshotCheck, SnapshotStatus, SnapshotStore};
 use lpconform::suite;
@@ -69,6 +69,8 @@ fn case(name: &str, status: CaseStatus) -> CaseReport {
             outcome: StepOutcome::Passed,
             elapsed: Duration::from_millis(1),
             not_judged: None,
+            request: None,
+            reproducer: None,
         }],
         rules: Vec::new(),
         snapshot: None,
@@ -121,6 +123,14 @@ fn sample_report() -> RunReport {
         outcome: StepOutcome::Failed,
         elapsed: Duration::from_millis(1),
         not_judged: None,
+        request: Some(SentRequest {
+            method: "GetOrchestrator",
+            body: vec![0x0a, 0x01, 0x11],
+            carries_issued_token: false,
+        }),
+        reproducer: Some(
+            "grpcurl -insecure -d '{\"address\":\"EQ==\"}' orch.example:8935 net.Orchestrator/GetOrchestrator".into(),
+        ),
     });
     failed.snapshot = Some(SnapshotCheck {
         name: "prices".into(),

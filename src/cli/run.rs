@@ -20,6 +20,7 @@ use crate::report::escape::escape_line;
 use crate::report::html::{render_html, render_html_error};
 use crate::report::json::{render_json, render_json_error};
 use crate::report::junit::{render_junit, render_junit_error};
+use crate::report::reproducer::{attach_reproducers, Reproduction};
 use crate::report::terminal::{colour_wanted, render_run};
 use crate::runner::{run_suites_with_progress, setup_failure_report, CaseProgress, RunReport, RunSettings};
 use crate::snapshot::SnapshotStore;
@@ -281,6 +282,13 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     if let Some(list) = &known_failures {
         known_failures::apply(&mut report, list, today(), args.checks.case.as_deref());
     }
+    let reproduction = Reproduction {
+        target: &target,
+        spec: &proto,
+        ca: args.connect.ca.as_deref(),
+        call_timeout: options.call_timeout,
+    };
+    attach_reproducers(&mut report, reproduction);
     Ok(report)
 }
 

@@ -317,13 +317,14 @@ fn known_failures_section(check: &KnownFailureCheck) -> Markup {
 }
 
 fn calls_section(report: &RunReport) -> Markup {
+    // Failed calls, and refused ones (their requests were kept): each with its reproducer.
     let failed_steps: Vec<_> = report
         .cases
         .iter()
         .flat_map(|case| {
             case.steps
                 .iter()
-                .filter(|step| !step.passed())
+                .filter(|step| !step.passed() || step.request.is_some())
                 .map(move |step| (case, step))
         })
         .collect();
@@ -340,14 +341,22 @@ fn calls_section(report: &RunReport) -> Markup {
         .collect();
     html! {
         @if failed_steps.is_empty() && snapshots.is_empty() {
-            p.pass { "Every call went as the suites expect; no snapshot changed." }
+            p.pass { "Every call was answered as the suites expect; no snapshot changed." }
         }
         @if !failed_steps.is_empty() {
             table.calls {
-                thead { tr { th { "case" } th { "call" } th { "expected" } th { "actual" } } }
+                thead { tr { th { "case" } th { "call" } th { "expected" } th { "actual" } th { "reproduce with grpcurl" } } }
                 tbody {
                     @for (case, step) in &failed_steps {
-                        tr { td { (case.name) } td { (step.call) } td { (step.expected) } td.fail { (step.actual) } }
+                        tr {
+                            td { (case.name) } td { (step.call) } td { (step.expected) }
+                            @if step.passed() {
+                                td { (step.actual) span.detail { "refused, as expected" } }
+                            } @else {
+                                td.fail { (step.actual) }
+                            }
+                            td { @if let Some(reproducer) = &step.reproducer { code { (reproducer) } } }
+                        }
                     }
                 }
             }

@@ -181,6 +181,24 @@ pub struct JsonStep {
     #[serde(default)]
     pub harness_error: bool,
     pub elapsed_ms: u64,
+    /// How to resend the request without lpconform; `null` unless the call failed its step or
+    /// was refused.
+    #[serde(default)]
+    pub reproducer: Option<JsonReproducer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonReproducer {
+    /// `net.Orchestrator/GetOrchestrator`.
+    pub method: String,
+    /// One shell command line; `null` when the report was made without the loaded protocol.
+    pub grpcurl: Option<String>,
+    /// The request message's protobuf bytes as sent, base64; `null` when it carries the
+    /// issued auth token, a secret.
+    pub request_base64: Option<String>,
+    /// The request needs the auth token a discovery issues (left out of both fields above).
+    pub carries_issued_token: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -423,6 +441,16 @@ impl JsonStep {
             passed: step.passed(),
             harness_error: step.outcome == StepOutcome::HarnessError,
             elapsed_ms: millis(step.elapsed),
+            reproducer: step.request.as_ref().map(|request| {
+                use base64::Engine as _;
+                JsonReproducer {
+                    method: format!("net.Orchestrator/{}", request.method),
+                    grpcurl: step.reproducer.clone(),
+                    request_base64: (!request.carries_issued_token)
+                        .then(|| base64::engine::general_purpose::STANDARD.encode(&request.body)),
+                    carries_issued_token: request.carries_issued_token,
+                }
+            }),
         }
     }
 }

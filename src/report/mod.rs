@@ -6,6 +6,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod matrix;
+pub mod reproducer;
 pub mod sweep;
 pub mod terminal;
 

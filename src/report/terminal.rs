@@ -153,6 +153,10 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
     match &case.status {
         CaseStatus::Skipped(reason) => {
             let _ = writeln!(out, " ({})", escape_line(reason));
+            // A legitimate refusal (unfunded gateway, at capacity) skips the case: how to see it again.
+            for reproducer in case.steps.iter().filter_map(|step| step.reproducer.as_deref()) {
+                let _ = writeln!(out, "     reproduce: {}", escape_line(reproducer));
+            }
             return;
         }
         _ => {
@@ -168,6 +172,9 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
                 out,
                 "       (harness error: the exchange broke in transport, no verdict on an answer)"
             );
+        }
+        if let Some(reproducer) = &step.reproducer {
+            let _ = writeln!(out, "       reproduce: {}", escape_line(reproducer));
         }
     }
     for result in &case.rules {
@@ -275,6 +282,8 @@ mod tests {
             outcome: StepOutcome::Failed,
             elapsed: Duration::from_millis(1),
             not_judged: None,
+            request: None,
+            reproducer: None,
         }];
         let mut warned = case("capabilities::structure", CaseStatus::Warned);
         warned.rules = vec![RuleResult {
