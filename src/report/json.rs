@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::matrix::{capability_matrix, CapabilityMatrix, RowKind};
+use crate::capability;
 use crate::known_failures::{EntryState, KnownFailureCheck};
+use crate::proto::net::OrchestratorInfo;
 use crate::rules::{RuleResult, Severity, Verdict};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome, StepReport};
 use crate::snapshot::{SnapshotCheck, SnapshotStatus};
@@ -41,6 +43,123 @@ pub struct JsonReport {
     /// How the `--known-failures` list fared; `null` without one.
     #[serde(default)]
     pub known_failures: Option<JsonKnownFailures>,
+    /// What the baseline discovery answer offers, for `lpconform compare`; `null` without one.
+    #[serde(default)]
+    pub advertised: Option<JsonAdvertised>,
+}
+
+/// Most entries of each list in [`JsonAdvertised`]; the answer may hold many more.
+const MAX_ADVERTISED: usize = 256;
+
+/// What an orchestrator offers a gateway, in a form two runs can be compared by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonAdvertised {
+    /// The capabilities whose bits are set, by name, ascending by number.
+    pub capabilities: Vec<String>,
+    /// `price_info` as `pricePerUnit/pixelsPerUnit` wei per pixel, as sent; `null` when absent.
+    pub transcoding_price: Option<String>,
+    /// Each `capabilities_prices` entry, in answer order.
+    pub capability_prices: Vec<JsonAdvertisedPrice>,
+    /// Each model listed under `capabilities.constraints.per_capability`, sorted.
+    pub models: Vec<JsonAdvertisedModel>,
+    /// `capabilities.version`; `null` without capabilities.
+    pub version: Option<String>,
+    /// `capabilities.constraints.minVersion`; `null` without constraints.
+    pub min_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonAdvertisedPrice {
+    pub capability: String,
+    /// The model the price is for; `""` prices the whole capability.
+    pub constraint: String,
+    /// `pricePerUnit/pixelsPerUnit`, as sent.
+    pub wei_per_pixel: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonAdvertisedModel {
+    pub capability: String,
+    pub model: String,
+    pub warm: bool,
+    pub runner_version: String,
+}
+
+impl JsonAdvertised {
+    pub fn new(info: &OrchestratorInfo) -> Self {
+        let capabilities = info.capabilities.as_ref();
+        let bitstring = capabilities.map(|c| c.bitstring.as_slice()).unwrap_or_default();
+        let constraints = capabilities.and_then(|c| c.constraints.as_ref());
+        let mut models: Vec<JsonAdvertisedModel> = constraints
+            .into_iter()
+            .flat_map(|constraints| &constraints.per_capability)
+            .flat_map(|(number, per_capability)| {
+                per_capability
+                    .models
+                    .iter()
+                    .map(|(model, constraint)| JsonAdvertisedModel {
+                        capability: capability::display_name(*number),
+                        model: model.clone(),
+                        warm: constraint.warm,
+                        runner_version: constraint.runner_version.clone(),
+                    })
+            })
+            .take(MAX_ADVERTISED)
+            .collect();
+        models.sort_by(|a, b| (&a.capability, &a.model).cmp(&(&b.capability, &b.model)));
+        Self {
+            capabilities: capability::set_bits(bitstring)
+                .take(MAX_ADVERTISED)
+                .map(capability::display_name)
+                .collect(),
+            transcoding_price: info
+                .price_info
+                .as_ref()
+                .map(|price| format!("{}/{}", price.price_per_unit, price.pixels_per_unit)),
+            capability_prices: info
+                .capabilities_prices
+                .iter()
+                .take(MAX_ADVERTISED)
+                .map(|price| JsonAdvertisedPrice {
+                    capability: capability::display_name(price.capability),
+                    constraint: price.constraint.clone(),
+                    wei_per_pixel: format!("{}/{}", price.price_per_unit, price.pixels_per_unit),
+                })
+                .collect(),
+            models,
+            version: capabilities.map(|c| c.version.clone()),
+            min_version: constraints.map(|c| c.min_version.clone()),
+        }
+    }
+}
+
+/// Rule IDs with their worst verdict over the cases that evaluated them, by ID: one line of the
+/// `lpconform compare` grid. Worst is fail, then known failure, warn, info, pass, skip.
+pub fn worst_verdicts<'a>(verdicts: impl IntoIterator<Item = (&'a str, JsonVerdict)>) -> Vec<JsonRuleVerdict> {
+    let mut worst: std::collections::BTreeMap<&str, JsonVerdict> = Default::default();
+    for (id, verdict) in verdicts {
+        let entry = worst.entry(id).or_insert(verdict);
+        if verdict.badness() > entry.badness() {
+            *entry = verdict;
+        }
+    }
+    worst
+        .into_iter()
+        .map(|(id, verdict)| JsonRuleVerdict {
+            id: id.to_string(),
+            verdict,
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRuleVerdict {
+    pub id: String,
+    pub verdict: JsonVerdict,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,6 +369,33 @@ impl From<&Verdict> for JsonVerdict {
     }
 }
 
+impl JsonVerdict {
+    /// How bad the verdict is, for "worst of" and "got worse": skip < pass < info < warn <
+    /// known failure < fail.
+    pub fn badness(self) -> u8 {
+        match self {
+            JsonVerdict::Skip => 0,
+            JsonVerdict::Pass => 1,
+            JsonVerdict::Info => 2,
+            JsonVerdict::Warn => 3,
+            JsonVerdict::KnownFailure => 4,
+            JsonVerdict::Fail => 5,
+        }
+    }
+
+    /// As the reports print it: `pass`, `known_failure`.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonVerdict::Pass => "pass",
+            JsonVerdict::Info => "info",
+            JsonVerdict::Warn => "warn",
+            JsonVerdict::Fail => "fail",
+            JsonVerdict::Skip => "skip",
+            JsonVerdict::KnownFailure => "known_failure",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JsonVerdict {
@@ -317,6 +463,7 @@ pub fn render_json_error(target: Option<&str>, message: &str) -> String {
         unfunded_gateway: None,
         error: Some(message.to_string()),
         known_failures: None,
+        advertised: None,
     };
     super::pretty_json(&report, FORMAT_VERSION)
 }
@@ -370,6 +517,7 @@ impl JsonReport {
             cases: report.cases.iter().map(JsonCase::new).collect(),
             error: None,
             known_failures: report.known_failures.as_ref().map(JsonKnownFailures::new),
+            advertised: report.info.as_ref().map(JsonAdvertised::new),
         }
     }
 }
