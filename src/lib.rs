@@ -5,6 +5,7 @@
 pub mod ai_models;
 pub mod capability;
 pub mod cli;
+pub mod compare;
 pub mod eth;
 pub mod expect;
 pub mod fuzz;

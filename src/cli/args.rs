@@ -40,6 +40,9 @@ pub enum Command {
     Replay(Box<super::fuzz::ReplayArgs>),
     /// Run the suites against many orchestrators at once, a table row per target.
     Sweep(Box<super::sweep::SweepArgs>),
+    /// Compare JSON reports of runs or sweeps: rule verdicts, capabilities, prices, models,
+    /// versions; exit 1 when something got worse.
+    Compare(super::compare::CompareArgs),
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! Reporters: pure functions from results to text. The runner never prints;
 //! the CLI writes what a reporter returns.
 
+pub mod compare;
 pub mod escape;
 pub mod html;
 pub mod json;
