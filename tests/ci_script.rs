@@ -122,3 +122,82 @@ fn an_orchestrator_that_does_not_start_or_bad_usage_exits_2() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("not http(s)://host[:port]"), "{stderr}");
 }
+
+#[test]
+fn the_gate_accepts_known_failures_fails_stale_ones_and_compares_with_the_previous_release() {
+    let scratch = tempfile::tempdir().unwrap();
+    // Never recorded: a missing snapshot only warns, so the verdicts below are the rules' own.
+    let snapshots = scratch.path().join("snapshots");
+    let out = scratch.path().join("out");
+    let known = scratch.path().join("known-failures.yaml");
+    std::fs::write(
+        &known,
+        "- rule: ADDR-001\n  case: discovery::signed_request\n  reason: go-livepeer#0000 short addresses, fixed next release\n  until: 2999-12-31\n",
+    )
+    .unwrap();
+    let known = known.to_str().unwrap();
+    let previous = scratch.path().join("previous-report.json");
+
+    // The previous release, clean: its report is what the next one is compared with.
+    let (code, text) = gate(&snapshots, &out, &[], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    std::fs::copy(out.join("report.json"), &previous).unwrap();
+    let previous = previous.to_str().unwrap();
+
+    // This release has the known defect: the gate passes, and the comparison lists it as known.
+    let (code, text) = gate(
+        &snapshots,
+        &out,
+        &["--known-failures", known, "--previous-report", previous],
+        &["--fault", "short-address"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("     KNOWN ADDR-001"), "{text}");
+    assert!(
+        text.contains("newly_known      ADDR-001  pass -> known_failure"),
+        "{text}"
+    );
+    assert!(text.contains("not worse than the previous release"), "{text}");
+    assert!(
+        out.join("compare.html").is_file() && out.join("compare.txt").is_file(),
+        "{text}"
+    );
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<skipped message="known failure: go-livepeer#0000 short addresses, fixed next release""#),
+        "{junit}"
+    );
+
+    // The next release fixed it: the entry is stale and the gate fails, naming it.
+    let (code, text) = gate(&snapshots, &out, &["--known-failures", known], &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "STALE known failure ADDR-001 in discovery::signed_request ({known}:1): no longer fails"
+        )),
+        "{text}"
+    );
+
+    // A release whose own run passes but warns where the previous one did not: worse, exit 1.
+    let (code, text) = gate(
+        &snapshots,
+        &out,
+        &["--previous-report", previous],
+        &["--fault", "bad-version"],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("new_warning      CAP-006  pass -> warn"), "{text}");
+    assert!(text.contains("worse than the previous release"), "{text}");
+
+    let (code, text) = gate(
+        &snapshots,
+        &out,
+        &["--previous-report", "/nonexistent/report.json"],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("--previous-report '/nonexistent/report.json' is not a file"),
+        "{text}"
+    );
+}
