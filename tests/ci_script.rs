@@ -201,3 +201,58 @@ fn the_gate_accepts_known_failures_fails_stale_ones_and_compares_with_the_previo
         "{text}"
     );
 }
+
+/// The workflow an orchestrator's repository copies starts go-livepeer with its own flag names,
+/// expects no price off chain (go-livepeer advertises none there) and passes the script only
+/// options it has.
+#[test]
+fn the_workflow_uses_go_livepeer_flags_and_the_script_options() {
+    let workflow = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/ci/github/orchestrator-conformance.yml"
+    ))
+    .unwrap();
+    let script = std::fs::read_to_string(SCRIPT).unwrap();
+    let document: serde_json::Value = serde_norway::from_str(&workflow).unwrap();
+    let steps = document["jobs"]["conformance"]["steps"].as_array().unwrap();
+    let run_of = |name: &str| {
+        steps
+            .iter()
+            .find(|step| step["name"] == name)
+            .and_then(|step| step["run"].as_str())
+            .unwrap_or_else(|| panic!("a step named {name:?}"))
+            .to_string()
+    };
+    let offchain = run_of("Conformance, off chain");
+    let onchain = run_of("Conformance, on chain");
+    for run in [&offchain, &onchain] {
+        assert!(run.contains("-serviceAddr 127.0.0.1:8935"), "{run}");
+        assert!(!run.contains("serviceURI"), "go-livepeer's flag is -serviceAddr: {run}");
+        for option in [
+            "--known-failures",
+            "--previous-report",
+            "--expect",
+            "--profile",
+            "--snapshots",
+        ] {
+            assert!(run.contains(option), "{option} missing: {run}");
+        }
+        for option in run
+            .split_whitespace()
+            .filter(|word| word.starts_with("--") && word.len() > 2)
+        {
+            assert!(
+                script.contains(&format!("    {option})")),
+                "conformance.sh has no {option}"
+            );
+        }
+    }
+    assert!(
+        !offchain.contains("pricePerUnit"),
+        "off chain go-livepeer advertises no price: {offchain}"
+    );
+    assert!(onchain.contains("--expect pricePerUnit=1000") && onchain.contains("-pricePerUnit 1000"));
+    assert!(onchain.contains("--remote-signer http://127.0.0.1:7936"));
+    assert!(run_of("Remote signer for the on-chain gateway identity").contains("-remoteSigner"));
+    assert!(run_of("Publish the comparison with the previous release").contains("GITHUB_STEP_SUMMARY"));
+}

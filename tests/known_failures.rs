@@ -152,3 +152,22 @@ fn a_bad_list_is_a_located_error_before_any_call() {
         text(&missing.stderr)
     );
 }
+
+#[test]
+fn the_readme_example_is_a_valid_list() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme.split_once("### Known failures").expect("the section").1;
+    let example = section
+        .split_once("```yaml\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("a YAML example")
+        .0;
+    let list = lpconform::known_failures::parse(
+        example,
+        std::path::Path::new("README.md"),
+        &lpconform::suite::built_in(),
+    )
+    .unwrap();
+    assert_eq!(list.entries.len(), 1);
+    assert!(list.entries[0].until.is_some() && list.entries[0].case.is_some());
+}
