@@ -5,11 +5,13 @@
 pub mod ai_models;
 pub mod capability;
 pub mod cli;
+pub mod compare;
 pub mod eth;
 pub mod expect;
 pub mod fuzz;
 pub mod fuzz_checks;
 pub mod input_file;
+pub mod known_failures;
 pub mod observe;
 pub mod openapi;
 pub mod probe;

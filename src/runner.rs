@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::eth::Address;
 use crate::expect::Expectations;
+use crate::known_failures::KnownFailureCheck;
 use crate::observe::{
     Call, CallError, CapabilityDiscovery, EndSessionExchange, ModelRef, NodeDiscovery, Observation, PingExchange,
 };
@@ -54,6 +55,8 @@ pub struct RunReport {
     /// The gateway address, when the orchestrator refused discovery with `insufficient sender
     /// reserve`: a fact about the run's identity, not the orchestrator (exit 2).
     pub unfunded_gateway: Option<Address>,
+    /// How the operator's known-failures list fared (`--known-failures`); `None` without one.
+    pub known_failures: Option<KnownFailureCheck>,
 }
 
 impl RunReport {
@@ -62,9 +65,13 @@ impl RunReport {
     }
 
     /// Whether the run fails: a failed case (warnings count under `strict`,
-    /// which the case status already reflects).
+    /// which the case status already reflects), or a stale known-failures entry.
     pub fn failed(&self) -> bool {
-        self.count(CaseStatusKind::Failed) > 0
+        let stale = self
+            .known_failures
+            .as_ref()
+            .is_some_and(|check| check.stale().next().is_some());
+        self.count(CaseStatusKind::Failed) > 0 || stale
     }
 }
 
@@ -87,6 +94,8 @@ pub enum CaseStatus {
     Warned,
     Failed,
     Skipped(String),
+    /// Nothing failed but rules the known-failures list accepts for now.
+    KnownFailure,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +104,7 @@ pub enum CaseStatusKind {
     Warned,
     Failed,
     Skipped,
+    KnownFailure,
 }
 
 impl CaseStatus {
@@ -104,6 +114,7 @@ impl CaseStatus {
             CaseStatus::Warned => CaseStatusKind::Warned,
             CaseStatus::Failed => CaseStatusKind::Failed,
             CaseStatus::Skipped(_) => CaseStatusKind::Skipped,
+            CaseStatus::KnownFailure => CaseStatusKind::KnownFailure,
         }
     }
 }
@@ -119,6 +130,34 @@ pub struct StepReport {
     /// Why the case cannot be judged although the orchestrator did nothing wrong: it is at
     /// capacity, or the gateway identity is unfunded. The case is then skipped with this reason.
     pub not_judged: Option<String>,
+    /// The gRPC request exactly as sent, kept when the call failed its step or was refused, so
+    /// reports can show how to reproduce it without lpconform.
+    pub request: Option<SentRequest>,
+    /// How to resend `request` with grpcurl, once the CLI has built it from the loaded proto
+    /// (`report::reproducer`); `None` until then.
+    pub reproducer: Option<String>,
+}
+
+/// A request of `net.Orchestrator` as it went on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRequest {
+    /// The method's name in the `net.Orchestrator` service, e.g. `GetOrchestrator`.
+    pub method: &'static str,
+    /// The request message's protobuf encoding, the bytes sent.
+    pub body: Vec<u8>,
+    /// The request carries the auth token the orchestrator issued, a secret: reports never
+    /// show its bytes, and its reproducer says where the token comes from instead.
+    pub carries_issued_token: bool,
+}
+
+impl SentRequest {
+    fn of(method: &'static str, message: &impl prost::Message) -> Self {
+        Self {
+            method,
+            body: message.encode_to_vec(),
+            carries_issued_token: false,
+        }
+    }
 }
 
 /// Why a refusal to a discovery is no fault of the orchestrator's, if it is none.
@@ -134,6 +173,14 @@ fn legitimate_refusal(error: &CallError, ignore_capacity_check: bool) -> Option<
 impl StepReport {
     pub fn passed(&self) -> bool {
         self.outcome == StepOutcome::Passed
+    }
+
+    /// Keeps the request when the step failed or the call was refused (see [`StepReport::request`]).
+    fn keep_request_if<T>(mut self, outcome: &Result<T, CallError>, request: SentRequest) -> Self {
+        if !self.passed() || outcome.is_err() {
+            self.request = Some(request);
+        }
+        self
     }
 }
 
@@ -245,6 +292,7 @@ pub async fn run_suites_with_progress(
         cases,
         elapsed: started.elapsed(),
         unfunded_gateway: unfunded.then(|| gateway.address()),
+        known_failures: None,
     }
 }
 
@@ -299,6 +347,8 @@ pub fn setup_failure_report(
         outcome: StepOutcome::Failed,
         elapsed,
         not_judged: None,
+        request: None,
+        reproducer: None,
     };
     let setup = Call {
         elapsed,
@@ -326,6 +376,7 @@ pub fn setup_failure_report(
         cases: vec![case],
         elapsed,
         unfunded_gateway: None,
+        known_failures: None,
     }
 }
 
@@ -406,13 +457,15 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
     }
     report.status = match report.steps.iter().find_map(|step| step.not_judged.clone()) {
         Some(reason) => CaseStatus::Skipped(reason),
-        None => status(&report, settings.strict),
+        None => judged_status(&report, settings.strict),
     };
     report.elapsed = started.elapsed();
     (report, stopped)
 }
 
-fn status(report: &CaseReport, strict: bool) -> CaseStatus {
+/// The status of a case that ran, from its steps, rules and snapshot; also used again once
+/// known failures are marked.
+pub(crate) fn judged_status(report: &CaseReport, strict: bool) -> CaseStatus {
     let rule_failed = report.rules.iter().any(|result| result.verdict == Verdict::Fail);
     let rule_warned = report.rules.iter().any(|result| result.verdict == Verdict::Warn);
     let snapshot = report.snapshot.as_ref().map(|check| &check.status);
@@ -423,6 +476,12 @@ fn status(report: &CaseReport, strict: bool) -> CaseStatus {
         CaseStatus::Failed
     } else if rule_warned || snapshot_missing {
         CaseStatus::Warned
+    } else if report
+        .rules
+        .iter()
+        .any(|result| matches!(result.verdict, Verdict::KnownFailure(_)))
+    {
+        CaseStatus::KnownFailure
     } else {
         CaseStatus::Passed
     }
@@ -469,12 +528,16 @@ async fn observe_case(
                 outcome: StepOutcome::Failed,
                 elapsed: Duration::ZERO,
                 not_judged: None,
+                request: None,
+                reproducer: None,
             });
             break;
         }
         match &step.call {
             CallSpec::GetOrchestrator(request) => {
-                let (call, unknown) = scanned_discovery(connection, discovery_request(gateway, request)).await;
+                let sent = discovery_request(gateway, request);
+                let body = SentRequest::of("GetOrchestrator", &sent);
+                let (call, unknown) = scanned_discovery(connection, sent).await;
                 stopped = timed_out(&call);
                 let mut report = step_report(step, describe_discovery(request), &call.outcome, call.elapsed);
                 if let Err(error) = &call.outcome {
@@ -486,7 +549,7 @@ async fn observe_case(
                         report.outcome = StepOutcome::Passed;
                     }
                 }
-                steps.push(report);
+                steps.push(report.keep_request_if(&call.outcome, body));
                 match (request.signature, request.address) {
                     (SignatureChoice::Valid, AddressChoice::Gateway) if request.capabilities.is_some() => {
                         observation.capability_discoveries.push(CapabilityDiscovery {
@@ -514,8 +577,12 @@ async fn observe_case(
                     PingValue::Random => random_bytes(32),
                     PingValue::Fixed(bytes) => bytes.clone(),
                 };
-                let call = timed(connection.ping(PingPong { value: value.clone() })).await;
-                steps.push(step_report(step, "Ping".into(), &call.outcome, call.elapsed));
+                let request = PingPong { value: value.clone() };
+                let body = SentRequest::of("Ping", &request);
+                let call = timed(connection.ping(request)).await;
+                steps.push(
+                    step_report(step, "Ping".into(), &call.outcome, call.elapsed).keep_request_if(&call.outcome, body),
+                );
                 observation.ping = Some(PingExchange { value, call });
             }
             CallSpec::EndSession { token } => {
@@ -529,6 +596,10 @@ async fn observe_case(
                 };
                 let request = EndTranscodingSessionRequest {
                     auth_token: Some(auth_token.clone()),
+                };
+                let body = SentRequest {
+                    carries_issued_token: *token == TokenChoice::Issued && issued.is_some(),
+                    ..SentRequest::of("EndTranscodingSession", &request)
                 };
                 let call = timed(connection.end_transcoding_session(request)).await;
                 let label = format!(
@@ -548,7 +619,7 @@ async fn observe_case(
                         report.not_judged = Some(reason);
                     }
                 }
-                steps.push(report);
+                steps.push(report.keep_request_if(&call.outcome, body));
                 let exchange = EndSessionExchange {
                     token: auth_token,
                     call,
@@ -593,6 +664,8 @@ async fn observe_case(
                         outcome: StepOutcome::Passed,
                         elapsed: followed.iter().map(|node| node.call.elapsed).sum(),
                         not_judged: None,
+                        request: None,
+                        reproducer: None,
                     });
                     observation.followed_nodes = Some(followed);
                 }
@@ -673,6 +746,8 @@ fn per_model_step(step: &Step, discoveries: &[CapabilityDiscovery]) -> StepRepor
         },
         elapsed: discoveries.iter().map(|discovery| discovery.call.elapsed).sum(),
         not_judged,
+        request: None,
+        reproducer: None,
     }
 }
 
@@ -773,6 +848,8 @@ fn step_report<T>(step: &Step, call: String, outcome: &Result<T, CallError>, ela
         outcome,
         elapsed,
         not_judged: None,
+        request: None,
+        reproducer: None,
     }
 }
 

@@ -134,3 +134,137 @@ fn an_orchestrator_that_does_not_start_or_bad_usage_exits_2() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("not http(s)://host[:port]"), "{stderr}");
 }
+
+#[test]
+fn the_gate_accepts_known_failures_fails_stale_ones_and_compares_with_the_previous_release() {
+    let scratch = tempfile::tempdir().unwrap();
+    // Never recorded: a missing snapshot only warns, so the verdicts below are the rules' own.
+    let snapshots = scratch.path().join("snapshots");
+    let out = scratch.path().join("out");
+    let known = scratch.path().join("known-failures.yaml");
+    std::fs::write(
+        &known,
+        "- rule: TICKET-004\n  case: pricing::ticket_params\n  reason: go-livepeer#0000 short rand hashes, fixed next release\n  until: 2999-12-31\n",
+    )
+    .unwrap();
+    let known = known.to_str().unwrap();
+    let previous = scratch.path().join("previous-report.json");
+
+    // The previous release, clean: its report is what the next one is compared with.
+    let (code, text) = gate(&snapshots, &out, &[], &[]);
+    assert_eq!(code, Some(0), "{text}");
+    std::fs::copy(out.join("report.json"), &previous).unwrap();
+    let previous = previous.to_str().unwrap();
+
+    // This release has the known defect: the gate passes, and the comparison lists it as known.
+    let (code, text) = gate(
+        &snapshots,
+        &out,
+        &["--known-failures", known, "--previous-report", previous],
+        &["--fault", "short-rand-hash"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("     KNOWN TICKET-004"), "{text}");
+    assert!(
+        text.contains("newly_known      TICKET-004  pass -> known_failure"),
+        "{text}"
+    );
+    assert!(text.contains("not worse than the previous release"), "{text}");
+    assert!(
+        out.join("compare.html").is_file() && out.join("compare.txt").is_file(),
+        "{text}"
+    );
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"<skipped message="known failure: go-livepeer#0000 short rand hashes, fixed next release""#),
+        "{junit}"
+    );
+
+    // The next release fixed it: the entry is stale and the gate fails, naming it.
+    let (code, text) = gate(&snapshots, &out, &["--known-failures", known], &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "STALE known failure TICKET-004 in pricing::ticket_params ({known}:1): no longer fails"
+        )),
+        "{text}"
+    );
+
+    // A release whose own run passes but warns where the previous one did not: worse, exit 1.
+    let (code, text) = gate(
+        &snapshots,
+        &out,
+        &["--previous-report", previous],
+        &["--fault", "bad-version"],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("new_warning      CAP-006  pass -> warn"), "{text}");
+    assert!(text.contains("worse than the previous release"), "{text}");
+
+    let (code, text) = gate(
+        &snapshots,
+        &out,
+        &["--previous-report", "/nonexistent/report.json"],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("--previous-report '/nonexistent/report.json' is not a file"),
+        "{text}"
+    );
+}
+
+/// The workflow an orchestrator's repository copies starts go-livepeer with its own flag names,
+/// expects no price off chain (go-livepeer advertises none there) and passes the script only
+/// options it has.
+#[test]
+fn the_workflow_uses_go_livepeer_flags_and_the_script_options() {
+    let workflow = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/ci/github/orchestrator-conformance.yml"
+    ))
+    .unwrap();
+    let script = std::fs::read_to_string(SCRIPT).unwrap();
+    let document: serde_json::Value = serde_norway::from_str(&workflow).unwrap();
+    let steps = document["jobs"]["conformance"]["steps"].as_array().unwrap();
+    let run_of = |name: &str| {
+        steps
+            .iter()
+            .find(|step| step["name"] == name)
+            .and_then(|step| step["run"].as_str())
+            .unwrap_or_else(|| panic!("a step named {name:?}"))
+            .to_string()
+    };
+    let offchain = run_of("Conformance, off chain");
+    let onchain = run_of("Conformance, on chain");
+    for run in [&offchain, &onchain] {
+        assert!(run.contains("-serviceAddr 127.0.0.1:8935"), "{run}");
+        assert!(!run.contains("serviceURI"), "go-livepeer's flag is -serviceAddr: {run}");
+        for option in [
+            "--known-failures",
+            "--previous-report",
+            "--expect",
+            "--profile",
+            "--snapshots",
+        ] {
+            assert!(run.contains(option), "{option} missing: {run}");
+        }
+        for option in run
+            .split_whitespace()
+            .filter(|word| word.starts_with("--") && word.len() > 2)
+        {
+            assert!(
+                script.contains(&format!("    {option})")),
+                "conformance.sh has no {option}"
+            );
+        }
+    }
+    assert!(
+        !offchain.contains("pricePerUnit"),
+        "off chain go-livepeer advertises no price: {offchain}"
+    );
+    assert!(onchain.contains("--expect pricePerUnit=1000") && onchain.contains("-pricePerUnit 1000"));
+    assert!(onchain.contains("--remote-signer http://127.0.0.1:7936"));
+    assert!(run_of("Remote signer for the on-chain gateway identity").contains("-remoteSigner"));
+    assert!(run_of("Publish the comparison with the previous release").contains("GITHUB_STEP_SUMMARY"));
+}

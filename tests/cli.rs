@@ -1,12 +1,13 @@
 //! The `lpconform` binary as users run it: exit codes, the embedded
 //! orchestrator, a served orchestrator dialled from another process, faults.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-mod common;
+use common::serve;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_lpconform");
 
@@ -27,43 +28,6 @@ fn lpconform(args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Kills the server when the test ends, however it ends.
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `lpconform serve` on a free port and returns it with the URL it announced.
-fn serve(args: &[&str]) -> (Served, String) {
-    let mut child = Command::new(BINARY)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().unwrap();
-    let served = Served(child);
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = sender.send(line);
-    });
-    let line = receiver
-        .recv_timeout(Duration::from_secs(30))
-        .expect("serve announces its URL");
-    let url = line
-        .split_whitespace()
-        .find(|word| word.contains("://"))
-        .expect("a URL")
-        .to_string();
-    (served, url)
 }
 
 #[test]

@@ -120,6 +120,7 @@ fn run_trial(shared: &Shared, suite: &Suite, case: &suite::Case) -> Result<(), F
         elapsed: report.elapsed,
         cases: vec![report],
         unfunded_gateway: None,
+        known_failures: None,
     };
     Err(render_run(&single, false).into())
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lpconform::capability;
+use lpconform::known_failures::{EntryOutcome, EntryState, KnownFailure, KnownFailureCheck};
 use lpconform::proto::net::capabilities::capability_constraints::ModelConstraint;
 use lpconform::proto::net::capabilities::{CapabilityConstraints, Constraints};
 use lpconform::proto::net::{Capabilities, GpuComputeInfo, HardwareInformation, OrchestratorInfo, PriceInfo};
@@ -17,10 +18,11 @@ use lpconform::report::html::render_html;
 use lpconform::report::json::{render_json, JsonReport, FORMAT_VERSION};
 use lpconform::report::junit::{render_junit, render_junit_error};
 use lpconform::rules::{rule, Finding, Modes, RuleResult, Severity, Verdict};
-use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, StepOutcome, StepReport};
+use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, SentRequest, StepOutcome, StepReport};
 use lpconform::selftest::{Configuration, Declared};
 use lpconform::snapshot::{SnapshotCheck, SnapshotStatus, SnapshotStore};
 use lpconform::suite;
+use time::{Date, Month};
 
 mod common;
 
@@ -67,6 +69,8 @@ fn case(name: &str, status: CaseStatus) -> CaseReport {
             outcome: StepOutcome::Passed,
             elapsed: Duration::from_millis(1),
             not_judged: None,
+            request: None,
+            reproducer: None,
         }],
         rules: Vec::new(),
         snapshot: None,
@@ -119,6 +123,14 @@ fn sample_report() -> RunReport {
         outcome: StepOutcome::Failed,
         elapsed: Duration::from_millis(1),
         not_judged: None,
+        request: Some(SentRequest {
+            method: "GetOrchestrator",
+            body: vec![0x0a, 0x01, 0x11],
+            carries_issued_token: false,
+        }),
+        reproducer: Some(
+            "grpcurl -insecure -d '{\"address\":\"EQ==\"}' orch.example:8935 net.Orchestrator/GetOrchestrator".into(),
+        ),
     });
     failed.snapshot = Some(SnapshotCheck {
         name: "prices".into(),
@@ -161,6 +173,33 @@ fn sample_report() -> RunReport {
         CaseStatus::Skipped("applies to `onchain` orchestrators".into()),
     );
     skipped.steps.clear();
+    let mut known = case("sessions::forged_token_rejected", CaseStatus::KnownFailure);
+    known.rules = vec![result(
+        "AUTH-003",
+        Verdict::KnownFailure("go-livepeer#0000 <accepted> until the fix".into()),
+        vec![Finding::new("end_session_forged", "a gRPC error", "an answer")],
+        0,
+    )];
+    let entry = |rule: &'static str, case: Option<&str>, line: usize| KnownFailure {
+        rule,
+        case: case.map(String::from),
+        reason: "go-livepeer#0000 <accepted> until the fix".into(),
+        until: Some(Date::from_calendar_date(2027, Month::January, 31).unwrap()),
+        location: format!("known-failures.yaml:{line}"),
+    };
+    let known_failures = KnownFailureCheck {
+        path: PathBuf::from("known-failures.yaml"),
+        entries: vec![
+            EntryOutcome {
+                entry: entry("AUTH-003", Some("sessions::forged_token_rejected"), 1),
+                state: EntryState::Holds(vec!["sessions::forged_token_rejected".into()]),
+            },
+            EntryOutcome {
+                entry: entry("REQ-001", None, 5),
+                state: EntryState::Stale("no longer fails: passes in discovery::signed_request".into()),
+            },
+        ],
+    };
     RunReport {
         target: "https://orch.example:8935".into(),
         profile: "orch.example-8935".into(),
@@ -171,9 +210,10 @@ fn sample_report() -> RunReport {
         },
         info: Some(ai_info()),
         strict: false,
-        cases: vec![passed, recorded, warned, failed, skipped],
+        cases: vec![passed, recorded, warned, failed, skipped, known],
         elapsed: Duration::from_millis(42),
         unfunded_gateway: None,
+        known_failures: Some(known_failures),
     }
 }
 
@@ -265,11 +305,18 @@ fn json_report_carries_the_run() {
             summary.warnings,
             summary.skipped
         ),
-        (5, 2, 1, 1, 1)
+        (6, 2, 1, 1, 1)
+    );
+    assert_eq!((summary.known_failures, summary.rules_known_failures), (1, 1));
+    let known = parsed.known_failures.unwrap();
+    assert_eq!(known.entries.len(), 2);
+    assert_eq!(
+        known.entries[1].stale_reason.as_deref(),
+        Some("no longer fails: passes in discovery::signed_request")
     );
     assert_eq!(
         (summary.rules_failed, summary.rules_warned, summary.findings),
-        (1, 1, 4)
+        (1, 1, 5)
     );
     let failed = &parsed.cases[3];
     assert_eq!(
@@ -376,7 +423,16 @@ fn expected_counts(report: &RunReport) -> (Vec<String>, usize, usize, usize) {
             suites.push(suite);
         }
     }
-    let testcases = report.cases.iter().map(|case| 1 + case.rules.len()).sum();
+    // The known-failures list is a testsuite of its own: one testcase per entry.
+    let entries = report
+        .known_failures
+        .as_ref()
+        .map_or(&[][..], |check| &check.entries[..]);
+    if !entries.is_empty() {
+        suites.push("known-failures".into());
+    }
+    let entry_is = |wanted: fn(&EntryState) -> bool| entries.iter().filter(|outcome| wanted(&outcome.state)).count();
+    let testcases = report.cases.iter().map(|case| 1 + case.rules.len()).sum::<usize>() + entries.len();
     let skipped = report
         .cases
         .iter()
@@ -385,10 +441,11 @@ fn expected_counts(report: &RunReport) -> (Vec<String>, usize, usize, usize) {
                 + case
                     .rules
                     .iter()
-                    .filter(|r| matches!(r.verdict, Verdict::Skip(_)))
+                    .filter(|r| matches!(r.verdict, Verdict::Skip(_) | Verdict::KnownFailure(_)))
                     .count()
         })
-        .sum();
+        .sum::<usize>()
+        + entry_is(|state| *state == EntryState::NotRun);
     let failures = report
         .cases
         .iter()
@@ -405,7 +462,8 @@ fn expected_counts(report: &RunReport) -> (Vec<String>, usize, usize, usize) {
                     .filter(|r| r.verdict == Verdict::Fail || (report.strict && r.verdict == Verdict::Warn))
                     .count()
         })
-        .sum();
+        .sum::<usize>()
+        + entry_is(|state| matches!(state, EntryState::Stale(_)));
     (suites, testcases, skipped, failures)
 }
 
@@ -426,7 +484,32 @@ fn junit_of_the_sample_has_failures_with_path_expected_and_actual() {
     assert_counts_match(&report, &counts);
     assert_eq!(
         counts.failures,
-        ["pricing::ticket_params", "pricing::ticket_params::TICKET-004"]
+        [
+            "pricing::ticket_params",
+            "pricing::ticket_params::TICKET-004",
+            "known-failures::REQ-001"
+        ]
+    );
+    let known = document
+        .descendants()
+        .find(|node| {
+            node.has_tag_name("skipped")
+                && node.parent().unwrap().attribute("name") == Some("sessions::forged_token_rejected::AUTH-003")
+        })
+        .unwrap();
+    assert_eq!(
+        known.attribute("message"),
+        Some("known failure: go-livepeer#0000 <accepted> until the fix")
+    );
+    let stale = document
+        .descendants()
+        .find(|node| {
+            node.has_tag_name("failure") && node.parent().unwrap().attribute("name") == Some("known-failures::REQ-001")
+        })
+        .unwrap();
+    assert_eq!(
+        stale.attribute("message"),
+        Some("stale known failure REQ-001 in every case (known-failures.yaml:5): no longer fails: passes in discovery::signed_request")
     );
     let failure = document
         .descendants()

@@ -40,6 +40,9 @@ pub enum Command {
     Replay(Box<super::fuzz::ReplayArgs>),
     /// Run the suites against many orchestrators at once, a table row per target.
     Sweep(Box<super::sweep::SweepArgs>),
+    /// Compare JSON reports of runs or sweeps: rule verdicts, capabilities, prices, models,
+    /// versions; exit 1 when something got worse.
+    Compare(super::compare::CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +87,15 @@ pub struct RunArgs {
     /// no node is ever dialled.
     #[arg(long)]
     pub follow_nodes: bool,
+    /// YAML list of rule failures accepted for now (rule, optional case, reason, optional
+    /// until date): they are reported as known failures and do not fail the run; an entry that
+    /// no longer fails, or whose until date has passed, fails the run as stale.
+    #[arg(long, value_name = "FILE")]
+    pub known_failures: Option<PathBuf>,
+    /// Write the run's rule failures to FILE as a known-failures list to start from (entries
+    /// of --known-failures that still fail keep their reason and date).
+    #[arg(long, value_name = "FILE")]
+    pub record_known_failures: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
     #[command(flatten)]

@@ -3,6 +3,7 @@
 //! (0 conformant, 1 findings, 2 usage or configuration error).
 
 mod args;
+mod compare;
 mod fuzz;
 mod rules;
 mod run;
@@ -96,6 +97,7 @@ pub fn main() -> ExitCode {
             Command::Fuzz(args) => fuzz::fuzz(*args).await,
             Command::Replay(args) => fuzz::replay(*args).await,
             Command::Sweep(args) => sweep::sweep(*args).await,
+            Command::Compare(args) => compare::compare(&args),
         }
     });
     match result {

@@ -12,6 +12,7 @@ use super::serve::{read_key_file, reference_config, ReferenceDefaults};
 use super::{print_stdout, Outcome, RunError};
 use crate::eth::EthKey;
 use crate::expect::Expectations;
+use crate::known_failures;
 use crate::openapi::OpenApiDocument;
 use crate::probe::Gateway;
 use crate::reference::{self, ReferenceConfig};
@@ -19,6 +20,7 @@ use crate::report::escape::escape_line;
 use crate::report::html::{render_html, render_html_error};
 use crate::report::json::{render_json, render_json_error};
 use crate::report::junit::{render_junit, render_junit_error};
+use crate::report::reproducer::{attach_reproducers, Reproduction};
 use crate::report::terminal::{colour_wanted, render_run};
 use crate::runner::{run_suites_with_progress, setup_failure_report, CaseProgress, RunReport, RunSettings};
 use crate::snapshot::SnapshotStore;
@@ -31,11 +33,18 @@ pub(super) const GATEWAY_KEY_ENV: &str = "LPCONFORM_GATEWAY_KEY";
 
 pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
     let outputs = ReportOutputs::new(&args.report)?;
+    if let Some(path) = &args.record_known_failures {
+        writable("--record-known-failures", path)?;
+    }
     let report = match run_checks(&args).await {
         Ok(report) => report,
         Err(error) => return Err(outputs.write_run_error(args.connect.target.as_deref(), error)),
     };
     outputs.write(&report)?;
+    if let Some(path) = &args.record_known_failures {
+        let list = known_failures::record(&report, today());
+        write_report("--record-known-failures", path, &list).map_err(RunError::new)?;
+    }
     Ok(if report.unfunded_gateway.is_some() {
         Outcome::UnfundedGateway
     } else if report.failed() {
@@ -192,6 +201,12 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     let overrides = ModeFlag::overrides(&args.modes)?;
     let given_expectations =
         Expectations::parse_flags(&args.checks.expect).map_err(|error| RunError::new(error.to_string()))?;
+    let known_failures = match &args.known_failures {
+        Some(path) => Some(
+            known_failures::load(path, &suites).map_err(|error| RunError::new(format!("--known-failures {error}")))?,
+        ),
+        None => None,
+    };
 
     let target = args.connect.target()?;
     // The gateway identity comes first: the embedded orchestrator funds it.
@@ -243,13 +258,11 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         Ok(connection) => connection,
         // A server that accepts and then breaks setup is judged, not an error of the run.
         Err(error) if error.server_misbehaved() => {
-            return Ok(setup_failure_report(
-                &target,
-                &profile,
-                &error,
-                connecting.elapsed(),
-                &settings,
-            ))
+            let mut report = setup_failure_report(&target, &profile, &error, connecting.elapsed(), &settings);
+            if let Some(list) = &known_failures {
+                known_failures::apply(&mut report, list, today(), args.checks.case.as_deref());
+            }
+            return Ok(report);
         }
         Err(error) => return Err(RunError::new(error.to_string())),
     };
@@ -259,7 +272,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         bar.set_position(progress.done as u64);
         bar.set_message(escape_line(progress.case).into_owned());
     };
-    let report = run_suites_with_progress(
+    let mut report = run_suites_with_progress(
         &connection,
         &gateway,
         &suites,
@@ -273,7 +286,22 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     if let Some(running) = embedded {
         running.shutdown().await;
     }
+    if let Some(list) = &known_failures {
+        known_failures::apply(&mut report, list, today(), args.checks.case.as_deref());
+    }
+    let reproduction = Reproduction {
+        target: &target,
+        spec: &proto,
+        ca: args.connect.ca.as_deref(),
+        call_timeout: options.call_timeout,
+    };
+    attach_reproducers(&mut report, reproduction);
     Ok(report)
+}
+
+/// The day known-failures entries expire against (UTC).
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
 }
 
 /// Snapshots are compared where a set exists: the one `--snapshots DIR` names (a release gate's),

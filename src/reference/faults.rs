@@ -208,15 +208,24 @@ pub fn truncated_token_panic(len: usize) -> String {
     )
 }
 
+/// The answer a fault bends: when it was made, and whether its price is the transcoding price
+/// (the request named no capabilities) or the sum of named models' prices.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer {
+    pub now: i64,
+    pub transcoding_price: bool,
+}
+
 /// Applies every information-corrupting fault to one answer. Faults that
 /// change call handling are read by the service instead.
-pub fn corrupt(info: &mut OrchestratorInfo, faults: &[Fault], now: i64) {
+pub fn corrupt(info: &mut OrchestratorInfo, faults: &[Fault], answer: Answer) {
     for fault in faults {
-        corrupt_one(info, *fault, now);
+        corrupt_one(info, *fault, answer);
     }
 }
 
-fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
+fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, answer: Answer) {
+    let now = answer.now;
     let first_ai = first_ai_capability(info);
     match fault {
         Fault::NoTranscoder => info.transcoder.clear(),
@@ -233,8 +242,8 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
         Fault::WrongAddress => info.address = vec![0x11; 20],
         Fault::ZeroPixelsPerUnit => info.price_info.iter_mut().for_each(|price| price.pixels_per_unit = 0),
         Fault::NegativePrice => info.price_info.iter_mut().for_each(|price| price.price_per_unit = -1),
-        Fault::WrongPrice => info.price_info.iter_mut().for_each(|price| price.price_per_unit /= 2),
-        Fault::OverAdjustedPrice => info.price_info.iter_mut().for_each(|price| {
+        Fault::WrongPrice => transcoding_price(info, answer).for_each(|price| price.price_per_unit /= 2),
+        Fault::OverAdjustedPrice => transcoding_price(info, answer).for_each(|price| {
             price.price_per_unit = price.price_per_unit.saturating_mul(3);
             price.pixels_per_unit = price.pixels_per_unit.saturating_mul(2);
         }),
@@ -418,6 +427,12 @@ fn corrupt_one(info: &mut OrchestratorInfo, fault: Fault, now: i64) {
         | Fault::PanicOnTruncatedToken
         | Fault::CrashOnMissingToken => {}
     }
+}
+
+/// The answer's price when it is the transcoding price: the faults about the configured
+/// transcoding price leave the per-model prices alone.
+fn transcoding_price(info: &mut OrchestratorInfo, answer: Answer) -> impl Iterator<Item = &mut PriceInfo> {
+    info.price_info.iter_mut().filter(move |_| answer.transcoding_price)
 }
 
 fn tickets(info: &mut OrchestratorInfo, change: impl FnOnce(&mut crate::proto::net::TicketParams)) {

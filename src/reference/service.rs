@@ -124,7 +124,11 @@ impl ReferenceService {
             },
             nodes: config.nodes.clone(),
         };
-        faults::corrupt(&mut info, &config.faults, now);
+        let answer = faults::Answer {
+            now,
+            transcoding_price: named.is_none(),
+        };
+        faults::corrupt(&mut info, &config.faults, answer);
         info
     }
 

@@ -9,6 +9,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use super::escape::escape_line;
 use super::matrix::{capability_matrix, CapabilityRow, RowKind};
 use super::terminal::summary;
+use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::proto::net::OrchestratorInfo;
 use crate::rules::{RuleResult, Verdict};
 use crate::runner::{CaseReport, CaseStatus, RunReport};
@@ -26,7 +27,7 @@ td.cell { text-align: center; min-width: 6rem; }
 .detail { display: block; font-size: 0.8rem; color: #656d76; }
 .pass, .passed { color: #1a7f37; font-weight: bold; } .fail, .failed { color: #cf222e; font-weight: bold; }
 .warn, .warned { color: #9a6700; font-weight: bold; } .skip, .skipped { color: #656d76; }
-.info { color: #0969da; }
+.info { color: #0969da; } .known { color: #8250df; font-weight: bold; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; } dt { font-weight: bold; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; }
 code { font-family: ui-monospace, monospace; }
@@ -57,6 +58,10 @@ pub fn render_html(report: &RunReport) -> String {
                 (matrix_section(report.info.as_ref()))
                 h2 { "Findings" }
                 (findings_section(report))
+                @if let Some(check) = &report.known_failures {
+                    h2 { "Known failures" }
+                    (known_failures_section(check))
+                }
                 h2 { "Calls and snapshots" }
                 (calls_section(report))
                 h2 { "Cases" }
@@ -221,6 +226,7 @@ fn verdict_label(verdict: &Verdict) -> (&'static str, &'static str) {
         Verdict::Warn => ("WARN", "warn"),
         Verdict::Fail => ("FAIL", "fail"),
         Verdict::Skip(_) => ("SKIP", "skip"),
+        Verdict::KnownFailure(_) => ("KNOWN", "known"),
     }
 }
 
@@ -229,7 +235,12 @@ fn findings_section(report: &RunReport) -> Markup {
         .cases
         .iter()
         .flat_map(|case| case.rules.iter().map(move |result| (case, result)))
-        .filter(|(_, result)| matches!(result.verdict, Verdict::Fail | Verdict::Warn | Verdict::Info))
+        .filter(|(_, result)| {
+            matches!(
+                result.verdict,
+                Verdict::Fail | Verdict::Warn | Verdict::Info | Verdict::KnownFailure(_)
+            )
+        })
         .collect();
     html! {
         @if broken.is_empty() {
@@ -255,7 +266,10 @@ fn findings_section(report: &RunReport) -> Markup {
                                 td { (case.name) }
                                 td { code { (rule.id) } span.detail { (rule.text) } }
                                 td { (rule.severity.to_string()) }
-                                td class=(class) { (label) }
+                                td class=(class) {
+                                    (label)
+                                    @if let Verdict::KnownFailure(reason) = &result.verdict { span.detail { (reason) } }
+                                }
                                 td { code { (finding.path) } }
                                 td { (finding.expected) }
                                 td { (finding.actual) }
@@ -273,14 +287,44 @@ fn findings_section(report: &RunReport) -> Markup {
     }
 }
 
+/// Every entry of the known-failures list and what became of it; stale ones fail the run.
+fn known_failures_section(check: &KnownFailureCheck) -> Markup {
+    html! {
+        p { "From " code { (check.path.display().to_string()) } ": "
+            (check.stale().count()) " stale of " (check.entries.len()) " entries." }
+        @if !check.entries.is_empty() {
+            table.known {
+                thead { tr { th { "entry" } th { "where" } th { "state" } th { "reason" } th { "until" } } }
+                tbody {
+                    @for outcome in &check.entries {
+                        @let entry = &outcome.entry;
+                        tr {
+                            td { code { (entry.name()) } }
+                            td { code { (entry.location) } }
+                            @match &outcome.state {
+                                EntryState::Holds(cases) => td.known { "still fails" span.detail { (cases.join(", ")) } },
+                                EntryState::Stale(why) => td.fail { "STALE" span.detail { (why) } },
+                                EntryState::NotRun => td.skip { "not judged" span.detail { "--case left out its cases" } },
+                            }
+                            td { (entry.reason) }
+                            td { (entry.until.map(|date| date.to_string()).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn calls_section(report: &RunReport) -> Markup {
+    // Failed calls, and refused ones (their requests were kept): each with its reproducer.
     let failed_steps: Vec<_> = report
         .cases
         .iter()
         .flat_map(|case| {
             case.steps
                 .iter()
-                .filter(|step| !step.passed())
+                .filter(|step| !step.passed() || step.request.is_some())
                 .map(move |step| (case, step))
         })
         .collect();
@@ -297,14 +341,22 @@ fn calls_section(report: &RunReport) -> Markup {
         .collect();
     html! {
         @if failed_steps.is_empty() && snapshots.is_empty() {
-            p.pass { "Every call went as the suites expect; no snapshot changed." }
+            p.pass { "Every call was answered as the suites expect; no snapshot changed." }
         }
         @if !failed_steps.is_empty() {
             table.calls {
-                thead { tr { th { "case" } th { "call" } th { "expected" } th { "actual" } } }
+                thead { tr { th { "case" } th { "call" } th { "expected" } th { "actual" } th { "reproduce with grpcurl" } } }
                 tbody {
                     @for (case, step) in &failed_steps {
-                        tr { td { (case.name) } td { (step.call) } td { (step.expected) } td.fail { (step.actual) } }
+                        tr {
+                            td { (case.name) } td { (step.call) } td { (step.expected) }
+                            @if step.passed() {
+                                td { (step.actual) span.detail { "refused, as expected" } }
+                            } @else {
+                                td.fail { (step.actual) }
+                            }
+                            td { @if let Some(reproducer) = &step.reproducer { code { (reproducer) } } }
+                        }
                     }
                 }
             }
@@ -336,6 +388,7 @@ fn cases_section(report: &RunReport) -> Markup {
                         CaseStatus::Warned => ("WARN", "warned", None),
                         CaseStatus::Failed => ("FAIL", "failed", None),
                         CaseStatus::Skipped(reason) => ("SKIP", "skipped", Some(reason)),
+                        CaseStatus::KnownFailure => ("KNOWN", "known", None),
                     };
                     tr {
                         td { code { (case.name) } }

@@ -6,6 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::matrix::{capability_matrix, CapabilityMatrix, RowKind};
+use crate::capability;
+use crate::known_failures::{EntryState, KnownFailureCheck};
+use crate::proto::net::OrchestratorInfo;
 use crate::rules::{RuleResult, Severity, Verdict};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome, StepReport};
 use crate::snapshot::{SnapshotCheck, SnapshotStatus};
@@ -37,6 +40,162 @@ pub struct JsonReport {
     /// Why the run could not happen (an unreachable target); `null` when it ran.
     #[serde(default)]
     pub error: Option<String>,
+    /// How the `--known-failures` list fared; `null` without one.
+    #[serde(default)]
+    pub known_failures: Option<JsonKnownFailures>,
+    /// What the baseline discovery answer offers, for `lpconform compare`; `null` without one.
+    #[serde(default)]
+    pub advertised: Option<JsonAdvertised>,
+}
+
+/// Most entries of each list in [`JsonAdvertised`]; the answer may hold many more.
+const MAX_ADVERTISED: usize = 256;
+
+/// What an orchestrator offers a gateway, in a form two runs can be compared by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonAdvertised {
+    /// The capabilities whose bits are set, by name, ascending by number.
+    pub capabilities: Vec<String>,
+    /// `price_info` as `pricePerUnit/pixelsPerUnit` wei per pixel, as sent; `null` when absent.
+    pub transcoding_price: Option<String>,
+    /// Each `capabilities_prices` entry, in answer order.
+    pub capability_prices: Vec<JsonAdvertisedPrice>,
+    /// Each model listed under `capabilities.constraints.per_capability`, sorted.
+    pub models: Vec<JsonAdvertisedModel>,
+    /// `capabilities.version`; `null` without capabilities.
+    pub version: Option<String>,
+    /// `capabilities.constraints.minVersion`; `null` without constraints.
+    pub min_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonAdvertisedPrice {
+    pub capability: String,
+    /// The model the price is for; `""` prices the whole capability.
+    pub constraint: String,
+    /// `pricePerUnit/pixelsPerUnit`, as sent.
+    pub wei_per_pixel: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonAdvertisedModel {
+    pub capability: String,
+    pub model: String,
+    pub warm: bool,
+    pub runner_version: String,
+}
+
+impl JsonAdvertised {
+    pub fn new(info: &OrchestratorInfo) -> Self {
+        let capabilities = info.capabilities.as_ref();
+        let bitstring = capabilities.map(|c| c.bitstring.as_slice()).unwrap_or_default();
+        let constraints = capabilities.and_then(|c| c.constraints.as_ref());
+        let mut models: Vec<JsonAdvertisedModel> = constraints
+            .into_iter()
+            .flat_map(|constraints| &constraints.per_capability)
+            .flat_map(|(number, per_capability)| {
+                per_capability
+                    .models
+                    .iter()
+                    .map(|(model, constraint)| JsonAdvertisedModel {
+                        capability: capability::display_name(*number),
+                        model: model.clone(),
+                        warm: constraint.warm,
+                        runner_version: constraint.runner_version.clone(),
+                    })
+            })
+            .take(MAX_ADVERTISED)
+            .collect();
+        models.sort_by(|a, b| (&a.capability, &a.model).cmp(&(&b.capability, &b.model)));
+        Self {
+            capabilities: capability::set_bits(bitstring)
+                .take(MAX_ADVERTISED)
+                .map(capability::display_name)
+                .collect(),
+            transcoding_price: info
+                .price_info
+                .as_ref()
+                .map(|price| format!("{}/{}", price.price_per_unit, price.pixels_per_unit)),
+            capability_prices: info
+                .capabilities_prices
+                .iter()
+                .take(MAX_ADVERTISED)
+                .map(|price| JsonAdvertisedPrice {
+                    capability: capability::display_name(price.capability),
+                    constraint: price.constraint.clone(),
+                    wei_per_pixel: format!("{}/{}", price.price_per_unit, price.pixels_per_unit),
+                })
+                .collect(),
+            models,
+            version: capabilities.map(|c| c.version.clone()),
+            min_version: constraints.map(|c| c.min_version.clone()),
+        }
+    }
+}
+
+/// Rule IDs with their worst verdict over the cases that evaluated them, by ID: one line of the
+/// `lpconform compare` grid. Worst is fail, then known failure, warn, info, pass, skip.
+pub fn worst_verdicts<'a>(verdicts: impl IntoIterator<Item = (&'a str, JsonVerdict)>) -> Vec<JsonRuleVerdict> {
+    let mut worst: std::collections::BTreeMap<&str, JsonVerdict> = Default::default();
+    for (id, verdict) in verdicts {
+        let entry = worst.entry(id).or_insert(verdict);
+        if verdict.badness() > entry.badness() {
+            *entry = verdict;
+        }
+    }
+    worst
+        .into_iter()
+        .map(|(id, verdict)| JsonRuleVerdict {
+            id: id.to_string(),
+            verdict,
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonRuleVerdict {
+    pub id: String,
+    pub verdict: JsonVerdict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonKnownFailures {
+    pub file: String,
+    pub entries: Vec<JsonKnownFailureEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonKnownFailureEntry {
+    pub rule: String,
+    /// `null`: the entry covers the rule in every case.
+    pub case: Option<String>,
+    pub reason: String,
+    /// The entry's last day, `YYYY-MM-DD`.
+    pub until: Option<String>,
+    /// `FILE:LINE` of the entry.
+    pub location: String,
+    pub state: JsonKnownFailureState,
+    /// The cases where the rule still fails and is reported as `known_failure`.
+    pub cases: Vec<String>,
+    /// Why the entry is stale; `null` unless `state` is `stale`.
+    pub stale_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonKnownFailureState {
+    /// The rule still fails where the entry says: a known failure, not failing the run.
+    Holds,
+    /// The rule no longer fails there, is not evaluated, or the entry expired: the run fails.
+    Stale,
+    /// `--case` left out every case the entry names.
+    NotRun,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +222,12 @@ pub struct JsonSummary {
     pub rules_skipped: usize,
     /// Findings over all rule evaluations, including omitted ones.
     pub findings: usize,
+    /// Cases whose only failures the known-failures list accepts.
+    #[serde(default)]
+    pub known_failures: usize,
+    /// Rule evaluations reported as `known_failure`.
+    #[serde(default)]
+    pub rules_known_failures: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +285,8 @@ pub enum JsonCaseStatus {
     Warned,
     Failed,
     Skipped,
+    /// Nothing failed but rules the known-failures list accepts.
+    KnownFailure,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +300,24 @@ pub struct JsonStep {
     #[serde(default)]
     pub harness_error: bool,
     pub elapsed_ms: u64,
+    /// How to resend the request without lpconform; `null` unless the call failed its step or
+    /// was refused.
+    #[serde(default)]
+    pub reproducer: Option<JsonReproducer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonReproducer {
+    /// `net.Orchestrator/GetOrchestrator`.
+    pub method: String,
+    /// One shell command line; `null` when the report was made without the loaded protocol.
+    pub grpcurl: Option<String>,
+    /// The request message's protobuf bytes as sent, base64; `null` when it carries the
+    /// issued auth token, a secret.
+    pub request_base64: Option<String>,
+    /// The request needs the auth token a discovery issues (left out of both fields above).
+    pub carries_issued_token: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +333,9 @@ pub struct JsonRule {
     pub skip_reason: Option<String>,
     pub findings: Vec<JsonFinding>,
     pub omitted_findings: usize,
+    /// The known-failures list's reason; `null` unless `verdict` is `known_failure`.
+    #[serde(default)]
+    pub known_failure_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +364,34 @@ impl From<&Verdict> for JsonVerdict {
             Verdict::Warn => JsonVerdict::Warn,
             Verdict::Fail => JsonVerdict::Fail,
             Verdict::Skip(_) => JsonVerdict::Skip,
+            Verdict::KnownFailure(_) => JsonVerdict::KnownFailure,
+        }
+    }
+}
+
+impl JsonVerdict {
+    /// How bad the verdict is, for "worst of" and "got worse": skip < pass < info < warn <
+    /// known failure < fail.
+    pub fn badness(self) -> u8 {
+        match self {
+            JsonVerdict::Skip => 0,
+            JsonVerdict::Pass => 1,
+            JsonVerdict::Info => 2,
+            JsonVerdict::Warn => 3,
+            JsonVerdict::KnownFailure => 4,
+            JsonVerdict::Fail => 5,
+        }
+    }
+
+    /// As the reports print it: `pass`, `known_failure`.
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonVerdict::Pass => "pass",
+            JsonVerdict::Info => "info",
+            JsonVerdict::Warn => "warn",
+            JsonVerdict::Fail => "fail",
+            JsonVerdict::Skip => "skip",
+            JsonVerdict::KnownFailure => "known_failure",
         }
     }
 }
@@ -189,6 +405,8 @@ pub enum JsonVerdict {
     Warn,
     Fail,
     Skip,
+    /// A `fail` or `warn` the known-failures list accepts: not failing the run.
+    KnownFailure,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +462,8 @@ pub fn render_json_error(target: Option<&str>, message: &str) -> String {
         cases: Vec::new(),
         unfunded_gateway: None,
         error: Some(message.to_string()),
+        known_failures: None,
+        advertised: None,
     };
     super::pretty_json(&report, FORMAT_VERSION)
 }
@@ -269,8 +489,11 @@ impl JsonReport {
             rules_warned: count_verdicts(|verdict| *verdict == Verdict::Warn),
             rules_skipped: count_verdicts(|verdict| matches!(verdict, Verdict::Skip(_))),
             findings: rules
+                .clone()
                 .map(|result| result.findings.len() + result.omitted_findings)
                 .sum(),
+            known_failures: report.count(CaseStatusKind::KnownFailure),
+            rules_known_failures: count_verdicts(|verdict| matches!(verdict, Verdict::KnownFailure(_))),
         };
         Self {
             format_version: FORMAT_VERSION,
@@ -293,6 +516,8 @@ impl JsonReport {
                 .map(|info| JsonCapabilityMatrix::new(&capability_matrix(info))),
             cases: report.cases.iter().map(JsonCase::new).collect(),
             error: None,
+            known_failures: report.known_failures.as_ref().map(JsonKnownFailures::new),
+            advertised: report.info.as_ref().map(JsonAdvertised::new),
         }
     }
 }
@@ -334,6 +559,7 @@ impl JsonCase {
             CaseStatus::Warned => (JsonCaseStatus::Warned, None),
             CaseStatus::Failed => (JsonCaseStatus::Failed, None),
             CaseStatus::Skipped(reason) => (JsonCaseStatus::Skipped, Some(reason.clone())),
+            CaseStatus::KnownFailure => (JsonCaseStatus::KnownFailure, None),
         };
         Self {
             name: case.name.clone(),
@@ -363,6 +589,16 @@ impl JsonStep {
             passed: step.passed(),
             harness_error: step.outcome == StepOutcome::HarnessError,
             elapsed_ms: millis(step.elapsed),
+            reproducer: step.request.as_ref().map(|request| {
+                use base64::Engine as _;
+                JsonReproducer {
+                    method: format!("net.Orchestrator/{}", request.method),
+                    grpcurl: step.reproducer.clone(),
+                    request_base64: (!request.carries_issued_token)
+                        .then(|| base64::engine::general_purpose::STANDARD.encode(&request.body)),
+                    carries_issued_token: request.carries_issued_token,
+                }
+            }),
         }
     }
 }
@@ -396,6 +632,40 @@ impl JsonRule {
                 })
                 .collect(),
             omitted_findings: result.omitted_findings,
+            known_failure_reason: match &result.verdict {
+                Verdict::KnownFailure(reason) => Some(reason.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl JsonKnownFailures {
+    fn new(check: &KnownFailureCheck) -> Self {
+        Self {
+            file: check.path.display().to_string(),
+            entries: check
+                .entries
+                .iter()
+                .map(|outcome| {
+                    let (state, cases, stale_reason) = match &outcome.state {
+                        EntryState::Holds(cases) => (JsonKnownFailureState::Holds, cases.clone(), None),
+                        EntryState::Stale(why) => (JsonKnownFailureState::Stale, Vec::new(), Some(why.clone())),
+                        EntryState::NotRun => (JsonKnownFailureState::NotRun, Vec::new(), None),
+                    };
+                    let entry = &outcome.entry;
+                    JsonKnownFailureEntry {
+                        rule: entry.rule.to_string(),
+                        case: entry.case.clone(),
+                        reason: entry.reason.clone(),
+                        until: entry.until.map(|date| date.to_string()),
+                        location: entry.location.clone(),
+                        state,
+                        cases,
+                        stale_reason,
+                    }
+                })
+                .collect(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! testcase for its calls and snapshot and one per rule it evaluates, named by
 //! the public case and rule IDs. Broken rules are `<failure>` carrying the
 //! field path, expected and actual; a run that could not happen (target
-//! unreachable) is an `<error>`; skipped rules are `<skipped>` with the reason.
+//! unreachable) is an `<error>`; skipped rules are `<skipped>` with the reason, and so are
+//! known failures (`known failure: REASON`); each known-failures entry is a testcase of its own.
 
 use std::fmt::Write as _;
 
@@ -10,12 +11,16 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use super::escape::{escape_line, escape_text};
 use super::json::suite_of;
+use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::rules::{RuleResult, Verdict};
 use crate::runner::{CaseReport, CaseStatus, RunReport, StepOutcome};
 use crate::snapshot::SnapshotStatus;
 
 /// The name of the report and of the testsuite that holds a run error.
 const REPORT_NAME: &str = "lpconform";
+
+/// The testsuite of the known-failures list's entries.
+const KNOWN_FAILURES_SUITE: &str = "known-failures";
 
 /// The run as JUnit XML.
 pub fn render_junit(report: &RunReport) -> String {
@@ -36,10 +41,61 @@ pub fn render_junit(report: &RunReport) -> String {
         }
         suite.time = Some(suite.time.unwrap_or_default() + case.elapsed);
     }
+    if let Some(check) = &report.known_failures {
+        suites.push(known_failures_suite(check));
+    }
     let mut junit = Report::new(REPORT_NAME);
     junit.set_time(report.elapsed);
     junit.add_test_suites(suites);
     serialize(&junit)
+}
+
+/// One testcase per known-failures entry: passing while the failure it accepts is still there,
+/// a `<failure>` naming the entry when it is stale.
+fn known_failures_suite(check: &KnownFailureCheck) -> TestSuite {
+    let mut suite = TestSuite::new(KNOWN_FAILURES_SUITE);
+    suite.add_property(Property::new("file", check.path.display().to_string()));
+    for outcome in &check.entries {
+        let entry = &outcome.entry;
+        let (status, out) = match &outcome.state {
+            EntryState::Holds(cases) => (
+                TestCaseStatus::success(),
+                Some(format!(
+                    "still fails in {}: {}",
+                    cases.join(", "),
+                    escape_line(&entry.reason)
+                )),
+            ),
+            EntryState::Stale(why) => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status
+                    .set_message(format!(
+                        "stale known failure {} ({}): {}",
+                        entry.name(),
+                        entry.location,
+                        escape_line(why)
+                    ))
+                    .set_type("stale known failure");
+                (status, None)
+            }
+            EntryState::NotRun => {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message("not judged: --case left out its cases");
+                (status, None)
+            }
+        };
+        let name = match &entry.case {
+            Some(case) => format!("{KNOWN_FAILURES_SUITE}::{}::{case}", entry.rule),
+            None => format!("{KNOWN_FAILURES_SUITE}::{}", entry.rule),
+        };
+        let mut test_case = TestCase::new(name, status);
+        test_case.set_classname(KNOWN_FAILURES_SUITE);
+        if let Some(out) = out {
+            test_case.set_system_out(out);
+        }
+        suite.add_test_case(test_case);
+    }
+    suite
 }
 
 /// A run that could not happen (unreachable target, unreadable file): one
@@ -199,6 +255,14 @@ fn rule_outcome(case: &CaseReport, result: &RuleResult, strict: bool) -> TestCas
         Verdict::Skip(reason) => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(escape_line(reason));
+            status
+        }
+        // Accepted for now by the known-failures list: neither a pass nor a failure.
+        Verdict::KnownFailure(reason) => {
+            let mut status = TestCaseStatus::skipped();
+            status
+                .set_message(format!("known failure: {}", escape_line(reason)))
+                .set_description(details.clone());
             status
         }
     };

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::escape::escape_line;
 use super::html::{finish_page, style};
-use super::json::{JsonModes, JsonSeverity, JsonVerdict};
+use super::json::{worst_verdicts, JsonAdvertised, JsonModes, JsonRuleVerdict, JsonSeverity, JsonVerdict};
 use crate::rules::{Modes, Verdict};
 use crate::sweep::{RowStatus, SweepReport, SweepRow};
 
@@ -67,6 +67,12 @@ pub struct JsonSweepRow {
     pub findings: Vec<JsonSweepFinding>,
     pub failed_calls: Vec<JsonFailedCall>,
     pub elapsed_ms: u64,
+    /// Every rule evaluated, with its worst verdict over the cases, by ID (for `lpconform compare`).
+    #[serde(default)]
+    pub rules: Vec<JsonRuleVerdict>,
+    /// What the discovery answer offers; `null` without one.
+    #[serde(default)]
+    pub advertised: Option<JsonAdvertised>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +225,14 @@ impl JsonSweepRow {
             findings,
             failed_calls,
             elapsed_ms: millis(row.elapsed),
+            rules: worst_verdicts(
+                report
+                    .into_iter()
+                    .flat_map(|report| &report.cases)
+                    .flat_map(|case| &case.rules)
+                    .map(|result| (result.rule.id, JsonVerdict::from(&result.verdict))),
+            ),
+            advertised: report.and_then(|report| report.info.as_ref()).map(JsonAdvertised::new),
         }
     }
 }

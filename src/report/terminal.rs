@@ -7,6 +7,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::escape::{escape_line, escape_text};
 
+use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::rules::{RuleResult, Verdict};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome};
 use crate::snapshot::SnapshotStatus;
@@ -60,6 +61,9 @@ pub fn render_run(report: &RunReport, colour: bool) -> String {
     for case in &report.cases {
         render_case(&mut out, case, &painter);
     }
+    if let Some(check) = &report.known_failures {
+        render_known_failures(&mut out, check, &painter);
+    }
     let _ = writeln!(out, "\n{}", summary(report));
     out
 }
@@ -76,10 +80,19 @@ pub fn unfunded_note(gateway: &crate::eth::Address) -> String {
     )
 }
 
-/// `cases: 22, passed: 18, failed: 1, warnings: 1, skipped: 2, time: 35 ms`
+/// `cases: 22, passed: 18, failed: 1, warnings: 1, skipped: 2, time: 35 ms`; with a
+/// known-failures list, the known failures and stale entries too.
 pub fn summary(report: &RunReport) -> String {
+    let known = match &report.known_failures {
+        Some(check) => format!(
+            ", known failures: {}, stale entries: {}",
+            report.count(CaseStatusKind::KnownFailure),
+            check.stale().count()
+        ),
+        None => String::new(),
+    };
     format!(
-        "cases: {}, passed: {}, failed: {}, warnings: {}, skipped: {}, time: {} ms",
+        "cases: {}, passed: {}, failed: {}, warnings: {}, skipped: {}{known}, time: {} ms",
         report.cases.len(),
         report.count(CaseStatusKind::Passed),
         report.count(CaseStatusKind::Failed),
@@ -87,6 +100,37 @@ pub fn summary(report: &RunReport) -> String {
         report.count(CaseStatusKind::Skipped),
         report.elapsed.as_millis()
     )
+}
+
+/// The list's entries that do not hold (stale ones fail the run), after the cases.
+fn render_known_failures(out: &mut String, check: &KnownFailureCheck, painter: &Painter) {
+    let holding = check
+        .entries
+        .iter()
+        .filter(|outcome| matches!(outcome.state, EntryState::Holds(_)))
+        .count();
+    let _ = writeln!(
+        out,
+        "\nknown failures ({}): {} listed, {holding} still failing, {} stale",
+        escape_line(&check.path.display().to_string()),
+        check.entries.len(),
+        check.stale().count()
+    );
+    for outcome in &check.entries {
+        let (label, colour, why) = match &outcome.state {
+            EntryState::Holds(_) => continue,
+            EntryState::Stale(why) => ("STALE", AnsiColor::Red, why.as_str()),
+            EntryState::NotRun => ("SKIP", AnsiColor::BrightBlack, "not judged: --case left out its cases"),
+        };
+        let _ = writeln!(
+            out,
+            "{} known failure {} ({}): {}",
+            painter.paint(colour, label),
+            escape_line(&outcome.entry.name()),
+            escape_line(&outcome.entry.location),
+            escape_line(why)
+        );
+    }
 }
 
 fn yes_no(flag: bool) -> &'static str {
@@ -103,11 +147,16 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
         CaseStatus::Warned => ("WARN", AnsiColor::Yellow),
         CaseStatus::Failed => ("FAIL", AnsiColor::Red),
         CaseStatus::Skipped(_) => ("SKIP", AnsiColor::BrightBlack),
+        CaseStatus::KnownFailure => ("KNOWN", AnsiColor::Magenta),
     };
     let _ = write!(out, "{} {}", painter.paint(colour, label), escape_line(&case.name));
     match &case.status {
         CaseStatus::Skipped(reason) => {
             let _ = writeln!(out, " ({})", escape_line(reason));
+            // A legitimate refusal (unfunded gateway, at capacity) skips the case: how to see it again.
+            for reproducer in case.steps.iter().filter_map(|step| step.reproducer.as_deref()) {
+                let _ = writeln!(out, "     reproduce: {}", escape_line(reproducer));
+            }
             return;
         }
         _ => {
@@ -123,6 +172,9 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
                 out,
                 "       (harness error: the exchange broke in transport, no verdict on an answer)"
             );
+        }
+        if let Some(reproducer) = &step.reproducer {
+            let _ = writeln!(out, "       reproduce: {}", escape_line(reproducer));
         }
     }
     for result in &case.rules {
@@ -159,6 +211,7 @@ fn render_rule(out: &mut String, result: &RuleResult, painter: &Painter) {
         Verdict::Fail => ("FAIL", AnsiColor::Red),
         Verdict::Warn => ("WARN", AnsiColor::Yellow),
         Verdict::Info => ("INFO", AnsiColor::Cyan),
+        Verdict::KnownFailure(_) => ("KNOWN", AnsiColor::Magenta),
         Verdict::Pass | Verdict::Skip(_) => return,
     };
     let rule = result.rule;
@@ -170,6 +223,9 @@ fn render_rule(out: &mut String, result: &RuleResult, painter: &Painter) {
         rule.severity,
         rule.text
     );
+    if let Verdict::KnownFailure(reason) = &result.verdict {
+        let _ = writeln!(out, "       known failure: {}", escape_line(reason));
+    }
     for finding in &result.findings {
         let _ = writeln!(out, "       at {}", escape_line(&finding.path));
         let _ = writeln!(out, "         expected: {}", escape_line(&finding.expected));
@@ -226,6 +282,8 @@ mod tests {
             outcome: StepOutcome::Failed,
             elapsed: Duration::from_millis(1),
             not_judged: None,
+            request: None,
+            reproducer: None,
         }];
         let mut warned = case("capabilities::structure", CaseStatus::Warned);
         warned.rules = vec![RuleResult {
@@ -277,6 +335,7 @@ mod tests {
             ],
             elapsed: Duration::from_millis(42),
             unfunded_gateway: None,
+            known_failures: None,
         }
     }
 

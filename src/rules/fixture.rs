@@ -300,6 +300,7 @@ pub(super) fn verdict_name(verdict: &Verdict) -> &'static str {
         Verdict::Warn => "warn",
         Verdict::Fail => "fail",
         Verdict::Skip(_) => "skip",
+        Verdict::KnownFailure(_) => "known failure",
     }
 }
 

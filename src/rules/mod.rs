@@ -166,6 +166,9 @@ pub enum Verdict {
     Fail,
     /// The rule does not apply or its input is absent; the reason says which.
     Skip(String),
+    /// A `Fail` or `Warn` the operator's known-failures list accepts for now, with the list's
+    /// reason. Never made by a rule: `known_failures::apply` turns verdicts into it after the run.
+    KnownFailure(String),
 }
 
 /// Reports show at most this many findings per rule; the rest are counted.

@@ -3,8 +3,10 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use lpconform::eth::EthKey;
@@ -143,4 +145,41 @@ pub fn remote_signer(key: &lpconform::eth::EthKey) -> (String, std::sync::Arc<st
         }
     });
     (url, answered)
+}
+
+/// Kills the server when the test ends, however it ends.
+pub struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `lpconform serve` on a free port and returns it with the URL it announced.
+pub fn serve(args: &[&str]) -> (Served, String) {
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().unwrap();
+    let served = Served(child);
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = sender.send(line);
+    });
+    let line = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("serve announces its URL");
+    let url = line
+        .split_whitespace()
+        .find(|word| word.contains("://"))
+        .expect("a URL")
+        .to_string();
+    (served, url)
 }
