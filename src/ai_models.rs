@@ -31,12 +31,21 @@ pub struct AiModel {
     /// Wei per `pixels_per_unit` pixels when `price_source` is `Wei` (a decimal price is scaled
     /// into an integer over a power of ten); 0 otherwise.
     pub price_per_unit: i64,
+    /// The file's `pixels_per_unit` times that power of ten; without one in the file (see
+    /// `pixels_from_flag`) just the power of ten.
     pub pixels_per_unit: i64,
+    /// No `pixels_per_unit` in the file: go-livepeer divides by its `-pixelsPerUnit`.
+    pub pixels_from_flag: bool,
     pub price_source: PriceSource,
-    /// `gateway`: the price applies to this gateway address only (go-livepeer per-gateway prices).
+    /// `gateway`: the price applies to this gateway address only (go-livepeer per-gateway prices);
+    /// `None` for every gateway (go-livepeer's `default`).
     pub gateway: Option<String>,
-    /// Concurrent requests the model accepts.
+    /// Containers the entry runs (`capacity`, default 1). go-livepeer advertises one slot for a
+    /// local entry, however many containers it runs, and `capacity` slots for an external
+    /// container (`url`); live-video-to-video advertises idle containers.
     pub capacity: u32,
+    /// `url`: an external container, which scales itself.
+    pub external: bool,
     /// The capability number of `pipeline`.
     pub capability: u32,
 }
@@ -80,6 +89,8 @@ struct RawModel {
     currency: Option<String>,
     #[serde(default)]
     gateway: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
 }
 
 /// go-livepeer accepts prices as JSON numbers or strings (integers, decimals, or amounts with
@@ -157,6 +168,7 @@ pub fn parse_ai_models(text: &str, path: &Path) -> Result<Vec<AiModel>, ModelsEr
         if entry.model_id.trim().is_empty() {
             return Err(problem("model_id", "is empty".into()));
         }
+        let pixels_from_flag = entry.pixels_per_unit.is_none();
         let pixels_per_unit = entry
             .pixels_per_unit
             .map_or(Ok(1), |pixels| pixels.value())
@@ -189,13 +201,13 @@ pub fn parse_ai_models(text: &str, path: &Path) -> Result<Vec<AiModel>, ModelsEr
                 }
             }
         };
-        if models
-            .iter()
-            .any(|model| model.pipeline == entry.pipeline && model.model_id == entry.model_id)
-        {
+        // go-livepeer adds up an entry listed again (another gateway's price, more capacity), but
+        // refuses to start with one model both warm and cold.
+        let same_model = |model: &&AiModel| model.pipeline == entry.pipeline && model.model_id == entry.model_id;
+        if models.iter().filter(same_model).any(|model| model.warm != entry.warm) {
             return Err(problem(
-                "model_id",
-                format!("{} is listed twice for {}", entry.model_id, entry.pipeline),
+                "warm",
+                format!("{} is listed both warm and cold for {}", entry.model_id, entry.pipeline),
             ));
         }
         models.push(AiModel {
@@ -205,12 +217,39 @@ pub fn parse_ai_models(text: &str, path: &Path) -> Result<Vec<AiModel>, ModelsEr
             warm: entry.warm,
             price_per_unit,
             pixels_per_unit,
+            pixels_from_flag,
             price_source,
-            gateway: entry.gateway.filter(|gateway| !gateway.is_empty()),
+            gateway: entry
+                .gateway
+                .filter(|gateway| !gateway.is_empty() && !gateway.eq_ignore_ascii_case("default")),
             capacity: entry.capacity.unwrap_or(1).max(1),
+            external: entry.url.is_some_and(|url| !url.is_empty()),
         });
     }
     Ok(models)
+}
+
+impl AiModel {
+    /// Wei per pixel as (numerator, denominator), given the orchestrator's `-pricePerUnit` and
+    /// `-pixelsPerUnit`, which go-livepeer falls back to for a missing price or pixel count.
+    /// `None` for a currency price, whose wei value needs a price feed.
+    pub fn price_per_pixel(&self, base_price_per_unit: i64, base_pixels_per_unit: i64) -> Option<(i64, i64)> {
+        let base_pixels = if self.pixels_from_flag { base_pixels_per_unit } else { 1 };
+        match self.price_source {
+            PriceSource::Wei => Some((self.price_per_unit, self.pixels_per_unit.saturating_mul(base_pixels))),
+            PriceSource::Default => Some((base_price_per_unit, self.pixels_per_unit.saturating_mul(base_pixels))),
+            PriceSource::Currency(_) => None,
+        }
+    }
+
+    /// The slots a constraint advertises for this entry before any job runs.
+    pub fn advertised_slots(&self) -> u32 {
+        if self.external || self.capability == capability::LIVE_VIDEO_TO_VIDEO {
+            self.capacity
+        } else {
+            1
+        }
+    }
 }
 
 /// serde_json appends " at line L column C"; the error already shows them up front.
@@ -246,7 +285,9 @@ mod tests {
         assert_eq!(models[1].capability, 33);
         assert_eq!(models[1].price_per_unit, 180_000_000);
         assert_eq!(models[1].pixels_per_unit, 1);
+        assert!(models[1].pixels_from_flag);
         assert_eq!(models[1].capacity, 1);
+        assert!(models[1].external && !models[0].external);
     }
 
     #[test]
@@ -299,9 +340,35 @@ mod tests {
         assert!(text_price.to_string().contains("[0].price_per_unit"));
         let negative = parse(r#"[{"pipeline": "llm", "model_id": "a", "price_per_unit": -1}]"#).unwrap_err();
         assert!(negative.to_string().contains("[0].price_per_unit"));
-        let twice =
-            parse(r#"[{"pipeline": "llm", "model_id": "a"}, {"pipeline": "llm", "model_id": "a"}]"#).unwrap_err();
-        assert!(twice.to_string().contains("[1].model_id"));
+        let warm_and_cold =
+            parse(r#"[{"pipeline": "llm", "model_id": "a", "warm": true}, {"pipeline": "llm", "model_id": "a"}]"#)
+                .unwrap_err();
+        assert!(warm_and_cold.to_string().contains("[1].warm"), "{warm_and_cold}");
+    }
+
+    #[test]
+    fn a_model_listed_again_prices_another_gateway_and_default_means_every_gateway() {
+        let models = parse(
+            r#"[{"pipeline": "llm", "model_id": "a", "price_per_unit": 10, "gateway": "default"},
+                {"pipeline": "llm", "model_id": "a", "price_per_unit": 5,
+                 "gateway": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"}]"#,
+        )
+        .unwrap();
+        assert_eq!(models[0].gateway, None);
+        assert!(models[1].gateway.is_some());
+    }
+
+    #[test]
+    fn missing_prices_and_pixels_fall_back_to_the_orchestrators_flags() {
+        let models = parse(
+            r#"[{"pipeline": "llm", "model_id": "a"},
+                {"pipeline": "llm", "model_id": "b", "pixels_per_unit": 4},
+                {"pipeline": "llm", "model_id": "c", "price_per_unit": 9},
+                {"pipeline": "llm", "model_id": "d", "price_per_unit": "1.5", "pixels_per_unit": 2}]"#,
+        )
+        .unwrap();
+        let prices: Vec<_> = models.iter().map(|model| model.price_per_pixel(1000, 3)).collect();
+        assert_eq!(prices, [Some((1000, 3)), Some((1000, 4)), Some((9, 3)), Some((15, 20))]);
     }
 
     #[test]

@@ -132,16 +132,20 @@ pub struct ExpectedModel {
 }
 
 impl ExpectedModel {
-    /// The entry as expected, its missing price falling back to `fallback` (`-pricePerUnit`).
+    /// The entry as expected, its missing price (or pixel count) falling back to `fallback`
+    /// (`-pricePerUnit` / `-pixelsPerUnit`), as go-livepeer falls back; without a declared price
+    /// only entries that need no fallback have an expected price, pixels defaulting to
+    /// go-livepeer's `-pixelsPerUnit` default of 1.
     pub fn of(model: &AiModel, fallback: Option<Price>) -> Self {
-        let price = match model.price_source {
-            PriceSource::Wei => Some(Price {
-                price_per_unit: model.price_per_unit,
-                pixels_per_unit: model.pixels_per_unit,
-            }),
-            PriceSource::Currency(_) => None,
-            PriceSource::Default => fallback,
-        };
+        let price = match fallback {
+            Some(base) => model.price_per_pixel(base.price_per_unit, base.pixels_per_unit),
+            None if model.price_source == PriceSource::Wei => model.price_per_pixel(0, 1),
+            None => None,
+        }
+        .map(|(price_per_unit, pixels_per_unit)| Price {
+            price_per_unit,
+            pixels_per_unit,
+        });
         Self {
             pipeline: model.pipeline.clone(),
             model_id: model.model_id.clone(),

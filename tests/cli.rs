@@ -627,6 +627,9 @@ fn run_against_serve_is_conformant_in_every_configuration() {
             "serve {flags:?}:\n{stdout}{}",
             text(&output.stderr)
         );
+        if flags.contains(&"-serviceAddr") {
+            assert!(stdout.contains("transcoder: https://o.example:8935"), "{stdout}");
+        }
     }
 }
 

@@ -17,6 +17,8 @@ mod common;
 const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/gateway_sdk.py");
 /// Where `.ci/run` installs the SDK; `LPCONFORM_GATEWAY_SDK_PYTHON` names another interpreter.
 const VENV_PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/gateway-sdk/bin/python");
+/// Set where the SDK was installed, so a broken install fails instead of skipping.
+const REQUIRED: &str = "LPCONFORM_REQUIRE_GATEWAY_SDK";
 
 fn sdk_python() -> Option<PathBuf> {
     let python =
@@ -25,6 +27,12 @@ fn sdk_python() -> Option<PathBuf> {
         .args(["-c", "import livepeer_gateway"])
         .output()
         .is_ok_and(|output| output.status.success());
+    if !importable && std::env::var_os(REQUIRED).is_some() {
+        panic!(
+            "{REQUIRED} is set (.ci/run installed the SDK) but {} cannot import it",
+            python.display()
+        );
+    }
     if !importable {
         eprintln!(
             "skipped: the official Python gateway SDK is not installed at {} \
@@ -57,12 +65,13 @@ fn set(parts: &[&[u32]]) -> Value {
     json!(all)
 }
 
-/// The shipped models as the SDK should read them: warm, free slots (the llm has 2).
+/// The shipped models as the SDK should read them: warm or cold, one slot per local entry
+/// (the llm runs 2 containers, still one slot, as go-livepeer advertises it).
 fn shipped_models() -> Value {
     json!({
         "27": {"ByteDance/SDXL-Lightning": {"warm": true, "capacity": 1}},
         "29": {"stabilityai/stable-video-diffusion-img2vid-xt-1-1": {"warm": false, "capacity": 1}},
-        "33": {"meta-llama/Meta-Llama-3.1-8B-Instruct": {"warm": true, "capacity": 2}},
+        "33": {"meta-llama/Meta-Llama-3.1-8B-Instruct": {"warm": true, "capacity": 1}},
     })
 }
 

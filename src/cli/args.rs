@@ -389,10 +389,7 @@ impl ReferenceArgs {
     /// The flags given, as words of a command line that starts the same orchestrator (for the
     /// replay and rerun lines); defaults are left out. Every field is listed here.
     pub fn command_line(&self) -> Vec<String> {
-        let defaults = ReferenceArgs::augment_args(clap::Command::new("defaults"))
-            .try_get_matches_from(["defaults"])
-            .ok()
-            .and_then(|matches| ReferenceArgs::from_arg_matches(&matches).ok());
+        let defaults = defaults::<ReferenceArgs>();
         let mut words = Vec::new();
         let mut flag = |name: &str, value: Option<String>| {
             words.push(format!("--{name}"));
@@ -470,6 +467,13 @@ impl ReferenceArgs {
         }
         words
     }
+}
+
+/// The flags of a group when none is given, as clap fills them in.
+pub fn defaults<T: Args + FromArgMatches>() -> Option<T> {
+    let command = T::augment_args(clap::Command::new("defaults"));
+    let matches = command.try_get_matches_from(["defaults"]).ok()?;
+    T::from_arg_matches(&matches).ok()
 }
 
 /// A value-enum flag's value as typed.

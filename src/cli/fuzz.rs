@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
-use clap::{Args, FromArgMatches};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::{duration_flag, ConnectArgs, DeadlineArgs, ReferenceArgs};
@@ -207,21 +207,19 @@ async fn connect(
 
 /// The embedded orchestrator's flags as given, so a replay starts the same orchestrator.
 fn reference_flags(reference: &ReferenceArgs) -> String {
-    reference.command_line().iter().map(|word| format!(" {word}")).collect()
-}
-
-/// The flags of a group when none is given, as clap fills them in.
-fn defaults<T: Args + FromArgMatches>() -> Option<T> {
-    let command = T::augment_args(clap::Command::new("defaults"));
-    let matches = command.try_get_matches_from(["defaults"]).ok()?;
-    T::from_arg_matches(&matches).ok()
+    let words = reference.command_line();
+    match shlex::try_join(words.iter().map(String::as_str)) {
+        Ok(line) if !line.is_empty() => format!(" {line}"),
+        // Nothing given, or a word with a NUL byte, which no shell line can carry.
+        _ => String::new(),
+    }
 }
 
 /// The call deadline and CA when not the defaults: a replay judges with the same deadline.
 fn call_flags(connect: &ConnectArgs) -> String {
     let mut flags = String::new();
     let call_timeout = connect.deadlines.call_timeout;
-    let default_timeout = defaults::<DeadlineArgs>().map(|defaults| defaults.call_timeout);
+    let default_timeout = super::args::defaults::<DeadlineArgs>().map(|defaults| defaults.call_timeout);
     if default_timeout != Some(call_timeout) {
         flags.push_str(&format!(" --call-timeout {}", humantime::format_duration(call_timeout)));
     }

@@ -99,8 +99,9 @@ pub fn reference_info(configuration: crate::selftest::Configuration, faults: &[F
         faults: faults.to_vec(),
         ..configuration.config()
     };
-    let mut info =
-        ReferenceService::new(config, SERVICE_URI.to_string()).info(&OrchestratorRequest::default(), FUZZ_NOW);
+    let mut info = ReferenceService::new(config, SERVICE_URI.to_string())
+        .info(&OrchestratorRequest::default(), FUZZ_NOW)
+        .expect("the shipped configurations price within int64");
     if let Some(token) = info.auth_token.as_mut() {
         token.token = fixed_bytes(b"auth token", token.token.len());
         let session_id = hex::encode(fixed_bytes(b"session id", token.session_id.len().div_ceil(2)));

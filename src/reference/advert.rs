@@ -10,7 +10,7 @@ use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 
 use super::{ChainMode, ReferenceConfig, Transcoder};
-use crate::ai_models::{AiModel, PriceSource};
+use crate::ai_models::AiModel;
 use crate::capability::{encode_bitstring, LIVE_VIDEO_TO_VIDEO};
 use crate::eth::Address;
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
@@ -66,12 +66,16 @@ pub fn capabilities(config: &ReferenceConfig) -> Capabilities {
     let capacities: HashMap<u32, u32> = numbers.iter().map(|number| (*number, 1)).collect();
     let mut per_capability: HashMap<u32, CapabilityConstraints> = HashMap::new();
     for model in &config.ai_models {
+        let models = &mut per_capability.entry(model.capability).or_default().models;
+        if models.contains_key(&model.model_id) {
+            continue;
+        }
         let jobs = config.jobs_on(&model.model_id);
-        per_capability.entry(model.capability).or_default().models.insert(
+        models.insert(
             model.model_id.clone(),
             ModelConstraint {
                 warm: model.warm,
-                capacity: model.capacity.saturating_sub(jobs),
+                capacity: free_slots(config, model.capability, &model.model_id),
                 runner_version: RUNNER_VERSION.to_string(),
                 // Only live-video-to-video counts busy containers apart.
                 capacity_in_use: if model.capability == LIVE_VIDEO_TO_VIDEO {
@@ -94,37 +98,67 @@ pub fn capabilities(config: &ReferenceConfig) -> Capabilities {
     }
 }
 
-/// The price for one discovery, on chain only: for a request naming capabilities, the sum of
-/// the named (capability, model) prices (the transcoding price when that is zero); otherwise
-/// the gateway's transcoding price. With `-autoAdjustPrice` a non-zero price carries the
-/// ticket overhead, rounded down to 1/1000 wei as go-livepeer's `PriceToFixed` does.
-pub fn price_info(config: &ReferenceConfig, gateway: &Address, request: Option<&Capabilities>) -> Option<PriceInfo> {
+/// The slots a model advertises: those of every entry that lists it (go-livepeer adds up an
+/// entry listed again), less the jobs running on it.
+pub fn free_slots(config: &ReferenceConfig, capability: u32, model_id: &str) -> u32 {
+    let slots = config
+        .ai_models
+        .iter()
+        .filter(|model| model.capability == capability && model.model_id == model_id)
+        .fold(0u32, |slots, model| slots.saturating_add(model.advertised_slots()));
+    slots.saturating_sub(config.jobs_on(model_id))
+}
+
+/// What one on-chain discovery costs the gateway, as go-livepeer works it out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quote {
+    /// `price_info`; `Err` with go-livepeer's text for a summed price no int64 can carry.
+    pub price: Result<PriceInfo, String>,
+    /// Whether go-livepeer looks up the sender's reserve: with `-autoAdjustPrice` for any base
+    /// price above 0 (even one that rounds down to 0), else for the ticket of a price above 0.
+    pub needs_reserve: bool,
+}
+
+/// The price for one discovery, on chain only (`None` off chain): for a request naming
+/// capabilities, the sum of the named (capability, model) prices (the transcoding price when
+/// that is zero); otherwise the gateway's transcoding price. With `-autoAdjustPrice` a non-zero
+/// price carries the ticket overhead, cut to whole thousandths of a wei as go-livepeer's
+/// `PriceToFixed` cuts it (saturating at the int64 range, as its `big.Float.Int64` does).
+pub fn quote(config: &ReferenceConfig, gateway: &Address, request: Option<&Capabilities>) -> Option<Quote> {
     if config.chain == ChainMode::OffChain {
         return None;
     }
     let transcoding = transcoding_price(config, gateway);
-    let mut price = match request {
+    let mut base = match request {
         Some(request) => requested_models(request)
             .iter()
             .filter_map(|(capability, model_id)| model_price(config, gateway, *capability, model_id))
             .sum(),
         None => transcoding.clone(),
     };
-    if price.is_zero() {
-        price = transcoding;
+    if base.is_zero() {
+        base = transcoding;
     }
-    if config.auto_adjust_price && price > BigRational::zero() {
+    let positive = base > BigRational::zero();
+    let price = if config.auto_adjust_price && positive {
         let overhead = BigRational::new(BigInt::from(TX_COST_MULTIPLIER + 1), BigInt::from(TX_COST_MULTIPLIER));
-        let thousandths = (price * overhead * BigInt::from(1000)).to_integer();
-        price = BigRational::new(thousandths, BigInt::from(1000));
-    }
-    Some(encode_price(&price))
-}
-
-/// Whether the gateway would be charged anything for this discovery: go-livepeer only needs
-/// (and checks) the sender's reserve then.
-pub fn charges(config: &ReferenceConfig, gateway: &Address, request: Option<&Capabilities>) -> bool {
-    price_info(config, gateway, request).is_some_and(|price| price.price_per_unit > 0)
+        let thousandths = (base * overhead * BigInt::from(1000)).to_integer();
+        let saturated = thousandths.to_i64().unwrap_or(if thousandths > BigInt::zero() {
+            i64::MAX
+        } else {
+            i64::MIN
+        });
+        BigRational::new(saturated.into(), 1000.into())
+    } else {
+        base
+    };
+    let price = encode_price(&price);
+    let needs_reserve = if config.auto_adjust_price {
+        positive
+    } else {
+        price.as_ref().is_ok_and(|price| price.price_per_unit > 0)
+    };
+    Some(Quote { price, needs_reserve })
 }
 
 /// `-pricePerGateway` for this gateway, else `-pricePerUnit`/`-pixelsPerUnit`.
@@ -139,6 +173,8 @@ fn transcoding_price(config: &ReferenceConfig, gateway: &Address) -> BigRational
     ratio(price_per_unit, pixels_per_unit)
 }
 
+/// The configured prices have positive denominators (the CLI refuses others, as go-livepeer
+/// refuses to start); a zero one prices nothing.
 fn ratio(numerator: i64, denominator: i64) -> BigRational {
     if denominator == 0 {
         return BigRational::zero();
@@ -146,19 +182,25 @@ fn ratio(numerator: i64, denominator: i64) -> BigRational {
     BigRational::new(numerator.into(), denominator.into())
 }
 
-/// A reduced rational as `PriceInfo`; one too large for int64 as whole wei per pixel, as
-/// go-livepeer's `PriceToInt64` gives it.
-fn encode_price(price: &BigRational) -> PriceInfo {
+/// A reduced rational as `PriceInfo`; one too large for int64 as whole wei per pixel
+/// (go-livepeer's `PriceToInt64`), or its error when even that does not fit.
+fn encode_price(price: &BigRational) -> Result<PriceInfo, String> {
     let (price_per_unit, pixels_per_unit) = match (price.numer().to_i64(), price.denom().to_i64()) {
         (Some(numerator), Some(denominator)) => (numerator, denominator),
-        _ => (price.to_integer().to_i64().unwrap_or(i64::MAX), 1),
+        _ => {
+            let whole = price.to_integer().to_i64();
+            (whole.ok_or_else(|| PRICE_OVERFLOW.to_string())?, 1)
+        }
     };
-    PriceInfo {
+    Ok(PriceInfo {
         price_per_unit,
         pixels_per_unit,
         ..Default::default()
-    }
+    })
 }
+
+/// go-livepeer's error for a price no int64 can carry.
+pub const PRICE_OVERFLOW: &str = "price cannot be converted to int64";
 
 /// The (capability, model id) pairs a request names: its capacities that list models under
 /// `PerCapability`, as go-livepeer's `priceInfo` reads them.
@@ -205,15 +247,13 @@ fn model_entry<'a>(
         .or_else(|| entries().find(|model| model.gateway.is_none()))
 }
 
-/// A model's price per pixel for this gateway; one without a price falls back to
-/// `-pricePerUnit`, as in go-livepeer. A currency price has no wei value here (no price feed).
+/// A model's price per pixel for this gateway; a missing price or pixel count falls back to
+/// `-pricePerUnit` / `-pixelsPerUnit`, as in go-livepeer. A currency price has no wei value
+/// here (no price feed).
 fn model_price(config: &ReferenceConfig, gateway: &Address, capability: u32, model_id: &str) -> Option<BigRational> {
     let model = model_entry(config, gateway, capability, model_id)?;
-    match model.price_source {
-        PriceSource::Default => Some(ratio(config.price_per_unit, config.pixels_per_unit)),
-        PriceSource::Wei => Some(ratio(model.price_per_unit, model.pixels_per_unit)),
-        PriceSource::Currency(_) => None,
-    }
+    let (price_per_unit, pixels_per_unit) = model.price_per_pixel(config.price_per_unit, config.pixels_per_unit)?;
+    Some(ratio(price_per_unit, pixels_per_unit))
 }
 
 /// On chain, one price per (AI capability, model) this gateway pays, the model id as
@@ -231,9 +271,11 @@ pub fn capabilities_prices(config: &ReferenceConfig, gateway: &Address) -> Vec<P
             continue;
         }
         seen.push(key);
-        if let Some(price) = model_price(config, gateway, model.capability, &model.model_id) {
+        // Whole wei per pixel; go-livepeer leaves out a price no int64 can carry.
+        let price = model_price(config, gateway, model.capability, &model.model_id);
+        if let Some(price_per_unit) = price.and_then(|price| price.to_integer().to_i64()) {
             prices.push(PriceInfo {
-                price_per_unit: price.to_integer().to_i64().unwrap_or(i64::MAX),
+                price_per_unit,
                 pixels_per_unit: 1,
                 capability: model.capability,
                 constraint: model.model_id.clone(),

@@ -186,8 +186,7 @@ impl ReferenceConfig {
         self.running_jobs
             .iter()
             .filter(|(running, _)| running == model_id)
-            .map(|(_, jobs)| *jobs)
-            .sum()
+            .fold(0u32, |total, (_, jobs)| total.saturating_add(*jobs))
     }
 }
 

@@ -281,13 +281,20 @@ fn serve_info_json(routes: Routes, service: Arc<ReferenceService>) -> Routes {
     let handler = move || {
         let service = Arc::clone(&service);
         async move {
-            let info = service.info(&OrchestratorRequest::default(), unix_now());
-            match OpenApiDocument::embedded().render_info(&info) {
+            let rendered = service
+                .info(&OrchestratorRequest::default(), unix_now())
+                .map_err(|status| status.message().to_string())
+                .and_then(|info| {
+                    OpenApiDocument::embedded()
+                        .render_info(&info)
+                        .map_err(|error| error.to_string())
+                });
+            match rendered {
                 Ok(json) => (StatusCode::OK, [(CONTENT_TYPE, "application/json")], json.to_string()),
-                Err(error) => (
+                Err(problem) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     [(CONTENT_TYPE, "text/plain")],
-                    error.to_string(),
+                    problem,
                 ),
             }
         }

@@ -88,7 +88,7 @@ impl ReferenceService {
     /// the zero address, no prices, no ticket parameters. A request naming capabilities is
     /// answered with the summed price of the models it names, without hardware or capability
     /// prices; one naming none gets the transcoding price and both lists.
-    pub fn info(&self, request: &OrchestratorRequest, now: i64) -> OrchestratorInfo {
+    pub fn info(&self, request: &OrchestratorRequest, now: i64) -> Result<OrchestratorInfo, Status> {
         let config = &self.config;
         let gateway = sender(request);
         let on_chain = config.chain == ChainMode::OnChain;
@@ -98,7 +98,11 @@ impl ReferenceService {
         } else {
             named
         };
-        let price_info = advert::price_info(config, &gateway, priced_as);
+        let price_info = match advert::quote(config, &gateway, priced_as) {
+            Some(quote) => Some(quote.price.map_err(|problem| self.error(&problem))?),
+            None => None,
+        };
+        // go-livepeer's tickets are worth something only for a price above 0.
         let charges = price_info.as_ref().is_some_and(|price| price.price_per_unit > 0);
         let mut info = OrchestratorInfo {
             transcoder: self.service_uri.clone(),
@@ -129,7 +133,7 @@ impl ReferenceService {
             transcoding_price: named.is_none(),
         };
         faults::corrupt(&mut info, &config.faults, answer);
-        info
+        Ok(info)
     }
 
     /// go-livepeer's capacity checks, in its order: the session limit (before it reads
@@ -148,13 +152,7 @@ impl ReferenceService {
         let Some(live) = live.filter(|_| !request.ignore_capacity_check) else {
             return Ok(());
         };
-        let idle = |model_id: &String| {
-            self.config.ai_models.iter().any(|model| {
-                model.capability == LIVE_VIDEO_TO_VIDEO
-                    && &model.model_id == model_id
-                    && model.capacity > self.config.jobs_on(model_id)
-            })
-        };
+        let idle = |model_id: &String| advert::free_slots(&self.config, LIVE_VIDEO_TO_VIDEO, model_id) > 0;
         if live.models.keys().any(idle) {
             Ok(())
         } else {
@@ -212,15 +210,18 @@ impl ReferenceService {
     /// deposit and reserve, and only asks when it has something to charge (a price above 0).
     fn check_reserve(&self, request: &OrchestratorRequest) -> Result<(), Status> {
         let gateway = sender(request);
-        if self.config.funding.covers(&gateway) || !advert::charges(&self.config, &gateway, self.named(request)) {
+        let needs_reserve =
+            advert::quote(&self.config, &gateway, self.named(request)).is_some_and(|quote| quote.needs_reserve);
+        if self.config.funding.covers(&gateway) || !needs_reserve {
             Ok(())
         } else {
             Err(Status::unknown(INSUFFICIENT_RESERVE))
         }
     }
 
-    /// On chain, the request must carry the gateway's `eth_sign` over its own
-    /// checksummed address; a malformed address fails the same check.
+    /// On chain, the request must carry the gateway's `eth_sign` over its own checksummed
+    /// address, read as go-livepeer reads it (`BytesToAddress`): a short or long address
+    /// becomes another account, whose signature it is not.
     fn check_signature(&self, request: &OrchestratorRequest) -> Result<(), Status> {
         let well_formed = request.address.len() == Address::LEN;
         if (self.has(Fault::AcceptBadSignatures) && well_formed)
@@ -228,10 +229,9 @@ impl ReferenceService {
         {
             return Ok(());
         }
-        let signed_by_sender = Address::from_slice(&request.address).ok().is_some_and(|sender| {
-            let message = eth::orchestrator_request_message(&sender);
-            eth::recover_signer(&message, &request.sig).is_ok_and(|signer| signer == sender)
-        });
+        let sender = sender(request);
+        let message = eth::orchestrator_request_message(&sender);
+        let signed_by_sender = eth::recover_signer(&message, &request.sig).is_ok_and(|signer| signer == sender);
         if signed_by_sender {
             Ok(())
         } else {
@@ -261,7 +261,7 @@ impl Orchestrator for ReferenceService {
         if self.has(Fault::SlowDiscovery) {
             tokio::time::sleep(advert::SLOW_DISCOVERY).await;
         }
-        Ok(Response::new(self.info(&request, unix_now())))
+        Ok(Response::new(self.info(&request, unix_now())?))
     }
 
     async fn end_transcoding_session(
@@ -271,8 +271,10 @@ impl Orchestrator for ReferenceService {
         self.refuse_while_down()?;
         let token = request.into_inner().auth_token;
         if token.is_none() && self.has(Fault::CrashOnMissingToken) {
-            // go-livepeer dereferences the missing token and the process dies mid-call.
-            self.crashes.send_modify(|crashes| *crashes += 1);
+            // go-livepeer dereferences the missing token and the process dies mid-call: the
+            // server drops the connection before any answer, so the gateway gets no status.
+            self.crashes.send_modify(|crashes| *crashes = crashes.wrapping_add(1));
+            tokio::time::sleep(faults::CRASH_OUTAGE).await;
             return Err(Status::unavailable(NIL_POINTER_PANIC));
         }
         let token_len = token.as_ref().map_or(0, |token| token.token.len());
@@ -315,5 +317,23 @@ impl Orchestrator for ReferenceService {
             ChainMode::OffChain => Vec::new(),
         };
         Ok(Response::new(PingPong { value }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// go-livepeer's EndTranscodingSession recomputes the MAC and never looks at the time: a
+    /// token that expired an hour ago still ends its session.
+    #[tokio::test]
+    async fn an_expired_token_it_issued_still_ends_its_session() {
+        let service = ReferenceService::new(ReferenceConfig::loopback(), "https://o.example:8935".into());
+        let expired = service.tokens.issue(unix_now() - AUTH_TOKEN_LIFETIME_SECS - 3600);
+        assert!(expired.expiration < unix_now());
+        let request = Request::new(EndTranscodingSessionRequest {
+            auth_token: Some(expired),
+        });
+        service.end_transcoding_session(request).await.unwrap();
     }
 }

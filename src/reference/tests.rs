@@ -191,6 +191,25 @@ async fn on_chain_advertises_the_signing_account_and_tickets_pay_eth_orch_addr()
 }
 
 #[tokio::test]
+async fn addresses_are_read_as_go_livepeer_reads_them_before_the_signature_check() {
+    let running = start(config(false, ChainMode::OnChain)).await.unwrap();
+    let gateway = EthKey::random();
+    // 12 zero bytes, then the address: the last 20 bytes are the signer's, so it is accepted.
+    let mut padded = signed_orchestrator_request(&gateway);
+    padded.address = [vec![0; 12], gateway.address().0.to_vec()].concat();
+    discover_from(&running, padded).await.unwrap();
+    // 19 or 21 bytes read as another account: the signature is not its.
+    for bad in [malformed_address_request(&gateway), {
+        let mut long = signed_orchestrator_request(&gateway);
+        long.address.push(0);
+        long
+    }] {
+        let error = discover_from(&running, bad).await.unwrap_err();
+        assert_eq!(status_message(error), SIG_CHECK_FAILED);
+    }
+}
+
+#[tokio::test]
 async fn service_addr_is_advertised_with_https_and_nodes_are_forced_to_https() {
     let mut config = config(false, ChainMode::OffChain);
     config.service_uri = Some("https://orchestrator.example:8935".into());
@@ -249,6 +268,58 @@ async fn per_gateway_prices_apply_to_their_gateway_only() {
         .await
         .unwrap();
     assert_eq!(price(&other), (1000, 1));
+}
+
+#[tokio::test]
+async fn a_models_entry_for_one_gateway_prices_that_gateway_only() {
+    let gateway = EthKey::random();
+    let mut config = with_ai_models(config(false, ChainMode::OnChain));
+    config.auto_adjust_price = false;
+    let mut own = config.ai_models[0].clone();
+    own.price_per_unit = 5;
+    own.gateway = Some(gateway.address().to_checksum().to_lowercase());
+    config.ai_models.push(own);
+    let running = start(config).await.unwrap();
+    let named = |key: &EthKey| crate::probe::model_request(key, &[model(IMAGE)]);
+    let for_it = discover_from(&running, named(&gateway)).await.unwrap();
+    assert_eq!(price(&for_it), (5, 1));
+    let for_others = discover_from(&running, named(&EthKey::random())).await.unwrap();
+    assert_eq!(price(&for_others), (4_768_371, 1));
+    let listed = discover_from(&running, signed_orchestrator_request(&gateway))
+        .await
+        .unwrap();
+    let image = listed
+        .capabilities_prices
+        .iter()
+        .find(|price| price.constraint == IMAGE.1)
+        .unwrap();
+    assert_eq!(image.price_per_unit, 5, "its own entry replaces the default one");
+}
+
+#[tokio::test]
+async fn a_summed_price_beyond_int64_is_go_livepeers_error_and_a_tiny_one_still_needs_a_reserve() {
+    let mut config = with_ai_models(config(false, ChainMode::OnChain));
+    config.auto_adjust_price = false;
+    for model in &mut config.ai_models {
+        model.price_per_unit = i64::MAX;
+        model.pixels_per_unit = 1;
+    }
+    let running = start(config).await.unwrap();
+    let request = crate::probe::model_request(&EthKey::random(), &[model(IMAGE), model(LLM)]);
+    let error = discover_from(&running, request).await.unwrap_err();
+    assert_eq!(status_message(error), "price cannot be converted to int64");
+
+    // 1 wei per 2000 pixels rounds down to 0 with the overhead, yet go-livepeer asks for the
+    // sender's reserve before rounding.
+    let mut tiny = self::config(false, ChainMode::OnChain);
+    tiny.price_per_unit = 1;
+    tiny.pixels_per_unit = 2000;
+    tiny.funding = Funding::Only(Vec::new());
+    let running = start(tiny).await.unwrap();
+    let error = discover_from(&running, signed_orchestrator_request(&EthKey::random()))
+        .await
+        .unwrap_err();
+    assert_eq!(status_message(error), "insufficient sender reserve");
 }
 
 #[tokio::test]
@@ -350,12 +421,12 @@ async fn capability_sets_follow_the_transcoder() {
     let ai_only = discover(ai_only).await;
     assert_eq!(numbers(&ai_only), sorted(&[&default_set, &[27, 29, 33]]));
 
+    let advertised = numbers(&software);
     let capabilities = software.capabilities.unwrap();
+    let mut with_capacity: Vec<u32> = capabilities.capacities.keys().copied().collect();
+    with_capacity.sort_unstable();
+    assert_eq!(with_capacity, advertised, "a capacity for every advertised capability");
     assert!(capabilities.capacities.values().all(|capacity| *capacity == 1));
-    assert_eq!(
-        capabilities.capacities.len(),
-        numbers(&ai_only).len().max(capabilities.capacities.len())
-    );
     assert!(capabilities.mandatories.is_empty());
     assert_eq!(capabilities.version, "0.9.1");
     assert_eq!(capabilities.constraints.unwrap().min_version, "0.9.1");
@@ -373,21 +444,31 @@ async fn the_version_can_be_set_even_to_undefined() {
 #[tokio::test]
 async fn models_are_warm_or_cold_with_free_slots_and_live_containers_in_use() {
     let mut config = with_ai_models(config(false, ChainMode::OffChain));
-    let mut live = config.ai_models[0].clone();
-    live.pipeline = "live-video-to-video".into();
-    live.model_id = "streamdiffusion".into();
-    live.capability = 35;
-    live.capacity = 3;
-    config.ai_models.push(live);
-    config.running_jobs = vec![(LLM.1.into(), 1), ("streamdiffusion".into(), 2)];
+    let entry = |model_id: &str, capability: u32, capacity: u32, external: bool| {
+        let mut model = config.ai_models[0].clone();
+        model.model_id = model_id.into();
+        model.capability = capability;
+        model.capacity = capacity;
+        model.external = external;
+        model
+    };
+    let live = entry("streamdiffusion", 35, 3, false);
+    let external = entry("external-llm", LLM.0, 3, true);
+    // The same external model listed again (say, for another gateway's price): slots add up.
+    let again = entry("external-llm", LLM.0, 2, true);
+    config.ai_models.extend([live, external, again]);
+    config.running_jobs = vec![("external-llm".into(), 1), ("streamdiffusion".into(), 2)];
     let capabilities = discover(config).await.capabilities.unwrap();
     let per_capability = capabilities.constraints.unwrap().per_capability;
     let constraint = |(capability, model_id): (u32, &str)| per_capability[&capability].models[model_id].clone();
     assert!(constraint(IMAGE).warm && !constraint(VIDEO).warm);
+    // A local entry is one slot, however many containers it runs (the llm's capacity is 2).
+    assert_eq!((constraint(LLM).capacity, constraint(LLM).capacity_in_use), (1, 0));
+    let external = constraint((LLM.0, "external-llm"));
     assert_eq!(
-        (constraint(LLM).capacity, constraint(LLM).capacity_in_use),
-        (1, 0),
-        "2 slots, 1 job"
+        (external.capacity, external.capacity_in_use),
+        (4, 0),
+        "3 + 2 slots, 1 job"
     );
     let live = constraint((35, "streamdiffusion"));
     assert_eq!(
