@@ -4,20 +4,33 @@
 # from libFuzzer's final stats. Exits 1 when a target finds a problem (its reproducer is in
 # fuzz/artifacts/TARGET/), 2 when the targets do not build.
 #
-#   fuzz/run-all.sh [--dev] [SECONDS] [TARGET...]
+#   fuzz/run-all.sh [--dev] [--sanitizer NAME] [--keep-corpus DIR] [--crashes DIR] [SECONDS] [TARGET...]
 #
 # --dev builds without optimizations: about a third of the build time, far fewer runs a second
 # (CI uses it to stay within its time budget). The toolchain is nightly when installed, else
-# stable; LPCONFORM_FUZZ_TOOLCHAIN overrides. The sanitizer is none (every target is safe Rust,
-# and none is the one setting stable can build); LPCONFORM_FUZZ_SANITIZER=address needs nightly.
+# stable; LPCONFORM_FUZZ_TOOLCHAIN overrides. --sanitizer (default none: every target is safe
+# Rust, and none is the one setting stable can build; address needs nightly; also
+# LPCONFORM_FUZZ_SANITIZER). The deep campaign (ci/github/lpconform-fuzz-campaign.yml) runs
+#   fuzz/run-all.sh --sanitizer address --keep-corpus out/corpus --crashes out/crashes 600
+# --keep-corpus DIR minimises each target's grown corpus with `cargo fuzz cmin` into DIR/TARGET;
+# --crashes DIR copies each reproducer there beside a file with its replay command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 profile=()
-if [ "${1:-}" = "--dev" ]; then
-  profile=(--dev)
-  shift
-fi
+sanitizer="${LPCONFORM_FUZZ_SANITIZER:-none}"
+keep_corpus=""
+crashes=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dev) profile=(--dev); shift ;;
+    --sanitizer) sanitizer="${2:?--sanitizer needs a value}"; shift 2 ;;
+    --keep-corpus) keep_corpus="${2:?--keep-corpus needs a directory}"; shift 2 ;;
+    --crashes) crashes="${2:?--crashes needs a directory}"; shift 2 ;;
+    --*) echo "run-all.sh: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
 seconds="${1:-20}"
 shift || true
 targets=("$@")
@@ -32,7 +45,7 @@ if [ -z "${LPCONFORM_FUZZ_TOOLCHAIN:-}" ]; then
   fi
 fi
 fuzz=(cargo "+$LPCONFORM_FUZZ_TOOLCHAIN" fuzz)
-options=(--sanitizer "${LPCONFORM_FUZZ_SANITIZER:-none}" "${profile[@]}")
+options=(--sanitizer "$sanitizer" "${profile[@]}")
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -56,6 +69,21 @@ for target in "${targets[@]}"; do
     verdict="FAILED (reproducer in fuzz/artifacts/$target/)"
     status=1
     grep -v '^#' "$log" | tail -n 40 >&2
+  fi
+  if [ -n "$crashes" ] && [ -d "fuzz/artifacts/$target" ]; then
+    mkdir -p "$crashes/$target"
+    for artifact in fuzz/artifacts/"$target"/*; do
+      [ -f "$artifact" ] || continue
+      cp "$artifact" "$crashes/$target/"
+      printf 'cd fuzz && cargo +%s fuzz run %s %s %s\n' "$LPCONFORM_FUZZ_TOOLCHAIN" "${options[*]}" "$target" \
+        "artifacts/$target/$(basename "$artifact")" >"$crashes/$target/$(basename "$artifact").replay"
+    done
+  fi
+  if [ -n "$keep_corpus" ]; then
+    mkdir -p "$keep_corpus/$target"
+    (cd fuzz && "${fuzz[@]}" cmin "${options[@]}" "$target" "$work/corpus/$target") >"$work/$target.cmin.log" 2>&1 \
+      || echo "cmin of $target failed (see its log): keeping the corpus as it grew" >&2
+    cp "$work/corpus/$target"/* "$keep_corpus/$target/" 2>/dev/null || true
   fi
   execs="$(sed -n 's/^stat::average_exec_per_sec:[[:space:]]*//p' "$log" | tail -n 1)"
   runs="$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$log" | tail -n 1)"

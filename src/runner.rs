@@ -438,10 +438,7 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
     let (mut observation, stopped) = observe_case(connection, gateway, case, settings, &mut report.steps).await;
     observation.target = connection.target().to_string();
     // The run's modes, from the baseline probe: a case that makes one call cannot tell on its own.
-    let mut context = Context {
-        modes,
-        ..Context::new(&observation, expectations, settings.overrides, unix_now())
-    };
+    let mut context = Context::new(&observation, expectations, settings.overrides, unix_now()).with_modes(modes);
     if let Some(document) = &settings.openapi {
         context = context.with_openapi(document);
     }

@@ -61,32 +61,52 @@ impl InfoInput {
 #[derive(Arbitrary, Debug, Clone, Copy)]
 pub enum Start {
     Empty,
+    Reference(Reference),
+}
+
+/// One of the reference orchestrator's configurations.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub enum Reference {
     OffChainTranscoding,
     OnChainTranscoding,
     AiOnly,
+    OnChainAiOnly,
     Mixed,
     OnChainMixed,
 }
 
+impl Reference {
+    fn configuration(self) -> Configuration {
+        match self {
+            Reference::OffChainTranscoding => Configuration::OffChainTranscoding,
+            Reference::OnChainTranscoding => Configuration::OnChainTranscoding,
+            Reference::AiOnly => Configuration::AiOnly,
+            Reference::OnChainAiOnly => Configuration::OnChainAiOnly,
+            Reference::Mixed => Configuration::Mixed,
+            Reference::OnChainMixed => Configuration::OnChainMixed,
+        }
+    }
+}
+
 /// The reference's answers, built once: each is deterministic.
-static REFERENCE: LazyLock<Vec<OrchestratorInfo>> = LazyLock::new(|| {
+static REFERENCE: LazyLock<Vec<(Configuration, OrchestratorInfo)>> = LazyLock::new(|| {
     Configuration::ALL
         .iter()
-        .map(|configuration| reference_info(*configuration, &[]))
+        .map(|configuration| (*configuration, reference_info(*configuration, &[])))
         .collect()
 });
 
 impl Start {
     fn info(self) -> OrchestratorInfo {
-        let index = match self {
-            Start::Empty => return OrchestratorInfo::default(),
-            Start::OffChainTranscoding => 0,
-            Start::OnChainTranscoding => 1,
-            Start::AiOnly => 2,
-            Start::Mixed => 3,
-            Start::OnChainMixed => 4,
+        let Start::Reference(reference) = self else {
+            return OrchestratorInfo::default();
         };
-        REFERENCE[index].clone()
+        let wanted = reference.configuration();
+        REFERENCE
+            .iter()
+            .find(|(configuration, _)| *configuration == wanted)
+            .map(|(_, info)| info.clone())
+            .unwrap_or_default()
     }
 }
 

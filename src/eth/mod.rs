@@ -9,7 +9,7 @@ use sha3::{Digest, Keccak256};
 use zeroize::Zeroizing;
 
 /// Why a key or signature was refused.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum EthError {
     #[error("signature is {0} bytes, expected 65")]
     SignatureLength(usize),
@@ -155,8 +155,28 @@ impl fmt::Debug for EthKey {
     }
 }
 
-/// Checks the form of a 65-byte `eth_sign` signature and recovers its signer.
+/// A message, a signature over it and who signed it.
+type Recovery = (Vec<u8>, Vec<u8>, Result<Address, EthError>);
+
+/// Checks the form of a 65-byte `eth_sign` signature and recovers its signer. The last
+/// recovery is remembered: the same signature is often checked again (the reference verifies
+/// every discovery of one gateway, the fuzz checks judge one Ping answer per input), and
+/// secp256k1 recovery costs far more than everything around it.
 pub fn recover_signer(message: &[u8], signature: &[u8]) -> Result<Address, EthError> {
+    static LAST: std::sync::Mutex<Option<Recovery>> = std::sync::Mutex::new(None);
+    let remembered = || LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((seen_message, seen_signature, recovered)) = remembered().as_ref() {
+        if seen_message == message && seen_signature == signature {
+            return recovered.clone();
+        }
+    }
+    // Recovered outside the lock, so concurrent callers do not wait for each other.
+    let recovered = recover_uncached(message, signature);
+    *remembered() = Some((message.to_vec(), signature.to_vec(), recovered.clone()));
+    recovered
+}
+
+fn recover_uncached(message: &[u8], signature: &[u8]) -> Result<Address, EthError> {
     if signature.len() != SIGNATURE_LEN {
         return Err(EthError::SignatureLength(signature.len()));
     }
@@ -253,6 +273,21 @@ mod tests {
         high[..64].copy_from_slice(&high_s.to_bytes());
         high[64] = 27 + (1 - (good[64] - 27));
         assert_eq!(recover_signer(b"x", &high), Err(EthError::HighS));
+    }
+
+    #[test]
+    fn the_remembered_recovery_answers_only_the_same_message_and_signature() {
+        let (first, second) = (EthKey::random(), EthKey::random());
+        let message = keccak256(b"ping value");
+        let by_first = first.sign_message(&message);
+        let by_second = second.sign_message(&message);
+        for _ in 0..2 {
+            assert_eq!(recover_signer(&message, &by_first), Ok(first.address()));
+            assert_eq!(recover_signer(&message, &by_first), Ok(first.address()), "remembered");
+            assert_eq!(recover_signer(&message, &by_second), Ok(second.address()));
+            assert_ne!(recover_signer(&keccak256(b"other value"), &by_second), Ok(second.address()));
+            assert_eq!(recover_signer(&message, &by_second[..64]), Err(EthError::SignatureLength(64)));
+        }
     }
 
     #[test]

@@ -271,13 +271,13 @@ fn collect_object<'a>(api: &'a OpenAPI, schema: &'a Schema, depth: usize, visit:
 /// Whether two names are the same words in any of snake_case, lowerCamelCase or PascalCase
 /// (`price_info`, `priceInfo`, `PriceInfo`).
 pub fn same_words(left: &str, right: &str) -> bool {
-    let squash = |name: &str| -> String {
+    // Compared as iterators: this runs for every field of every rendered message, so no Strings.
+    fn squashed(name: &str) -> impl Iterator<Item = char> + '_ {
         name.chars()
             .filter(|character| *character != '_')
             .flat_map(char::to_lowercase)
-            .collect()
-    };
-    squash(left) == squash(right)
+    }
+    squashed(left).eq(squashed(right))
 }
 
 /// The property that stands for a proto field: one named like the field or like its proto3 JSON

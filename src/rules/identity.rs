@@ -2,7 +2,7 @@
 
 use super::verify::{bytes_text, call_text, expect_len, report};
 use super::{Finding, Mode, Rule, Severity, Skipped};
-use crate::eth::{self, EthError};
+use crate::eth::EthError;
 use crate::view::address_text;
 
 pub(super) const FILE: &str = file!();
@@ -49,7 +49,7 @@ const IDENT_001: Rule = Rule {
                 )])
             }
         };
-        let malformed = match eth::recover_signer(&eth::ping_message(&ping.value), &pong.value) {
+        let malformed = match ctx.ping_signer(ping, pong) {
             Err(error @ (EthError::SignatureLength(_) | EthError::RecoveryByte(_) | EthError::HighS)) => Some(error),
             _ => None,
         };
@@ -78,7 +78,7 @@ const IDENT_002: Rule = Rule {
             .call
             .answer()
             .ok_or_else(|| Skipped("Ping did not answer (IDENT-001)".into()))?;
-        let signer = match eth::recover_signer(&eth::ping_message(&ping.value), &pong.value) {
+        let signer = match ctx.ping_signer(ping, pong) {
             Ok(signer) if signer.0.as_slice() == address.as_slice() => return Ok(Vec::new()),
             Ok(signer) => signer.to_checksum(),
             Err(EthError::Unrecoverable) => "no key: the signature does not recover".to_string(),

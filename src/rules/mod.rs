@@ -25,8 +25,10 @@ mod fixture;
 mod robustness;
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::capability;
+use crate::eth::{self, Address, EthError};
 use crate::expect::Expectations;
 use crate::observe::{CallError, Observation, PingExchange};
 use crate::openapi::OpenApiDocument;
@@ -257,7 +259,7 @@ impl Modes {
 }
 
 /// Everything a rule may read. The clock is an input so rules stay pure.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Context<'a> {
     pub observation: &'a Observation,
     pub expectations: &'a Expectations,
@@ -266,6 +268,9 @@ pub struct Context<'a> {
     pub now_unix: i64,
     /// The OpenAPI document the SPEC rules judge by; without one they are skipped.
     pub openapi: Option<&'a OpenApiDocument>,
+    /// The Ping answer's signer, recovered once per evaluation: IDENT-001 and IDENT-002 both
+    /// need it, and secp256k1 recovery is the costliest step of the catalog.
+    ping_signer: OnceLock<Result<Address, EthError>>,
 }
 
 impl<'a> Context<'a> {
@@ -282,7 +287,13 @@ impl<'a> Context<'a> {
             modes: Modes::detect(observation, overrides),
             now_unix,
             openapi: None,
+            ping_signer: OnceLock::new(),
         }
+    }
+
+    /// The same context with these modes instead of the detected ones (a run's baseline modes).
+    pub fn with_modes(self, modes: Modes) -> Self {
+        Self { modes, ..self }
     }
 
     /// The same context, judged against an OpenAPI document too (the SPEC rules).
@@ -344,6 +355,12 @@ impl<'a> Context<'a> {
             .ping
             .as_ref()
             .ok_or_else(|| Skipped("no Ping in this run".into()))
+    }
+
+    /// Who signed the Ping answer `pong` to `ping`: recovered on the first call, then remembered.
+    pub fn ping_signer(&self, ping: &PingExchange, pong: &crate::proto::net::PingPong) -> &Result<Address, EthError> {
+        self.ping_signer
+            .get_or_init(|| eth::recover_signer(&eth::ping_message(&ping.value), &pong.value))
     }
 }
 
