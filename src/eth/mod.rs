@@ -285,8 +285,14 @@ mod tests {
             assert_eq!(recover_signer(&message, &by_first), Ok(first.address()));
             assert_eq!(recover_signer(&message, &by_first), Ok(first.address()), "remembered");
             assert_eq!(recover_signer(&message, &by_second), Ok(second.address()));
-            assert_ne!(recover_signer(&keccak256(b"other value"), &by_second), Ok(second.address()));
-            assert_eq!(recover_signer(&message, &by_second[..64]), Err(EthError::SignatureLength(64)));
+            assert_ne!(
+                recover_signer(&keccak256(b"other value"), &by_second),
+                Ok(second.address())
+            );
+            assert_eq!(
+                recover_signer(&message, &by_second[..64]),
+                Err(EthError::SignatureLength(64))
+            );
         }
     }
 
