@@ -555,7 +555,7 @@ async fn observe_case(
                         observation.capability_discoveries.push(CapabilityDiscovery {
                             models: Vec::new(),
                             ignore_capacity_check: request.ignore_capacity_check,
-                            call,
+                            call: call.without_lists(),
                         })
                     }
                     (SignatureChoice::Valid, AddressChoice::Gateway) if info.is_none() => {
@@ -563,11 +563,13 @@ async fn observe_case(
                         unknown_fields = unknown;
                     }
                     (SignatureChoice::Valid, AddressChoice::Gateway) if observation.repeat_info.is_none() => {
-                        observation.repeat_info = Some(call)
+                        observation.repeat_info = Some(call.without_lists())
                     }
-                    (SignatureChoice::Forged, AddressChoice::Gateway) => observation.forged_signature = Some(call),
+                    (SignatureChoice::Forged, AddressChoice::Gateway) => {
+                        observation.forged_signature = Some(call.without_lists())
+                    }
                     (SignatureChoice::Valid, AddressChoice::Short | AddressChoice::Long | AddressChoice::Empty) => {
-                        observation.malformed_address = Some(call)
+                        observation.malformed_address = Some(call.without_lists())
                     }
                     _ => {}
                 }
@@ -649,13 +651,12 @@ async fn observe_case(
                 observation.capability_discoveries.extend(discoveries);
             }
             CallSpec::FollowNodes => {
-                let nodes = info
-                    .as_ref()
-                    .and_then(|call| call.answer())
-                    .map(|answer| answer.nodes.clone())
-                    .unwrap_or_default();
                 if let Some(options) = &settings.follow_nodes {
-                    let followed = follow_nodes(&nodes, gateway, options).await;
+                    let nodes: &[String] = info
+                        .as_ref()
+                        .and_then(|call| call.answer())
+                        .map_or(&[], |answer| &answer.nodes);
+                    let followed = follow_nodes(nodes, gateway, options).await;
                     let answered = followed.iter().filter(|node| node.call.outcome.is_ok()).count();
                     steps.push(StepReport {
                         call: format!("GetOrchestrator to each of {} nodes", followed.len()),
@@ -695,7 +696,7 @@ async fn follow_nodes(nodes: &[String], gateway: &Gateway, options: &TransportOp
         .await;
         followed.push(NodeDiscovery {
             node: node.clone(),
-            call,
+            call: call.without_lists(),
         });
     }
     followed
