@@ -75,6 +75,37 @@ impl RunReport {
         self.cases.iter().filter(|case| case.status.kind() == wanted).count()
     }
 
+    /// Steps whose exchange broke in transport after setup: no verdict on their answers.
+    pub fn harness_errors(&self) -> usize {
+        self.cases
+            .iter()
+            .flat_map(|case| &case.steps)
+            .filter(|step| step.outcome == StepOutcome::HarnessError)
+            .count()
+    }
+
+    /// Whether the run found something wrong with the orchestrator itself: what [`failed`]
+    /// counts, less cases that failed only by harness errors.
+    ///
+    /// [`failed`]: RunReport::failed
+    pub fn has_findings(&self) -> bool {
+        let stale = self
+            .known_failures
+            .as_ref()
+            .is_some_and(|check| check.stale().next().is_some());
+        let finding = |case: &CaseReport| {
+            let judged_steps = CaseReport {
+                steps: (case.steps.iter())
+                    .filter(|step| step.outcome != StepOutcome::HarnessError)
+                    .cloned()
+                    .collect(),
+                ..case.clone()
+            };
+            case.status == CaseStatus::Failed && judged_status(&judged_steps, self.strict) == CaseStatus::Failed
+        };
+        stale || self.cases.iter().any(finding)
+    }
+
     /// Whether the run fails: a failed case (warnings count under `strict`,
     /// which the case status already reflects), or a stale known-failures entry.
     pub fn failed(&self) -> bool {
