@@ -129,11 +129,23 @@ impl Integer {
 
     fn value(&self) -> Result<i64, String> {
         match self {
-            Integer::Number(number) => number.as_i64().ok_or_else(|| format!("{number} is not an integer")),
-            Integer::Text(text) => text
-                .trim()
-                .parse()
-                .map_err(|_| format!("{text:?} is not an integer number of wei")),
+            Integer::Number(number) => number.as_i64().ok_or_else(|| {
+                // JSON numbers past 64 bits arrive as whole floats.
+                let whole = number.as_f64().is_some_and(|value| value.fract() == 0.0);
+                match number.as_f64() {
+                    Some(value) if whole && value > i64::MAX as f64 => {
+                        format!("{number} is too large: at most {}", i64::MAX)
+                    }
+                    Some(value) if whole && value < i64::MIN as f64 => {
+                        format!("{number} is too small: at least {}", i64::MIN)
+                    }
+                    _ => format!("{number} is not an integer"),
+                }
+            }),
+            Integer::Text(text) => crate::integer::parse(text.trim()).map_err(|error| match error {
+                crate::integer::IntegerError::NotAnInteger => format!("{text:?} is not an integer number of wei"),
+                overflow => format!("{text:?} is {overflow}"),
+            }),
         }
     }
 }
@@ -344,6 +356,26 @@ mod tests {
             parse(r#"[{"pipeline": "llm", "model_id": "a", "warm": true}, {"pipeline": "llm", "model_id": "a"}]"#)
                 .unwrap_err();
         assert!(warm_and_cold.to_string().contains("[1].warm"), "{warm_and_cold}");
+    }
+
+    #[test]
+    fn numbers_past_64_bits_are_named_too_large() {
+        for (price, quoted) in [("99999999999999999999", "99999999999999999999"), ("1e20", "1e20")] {
+            let entry = format!(r#"[{{"pipeline": "llm", "model_id": "a", "pixels_per_unit": {price}}}]"#);
+            let text = parse(&entry).unwrap_err().to_string();
+            assert!(
+                text.contains("[0].pixels_per_unit") && text.contains("too large"),
+                "{quoted}: {text}"
+            );
+        }
+        let text = parse(r#"[{"pipeline": "llm", "model_id": "a", "pixels_per_unit": "99999999999999999999"}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("too large: at most 9223372036854775807"), "{text}");
+        let text = parse(r#"[{"pipeline": "llm", "model_id": "a", "pixels_per_unit": 1.5}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("not an integer") && !text.contains("too large"), "{text}");
     }
 
     #[test]

@@ -286,14 +286,16 @@ impl Expectations {
                 "pricePerUnit" => match parse_non_negative(value) {
                     Ok(price) => expectations.price_per_unit = Some(price),
                     Err(problem) => {
-                        let currency = parse_currency_amount(value).ok_or_else(|| invalid(problem))?;
+                        let currency = parse_currency_amount(value).ok_or_else(|| invalid(&problem))?;
                         expectations.price_currency = Some(currency);
                     }
                 },
-                "pixelsPerUnit" => expectations.pixels_per_unit = Some(parse_positive(value).map_err(invalid)?),
+                "pixelsPerUnit" => {
+                    expectations.pixels_per_unit = Some(parse_positive(value).map_err(|problem| invalid(&problem))?)
+                }
                 "autoAdjustPrice" => expectations.auto_adjust_price = Some(parse_bool(value).map_err(invalid)?),
                 "txCostMultiplier" => {
-                    let multiplier = parse_positive(value).map_err(invalid)?;
+                    let multiplier = parse_positive(value).map_err(|problem| invalid(&problem))?;
                     expectations.tx_cost_multiplier = Some(multiplier.unsigned_abs());
                 }
                 "ethAcctAddr" => {
@@ -314,9 +316,10 @@ impl Expectations {
                     expectations.ai_min_runner_versions = parse_min_runner_versions(value).map_err(|e| invalid(&e))?;
                 }
                 "l1Block" => {
-                    let block = value
-                        .parse::<u64>()
-                        .map_err(|_| invalid("not a block number (integer >= 0)"))?;
+                    let block = crate::integer::parse::<u64>(value).map_err(|error| match error {
+                        crate::integer::IntegerError::NotAnInteger => invalid("not a block number (integer >= 0)"),
+                        overflow => invalid(&overflow.to_string()),
+                    })?;
                     expectations.l1_block = Some(block);
                 }
                 "discoveryTimeout" => {
@@ -324,9 +327,9 @@ impl Expectations {
                         humantime::parse_duration(value).map_err(|_| invalid("not a duration (e.g. 500ms, 2s)"))?;
                     expectations.discovery_timeout = Some(timeout);
                 }
-                "maxPricePerUnit" => max_price = Some(parse_price(value).map_err(invalid)?),
+                "maxPricePerUnit" => max_price = Some(parse_price(value).map_err(|problem| invalid(&problem))?),
                 "maxPricePerCapability" => {
-                    let limit = parse_capability_price(value).map_err(invalid)?;
+                    let limit = parse_capability_price(value).map_err(|problem| invalid(&problem))?;
                     expectations.max_price_per_capability.push(limit);
                 }
                 "maxTicketEV" => expectations.max_ticket_ev = Some(parse_wei(value).map_err(invalid)?),
@@ -438,26 +441,27 @@ fn parse_service_uri(value: &str) -> Result<String, &'static str> {
     }
 }
 
-fn parse_integer(value: &str) -> Result<i64, &'static str> {
-    value.parse::<i64>().map_err(|_| "not an integer")
+/// A 64-bit integer, as go-livepeer's price flags take it; beyond 64 bits it says so.
+fn parse_integer(value: &str) -> Result<i64, String> {
+    crate::integer::parse::<i64>(value).map_err(|error| error.to_string())
 }
 
-fn parse_non_negative(value: &str) -> Result<i64, &'static str> {
+fn parse_non_negative(value: &str) -> Result<i64, String> {
     match parse_integer(value)? {
-        negative if negative < 0 => Err("must not be negative"),
+        negative if negative < 0 => Err("must not be negative".into()),
         number => Ok(number),
     }
 }
 
-fn parse_positive(value: &str) -> Result<i64, &'static str> {
+fn parse_positive(value: &str) -> Result<i64, String> {
     match parse_integer(value)? {
-        not_positive if not_positive <= 0 => Err("must be positive (go-livepeer refuses pixelsPerUnit <= 0)"),
+        not_positive if not_positive <= 0 => Err("must be positive (go-livepeer refuses pixelsPerUnit <= 0)".into()),
         number => Ok(number),
     }
 }
 
 /// `PRICE` or `PRICE/PIXELS`.
-fn parse_price(value: &str) -> Result<(i64, Option<i64>), &'static str> {
+fn parse_price(value: &str) -> Result<(i64, Option<i64>), String> {
     match value.split_once('/') {
         Some((price, pixels)) => Ok((parse_non_negative(price)?, Some(parse_positive(pixels)?))),
         None => Ok((parse_non_negative(value)?, None)),
@@ -465,16 +469,16 @@ fn parse_price(value: &str) -> Result<(i64, Option<i64>), &'static str> {
 }
 
 /// `PIPELINE[/MODEL]:PRICE[/PIXELS]`.
-fn parse_capability_price(value: &str) -> Result<MaxCapabilityPrice, &'static str> {
+fn parse_capability_price(value: &str) -> Result<MaxCapabilityPrice, String> {
     let (selector, price) = value.rsplit_once(':').ok_or("expected PIPELINE/MODEL:PRICE[/PIXELS]")?;
     let (pipeline, model_id) = selector
         .split_once('/')
         .unwrap_or((selector, MaxCapabilityPrice::ANY_MODEL));
     if capability::by_pipeline(pipeline).is_none() {
-        return Err("unknown AI pipeline (expected a name such as text-to-image or llm)");
+        return Err("unknown AI pipeline (expected a name such as text-to-image or llm)".into());
     }
     if model_id.is_empty() {
-        return Err("empty model id (use * for every model)");
+        return Err("empty model id (use * for every model)".into());
     }
     let (price_per_unit, pixels) = parse_price(price)?;
     Ok(MaxCapabilityPrice {
@@ -508,6 +512,37 @@ mod tests {
 
     fn parse(flags: &[&str]) -> Result<Expectations, ExpectError> {
         Expectations::parse_flags(&flags.iter().map(|flag| flag.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn numbers_past_their_type_are_named_too_large_or_too_small() {
+        let problem = |flag: &str| match parse(&[flag]) {
+            Err(ExpectError::Invalid { problem, .. }) => problem,
+            other => panic!("{flag}: {other:?}"),
+        };
+        assert_eq!(
+            problem("pricePerUnit=9223372036854775808"),
+            "too large: at most 9223372036854775807"
+        );
+        assert_eq!(
+            problem("pixelsPerUnit=-9223372036854775809"),
+            "too small: at least -9223372036854775808"
+        );
+        assert_eq!(
+            problem("maxPricePerUnit=1/99999999999999999999"),
+            "too large: at most 9223372036854775807"
+        );
+        assert_eq!(
+            problem("maxPricePerCapability=llm:99999999999999999999"),
+            "too large: at most 9223372036854775807"
+        );
+        assert_eq!(
+            problem("l1Block=18446744073709551616"),
+            "too large: at most 18446744073709551615"
+        );
+        assert_eq!(problem("pixelsPerUnit=many"), "not an integer");
+        assert_eq!(problem("l1Block=-1"), "not a block number (integer >= 0)");
+        assert!(parse(&["pricePerUnit=9223372036854775807", "l1Block=18446744073709551615"]).is_ok());
     }
 
     #[test]

@@ -379,6 +379,7 @@ mod tests {
             elapsed: Duration::ZERO,
             unfunded_gateway: None,
             known_failures: None,
+            ended_early: None,
         }
     }
 

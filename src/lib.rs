@@ -11,6 +11,7 @@ pub mod expect;
 pub mod fuzz;
 pub mod fuzz_checks;
 pub mod input_file;
+pub mod integer;
 pub mod known_failures;
 pub mod observe;
 pub mod openapi;

@@ -119,6 +119,24 @@ impl<T> Call<T> {
     }
 }
 
+impl Call<OrchestratorInfo> {
+    /// The call with its answer's repeated fields (`nodes`, `capabilities`, `capabilities_prices`,
+    /// `hardware`, `storage`) dropped, as the [`Observation`] files every discovery but `info`:
+    /// the rules read only those answers' single values (auth token, ticket parameters, price,
+    /// transcoder) and whether they came, so a hostile answer costs one decoded copy per case,
+    /// not one per call.
+    pub fn without_lists(mut self) -> Self {
+        if let Ok(answer) = &mut self.outcome {
+            answer.nodes = Vec::new();
+            answer.capabilities = None;
+            answer.capabilities_prices = Vec::new();
+            answer.hardware = Vec::new();
+            answer.storage = Vec::new();
+        }
+        self
+    }
+}
+
 /// A Ping: the value sent and the answer.
 #[derive(Debug, Clone)]
 pub struct PingExchange {
@@ -168,6 +186,8 @@ pub struct NodeDiscovery {
 
 /// Everything learned from one orchestrator. Optional parts are the probes a
 /// suite case may skip; a rule whose input is absent is skipped, not failed.
+/// Only `info` holds a whole discovery answer: the runner and the probe file
+/// the other discoveries [`Call::without_lists`].
 #[derive(Debug, Clone)]
 pub struct Observation {
     /// The address the harness dialled, as given (`https://host:port`).
@@ -230,5 +250,42 @@ impl Observation {
         std::iter::once(&self.info)
             .chain(self.repeat_info.as_ref())
             .chain(self.capability_discoveries.iter().map(|discovery| &discovery.call))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::net::{Capabilities, PriceInfo, TicketParams};
+
+    #[test]
+    fn a_discovery_filed_without_lists_keeps_what_rules_compare() {
+        let price = PriceInfo {
+            price_per_unit: 1000,
+            pixels_per_unit: 1,
+            ..Default::default()
+        };
+        let answer = OrchestratorInfo {
+            transcoder: "https://orch.example:8935".into(),
+            nodes: vec!["https://node.example:8935".into(); 3],
+            capabilities: Some(Capabilities::default()),
+            capabilities_prices: vec![price.clone()],
+            price_info: Some(price),
+            ticket_params: Some(TicketParams::default()),
+            auth_token: Some(AuthToken::default()),
+            ..Default::default()
+        };
+        let call = Call {
+            elapsed: Duration::from_millis(3),
+            outcome: Ok(answer.clone()),
+        };
+        let filed = call.without_lists().outcome.unwrap();
+        let expected = OrchestratorInfo {
+            nodes: Vec::new(),
+            capabilities: None,
+            capabilities_prices: Vec::new(),
+            ..answer
+        };
+        assert_eq!(filed, expected);
     }
 }

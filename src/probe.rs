@@ -168,7 +168,7 @@ pub async fn discover_models(
         discoveries.push(CapabilityDiscovery {
             models,
             ignore_capacity_check: true,
-            call,
+            call: call.without_lists(),
         });
     }
     discoveries
@@ -228,13 +228,19 @@ pub async fn timed<T>(call: impl Future<Output = Result<T, CallError>>) -> Call<
 /// Runs every standard call against a connected orchestrator.
 pub async fn probe(connection: &Connection, gateway: &Gateway) -> Observation {
     let (info, unknown_fields) = scanned_discovery(connection, signed_orchestrator_request(gateway.clone())).await;
-    let repeat_info = timed(connection.get_orchestrator(signed_orchestrator_request(gateway.clone()))).await;
+    let repeat_info = timed(connection.get_orchestrator(signed_orchestrator_request(gateway.clone())))
+        .await
+        .without_lists();
     let capability_discoveries = match info.answer() {
         Some(answer) => discover_models(connection, gateway, answer).await,
         None => Vec::new(),
     };
-    let forged_signature = timed(connection.get_orchestrator(forged_orchestrator_request(gateway.clone()))).await;
-    let malformed_address = timed(connection.get_orchestrator(malformed_address_request(gateway.clone()))).await;
+    let forged_signature = timed(connection.get_orchestrator(forged_orchestrator_request(gateway.clone())))
+        .await
+        .without_lists();
+    let malformed_address = timed(connection.get_orchestrator(malformed_address_request(gateway.clone())))
+        .await
+        .without_lists();
 
     let ping_value = random_bytes(32);
     let ping_call = timed(connection.ping(PingPong {

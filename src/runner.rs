@@ -57,11 +57,53 @@ pub struct RunReport {
     pub unfunded_gateway: Option<Address>,
     /// How the operator's known-failures list fared (`--known-failures`); `None` without one.
     pub known_failures: Option<KnownFailureCheck>,
+    /// Why the run stopped before its last case, if it did: the later cases are not run.
+    pub ended_early: Option<EndedEarly>,
+}
+
+/// Why a run stopped before its last case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndedEarly {
+    /// The target connected, then a discovery call timed out: it stopped answering.
+    StoppedAnswering,
+    /// The run's own deadline passed (`sweep --target-timeout`); the cases before it finished.
+    DeadlinePassed,
 }
 
 impl RunReport {
     pub fn count(&self, wanted: CaseStatusKind) -> usize {
         self.cases.iter().filter(|case| case.status.kind() == wanted).count()
+    }
+
+    /// Steps whose exchange broke in transport after setup: no verdict on their answers.
+    pub fn harness_errors(&self) -> usize {
+        self.cases
+            .iter()
+            .flat_map(|case| &case.steps)
+            .filter(|step| step.outcome == StepOutcome::HarnessError)
+            .count()
+    }
+
+    /// Whether the run found something wrong with the orchestrator itself: what [`failed`]
+    /// counts, less cases that failed only by harness errors.
+    ///
+    /// [`failed`]: RunReport::failed
+    pub fn has_findings(&self) -> bool {
+        let stale = self
+            .known_failures
+            .as_ref()
+            .is_some_and(|check| check.stale().next().is_some());
+        let finding = |case: &CaseReport| {
+            let judged_steps = CaseReport {
+                steps: (case.steps.iter())
+                    .filter(|step| step.outcome != StepOutcome::HarnessError)
+                    .cloned()
+                    .collect(),
+                ..case.clone()
+            };
+            case.status == CaseStatus::Failed && judged_status(&judged_steps, self.strict) == CaseStatus::Failed
+        };
+        stale || self.cases.iter().any(finding)
     }
 
     /// Whether the run fails: a failed case (warnings count under `strict`,
@@ -236,68 +278,161 @@ pub async fn run_suites_with_progress(
     profile: &str,
     on_case: &mut (dyn FnMut(CaseProgress<'_>) + Send),
 ) -> RunReport {
-    let started = Instant::now();
-    let selected = |suite: &Suite, case: &Case| {
-        let name = case.full_name(suite);
-        settings
-            .case_filter
-            .as_ref()
-            .is_none_or(|filter| name.contains(filter.as_str()))
-    };
-    let total = suites
-        .iter()
-        .map(|suite| suite.cases.iter().filter(|case| selected(suite, case)).count())
-        .sum();
-    let baseline = detection_probe(connection, gateway).await;
-    let modes = Modes::detect(&baseline, settings.overrides);
-    let unfunded = baseline
-        .info
-        .outcome
-        .as_ref()
-        .is_err_and(CallError::is_insufficient_reserve);
-    let context = CaseContext {
+    let run = RunScope {
         connection,
         gateway,
+        suites,
         expectations,
         settings,
-        modes,
+        profile,
     };
-    let mut cases = Vec::new();
-    let mut stopped_answering = false;
-    for suite in suites {
-        for case in &suite.cases {
-            if !selected(suite, case) {
-                continue;
+    run.run(on_case, None).await
+}
+
+/// [`run_suites`] that stops at `deadline`: the case running then and the later ones are
+/// reported as not run, and the report ends early ([`EndedEarly::DeadlinePassed`]) keeping the
+/// cases that finished.
+pub async fn run_suites_until(
+    connection: &Connection,
+    gateway: &Gateway,
+    suites: &[Suite],
+    expectations: &Expectations,
+    settings: &RunSettings,
+    profile: &str,
+    deadline: tokio::time::Instant,
+) -> RunReport {
+    let run = RunScope {
+        connection,
+        gateway,
+        suites,
+        expectations,
+        settings,
+        profile,
+    };
+    run.run(&mut |_| {}, Some(deadline)).await
+}
+
+/// What one run reads.
+struct RunScope<'a> {
+    connection: &'a Connection,
+    gateway: &'a Gateway,
+    suites: &'a [Suite],
+    expectations: &'a Expectations,
+    settings: &'a RunSettings,
+    profile: &'a str,
+}
+
+impl RunScope<'_> {
+    async fn run(
+        &self,
+        on_case: &mut (dyn FnMut(CaseProgress<'_>) + Send),
+        deadline: Option<tokio::time::Instant>,
+    ) -> RunReport {
+        let RunScope {
+            connection,
+            gateway,
+            suites,
+            expectations,
+            settings,
+            profile,
+        } = *self;
+        let started = Instant::now();
+        let selected = |suite: &Suite, case: &Case| {
+            let name = case.full_name(suite);
+            settings
+                .case_filter
+                .as_ref()
+                .is_none_or(|filter| name.contains(filter.as_str()))
+        };
+        let total = suites
+            .iter()
+            .map(|suite| suite.cases.iter().filter(|case| selected(suite, case)).count())
+            .sum();
+        let mut ended_early = None;
+        let baseline = match deadline {
+            None => detection_probe(connection, gateway).await,
+            Some(deadline) => match tokio::time::timeout_at(deadline, detection_probe(connection, gateway)).await {
+                Ok(baseline) => baseline,
+                Err(_) => {
+                    ended_early = Some(EndedEarly::DeadlinePassed);
+                    let deadline_passed = Call {
+                        elapsed: started.elapsed(),
+                        outcome: Err(CallError::Timeout(started.elapsed())),
+                    };
+                    Observation::of_discovery(connection.target().to_string(), gateway.address(), deadline_passed)
+                }
+            },
+        };
+        let modes = Modes::detect(&baseline, settings.overrides);
+        let unfunded = baseline
+            .info
+            .outcome
+            .as_ref()
+            .is_err_and(CallError::is_insufficient_reserve);
+        let context = CaseContext {
+            connection,
+            gateway,
+            expectations,
+            settings,
+            modes,
+        };
+        let mut cases = Vec::new();
+        for suite in suites {
+            for case in &suite.cases {
+                if !selected(suite, case) {
+                    continue;
+                }
+                on_case(CaseProgress {
+                    case: &case.full_name(suite),
+                    done: cases.len(),
+                    total,
+                });
+                if let Some(reason) = ended_early {
+                    cases.push(not_run(suite, case, not_run_reason(reason)));
+                    continue;
+                }
+                let case_run = run_case_watching(&context, suite, case);
+                let finished = match deadline {
+                    None => Some(case_run.await),
+                    Some(deadline) => tokio::time::timeout_at(deadline, case_run).await.ok(),
+                };
+                match finished {
+                    Some((report, stopped)) => {
+                        if stopped {
+                            ended_early = Some(EndedEarly::StoppedAnswering);
+                        }
+                        cases.push(report);
+                    }
+                    None => {
+                        ended_early = Some(EndedEarly::DeadlinePassed);
+                        cases.push(not_run(suite, case, not_run_reason(EndedEarly::DeadlinePassed)));
+                    }
+                }
             }
-            on_case(CaseProgress {
-                case: &case.full_name(suite),
-                done: cases.len(),
-                total,
-            });
-            if stopped_answering {
-                cases.push(not_run(suite, case, STOPPED_ANSWERING));
-                continue;
-            }
-            let (report, stopped) = run_case_watching(&context, suite, case).await;
-            stopped_answering |= stopped;
-            cases.push(report);
         }
-    }
-    RunReport {
-        target: connection.target().to_string(),
-        profile: profile.to_string(),
-        modes,
-        info: baseline.info.outcome.ok(),
-        strict: settings.strict,
-        cases,
-        elapsed: started.elapsed(),
-        unfunded_gateway: unfunded.then(|| gateway.address()),
-        known_failures: None,
+        RunReport {
+            target: connection.target().to_string(),
+            profile: profile.to_string(),
+            modes,
+            info: baseline.info.outcome.ok(),
+            strict: settings.strict,
+            cases,
+            elapsed: started.elapsed(),
+            unfunded_gateway: unfunded.then(|| gateway.address()),
+            known_failures: None,
+            ended_early,
+        }
     }
 }
 
-/// Why cases are not run once a discovery call timed out: each would wait out its deadline too.
-const STOPPED_ANSWERING: &str = "not run: the target stopped answering (a discovery call timed out)";
+/// Why the cases after a run ended early are not run. Once a discovery call timed out each
+/// would wait out its deadline too.
+pub fn not_run_reason(ended: EndedEarly) -> &'static str {
+    match ended {
+        EndedEarly::StoppedAnswering => "not run: the target stopped answering (a discovery call timed out)",
+        EndedEarly::DeadlinePassed => "not run: the run's deadline passed (--target-timeout)",
+    }
+}
 
 /// What mode detection reads: the signed discovery answer and, when that came, a Ping. A target
 /// that stalls costs one deadline here, not one per call of the full probe.
@@ -377,6 +512,7 @@ pub fn setup_failure_report(
         elapsed,
         unfunded_gateway: None,
         known_failures: None,
+        ended_early: None,
     }
 }
 
@@ -552,7 +688,7 @@ async fn observe_case(
                         observation.capability_discoveries.push(CapabilityDiscovery {
                             models: Vec::new(),
                             ignore_capacity_check: request.ignore_capacity_check,
-                            call,
+                            call: call.without_lists(),
                         })
                     }
                     (SignatureChoice::Valid, AddressChoice::Gateway) if info.is_none() => {
@@ -560,11 +696,13 @@ async fn observe_case(
                         unknown_fields = unknown;
                     }
                     (SignatureChoice::Valid, AddressChoice::Gateway) if observation.repeat_info.is_none() => {
-                        observation.repeat_info = Some(call)
+                        observation.repeat_info = Some(call.without_lists())
                     }
-                    (SignatureChoice::Forged, AddressChoice::Gateway) => observation.forged_signature = Some(call),
+                    (SignatureChoice::Forged, AddressChoice::Gateway) => {
+                        observation.forged_signature = Some(call.without_lists())
+                    }
                     (SignatureChoice::Valid, AddressChoice::Short | AddressChoice::Long | AddressChoice::Empty) => {
-                        observation.malformed_address = Some(call)
+                        observation.malformed_address = Some(call.without_lists())
                     }
                     _ => {}
                 }
@@ -646,13 +784,12 @@ async fn observe_case(
                 observation.capability_discoveries.extend(discoveries);
             }
             CallSpec::FollowNodes => {
-                let nodes = info
-                    .as_ref()
-                    .and_then(|call| call.answer())
-                    .map(|answer| answer.nodes.clone())
-                    .unwrap_or_default();
                 if let Some(options) = &settings.follow_nodes {
-                    let followed = follow_nodes(&nodes, gateway, options).await;
+                    let nodes: &[String] = info
+                        .as_ref()
+                        .and_then(|call| call.answer())
+                        .map_or(&[], |answer| &answer.nodes);
+                    let followed = follow_nodes(nodes, gateway, options).await;
                     let answered = followed.iter().filter(|node| node.call.outcome.is_ok()).count();
                     steps.push(StepReport {
                         call: format!("GetOrchestrator to each of {} nodes", followed.len()),
@@ -692,7 +829,7 @@ async fn follow_nodes(nodes: &[String], gateway: &Gateway, options: &TransportOp
         .await;
         followed.push(NodeDiscovery {
             node: node.clone(),
-            call,
+            call: call.without_lists(),
         });
     }
     followed

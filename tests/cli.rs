@@ -108,6 +108,23 @@ fn usage_and_configuration_errors_exit_2_with_a_clear_message() {
             &["run", "--aiModels", "/nonexistent/aiModels.json"],
             "/nonexistent/aiModels.json",
         ),
+        // Numbers beyond their type say so, with the flag and the bound.
+        (
+            &["run", "--max-decode-bytes", "18446744073709551616"],
+            "'--max-decode-bytes <MAX_DECODE_BYTES>': too large: at most 18446744073709551615",
+        ),
+        (
+            &["fuzz", "--seed", "18446744073709551616"],
+            "'--seed <SEED>': too large: at most 18446744073709551615",
+        ),
+        (
+            &["serve", "--maxSessions", "4294967296"],
+            "too large: at most 4294967295",
+        ),
+        (
+            &["run", "--expect", "pricePerUnit=9223372036854775808"],
+            "--expect pricePerUnit=9223372036854775808: too large: at most 9223372036854775807",
+        ),
     ];
     for (args, needle) in cases {
         assert_refused(args, needle);

@@ -121,6 +121,7 @@ fn run_trial(shared: &Shared, suite: &Suite, case: &suite::Case) -> Result<(), F
         cases: vec![report],
         unfunded_gateway: None,
         known_failures: None,
+        ended_early: None,
     };
     Err(render_run(&single, false).into())
 }

@@ -161,6 +161,39 @@ async fn a_server_that_resets_every_stream() {
     assert!(text.to_lowercase().contains("stream error"), "{text}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_only_problems_are_harness_errors_exits_2_and_one_with_findings_too_exits_1() {
+    let address = h2c(|| Err(std::io::Error::other("reset"))).await;
+    let run = |case: &'static str| {
+        let target = format!("http://{address}");
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_lpconform"))
+                .args(["run", "--target", &target, "--case", case])
+                .args(DEADLINES)
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap()
+        })
+    };
+    // A Ping answered by a reset stream: the call could not be judged, and nothing else was asked.
+    let unjudged = run("identity::ping_offchain").await.unwrap();
+    let text = String::from_utf8_lossy(&unjudged.stdout).into_owned() + &String::from_utf8_lossy(&unjudged.stderr);
+    assert!(
+        text.contains("(harness error: the exchange broke in transport"),
+        "{text}"
+    );
+    assert!(text.contains("could not be judged"), "{text}");
+    assert_eq!(unjudged.status.code(), Some(2), "{text}");
+    // The whole suite set: the same harness errors, and rules that judge the missing answers.
+    let judged = run("").await.unwrap();
+    let text = String::from_utf8_lossy(&judged.stdout);
+    assert!(
+        text.contains("(harness error: the exchange broke in transport"),
+        "{text}"
+    );
+    assert_eq!(judged.status.code(), Some(1), "{text}");
+}
+
 /// Runs against `address` and checks `case` failed by a harness error, typed apart from a
 /// finding: `harness_error` in the JSON report, `<error>` rather than `<failure>` in JUnit.
 async fn assert_harness_errors(address: SocketAddr, case: &str) -> String {

@@ -214,6 +214,7 @@ fn sample_report() -> RunReport {
         elapsed: Duration::from_millis(42),
         unfunded_gateway: None,
         known_failures: Some(known_failures),
+        ended_early: None,
     }
 }
 

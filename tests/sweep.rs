@@ -14,7 +14,7 @@ use lpconform::eth::EthKey;
 use lpconform::openapi::OpenApiDocument;
 use lpconform::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
 use lpconform::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table, JsonRowStatus, JsonSweep};
-use lpconform::runner::RunSettings;
+use lpconform::runner::{CaseStatus, RunSettings};
 use lpconform::selftest::{Configuration, Declared, FAULT_CASES};
 use lpconform::suite;
 use lpconform::sweep::{self, RowStatus, SweepReport, SweepSettings};
@@ -307,36 +307,130 @@ async fn sweeps_over_a_hundred_orchestrators_with_faults_and_unreachable_ones_mi
     }
 }
 
+/// A suite whose second case stalls a `StallOnPingLength` orchestrator (a 33-byte Ping), between
+/// two cases that answer at once.
+const STALLS_IN_ITS_SECOND_CASE: &str = r#"
+description: a case that finishes, one that stalls, one after it
+cases:
+  - id: first
+    description: discovery answers
+    calls:
+      - get_orchestrator: {}
+    rules: [RPC-001]
+  - id: stalls
+    description: a Ping of 33 bytes stalls
+    calls:
+      - ping: { value: "0x000000000000000000000000000000000000000000000000000000000000000000" }
+    rules: [RPC-001]
+  - id: after
+    description: never reached
+    calls:
+      - get_orchestrator: {}
+    rules: [RPC-001]
+"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_target_past_its_deadline_is_a_timed_out_row() {
+async fn a_target_past_its_deadline_is_a_timed_out_row_that_keeps_its_finished_cases() {
     let stalling = reference::start(ReferenceConfig {
-        faults: vec![Fault::StallPing],
+        faults: vec![Fault::StallOnPingLength],
         ..ReferenceConfig::loopback()
     })
     .await
     .unwrap();
+    let suites = vec![suite::parse(STALLS_IN_ITS_SECOND_CASE, Path::new("stalls.yaml")).unwrap()];
     let text = format!("{}\nhttp://{}\n", stalling.url(), refused_port());
     let targets = sweep::parse_targets(&text, Path::new("targets.txt"), &[]).unwrap();
     let started = Instant::now();
     let report = sweep::sweep(
         targets,
-        &suite::built_in(),
+        &suites,
         &lpconform::probe::Gateway::from(&EthKey::random()),
-        &settings(2, Duration::from_secs(1), Duration::from_secs(20)),
+        &settings(2, Duration::from_secs(3), Duration::from_secs(20)),
         |_, _| {},
     )
     .await;
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
     let row = &report.rows[0];
     assert_eq!(row.status(), RowStatus::TimedOut);
+    let problem = row.problem().unwrap();
     assert!(
-        row.problem().unwrap().contains("--target-timeout"),
-        "{:?}",
-        row.problem()
+        problem.contains("--target-timeout") && problem.contains("1 of 3 cases finished"),
+        "{problem}"
     );
+    let cases = &row.report().expect("the finished cases are kept").cases;
+    let statuses: Vec<(&str, &CaseStatus)> = cases.iter().map(|case| (case.name.as_str(), &case.status)).collect();
+    assert_eq!(statuses[0], ("stalls::first", &CaseStatus::Passed), "{statuses:?}");
+    for (name, status) in &statuses[1..] {
+        assert!(
+            matches!(status, CaseStatus::Skipped(reason) if reason.contains("deadline")),
+            "{name}: {status:?}"
+        );
+    }
+    assert!(row.reachable());
     assert_eq!(report.rows[1].status(), RowStatus::Unreachable);
     assert!(render_sweep_table(&report).contains("timed out"));
+    let json: serde_json::Value = serde_json::from_str(&render_sweep_json(&report)).unwrap();
+    assert_eq!(json["targets"][0]["status"], "timed_out");
+    assert_eq!(
+        json["targets"][0]["rules"][0]["id"], "RPC-001",
+        "{}",
+        json["targets"][0]
+    );
     stalling.shutdown().await;
+}
+
+/// An h2c server that completes HTTP/2 setup and then never answers a call.
+async fn answers_nothing_after_setup() -> SocketAddr {
+    use hyper::service::service_fn;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = service_fn(|_: http::Request<hyper::body::Incoming>| async {
+                    tokio::time::sleep(Duration::from_secs(120)).await;
+                    Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Empty::<bytes::Bytes>::new()))
+                });
+                let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(socket), service)
+                    .await;
+            });
+        }
+    });
+    address
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_connects_then_stops_answering_is_told_from_an_unreachable_one() {
+    let silent = answers_nothing_after_setup().await;
+    let text = format!("http://{silent}\nhttp://{}\n", refused_port());
+    let targets = sweep::parse_targets(&text, Path::new("targets.txt"), &[]).unwrap();
+    let report = sweep::sweep(
+        targets,
+        &suite::built_in(),
+        &lpconform::probe::Gateway::from(&EthKey::random()),
+        &settings(2, Duration::from_secs(30), Duration::from_secs(1)),
+        |_, _| {},
+    )
+    .await;
+    let (silent_row, refused_row) = (&report.rows[0], &report.rows[1]);
+    assert_eq!(silent_row.status(), RowStatus::StoppedAnswering);
+    assert!(silent_row.reachable());
+    let problem = silent_row.problem().unwrap();
+    assert!(problem.starts_with("connected, then stopped answering"), "{problem}");
+    assert_eq!(refused_row.status(), RowStatus::Unreachable);
+    assert!(!refused_row.reachable());
+    let table = render_sweep_table(&report);
+    assert!(
+        table.contains("stopped answering") && table.contains("unreachable"),
+        "{table}"
+    );
+    assert!(table.contains("1 unreachable, 1 stopped answering"), "{table}");
+    let json: serde_json::Value = serde_json::from_str(&render_sweep_json(&report)).unwrap();
+    assert_eq!(json["targets"][0]["status"], "stopped_answering");
+    assert_eq!(json["summary"]["stopped_answering"], 1);
+    assert_eq!(json["targets"][1]["status"], "unreachable");
 }
 
 fn text(bytes: &[u8]) -> String {

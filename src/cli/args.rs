@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use super::RunError;
+use crate::integer;
 use crate::reference::Fault;
 use crate::rules::ModeOverrides;
 use crate::transport::{Scheme, Target, TransportOptions};
@@ -264,7 +265,7 @@ pub struct DeadlineArgs {
     #[arg(long, default_value = "3s", value_parser = duration_flag)]
     pub call_timeout: Duration,
     /// Largest response the harness decodes, in bytes.
-    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    #[arg(long, default_value_t = 4 * 1024 * 1024, value_parser = integer::flag::<usize>)]
     pub max_decode_bytes: usize,
 }
 
@@ -308,9 +309,9 @@ pub struct ReferenceArgs {
     #[arg(long = "serviceAddr", alias = "serviceURI", value_name = "ADDR")]
     pub service_addr: Option<String>,
     /// Transcoding price in wei per pixelsPerUnit pixels (go-livepeer reads it on chain only).
-    #[arg(long = "pricePerUnit", default_value_t = 1000)]
+    #[arg(long = "pricePerUnit", default_value_t = 1000, value_parser = integer::flag::<i64>)]
     pub price_per_unit: i64,
-    #[arg(long = "pixelsPerUnit", default_value_t = 1)]
+    #[arg(long = "pixelsPerUnit", default_value_t = 1, value_parser = integer::flag::<i64>)]
     pub pixels_per_unit: i64,
     /// Per-gateway transcoding prices, go-livepeer's JSON (or a file holding it):
     /// {"gateways":[{"ethaddress":"0x…","priceperunit":500,"pixelsperunit":1}]}.
@@ -345,11 +346,11 @@ pub struct ReferenceArgs {
     #[arg(long = "ethOrchAddr", value_name = "ADDRESS", value_parser = address_flag)]
     pub eth_orch_addr: Option<crate::eth::Address>,
     /// Concurrent transcoding sessions before discovery is refused `OrchestratorCapped`.
-    #[arg(long = "maxSessions", default_value_t = crate::reference::DEFAULT_MAX_SESSIONS)]
+    #[arg(long = "maxSessions", default_value_t = crate::reference::DEFAULT_MAX_SESSIONS, value_parser = integer::flag::<u32>)]
     pub max_sessions: u32,
     /// Act as if this many transcoding sessions were running (reaching -maxSessions refuses
     /// every discovery, as go-livepeer does).
-    #[arg(long, value_name = "N", conflicts_with = "at_capacity")]
+    #[arg(long, value_name = "N", conflicts_with = "at_capacity", value_parser = integer::flag::<u32>)]
     pub sessions_in_use: Option<u32>,
     /// All -maxSessions sessions in use: every discovery is refused with `OrchestratorCapped`,
     /// flag or no flag.
@@ -507,7 +508,7 @@ fn address_flag(text: &str) -> Result<crate::eth::Address, String> {
 /// `--running-jobs MODEL_ID=N`; the model id may itself contain `=`, the count follows the last.
 fn running_jobs_flag(text: &str) -> Result<(String, u32), String> {
     let (model_id, jobs) = text.rsplit_once('=').ok_or_else(|| "expected MODEL_ID=N".to_string())?;
-    let jobs = jobs.parse().map_err(|error| format!("{jobs:?}: {error}"))?;
+    let jobs = integer::parse::<u32>(jobs).map_err(|error| format!("{jobs:?}: {error}"))?;
     Ok((model_id.to_string(), jobs))
 }
 

@@ -30,7 +30,7 @@ pub struct FuzzArgs {
     #[arg(long, default_value = "30s", value_parser = duration_flag)]
     pub duration: Duration,
     /// Seed of every generated case. Default: a random one, printed in the summary.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::integer::flag::<u64>)]
     pub seed: Option<u64>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]

@@ -32,6 +32,10 @@ pub enum Outcome {
     /// The reports are written, but the run could not judge the orchestrator: the gateway
     /// identity is unfunded (`insufficient sender reserve`). Exit 2, like any error of the run.
     UnfundedGateway,
+    /// The reports are written and hold no finding, but this many steps could not be judged: their
+    /// exchange broke in transport after setup (a reset stream, an answer that is not gRPC).
+    /// Exit 2: a gate must not read an unjudged run as a verdict either way.
+    HarnessErrors(usize),
 }
 
 /// An error of the run itself (bad flag, unreadable file, unreachable target),
@@ -104,6 +108,13 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Conformant) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Ok(Outcome::UnfundedGateway) => ExitCode::from(2),
+        Ok(Outcome::HarnessErrors(steps)) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: no finding, but {steps} calls could not be judged: their exchange broke in transport (harness errors in the report)"
+            );
+            ExitCode::from(2)
+        }
         Err(error) => {
             // Errors quote what a target sent (its TLS alerts, its status texts): escaped too.
             let _ = writeln!(std::io::stderr(), "error: {}", escape_text(&error.0));

@@ -47,8 +47,10 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
     }
     Ok(if report.unfunded_gateway.is_some() {
         Outcome::UnfundedGateway
-    } else if report.failed() {
+    } else if report.has_findings() {
         Outcome::Findings
+    } else if report.harness_errors() > 0 {
+        Outcome::HarnessErrors(report.harness_errors())
     } else {
         Outcome::Conformant
     })

@@ -75,12 +75,12 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
     let report = sweep::sweep(targets, &suites, &gateway, &settings, |row: &SweepRow, done| {
         match row.status() {
             RowStatus::Findings => findings += 1,
-            RowStatus::Unreachable | RowStatus::TimedOut => unreachable += 1,
+            RowStatus::StoppedAnswering | RowStatus::Unreachable | RowStatus::TimedOut => unreachable += 1,
             RowStatus::Conformant => {}
         }
         bar.set_position(done as u64);
         bar.set_message(format!(
-            "{findings} with findings, {unreachable} unreachable or timed out"
+            "{findings} with findings, {unreachable} unreachable, stopped answering or timed out"
         ));
     })
     .await;

@@ -35,15 +35,17 @@ pub struct RenderError(String);
 pub(super) fn render_info(api: &OpenAPI, schema: SchemaRef<'_>, info: &OrchestratorInfo) -> Result<Value, RenderError> {
     let message = DynamicMessage::decode(built_in_info(), info.encode_to_vec().as_slice())
         .map_err(|error| RenderError(error.to_string()))?;
-    Ok(Renderer { api }.message(&message, resolve(api, schema)))
+    Ok(Renderer { api }.message(message, resolve(api, schema)))
 }
 
+/// Renders by value: each string and byte buffer moves from the decoded message into the JSON
+/// (or is dropped once written), so a long answer is not held three times over while rendering.
 struct Renderer<'a> {
     api: &'a OpenAPI,
 }
 
 impl<'a> Renderer<'a> {
-    fn message(&self, message: &DynamicMessage, schema: Option<&'a Schema>) -> Value {
+    fn message(&self, mut message: DynamicMessage, schema: Option<&'a Schema>) -> Value {
         let properties = schema
             .map(|schema| object_properties(self.api, schema))
             .unwrap_or_default();
@@ -56,12 +58,15 @@ impl<'a> Renderer<'a> {
                 Some((name, property)) => (name.to_string(), resolve(self.api, property)),
                 None => (field.name().to_string(), None),
             };
-            object.insert(name, self.value(&field.kind(), &message.get_field(&field), property));
+            let value = message
+                .take_field(&field)
+                .unwrap_or_else(|| ProtoValue::default_value_for_field(&field));
+            object.insert(name, self.value(&field.kind(), value, property));
         }
         Value::Object(object)
     }
 
-    fn value(&self, kind: &Kind, value: &ProtoValue, schema: Option<&'a Schema>) -> Value {
+    fn value(&self, kind: &Kind, value: ProtoValue, schema: Option<&'a Schema>) -> Value {
         let keywords = schema.map(Keywords::of);
         let declared_type = keywords.as_ref().and_then(|keywords| keywords.typ);
         let declared_format = keywords.as_ref().and_then(|keywords| keywords.format);
@@ -73,31 +78,36 @@ impl<'a> Renderer<'a> {
             }
         };
         match value {
-            ProtoValue::Bool(flag) => Value::Bool(*flag),
-            ProtoValue::I32(number) => Value::from(*number),
-            ProtoValue::U32(number) => Value::from(*number),
-            ProtoValue::I64(number) => wide(Value::from(*number)),
-            ProtoValue::U64(number) => wide(Value::from(*number)),
-            ProtoValue::F32(number) => float(f64::from(*number)),
-            ProtoValue::F64(number) => float(*number),
-            ProtoValue::String(text) => Value::String(text.clone()),
+            ProtoValue::Bool(flag) => Value::Bool(flag),
+            ProtoValue::I32(number) => Value::from(number),
+            ProtoValue::U32(number) => Value::from(number),
+            ProtoValue::I64(number) => wide(Value::from(number)),
+            ProtoValue::U64(number) => wide(Value::from(number)),
+            ProtoValue::F32(number) => float(f64::from(number)),
+            ProtoValue::F64(number) => float(number),
+            ProtoValue::String(text) => Value::String(text),
             ProtoValue::Bytes(bytes) if declared_format == Some("byte") => {
                 Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
             }
             ProtoValue::Bytes(bytes) => Value::String(format!("0x{}", hex::encode(bytes))),
             ProtoValue::EnumNumber(number) => {
                 let name = match kind {
-                    Kind::Enum(descriptor) if declared_type != Some("integer") => descriptor.get_value(*number),
+                    Kind::Enum(descriptor) if declared_type != Some("integer") => descriptor.get_value(number),
                     _ => None,
                 };
-                name.map_or_else(|| Value::from(*number), |value| Value::from(value.name()))
+                name.map_or_else(|| Value::from(number), |value| Value::from(value.name()))
             }
             ProtoValue::Message(message) => self.message(message, schema),
             ProtoValue::List(items) => {
                 let item_schema = keywords
                     .and_then(|keywords| keywords.items)
                     .and_then(|items| resolve(self.api, items));
-                Value::Array(items.iter().map(|item| self.value(kind, item, item_schema)).collect())
+                Value::Array(
+                    items
+                        .into_iter()
+                        .map(|item| self.value(kind, item, item_schema))
+                        .collect(),
+                )
             }
             ProtoValue::Map(entries) => {
                 // A map field's kind is its entry message; the values have the entry's value kind.
@@ -109,7 +119,7 @@ impl<'a> Renderer<'a> {
                     .and_then(|keywords| keywords.additional_schema())
                     .and_then(|additional| resolve(self.api, additional));
                 let object = entries
-                    .iter()
+                    .into_iter()
                     .map(|(key, value)| (map_key(key), self.value(&value_kind, value, value_schema)))
                     .collect();
                 Value::Object(object)
@@ -119,14 +129,14 @@ impl<'a> Renderer<'a> {
 }
 
 /// Map keys are JSON object keys: always strings, numbers in decimal.
-fn map_key(key: &MapKey) -> String {
+fn map_key(key: MapKey) -> String {
     match key {
         MapKey::Bool(flag) => flag.to_string(),
         MapKey::I32(number) => number.to_string(),
         MapKey::I64(number) => number.to_string(),
         MapKey::U32(number) => number.to_string(),
         MapKey::U64(number) => number.to_string(),
-        MapKey::String(text) => text.clone(),
+        MapKey::String(text) => text,
     }
 }
 

@@ -43,6 +43,9 @@ pub struct JsonSweepSummary {
     pub conformant: usize,
     pub findings: usize,
     pub unreachable: usize,
+    /// Rows that connected, then stopped answering (absent from documents before it was counted).
+    #[serde(default)]
+    pub stopped_answering: usize,
     pub timed_out: usize,
 }
 
@@ -80,6 +83,7 @@ pub struct JsonSweepRow {
 pub enum JsonRowStatus {
     Conformant,
     Findings,
+    StoppedAnswering,
     Unreachable,
     TimedOut,
 }
@@ -147,6 +151,7 @@ impl JsonSweep {
                 conformant: report.count(RowStatus::Conformant),
                 findings: report.count(RowStatus::Findings),
                 unreachable: report.count(RowStatus::Unreachable),
+                stopped_answering: report.count(RowStatus::StoppedAnswering),
                 timed_out: report.count(RowStatus::TimedOut),
             },
             targets: report.rows.iter().map(JsonSweepRow::new).collect(),
@@ -191,6 +196,7 @@ impl JsonSweepRow {
             status: match row.status() {
                 RowStatus::Conformant => JsonRowStatus::Conformant,
                 RowStatus::Findings => JsonRowStatus::Findings,
+                RowStatus::StoppedAnswering => JsonRowStatus::StoppedAnswering,
                 RowStatus::Unreachable => JsonRowStatus::Unreachable,
                 RowStatus::TimedOut => JsonRowStatus::TimedOut,
             },
@@ -326,10 +332,10 @@ fn notes(row: &SweepRow) -> String {
     parts.join("; ")
 }
 
-/// `swept 3 targets in 1.2 s: 1 conformant, 1 with findings, 1 unreachable, 0 timed out`
+/// `swept 3 targets in 1.2 s: 1 conformant, 1 with findings, 1 unreachable, 0 stopped answering, 0 timed out`
 pub fn sweep_summary(report: &SweepReport) -> String {
     format!(
-        "swept {} targets in {:.1} s (concurrency {}, target timeout {}): {} conformant, {} with findings, {} unreachable, {} timed out",
+        "swept {} targets in {:.1} s (concurrency {}, target timeout {}): {} conformant, {} with findings, {} unreachable, {} stopped answering, {} timed out",
         report.rows.len(),
         report.elapsed.as_secs_f64(),
         report.concurrency,
@@ -337,6 +343,7 @@ pub fn sweep_summary(report: &SweepReport) -> String {
         report.count(RowStatus::Conformant),
         report.count(RowStatus::Findings),
         report.count(RowStatus::Unreachable),
+        report.count(RowStatus::StoppedAnswering),
         report.count(RowStatus::TimedOut),
     )
 }
@@ -407,7 +414,7 @@ fn html_row(row: &SweepRow) -> Markup {
     let class = match row.status() {
         RowStatus::Conformant => "pass",
         RowStatus::Findings => "fail",
-        RowStatus::Unreachable | RowStatus::TimedOut => "warn",
+        RowStatus::StoppedAnswering | RowStatus::Unreachable | RowStatus::TimedOut => "warn",
     };
     let [verdict, target, reachable, modes, caps, price, ai_models, must, should, time, _] = cells(row);
     let findings: Vec<(String, &str, String)> = row

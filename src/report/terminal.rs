@@ -336,6 +336,7 @@ mod tests {
             elapsed: Duration::from_millis(42),
             unfunded_gateway: None,
             known_failures: None,
+            ended_early: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! ADDR / IDENT: the orchestrator's Ethereum identity and its Ping signature.
 
 use super::verify::{bytes_text, call_text, expect_len, report};
-use super::{Finding, Mode, Rule, Severity, Skipped};
+use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
 use crate::eth::EthError;
 use crate::view::address_text;
 
@@ -46,7 +46,8 @@ const IDENT_001: Rule = Rule {
                     "ping.answer",
                     "a signed Ping answer",
                     call_text(&ping.call),
-                )])
+                )]
+                .into())
             }
         };
         let malformed = match ctx.ping_signer(ping, pong) {
@@ -79,7 +80,7 @@ const IDENT_002: Rule = Rule {
             .answer()
             .ok_or_else(|| Skipped("Ping did not answer (IDENT-001)".into()))?;
         let signer = match ctx.ping_signer(ping, pong) {
-            Ok(signer) if signer.0.as_slice() == address.as_slice() => return Ok(Vec::new()),
+            Ok(signer) if signer.0.as_slice() == address.as_slice() => return Ok(Findings::default()),
             Ok(signer) => signer.to_checksum(),
             Err(EthError::Unrecoverable) => "no key: the signature does not recover".to_string(),
             Err(error) => return Err(Skipped(format!("signature is malformed (IDENT-001): {error}"))),
@@ -88,7 +89,8 @@ const IDENT_002: Rule = Rule {
             "ping.answer.value",
             format!("a signature by {}", address_text(address)),
             format!("a signature by {signer}"),
-        )])
+        )]
+        .into())
     },
 };
 

@@ -24,7 +24,7 @@ const MATRIX_001: Rule = Rule {
     hint: "set -pricePerUnit and a positive -pixelsPerUnit",
     check: |ctx| {
         let Some(price) = ctx.info()?.price_info.as_ref() else {
-            return Ok(vec![Finding::new("price_info", "a per-pixel price", "absent")]);
+            return Ok(vec![Finding::new("price_info", "a per-pixel price", "absent")].into());
         };
         report([expect_positive("price_info.pixelsPerUnit", price.pixels_per_unit)])
     },

@@ -87,7 +87,60 @@ impl fmt::Display for Mode {
 pub type Check = fn(&Context<'_>) -> Outcome;
 
 /// `Err` means the input the rule needs is absent: the rule is skipped, not failed.
-pub type Outcome = Result<Vec<Finding>, Skipped>;
+pub type Outcome = Result<Findings, Skipped>;
+
+/// A check's findings, bounded as they are made: the first [`MAX_FINDINGS_PER_RULE`] are kept,
+/// the rest only counted with the heaviest weight among them, so an answer with a million bad
+/// entries costs a count, not a million findings held at once.
+#[derive(Debug, Default)]
+pub struct Findings {
+    kept: Vec<Finding>,
+    omitted: usize,
+    /// The heaviest own weight of the omitted findings (`Must` for one without its own); the
+    /// rule's severity caps it at evaluation.
+    heaviest_omitted: Option<Severity>,
+}
+
+impl Findings {
+    pub fn push(&mut self, finding: Finding) {
+        if self.kept.len() < MAX_FINDINGS_PER_RULE {
+            self.kept.push(finding);
+        } else {
+            self.omitted += 1;
+            let weight = finding.severity.unwrap_or(Severity::Must);
+            self.heaviest_omitted = self.heaviest_omitted.max(Some(weight));
+        }
+    }
+
+    /// Findings made, kept or not.
+    pub fn len(&self) -> usize {
+        self.kept.len() + self.omitted
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Extend<Finding> for Findings {
+    fn extend<I: IntoIterator<Item = Finding>>(&mut self, findings: I) {
+        findings.into_iter().for_each(|finding| self.push(finding));
+    }
+}
+
+impl FromIterator<Finding> for Findings {
+    fn from_iter<I: IntoIterator<Item = Finding>>(findings: I) -> Self {
+        let mut collected = Findings::default();
+        collected.extend(findings);
+        collected
+    }
+}
+
+impl From<Vec<Finding>> for Findings {
+    fn from(findings: Vec<Finding>) -> Self {
+        findings.into_iter().collect()
+    }
+}
 
 /// The reason a rule could not be checked (e.g. "no ticket_params (REQ-005)").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,18 +429,22 @@ pub fn evaluate_rule(rule: &'static Rule, context: &Context<'_>) -> RuleResult {
         let reason = format!("applies in `{}` mode, which is off for this orchestrator", rule.mode);
         return skipped(rule, reason);
     }
-    let mut findings = match (rule.check)(context) {
+    let Findings {
+        kept: mut findings,
+        omitted: omitted_findings,
+        heaviest_omitted,
+    } = match (rule.check)(context) {
         Ok(findings) => findings,
         Err(Skipped(reason)) => return skipped(rule, reason),
     };
-    let verdict = match findings.iter().map(|finding| finding.weight(rule)).max() {
+    let heaviest_kept = findings.iter().map(|finding| finding.weight(rule)).max();
+    let heaviest_omitted = heaviest_omitted.map(|weight| weight.min(rule.severity));
+    let verdict = match heaviest_kept.max(heaviest_omitted) {
         None => Verdict::Pass,
         Some(Severity::Info) => Verdict::Info,
         Some(Severity::Should) => Verdict::Warn,
         Some(Severity::Must) => Verdict::Fail,
     };
-    let omitted_findings = findings.len().saturating_sub(MAX_FINDINGS_PER_RULE);
-    findings.truncate(MAX_FINDINGS_PER_RULE);
     for finding in &mut findings {
         finding.rule_id = rule.id;
         if finding.hint.is_empty() {
@@ -518,10 +575,10 @@ mod tests {
             text: "test",
             citation: "test",
             hint: "rule hint",
-            check: |_| Ok(vec![Finding::new("a", "b", "c")]),
+            check: |_| Ok(vec![Finding::new("a", "b", "c")].into()),
         };
         const ADVISORY: Rule = Rule {
-            check: |_| Ok(vec![Finding::new("a", "b", "c").at(Severity::Should)]),
+            check: |_| Ok(vec![Finding::new("a", "b", "c").at(Severity::Should)].into()),
             ..MUST
         };
         const SHOULD: Rule = Rule {
@@ -561,6 +618,35 @@ mod tests {
         assert_eq!(
             (result.findings.len(), result.omitted_findings),
             (MAX_FINDINGS_PER_RULE, 5)
+        );
+    }
+
+    #[test]
+    fn an_omitted_finding_still_weighs_in_the_verdict() {
+        // The kept findings are advisory; the one past the cap is the rule's own weight.
+        const HEAVY_LAST: Rule = Rule {
+            id: "TEST-003",
+            severity: Severity::Must,
+            mode: Mode::All,
+            text: "test",
+            citation: "test",
+            hint: "",
+            check: |_| {
+                let advisory =
+                    (0..MAX_FINDINGS_PER_RULE).map(|i| Finding::new(i.to_string(), "", "").at(Severity::Info));
+                Ok(advisory.chain([Finding::new("last", "", "")]).collect())
+            },
+        };
+        static RULE: Rule = HEAVY_LAST;
+        let observation = good_observation();
+        let expectations = Expectations::default();
+        let result = evaluate_rule(&RULE, &context(&observation, &expectations));
+        assert_eq!((result.verdict, result.omitted_findings), (Verdict::Fail, 1));
+        let mut findings: Findings = vec![Finding::new("a", "", "")].into();
+        findings.extend((0..MAX_FINDINGS_PER_RULE * 1000).map(|i| Finding::new(i.to_string(), "", "")));
+        assert_eq!(
+            (findings.kept.len(), findings.len()),
+            (MAX_FINDINGS_PER_RULE, MAX_FINDINGS_PER_RULE * 1000 + 1)
         );
     }
 }

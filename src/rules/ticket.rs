@@ -5,7 +5,7 @@ use num_bigint::BigUint;
 use num_traits::{One, Zero};
 
 use super::verify::{bytes_text, expect_len, expect_non_empty_bytes, expect_positive, expect_positive_number, report};
-use super::{Finding, Mode, Rule, Severity, Skipped};
+use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
 use crate::view::address_text;
 
 pub(super) const FILE: &str = file!();
@@ -32,7 +32,7 @@ const TICKET_001: Rule = Rule {
         let address = &ctx.info()?.address;
         let recipient = &ctx.ticket_params()?.recipient;
         if let Some(wrong_length) = expect_len("ticket_params.recipient", recipient, 20) {
-            return Ok(vec![wrong_length]);
+            return Ok(vec![wrong_length].into());
         }
         if let Some(expected) = ctx.expectations.orch_address {
             return report([(recipient.as_slice() != expected.0.as_slice()).then(|| {
@@ -64,7 +64,7 @@ const TICKET_002: Rule = Rule {
     hint: "check the orchestrator's -ticketEV and -maxFaceValue settings",
     check: |ctx| {
         if free(ctx)? {
-            return Ok(Vec::new());
+            return Ok(Findings::default());
         }
         report([expect_positive_number(
             "ticket_params.face_value",
@@ -165,7 +165,7 @@ const TICKET_007: Rule = Rule {
                 "ticket_params.expiration_params",
                 "present",
                 "absent",
-            )]);
+            )].into());
         };
         report([
             expect_positive(
@@ -233,7 +233,7 @@ const TICKET_009: Rule = Rule {
                 path,
                 format!("> {} (l1Block + 1)", l1_block.saturating_add(1)),
                 format!("{expiration}: the tickets have expired"),
-            )]);
+            )].into());
         }
         let target = l1_block.saturating_add(EXPIRATION_BLOCKS);
         let low = BigUint::from(target.saturating_sub(EXPIRATION_SLACK_BLOCKS));

@@ -1,7 +1,9 @@
 //! URI: the service addresses a gateway dials.
 
+use std::collections::HashMap;
+
 use super::verify::{outcome_text, quoted, report};
-use super::{Finding, Mode, Rule, Severity, Skipped};
+use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
 
 pub(super) const FILE: &str = file!();
 
@@ -53,7 +55,7 @@ const URI_002: Rule = Rule {
         let expected = ctx.expectations.service_uri.as_deref();
         let matches = |text: &str| Endpoint::parse(text).is_ok_and(|endpoint| endpoint.same_as(&advertised));
         if matches(target) || expected.is_some_and(matches) {
-            return Ok(Vec::new());
+            return Ok(Findings::default());
         }
         let wanted = match expected {
             Some(expected) => format!(
@@ -63,7 +65,7 @@ const URI_002: Rule = Rule {
             ),
             None => format!("{} (dialled)", quoted(target)),
         };
-        Ok(vec![Finding::new("transcoder", wanted, quoted(transcoder))])
+        Ok(vec![Finding::new("transcoder", wanted, quoted(transcoder))].into())
     },
 };
 
@@ -105,8 +107,9 @@ const URI_004: Rule = Rule {
             return Err(Skipped("the orchestrator lists no nodes".into()));
         }
         let own = Endpoint::parse(&info.transcoder).ok();
-        let mut seen: Vec<(usize, Endpoint)> = Vec::new();
-        let mut findings = Vec::new();
+        // Each endpoint's first index, by what makes endpoints the same: linear in `nodes`.
+        let mut seen: HashMap<(String, String, Option<u16>), usize> = HashMap::new();
+        let mut findings = Findings::default();
         for (index, node) in info.nodes.iter().enumerate() {
             let Ok(endpoint) = Endpoint::parse(node) else {
                 continue; // URI-003 reports it.
@@ -117,14 +120,16 @@ const URI_004: Rule = Rule {
                     "a node other than transcoder",
                     format!("{} (the transcoder itself)", quoted(node)),
                 ));
-            } else if let Some((first, _)) = seen.iter().find(|(_, other)| other.same_as(&endpoint)) {
-                findings.push(Finding::new(
-                    format!("nodes[{index}]"),
-                    "each node once",
-                    format!("{} (repeats nodes[{first}])", quoted(node)),
-                ));
+            } else {
+                let first = *seen.entry(endpoint.identity()).or_insert(index);
+                if first != index {
+                    findings.push(Finding::new(
+                        format!("nodes[{index}]"),
+                        "each node once",
+                        format!("{} (repeats nodes[{first}])", quoted(node)),
+                    ));
+                }
             }
-            seen.push((index, endpoint));
         }
         for (index, followed) in ctx.observation.followed_nodes.iter().flatten().enumerate() {
             let path = format!("followed_nodes[{index}]");
@@ -177,7 +182,12 @@ impl Endpoint {
 
     /// Same scheme, host (any letter case) and effective port.
     pub(super) fn same_as(&self, other: &Endpoint) -> bool {
-        self.scheme == other.scheme && self.host == other.host && self.port() == other.port()
+        self.identity() == other.identity()
+    }
+
+    /// What two endpoints share when they are the same: scheme, lower-case host, effective port.
+    fn identity(&self) -> (String, String, Option<u16>) {
+        (self.scheme.clone(), self.host.clone(), self.port())
     }
 }
 

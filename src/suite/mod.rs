@@ -468,8 +468,10 @@ fn step_from(raw: RawStep) -> Result<Step, String> {
 
 /// A capability by number or by the name `lpconform rules` and reports show.
 fn capability_number(name: &str) -> Result<u32, String> {
-    if let Ok(number) = name.parse::<u32>() {
-        return Ok(number);
+    match crate::integer::parse::<u32>(name) {
+        Ok(number) => return Ok(number),
+        Err(crate::integer::IntegerError::NotAnInteger) => {}
+        Err(overflow) => return Err(format!("capability number {name} is {overflow}")),
     }
     capability::KNOWN
         .iter()

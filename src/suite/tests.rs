@@ -82,3 +82,17 @@ fn capabilities_are_named_or_numbered() {
     };
     assert_eq!(request.capabilities, Some(vec![0, 33, 200]));
 }
+
+#[test]
+fn a_capability_number_past_32_bits_is_named_too_large_where_it_is() {
+    let text =
+        "cases:\n  - id: a\n    description: d\n    calls:\n      - get_orchestrator: { capabilities: [4294967296] }\n";
+    let message = parse_text(text).unwrap_err().to_string();
+    assert!(message.starts_with("suites/broken.yaml:"), "{message}");
+    assert!(
+        message.contains("capability number 4294967296 is too large: at most 4294967295"),
+        "{message}"
+    );
+    let text = text.replace("4294967296", "4294967295");
+    assert!(parse_text(&text).is_ok());
+}

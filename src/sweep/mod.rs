@@ -18,7 +18,9 @@ use crate::capability;
 use crate::probe::Gateway;
 use crate::proto::net::OrchestratorInfo;
 use crate::rules::{Modes, Verdict};
-use crate::runner::{run_suites, setup_failure_report, RunReport, RunSettings};
+use crate::runner::{
+    not_run_reason, run_suites_until, setup_failure_report, CaseStatus, EndedEarly, RunReport, RunSettings,
+};
 use crate::suite::Suite;
 use crate::transport::{Connection, TransportOptions};
 
@@ -45,8 +47,12 @@ pub enum TargetOutcome {
     Ran(Box<RunReport>),
     /// Nothing accepted the connection; the reason.
     Unreachable(String),
-    /// No verdict within the target deadline.
-    TimedOut(Duration),
+    /// No verdict within the target deadline: the cases that finished before it, if the
+    /// connection was set up by then.
+    TimedOut {
+        deadline: Duration,
+        finished: Option<Box<RunReport>>,
+    },
 }
 
 /// One target's row.
@@ -65,6 +71,9 @@ pub struct SweepRow {
 pub enum RowStatus {
     Conformant,
     Findings,
+    /// Connected, then a discovery call timed out: the later cases were not run.
+    StoppedAnswering,
+    /// Nothing accepted the connection.
     Unreachable,
     TimedOut,
 }
@@ -74,6 +83,7 @@ impl RowStatus {
         match self {
             RowStatus::Conformant => "conformant",
             RowStatus::Findings => "findings",
+            RowStatus::StoppedAnswering => "stopped answering",
             RowStatus::Unreachable => "unreachable",
             RowStatus::TimedOut => "timed out",
         }
@@ -111,19 +121,24 @@ impl TranscodingPrice {
 }
 
 impl SweepRow {
+    /// The cases that ran: all of them, or those finished before the target deadline.
     pub fn report(&self) -> Option<&RunReport> {
         match &self.outcome {
             TargetOutcome::Ran(report) => Some(report.as_ref()),
-            TargetOutcome::Unreachable(_) | TargetOutcome::TimedOut(_) => None,
+            TargetOutcome::TimedOut { finished, .. } => finished.as_deref(),
+            TargetOutcome::Unreachable(_) => None,
         }
     }
 
     pub fn status(&self) -> RowStatus {
         match &self.outcome {
+            TargetOutcome::Ran(report) if report.ended_early == Some(EndedEarly::StoppedAnswering) => {
+                RowStatus::StoppedAnswering
+            }
             TargetOutcome::Ran(report) if report.failed() => RowStatus::Findings,
             TargetOutcome::Ran(_) => RowStatus::Conformant,
             TargetOutcome::Unreachable(_) => RowStatus::Unreachable,
-            TargetOutcome::TimedOut(_) => RowStatus::TimedOut,
+            TargetOutcome::TimedOut { .. } => RowStatus::TimedOut,
         }
     }
 
@@ -233,9 +248,21 @@ impl SweepRow {
     pub fn problem(&self) -> Option<String> {
         match &self.outcome {
             TargetOutcome::Unreachable(reason) => Some(reason.clone()),
-            TargetOutcome::TimedOut(deadline) => Some(format!(
-                "no verdict within the target deadline of {} (see --target-timeout)",
-                humantime::format_duration(*deadline)
+            TargetOutcome::TimedOut { deadline, finished } => {
+                let deadline = humantime::format_duration(*deadline);
+                Some(match finished.as_deref() {
+                    Some(report) => format!(
+                        "no verdict within the target deadline of {deadline} (see --target-timeout); {} of {} cases finished",
+                        finished_cases(report),
+                        report.cases.len()
+                    ),
+                    None => format!("no connection within the target deadline of {deadline} (see --target-timeout)"),
+                })
+            }
+            TargetOutcome::Ran(report) if report.ended_early == Some(EndedEarly::StoppedAnswering) => Some(format!(
+                "connected, then stopped answering (a discovery call timed out); {} of {} cases not run",
+                report.cases.len() - finished_cases(report),
+                report.cases.len()
             )),
             TargetOutcome::Ran(report) if is_setup_failure(report) => report
                 .cases
@@ -245,6 +272,16 @@ impl SweepRow {
             TargetOutcome::Ran(_) => None,
         }
     }
+}
+
+/// Cases that ran to their end, not skipped because the run ended early.
+fn finished_cases(report: &RunReport) -> usize {
+    let ended = report.ended_early.map(not_run_reason);
+    report
+        .cases
+        .iter()
+        .filter(|case| !matches!((&case.status, ended), (CaseStatus::Skipped(reason), Some(ended)) if reason == ended))
+        .count()
 }
 
 /// A run that ended at connection setup holds only the `connection::setup` case.
@@ -340,10 +377,7 @@ fn without_snapshots(suites: &[Suite]) -> Vec<Suite> {
 
 async fn sweep_one(target: SweepTarget, shared: &Shared) -> SweepRow {
     let started = Instant::now();
-    let deadline = shared.settings.target_timeout;
-    let outcome = tokio::time::timeout(deadline, probe_target(&target, shared))
-        .await
-        .unwrap_or(TargetOutcome::TimedOut(deadline));
+    let outcome = probe_target(&target, shared).await;
     SweepRow {
         line: target.line,
         target: target.target.to_string(),
@@ -352,11 +386,21 @@ async fn sweep_one(target: SweepTarget, shared: &Shared) -> SweepRow {
     }
 }
 
-/// Connects and runs the suites, exactly as `lpconform run` does for one target.
+/// Connects and runs the suites, exactly as `lpconform run` does for one target, within the
+/// target deadline; the cases finished by then are kept.
 async fn probe_target(target: &SweepTarget, shared: &Shared) -> TargetOutcome {
     let settings = &shared.settings;
+    let timeout = settings.target_timeout;
+    let deadline = tokio::time::Instant::now() + timeout;
     let connecting = Instant::now();
-    let connection = match Connection::connect(&target.target, &settings.transport).await {
+    let connected = tokio::time::timeout_at(deadline, Connection::connect(&target.target, &settings.transport));
+    let Ok(connected) = connected.await else {
+        return TargetOutcome::TimedOut {
+            deadline: timeout,
+            finished: None,
+        };
+    };
+    let connection = match connected {
         Ok(connection) => connection,
         Err(error) if error.server_misbehaved() => {
             let report = setup_failure_report(
@@ -370,16 +414,23 @@ async fn probe_target(target: &SweepTarget, shared: &Shared) -> TargetOutcome {
         }
         Err(error) => return TargetOutcome::Unreachable(error.to_string()),
     };
-    let report = run_suites(
+    let report = run_suites_until(
         &connection,
         &shared.gateway,
         &shared.suites,
         &target.expectations,
         &settings.run,
         SWEEP_PROFILE,
+        deadline,
     )
     .await;
-    TargetOutcome::Ran(Box::new(report))
+    match report.ended_early {
+        Some(EndedEarly::DeadlinePassed) => TargetOutcome::TimedOut {
+            deadline: timeout,
+            finished: Some(Box::new(report)),
+        },
+        _ => TargetOutcome::Ran(Box::new(report)),
+    }
 }
 
 /// `numerator/denominator` in decimal: exact up to 6 places, `…` when cut there.
