@@ -166,7 +166,7 @@ pub struct ReportArgs {
 pub enum ReportFormat {
     /// Readable text, coloured on a terminal unless NO_COLOR is set.
     Terminal,
-    /// The versioned JSON report (`format_version: 1`).
+    /// The versioned JSON report (`format_version: 2`).
     Json,
 }
 

@@ -1,6 +1,8 @@
 //! AUTH: the session token gateways present with segments and EndTranscodingSession.
 
-use super::verify::{expect_answer, expect_grpc_error, expect_non_empty, expect_non_empty_bytes, quoted, report};
+use super::verify::{
+    expect_answer, expect_fresh, expect_grpc_error, expect_non_empty, expect_non_empty_bytes, quoted, report,
+};
 use super::{Finding, Mode, Rule, Severity, Skipped};
 
 /// AUTH-002's upper bound: a token valid for more than a day is suspect.
@@ -128,20 +130,20 @@ const AUTH_006: Rule = Rule {
             .ok_or_else(|| Skipped("the second answer has no auth_token (REQ-006)".into()))?;
         report([
             // Empty values are AUTH-001's to report, not a reuse.
-            (!first.session_id.is_empty() && first.session_id == second.session_id).then(|| {
-                Finding::new(
-                    "repeat_info.auth_token.session_id",
-                    "a fresh session id in the second answer",
-                    format!("the same {}", quoted(&first.session_id)),
-                )
-            }),
-            (!first.token.is_empty() && first.token == second.token).then(|| {
-                Finding::new(
-                    "repeat_info.auth_token.token",
-                    "a fresh token in the second answer",
-                    "the same token",
-                )
-            }),
+            expect_fresh(
+                "repeat_info.auth_token.session_id",
+                "session id",
+                first.session_id.as_bytes(),
+                second.session_id.as_bytes(),
+                quoted(&first.session_id),
+            ),
+            expect_fresh(
+                "repeat_info.auth_token.token",
+                "token",
+                &first.token,
+                &second.token,
+                "token".into(),
+            ),
         ])
     },
 };

@@ -4,7 +4,9 @@
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
 
-use super::verify::{bytes_text, expect_len, expect_non_empty_bytes, expect_positive, expect_positive_number, report};
+use super::verify::{
+    bytes_text, expect_fresh, expect_len, expect_non_empty_bytes, expect_positive, expect_positive_number, report,
+};
 use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
 use crate::view::address_text;
 
@@ -265,9 +267,7 @@ const TICKET_010: Rule = Rule {
             .as_ref()
             .ok_or_else(|| Skipped("the second answer has no ticket_params (REQ-005)".into()))?;
         // An empty value is TICKET-004's or TICKET-005's to report, not a reuse.
-        let same = |path: &str, value: &[u8], again: &[u8]| {
-            (!value.is_empty() && value == again).then(|| Finding::new(path, "a fresh value in the second answer", format!("the same {}", bytes_text(value))))
-        };
+        let same = |path: &str, value: &[u8], again: &[u8]| expect_fresh(path, "value", value, again, bytes_text(value));
         report([
             same("repeat_info.ticket_params.seed", &first.seed, &second.seed),
             same(

@@ -125,6 +125,18 @@ pub(super) fn expect_positive_number(path: &str, bytes: &[u8]) -> Option<Finding
 
 /// The server must refuse with a gRPC status; an answer or a transport
 /// failure (the server not speaking gRPC back) both break the rule.
+/// A value the second discovery answer must not repeat (a session, a ticket rand): a finding
+/// when `first` is non-empty and `second` equals it. An empty value is another rule's to report.
+pub(super) fn expect_fresh(path: &str, what: &str, first: &[u8], second: &[u8], shown: String) -> Option<Finding> {
+    (!first.is_empty() && first == second).then(|| {
+        Finding::new(
+            path,
+            format!("a fresh {what} in the second answer"),
+            format!("the same {shown}"),
+        )
+    })
+}
+
 pub(super) fn expect_grpc_error<T>(path: &str, call: &Call<T>) -> Option<Finding> {
     match &call.outcome {
         Err(CallError::Status { .. }) => None,
