@@ -456,6 +456,63 @@ async fn a_status_message_full_of_terminal_escapes_is_shown_escaped() {
     }
 }
 
+/// A value a page would run if it were markup, and one long word that must wrap.
+const SCRIPT_VALUE: &str = "%3Cscript%3Edocument.title%3D%27pwned%27%3C%2Fscript%3E";
+
+/// Headless Chromium renders a failing run's HTML report, whose error messages carry a script
+/// and a 600-character word, at a 1280 px window: nothing needs sideways scrolling, rule texts
+/// show no raw Markdown, and no script runs. Skips, saying so, without Chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_html_report_fits_1280_px_and_runs_no_script_in_chromium() {
+    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|path| std::path::Path::new(path).exists())
+    else {
+        eprintln!("skipped: no Chromium at /usr/bin/chromium (Debian package chromium; .ci/run installs it)");
+        return;
+    };
+    let message = format!("{SCRIPT_VALUE}{}", "x".repeat(600));
+    let address = h2c(move || {
+        Ok(Response::builder()
+            .header("content-type", "application/grpc")
+            .header("grpc-status", "2")
+            .header("grpc-message", message.as_str())
+            .body(http_body_util::BodyExt::boxed(Full::new(Bytes::new())))
+            .unwrap())
+    })
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let html = scratch.path().join("report.html");
+    run_against(format!("http://{address}"), &["--report-html", html.to_str().unwrap()]).await;
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(!page.contains("<script"), "the report carries markup it was sent");
+    assert!(page.contains(&"x".repeat(600)), "the long value is in the report");
+    let measure = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/measure.py");
+    let html_path = html.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args([measure, chromium, html_path.to_str().unwrap()])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let measured: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let width = measured["scroll_width"].as_u64().unwrap();
+    assert!(width <= 1280, "the page is {width} px wide at a 1280 px window");
+    assert_eq!(measured["scripts"], 0, "{measured}");
+    assert_ne!(measured["title"], "pwned", "a script from the target ran");
+    let text = measured["text"].as_str().unwrap();
+    assert!(
+        text.contains("<script>document.title='pwned'</script>"),
+        "shown as text: {text}"
+    );
+    // Rule texts render their Markdown code spans (src/report/html.rs tests which become code).
+    assert!(measured["rule_texts"].as_u64().unwrap() > 0, "{measured}");
+    assert_eq!(measured["raw_backticks_in_rule_texts"], 0, "{measured}");
+}
+
 /// Completes HTTP/2 setup, then answers no request.
 async fn stalling() -> SocketAddr {
     listen(|socket| async move {

@@ -19,8 +19,8 @@ use crate::view::InfoView;
 const STYLE: &str = r#"
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1f2328; background: #fff; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
-table { border-collapse: collapse; margin: 0.5rem 0; }
-th, td { border: 1px solid #d0d7de; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: 0.5rem 0; max-width: 100%; }
+th, td { border: 1px solid #d0d7de; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f6f8fa; }
 td.cell { text-align: center; min-width: 6rem; }
 .yes { background: #dafbe1; } .no { background: #ffebe9; } .na { background: #f6f8fa; color: #656d76; }
@@ -28,9 +28,11 @@ td.cell { text-align: center; min-width: 6rem; }
 .pass, .passed { color: #1a7f37; font-weight: bold; } .fail, .failed { color: #cf222e; font-weight: bold; }
 .warn, .warned { color: #9a6700; font-weight: bold; } .skip, .skipped { color: #656d76; }
 .info { color: #0969da; } .known { color: #8250df; font-weight: bold; }
-dl { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; } dt { font-weight: bold; }
-pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; }
-code { font-family: ui-monospace, monospace; }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.2rem 1rem; } dt { font-weight: bold; }
+dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+pre { background: #f6f8fa; padding: 0.6rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+code { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
+p { overflow-wrap: anywhere; }
 "#;
 
 /// The run as one HTML page.
@@ -219,6 +221,22 @@ fn matrix_row(row: &CapabilityRow, transcoding_price: bool) -> Markup {
     }
 }
 
+/// A rule's text or hint with its Markdown code spans (`` `nodes` ``) as `code`, in a
+/// `span.rule-text`; every piece is escaped as any other text, and a backtick left open stays.
+fn with_code(text: &str) -> Markup {
+    let pieces: Vec<&str> = text.split('`').collect();
+    let closed = pieces.len() % 2 == 1;
+    html! {
+        span.rule-text {
+            @for (index, piece) in pieces.iter().enumerate() {
+                @if index % 2 == 0 { (piece) }
+                @else if closed || index + 1 < pieces.len() { code { (piece) } }
+                @else { "`" (piece) }
+            }
+        }
+    }
+}
+
 fn verdict_label(verdict: &Verdict) -> (&'static str, &'static str) {
     match verdict {
         Verdict::Pass => ("PASS", "pass"),
@@ -258,13 +276,13 @@ fn findings_section(report: &RunReport) -> Markup {
                         @if result.findings.is_empty() {
                             tr {
                                 td { (case.name) } td { code { (rule.id) } } td { (rule.severity.to_string()) }
-                                td class=(class) { (label) } td colspan="4" { (rule.text) }
+                                td class=(class) { (label) } td colspan="4" { (with_code(rule.text)) }
                             }
                         }
                         @for finding in &result.findings {
                             tr {
                                 td { (case.name) }
-                                td { code { (rule.id) } span.detail { (rule.text) } }
+                                td { code { (rule.id) } span.detail { (with_code(rule.text)) } }
                                 td { (rule.severity.to_string()) }
                                 td class=(class) {
                                     (label)
@@ -273,7 +291,7 @@ fn findings_section(report: &RunReport) -> Markup {
                                 td { code { (finding.path) } }
                                 td { (finding.expected) }
                                 td { (finding.actual) }
-                                td { (finding.hint) }
+                                td { (with_code(&finding.hint)) }
                             }
                         }
                         @if result.omitted_findings > 0 {
@@ -399,5 +417,20 @@ fn cases_section(report: &RunReport) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_texts_show_code_spans_as_code_escaped_and_an_open_backtick_as_written() {
+        assert_eq!(
+            with_code("every `nodes` entry, `<b>` too, and an open ` tick").into_string(),
+            "<span class=\"rule-text\">every <code>nodes</code> entry, <code>&lt;b&gt;</code> too, and an open ` tick</span>"
+        );
+        let uri_003 = crate::rules::rule("URI-003").unwrap();
+        assert!(with_code(uri_003.text).into_string().contains("<code>nodes</code>"));
     }
 }
