@@ -16,17 +16,19 @@ use std::time::Duration;
 
 use divan::Bencher;
 use lpconform::ai_models::load_ai_models;
+use lpconform::driver::Driver;
 use lpconform::eth::EthKey;
 use lpconform::expect::Expectations;
 use lpconform::fuzz::{self, FuzzInput, FuzzSettings, Ingredients, FAMILIES};
 use lpconform::observe::Observation;
 use lpconform::openapi::OpenApiDocument;
-use lpconform::probe::{probe, signed_orchestrator_request, unix_now, Gateway};
+use lpconform::probe::{signed_orchestrator_request, unix_now, Gateway};
 use lpconform::proto::net::orchestrator_client::OrchestratorClient;
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::rules::{self, Context, ModeOverrides};
-use lpconform::runner::{run_suites, RunSettings};
+use lpconform::runner::{probe, run_suites, RunSettings};
 use lpconform::snapshot::SnapshotStore;
+use lpconform::spec::ProtoSpec;
 use lpconform::suite::{self, Suite};
 use lpconform::sweep::{self, SweepSettings, SweepTarget};
 use lpconform::transport::{Connection, RawCodec, Target, TransportOptions};
@@ -45,7 +47,9 @@ const CONCURRENCY: usize = 8;
 struct Bench {
     runtime: Runtime,
     _running: RunningOrchestrator,
-    connection: Connection,
+    driver: Driver,
+    /// The same connection as the fuzzing gateway (its key derived from the seed).
+    fuzz_driver: Driver,
     bare: Channel,
     gateway: Gateway,
     suites: Vec<Suite>,
@@ -80,7 +84,8 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
         .block_on(Endpoint::from_shared(running.url()).unwrap().connect())
         .unwrap();
     let gateway = Gateway::from(&EthKey::random());
-    let suites = suite::load(&manifest.join("suites")).unwrap();
+    let proto = ProtoSpec::load(&manifest.join("proto")).unwrap();
+    let suites = suite::load(&manifest.join("suites"), &proto).unwrap();
     let expectations = running.expectations().clone();
     let scratch = std::env::temp_dir().join("lpconform-bench-snapshots");
     let settings = RunSettings {
@@ -91,15 +96,10 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
         openapi: Some(OpenApiDocument::embedded().clone()),
         follow_nodes: None,
     };
-    let observation = runtime.block_on(probe(&connection, &gateway));
-    let report = runtime.block_on(run_suites(
-        &connection,
-        &gateway,
-        &suites,
-        &expectations,
-        &settings,
-        "bench",
-    ));
+    let driver = Driver::new(connection.clone(), proto.clone(), gateway.clone());
+    let fuzz_driver = Driver::new(connection, proto, Gateway::from(&fuzz::gateway_for_seed(1)));
+    let observation = runtime.block_on(probe(&driver));
+    let report = runtime.block_on(run_suites(&driver, &suites, &expectations, &settings, "bench"));
     // The baseline probe's calls, then each case's implicit discovery and its steps.
     let probe_calls = 7;
     let calls_per_suite_run = probe_calls + report.cases.iter().map(|case| case.steps.len() + 1).sum::<usize>();
@@ -114,7 +114,8 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
     Bench {
         runtime,
         _running: running,
-        connection,
+        driver,
+        fuzz_driver,
         bare,
         gateway,
         suites,
@@ -131,8 +132,7 @@ fn suite_run(bencher: Bencher) {
     let bench = &*BENCH;
     bencher.bench(|| {
         bench.runtime.block_on(run_suites(
-            &bench.connection,
-            &bench.gateway,
+            &bench.driver,
             &bench.suites,
             &bench.expectations,
             &bench.settings,
@@ -186,7 +186,7 @@ fn fuzz_requests(bencher: Bencher) {
     bencher.bench(|| {
         let report = bench
             .runtime
-            .block_on(fuzz::fuzz(&bench.connection, &gateway, &settings, &mut |_| {}));
+            .block_on(fuzz::fuzz(&bench.fuzz_driver, &gateway, &settings, &mut |_| {}));
         assert_eq!(report.finding_count(), 0, "the reference orchestrator survives fuzzing");
         report.requests
     });
@@ -255,6 +255,7 @@ fn sweep(bencher: Bencher, targets: usize) {
         concurrency: 16,
         target_timeout: Duration::from_secs(60),
         transport: TransportOptions::default(),
+        proto: bench.driver.proto().clone(),
         run: bench.settings.clone(),
     };
     bencher.bench(|| {

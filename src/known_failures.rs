@@ -374,6 +374,7 @@ mod tests {
             profile: "p".into(),
             modes: Modes::default(),
             info: None,
+            newer_fields: Vec::new(),
             strict: false,
             cases,
             elapsed: Duration::ZERO,

@@ -6,6 +6,7 @@ pub mod ai_models;
 pub mod capability;
 pub mod cli;
 pub mod compare;
+pub mod driver;
 pub mod eth;
 pub mod expect;
 pub mod fuzz;

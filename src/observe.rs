@@ -171,10 +171,37 @@ pub struct CapabilityDiscovery {
 /// A field on the wire that the loaded proto does not define (SPEC-003).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownField {
-    /// Where in the observation: `info`, `info.capabilities`, …
+    /// Where in the observation: `info`, `info.capabilities`, `ping`, …
     pub message_path: String,
     pub number: u32,
     pub wire_type: u8,
+}
+
+/// A field of an answer that the loaded proto names and the compiled types lack (a newer
+/// `lp_rpc.proto` given with `--proto`): shown by name in the views, never judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewerField {
+    /// The field's path in the answer, by proto field names: `release_channel`,
+    /// `capabilities.zones`, `capabilities_prices[2].region`.
+    pub path: String,
+    /// The value in proto3 JSON, or a note of its size when it is long.
+    pub value: serde_json::Value,
+}
+
+/// A fuzzed request and how the target answered it: judged by the RPC rules, named by its case.
+#[derive(Debug, Clone)]
+pub struct FuzzedCall {
+    /// `family#index`: the path the rules' findings name.
+    pub case: String,
+    pub call: Call<()>,
+}
+
+/// A suite's call to a method by name (`call:`): how it ended, for the RPC rules.
+#[derive(Debug, Clone)]
+pub struct ScriptedExchange {
+    /// `service/method`.
+    pub method: String,
+    pub call: Call<()>,
 }
 
 /// GetOrchestrator to one of the `nodes` the orchestrator listed (`--follow-nodes`).
@@ -202,8 +229,10 @@ pub struct Observation {
     pub capability_discoveries: Vec<CapabilityDiscovery>,
     /// GetOrchestrator to each of `info.nodes`; `None` unless the run follows nodes (URI-004).
     pub followed_nodes: Option<Vec<NodeDiscovery>>,
-    /// Fields of the discovery answer that the loaded proto does not define.
+    /// Fields of the answers that the loaded proto does not define, by slot path.
     pub unknown_fields: Vec<UnknownField>,
+    /// Fields of `info`'s answer that only the loaded (newer) proto names.
+    pub newer_fields: Vec<NewerField>,
     /// GetOrchestrator whose signature was made by a different key.
     pub forged_signature: Option<Call<OrchestratorInfo>>,
     /// GetOrchestrator whose address is not 20 bytes.
@@ -220,6 +249,10 @@ pub struct Observation {
     /// may hold the auth token and storage credentials, so reports never render it whole.
     /// `None` when the run did not ask.
     pub info_json: Option<Call<serde_json::Value>>,
+    /// A fuzzed request; `None` unless this observation judges one.
+    pub fuzzed: Option<FuzzedCall>,
+    /// The suite's calls to methods by name, in order.
+    pub scripted: Vec<ScriptedExchange>,
 }
 
 impl Observation {
@@ -234,6 +267,7 @@ impl Observation {
             capability_discoveries: Vec::new(),
             followed_nodes: None,
             unknown_fields: Vec::new(),
+            newer_fields: Vec::new(),
             forged_signature: None,
             malformed_address: None,
             ping: None,
@@ -241,7 +275,60 @@ impl Observation {
             end_session_issued: None,
             liveness_after_fuzz: None,
             info_json: None,
+            fuzzed: None,
+            scripted: Vec::new(),
         }
+    }
+
+    /// Every gRPC call of the observation with the path that names it in findings: its slot
+    /// (`info`, `capability_discoveries[1]`, `scripted[0]`), or the fuzz case.
+    pub fn calls(&self) -> Vec<(String, Result<(), &CallError>)> {
+        fn outcome<T>(call: &Call<T>) -> Result<(), &CallError> {
+            call.outcome.as_ref().map(|_| ())
+        }
+        let optional = [
+            ("repeat_info", self.repeat_info.as_ref().map(outcome)),
+            ("forged_signature", self.forged_signature.as_ref().map(outcome)),
+            ("malformed_address", self.malformed_address.as_ref().map(outcome)),
+            ("ping", self.ping.as_ref().map(|ping| outcome(&ping.call))),
+            (
+                "end_session_forged",
+                self.end_session_forged.as_ref().map(|end| outcome(&end.call)),
+            ),
+            (
+                "end_session_issued",
+                self.end_session_issued.as_ref().map(|end| outcome(&end.call)),
+            ),
+            ("liveness_after_fuzz", self.liveness_after_fuzz.as_ref().map(outcome)),
+        ];
+        let listed = |name: &'static str| move |(index, result)| (format!("{name}[{index}]"), result);
+        let discoveries = (self
+            .capability_discoveries
+            .iter()
+            .map(|discovery| outcome(&discovery.call)))
+        .enumerate()
+        .map(listed("capability_discoveries"));
+        let nodes = (self.followed_nodes.iter().flatten().map(|node| outcome(&node.call)))
+            .enumerate()
+            .map(listed("followed_nodes"));
+        let scripted = (self.scripted.iter().map(|scripted| outcome(&scripted.call)))
+            .enumerate()
+            .map(listed("scripted"));
+        let fuzzed = self
+            .fuzzed
+            .iter()
+            .map(|fuzzed| (fuzzed.case.clone(), outcome(&fuzzed.call)));
+        std::iter::once(("info".to_string(), outcome(&self.info)))
+            .chain(
+                optional
+                    .into_iter()
+                    .filter_map(|(path, outcome)| outcome.map(|outcome| (path.to_string(), outcome))),
+            )
+            .chain(discoveries)
+            .chain(nodes)
+            .chain(scripted)
+            .chain(fuzzed)
+            .collect()
     }
 
     /// Every signed discovery answered or refused: the baseline, its repeat and the ones naming

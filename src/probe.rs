@@ -1,26 +1,19 @@
-//! Drives one orchestrator through the standard calls (signed discovery,
-//! forged and malformed discovery, Ping, EndTranscodingSession with a forged
-//! and with the issued token, the JSON at `GET /orchestrator/info`) and records
-//! what came back as an `Observation`.
-//! Never prints: reporters render the observation.
+//! The requests a gateway sends (one signing helper for all of them, from a [`Gateway`]) and the
+//! standard call sequence, as data: the driver makes the calls, the runner runs the sequence.
 
-use std::future::Future;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use rand::RngCore;
 
 use crate::capability::{self, encode_bitstring};
 use crate::eth::{self, Address, EthKey};
-use crate::observe::{
-    Call, CallError, CapabilityDiscovery, EndSessionExchange, ModelRef, Observation, PingExchange, UnknownField,
-};
-use crate::openapi::INFO_PATH;
+use crate::observe::ModelRef;
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::{CapabilityConstraints, Constraints};
-use crate::proto::net::{
-    AuthToken, Capabilities, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong,
+use crate::proto::net::{AuthToken, Capabilities, OrchestratorInfo, OrchestratorRequest};
+use crate::suite::{
+    AddressChoice, CallSpec, Case, CaseMode, DiscoveryRequest, Outcome, PingValue, SignatureChoice, Step, TokenChoice,
 };
-use crate::transport::Connection;
 
 /// Most models a run asks for by name (PRICE-009), so a long model list costs bounded time.
 pub const MAX_MODEL_DISCOVERIES: usize = 8;
@@ -42,6 +35,20 @@ impl Gateway {
 
     pub fn address(&self) -> Address {
         self.address
+    }
+
+    /// Fills a request's `address` and `sig` (bytes fields, as OrchestratorRequest has them)
+    /// with this identity, as for a signed discovery: a suite's `sign: true`.
+    pub fn sign_fields(&self, message: &mut prost_reflect::DynamicMessage) {
+        use prost_reflect::ReflectMessage as _;
+        for (name, value) in [
+            ("address", self.address.0.to_vec()),
+            ("sig", self.discovery_sig.clone()),
+        ] {
+            if let Some(field) = message.descriptor().get_field_by_name(name) {
+                message.set_field(&field, prost_reflect::Value::Bytes(value.into()));
+            }
+        }
     }
 }
 
@@ -150,30 +157,6 @@ pub fn model_request(gateway: impl Into<Gateway>, models: &[ModelRef]) -> Orches
     }
 }
 
-/// One discovery per model of `info` (see [`models_to_request`]), and one naming them all
-/// when there are several, as a gateway asks before paying for a job.
-pub async fn discover_models(
-    connection: &Connection,
-    gateway: &Gateway,
-    info: &OrchestratorInfo,
-) -> Vec<CapabilityDiscovery> {
-    let models = models_to_request(info);
-    let mut requests: Vec<Vec<ModelRef>> = models.iter().map(|model| vec![model.clone()]).collect();
-    if models.len() > 1 {
-        requests.push(models);
-    }
-    let mut discoveries = Vec::with_capacity(requests.len());
-    for models in requests {
-        let call = timed(connection.get_orchestrator(model_request(gateway.clone(), &models))).await;
-        discoveries.push(CapabilityDiscovery {
-            models,
-            ignore_capacity_check: true,
-            call: call.without_lists(),
-        });
-    }
-    discoveries
-}
-
 /// A token the orchestrator cannot have issued.
 pub fn forged_auth_token() -> AuthToken {
     AuthToken {
@@ -196,92 +179,53 @@ pub fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-/// A discovery call with the answer's fields the proto does not define (SPEC-003) split off.
-pub async fn scanned_discovery(
-    connection: &Connection,
-    request: OrchestratorRequest,
-) -> (Call<OrchestratorInfo>, Vec<UnknownField>) {
-    let call = timed(connection.get_orchestrator_scanned(request)).await;
-    let (outcome, unknown) = match call.outcome {
-        Ok((info, unknown)) => (Ok(info), unknown),
-        Err(error) => (Err(error), Vec::new()),
+/// The standard calls, as one case the runner makes like any suite's: signed discovery and its
+/// repeat, one discovery per priced model, forged and malformed discovery, Ping,
+/// EndTranscodingSession with a forged and with the issued token, and the JSON at
+/// `GET /orchestrator/info`. `selftest` and the benchmarks probe with it, so they prove the
+/// path `run` takes. Each step accepts any answer: the rules judge what came back.
+pub fn standard_case() -> Case {
+    let discovery = |signature, address| {
+        CallSpec::GetOrchestrator(DiscoveryRequest {
+            signature,
+            address,
+            capabilities: None,
+            ignore_capacity_check: false,
+        })
     };
-    (
-        Call {
-            elapsed: call.elapsed,
-            outcome,
+    let calls = [
+        discovery(SignatureChoice::Valid, AddressChoice::Gateway),
+        discovery(SignatureChoice::Valid, AddressChoice::Gateway),
+        CallSpec::PerModelDiscovery,
+        discovery(SignatureChoice::Forged, AddressChoice::Gateway),
+        discovery(SignatureChoice::Valid, AddressChoice::Short),
+        CallSpec::Ping {
+            value: PingValue::Random,
         },
-        unknown,
-    )
-}
-
-/// Runs a call and records how long it took.
-pub async fn timed<T>(call: impl Future<Output = Result<T, CallError>>) -> Call<T> {
-    let started = Instant::now();
-    let outcome = call.await;
-    Call {
-        elapsed: started.elapsed(),
-        outcome,
-    }
-}
-
-/// Runs every standard call against a connected orchestrator.
-pub async fn probe(connection: &Connection, gateway: &Gateway) -> Observation {
-    let (info, unknown_fields) = scanned_discovery(connection, signed_orchestrator_request(gateway.clone())).await;
-    let repeat_info = timed(connection.get_orchestrator(signed_orchestrator_request(gateway.clone())))
-        .await
-        .without_lists();
-    let capability_discoveries = match info.answer() {
-        Some(answer) => discover_models(connection, gateway, answer).await,
-        None => Vec::new(),
-    };
-    let forged_signature = timed(connection.get_orchestrator(forged_orchestrator_request(gateway.clone())))
-        .await
-        .without_lists();
-    let malformed_address = timed(connection.get_orchestrator(malformed_address_request(gateway.clone())))
-        .await
-        .without_lists();
-
-    let ping_value = random_bytes(32);
-    let ping_call = timed(connection.ping(PingPong {
-        value: ping_value.clone(),
-    }))
-    .await;
-
-    let end_session = |token: AuthToken| async move {
-        let request = EndTranscodingSessionRequest {
-            auth_token: Some(token.clone()),
-        };
-        EndSessionExchange {
-            token,
-            call: timed(connection.end_transcoding_session(request)).await,
-        }
-    };
-    let end_session_forged = end_session(forged_auth_token()).await;
-    let issued_token = info.answer().and_then(|info| info.auth_token.clone());
-    let end_session_issued = match issued_token {
-        Some(token) => Some(end_session(token).await),
-        None => None,
-    };
-
-    Observation {
-        target: connection.target().to_string(),
-        gateway: gateway.address(),
-        info,
-        repeat_info: Some(repeat_info),
-        capability_discoveries,
-        followed_nodes: None,
-        unknown_fields,
-        forged_signature: Some(forged_signature),
-        malformed_address: Some(malformed_address),
-        ping: Some(PingExchange {
-            value: ping_value,
-            call: ping_call,
-        }),
-        end_session_forged: Some(end_session_forged),
-        end_session_issued,
-        liveness_after_fuzz: None,
-        info_json: Some(timed(connection.get_json(INFO_PATH)).await),
+        CallSpec::EndSession {
+            token: TokenChoice::Forged,
+        },
+        CallSpec::EndSession {
+            token: TokenChoice::Issued,
+        },
+        CallSpec::InfoJson,
+    ];
+    Case {
+        id: "probe".into(),
+        description: "the standard calls".into(),
+        mode: CaseMode::All,
+        steps: calls
+            .into_iter()
+            .map(|call| Step {
+                call,
+                expect: Outcome::Any,
+                code: None,
+                message: None,
+                answer: Vec::new(),
+            })
+            .collect(),
+        rules: Vec::new(),
+        snapshot: None,
     }
 }
 

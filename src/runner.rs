@@ -5,23 +5,20 @@
 
 use std::time::{Duration, Instant};
 
+pub use crate::driver::SentRequest;
+use crate::driver::{Driver, Exchange};
 use crate::eth::Address;
 use crate::expect::Expectations;
 use crate::known_failures::KnownFailureCheck;
-use crate::observe::{
-    Call, CallError, CapabilityDiscovery, EndSessionExchange, ModelRef, NodeDiscovery, Observation, PingExchange,
-};
+use crate::observe::{Call, CallError, CapabilityDiscovery, ModelRef, NewerField, Observation};
 use crate::openapi::{OpenApiDocument, INFO_PATH};
-use crate::probe::{
-    discover_models, forged_auth_token, random_bytes, scanned_discovery, signed_orchestrator_request, timed, unix_now,
-    Gateway,
-};
-use crate::proto::net::{Capabilities, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
+use crate::probe::{self, forged_auth_token, random_bytes, signed_orchestrator_request, unix_now, Gateway};
+use crate::proto::net::{Capabilities, OrchestratorInfo, OrchestratorRequest};
 use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResult, Verdict};
 use crate::snapshot::{snapshot_view, SnapshotCheck, SnapshotStatus, SnapshotStore};
-use crate::suite::{AddressChoice, CallSpec, Case, CaseMode, DiscoveryRequest, Outcome, PingValue, SignatureChoice};
-use crate::suite::{Step, Suite, TokenChoice};
-use crate::transport::{Connection, Target, TransportError, TransportOptions};
+use crate::suite::{AddressChoice, AnswerCheck, CallSpec, Case, CaseMode, DiscoveryRequest, Outcome, PingValue};
+use crate::suite::{SignatureChoice, Step, Suite, TokenChoice};
+use crate::transport::{Target, TransportError, TransportOptions};
 
 /// Most `nodes` a run follows (URI-004), so a long list costs bounded time.
 pub const MAX_FOLLOWED_NODES: usize = 8;
@@ -49,6 +46,8 @@ pub struct RunReport {
     pub modes: Modes,
     /// The discovery answer of the baseline probe, for the capability matrix.
     pub info: Option<OrchestratorInfo>,
+    /// Fields of that answer only the loaded (newer) proto names, shown with it.
+    pub newer_fields: Vec<NewerField>,
     pub strict: bool,
     pub cases: Vec<CaseReport>,
     pub elapsed: Duration,
@@ -180,28 +179,6 @@ pub struct StepReport {
     pub reproducer: Option<String>,
 }
 
-/// A request of `net.Orchestrator` as it went on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SentRequest {
-    /// The method's name in the `net.Orchestrator` service, e.g. `GetOrchestrator`.
-    pub method: &'static str,
-    /// The request message's protobuf encoding, the bytes sent.
-    pub body: Vec<u8>,
-    /// The request carries the auth token the orchestrator issued, a secret: reports never
-    /// show its bytes, and its reproducer says where the token comes from instead.
-    pub carries_issued_token: bool,
-}
-
-impl SentRequest {
-    fn of(method: &'static str, message: &impl prost::Message) -> Self {
-        Self {
-            method,
-            body: message.encode_to_vec(),
-            carries_issued_token: false,
-        }
-    }
-}
-
 /// Why a refusal to a discovery is no fault of the orchestrator's, if it is none.
 fn legitimate_refusal(error: &CallError, ignore_capacity_check: bool) -> Option<String> {
     if error.is_insufficient_reserve() {
@@ -218,9 +195,9 @@ impl StepReport {
     }
 
     /// Keeps the request when the step failed or the call was refused (see [`StepReport::request`]).
-    fn keep_request_if<T>(mut self, outcome: &Result<T, CallError>, request: SentRequest) -> Self {
+    fn keep_request_if<T>(mut self, outcome: &Result<T, CallError>, request: &SentRequest) -> Self {
         if !self.passed() || outcome.is_err() {
-            self.request = Some(request);
+            self.request = Some(request.clone());
         }
         self
     }
@@ -240,24 +217,14 @@ pub enum StepOutcome {
 
 /// Probes once to detect modes, then runs every selected case in order.
 pub async fn run_suites(
-    connection: &Connection,
-    gateway: &Gateway,
+    driver: &Driver,
     suites: &[Suite],
     expectations: &Expectations,
     settings: &RunSettings,
     profile: &str,
 ) -> RunReport {
     let mut no_progress = |_: CaseProgress<'_>| {};
-    run_suites_with_progress(
-        connection,
-        gateway,
-        suites,
-        expectations,
-        settings,
-        profile,
-        &mut no_progress,
-    )
-    .await
+    run_suites_with_progress(driver, suites, expectations, settings, profile, &mut no_progress).await
 }
 
 /// Where a run is: the case about to run and how many of the selected cases are done.
@@ -270,8 +237,7 @@ pub struct CaseProgress<'a> {
 
 /// [`run_suites`], telling `on_case` before each case, so the CLI can show progress.
 pub async fn run_suites_with_progress(
-    connection: &Connection,
-    gateway: &Gateway,
+    driver: &Driver,
     suites: &[Suite],
     expectations: &Expectations,
     settings: &RunSettings,
@@ -279,8 +245,7 @@ pub async fn run_suites_with_progress(
     on_case: &mut (dyn FnMut(CaseProgress<'_>) + Send),
 ) -> RunReport {
     let run = RunScope {
-        connection,
-        gateway,
+        driver,
         suites,
         expectations,
         settings,
@@ -293,8 +258,7 @@ pub async fn run_suites_with_progress(
 /// reported as not run, and the report ends early ([`EndedEarly::DeadlinePassed`]) keeping the
 /// cases that finished.
 pub async fn run_suites_until(
-    connection: &Connection,
-    gateway: &Gateway,
+    driver: &Driver,
     suites: &[Suite],
     expectations: &Expectations,
     settings: &RunSettings,
@@ -302,8 +266,7 @@ pub async fn run_suites_until(
     deadline: tokio::time::Instant,
 ) -> RunReport {
     let run = RunScope {
-        connection,
-        gateway,
+        driver,
         suites,
         expectations,
         settings,
@@ -314,8 +277,7 @@ pub async fn run_suites_until(
 
 /// What one run reads.
 struct RunScope<'a> {
-    connection: &'a Connection,
-    gateway: &'a Gateway,
+    driver: &'a Driver,
     suites: &'a [Suite],
     expectations: &'a Expectations,
     settings: &'a RunSettings,
@@ -329,8 +291,7 @@ impl RunScope<'_> {
         deadline: Option<tokio::time::Instant>,
     ) -> RunReport {
         let RunScope {
-            connection,
-            gateway,
+            driver,
             suites,
             expectations,
             settings,
@@ -350,8 +311,8 @@ impl RunScope<'_> {
             .sum();
         let mut ended_early = None;
         let baseline = match deadline {
-            None => detection_probe(connection, gateway).await,
-            Some(deadline) => match tokio::time::timeout_at(deadline, detection_probe(connection, gateway)).await {
+            None => detection_probe(driver).await,
+            Some(deadline) => match tokio::time::timeout_at(deadline, detection_probe(driver)).await {
                 Ok(baseline) => baseline,
                 Err(_) => {
                     ended_early = Some(EndedEarly::DeadlinePassed);
@@ -359,7 +320,7 @@ impl RunScope<'_> {
                         elapsed: started.elapsed(),
                         outcome: Err(CallError::Timeout(started.elapsed())),
                     };
-                    Observation::of_discovery(connection.target().to_string(), gateway.address(), deadline_passed)
+                    Observation::of_discovery(driver.target().to_string(), driver.gateway().address(), deadline_passed)
                 }
             },
         };
@@ -370,8 +331,7 @@ impl RunScope<'_> {
             .as_ref()
             .is_err_and(CallError::is_insufficient_reserve);
         let context = CaseContext {
-            connection,
-            gateway,
+            driver,
             expectations,
             settings,
             modes,
@@ -411,14 +371,15 @@ impl RunScope<'_> {
             }
         }
         RunReport {
-            target: connection.target().to_string(),
+            target: driver.target().to_string(),
             profile: profile.to_string(),
             modes,
+            newer_fields: baseline.newer_fields.clone(),
             info: baseline.info.outcome.ok(),
             strict: settings.strict,
             cases,
             elapsed: started.elapsed(),
-            unfunded_gateway: unfunded.then(|| gateway.address()),
+            unfunded_gateway: unfunded.then(|| driver.gateway().address()),
             known_failures: None,
             ended_early,
         }
@@ -436,16 +397,32 @@ pub fn not_run_reason(ended: EndedEarly) -> &'static str {
 
 /// What mode detection reads: the signed discovery answer and, when that came, a Ping. A target
 /// that stalls costs one deadline here, not one per call of the full probe.
-async fn detection_probe(connection: &Connection, gateway: &Gateway) -> Observation {
-    let info = timed(connection.get_orchestrator(signed_orchestrator_request(gateway.clone()))).await;
-    let answered = !matches!(info.outcome, Err(CallError::Timeout(_)));
-    let mut observation = Observation::of_discovery(connection.target().to_string(), gateway.address(), info);
-    if answered {
-        let value = random_bytes(32);
-        let call = timed(connection.ping(PingPong { value: value.clone() })).await;
-        observation.ping = Some(PingExchange { value, call });
+async fn detection_probe(driver: &Driver) -> Observation {
+    let mut recorder = driver.recorder();
+    let discovery = driver
+        .discover(signed_orchestrator_request(driver.gateway()), &mut recorder)
+        .await;
+    if !matches!(discovery.answer, Err(CallError::Timeout(_))) {
+        driver.ping(random_bytes(32), &mut recorder).await;
     }
-    observation
+    recorder.finish()
+}
+
+/// Runs the standard calls ([`probe::standard_case`]) as `run` runs a case, and returns what
+/// came back: what `selftest` judges the reference orchestrator by.
+pub async fn probe(driver: &Driver) -> Observation {
+    let settings = RunSettings {
+        strict: false,
+        case_filter: None,
+        overrides: ModeOverrides::default(),
+        snapshots: None,
+        openapi: None,
+        follow_nodes: None,
+    };
+    let mut steps = Vec::new();
+    observe_case(driver, &probe::standard_case(), &settings, &mut steps)
+        .await
+        .0
 }
 
 /// A case that was selected but not run, and why.
@@ -507,6 +484,7 @@ pub fn setup_failure_report(
         profile: profile.to_string(),
         modes: context.modes,
         info: None,
+        newer_fields: Vec::new(),
         strict: settings.strict,
         cases: vec![case],
         elapsed,
@@ -528,8 +506,7 @@ fn applies(mode: CaseMode, modes: Modes) -> bool {
 
 /// What every case of a run shares.
 pub struct CaseContext<'a> {
-    pub connection: &'a Connection,
-    pub gateway: &'a Gateway,
+    pub driver: &'a Driver,
     pub expectations: &'a Expectations,
     pub settings: &'a RunSettings,
     /// Detected from a baseline probe, then overridden.
@@ -550,8 +527,7 @@ pub async fn run_case(context: &CaseContext<'_>, suite: &Suite, case: &Case) -> 
 /// out), so the run makes no more calls that would each wait out their deadline.
 async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case) -> (CaseReport, bool) {
     let CaseContext {
-        connection,
-        gateway,
+        driver,
         expectations,
         settings,
         modes,
@@ -571,8 +547,7 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
         return (report, false);
     }
 
-    let (mut observation, stopped) = observe_case(connection, gateway, case, settings, &mut report.steps).await;
-    observation.target = connection.target().to_string();
+    let (observation, stopped) = observe_case(driver, case, settings, &mut report.steps).await;
     // The run's modes, from the baseline probe: a case that makes one call cannot tell on its own.
     let mut context = Context::new(&observation, expectations, settings.overrides, unix_now()).with_modes(modes);
     if let Some(document) = &settings.openapi {
@@ -585,7 +560,7 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
         .map(|rule| evaluate_rule(rule, &context))
         .collect();
     if let (Some(store), Some(name), Some(info)) = (&settings.snapshots, &case.snapshot, observation.info.answer()) {
-        let content = snapshot_view(info, &observation.target);
+        let content = snapshot_view(info, &observation.newer_fields, &observation.target);
         report.snapshot = Some(store.check(&suite.name, name, &report.name, &content));
     }
     report.status = match report.steps.iter().find_map(|step| step.not_judged.clone()) {
@@ -620,38 +595,30 @@ pub(crate) fn judged_status(report: &CaseReport, strict: bool) -> CaseStatus {
     }
 }
 
-/// Makes the case's calls and files each answer where the rules look for it.
-/// The first signed discovery is the case's `info`; a case that makes none
-/// (or needs the issued token first) gets one up front. Once a discovery call
-/// timed out the target has stopped answering: the remaining calls are not
-/// made (one failed step says so), and the second value is true.
+/// Makes the case's calls through the driver, which files each answer where the rules look for
+/// it. The first signed discovery is the case's `info`; a case that makes none (or needs the
+/// issued token first) gets one up front. Once a discovery call timed out the target has
+/// stopped answering: the remaining calls are not made (one failed step says so), and the
+/// second value is true.
 async fn observe_case(
-    connection: &Connection,
-    gateway: &Gateway,
+    driver: &Driver,
     case: &Case,
     settings: &RunSettings,
     steps: &mut Vec<StepReport>,
 ) -> (Observation, bool) {
-    let timed_out = |call: &Call<OrchestratorInfo>| matches!(call.outcome, Err(CallError::Timeout(_)));
+    let timed_out = |exchange: &Exchange| matches!(exchange.answer, Err(CallError::Timeout(_)));
     let is_plain_discovery = |step: &Step| {
         matches!(&step.call, CallSpec::GetOrchestrator(request)
             if request.signature == SignatureChoice::Valid && request.address == AddressChoice::Gateway)
     };
-    let mut info: Option<Call<OrchestratorInfo>> = None;
-    // The fields of `info`'s answer that the proto does not define (SPEC-003).
-    let mut unknown_fields = Vec::new();
+    let mut recorder = driver.recorder();
     let mut stopped = false;
     if !case.steps.first().is_some_and(is_plain_discovery) {
-        let (call, unknown) = scanned_discovery(connection, signed_orchestrator_request(gateway.clone())).await;
-        stopped = timed_out(&call);
-        info = Some(call);
-        unknown_fields = unknown;
+        let up_front = driver
+            .discover(signed_orchestrator_request(driver.gateway()), &mut recorder)
+            .await;
+        stopped = timed_out(&up_front);
     }
-    let no_discovery = Call {
-        elapsed: Duration::ZERO,
-        outcome: Err(CallError::Transport("no discovery in this case".into())),
-    };
-    let mut observation = Observation::of_discovery(String::new(), gateway.address(), no_discovery);
     for (position, step) in case.steps.iter().enumerate() {
         if stopped {
             steps.push(StepReport {
@@ -668,12 +635,13 @@ async fn observe_case(
         }
         match &step.call {
             CallSpec::GetOrchestrator(request) => {
-                let sent = discovery_request(gateway, request);
-                let body = SentRequest::of("GetOrchestrator", &sent);
-                let (call, unknown) = scanned_discovery(connection, sent).await;
-                stopped = timed_out(&call);
-                let mut report = step_report(step, describe_discovery(request), &call.outcome, call.elapsed);
-                if let Err(error) = &call.outcome {
+                let exchange = driver
+                    .discover(discovery_request(driver.gateway(), request), &mut recorder)
+                    .await;
+                stopped = timed_out(&exchange);
+                let outcome = exchange.result();
+                let mut report = step_report(step, describe_discovery(request), &outcome, exchange.elapsed);
+                if let Err(error) = &outcome {
                     report.not_judged = legitimate_refusal(error, request.ignore_capacity_check);
                     // A capacity refusal despite the flag is RPC-007's to judge (a should-rule:
                     // go-livepeer checks -maxSessions first), not a failed step.
@@ -682,61 +650,22 @@ async fn observe_case(
                         report.outcome = StepOutcome::Passed;
                     }
                 }
-                steps.push(report.keep_request_if(&call.outcome, body));
-                match (request.signature, request.address) {
-                    (SignatureChoice::Valid, AddressChoice::Gateway) if request.capabilities.is_some() => {
-                        observation.capability_discoveries.push(CapabilityDiscovery {
-                            models: Vec::new(),
-                            ignore_capacity_check: request.ignore_capacity_check,
-                            call: call.without_lists(),
-                        })
-                    }
-                    (SignatureChoice::Valid, AddressChoice::Gateway) if info.is_none() => {
-                        info = Some(call);
-                        unknown_fields = unknown;
-                    }
-                    (SignatureChoice::Valid, AddressChoice::Gateway) if observation.repeat_info.is_none() => {
-                        observation.repeat_info = Some(call.without_lists())
-                    }
-                    (SignatureChoice::Forged, AddressChoice::Gateway) => {
-                        observation.forged_signature = Some(call.without_lists())
-                    }
-                    (SignatureChoice::Valid, AddressChoice::Short | AddressChoice::Long | AddressChoice::Empty) => {
-                        observation.malformed_address = Some(call.without_lists())
-                    }
-                    _ => {}
-                }
+                steps.push(report.keep_request_if(&outcome, &exchange.sent));
             }
             CallSpec::Ping { value } => {
                 let value = match value {
                     PingValue::Random => random_bytes(32),
                     PingValue::Fixed(bytes) => bytes.clone(),
                 };
-                let request = PingPong { value: value.clone() };
-                let body = SentRequest::of("Ping", &request);
-                let call = timed(connection.ping(request)).await;
+                let exchange = driver.ping(value, &mut recorder).await;
+                let outcome = exchange.result();
                 steps.push(
-                    step_report(step, "Ping".into(), &call.outcome, call.elapsed).keep_request_if(&call.outcome, body),
+                    step_report(step, "Ping".into(), &outcome, exchange.elapsed)
+                        .keep_request_if(&outcome, &exchange.sent),
                 );
-                observation.ping = Some(PingExchange { value, call });
             }
             CallSpec::EndSession { token } => {
-                let issued = info
-                    .as_ref()
-                    .and_then(|call| call.answer())
-                    .and_then(|info| info.auth_token.clone());
-                let auth_token = match token {
-                    TokenChoice::Issued => issued.clone().unwrap_or_default(),
-                    TokenChoice::Forged => forged_auth_token(),
-                };
-                let request = EndTranscodingSessionRequest {
-                    auth_token: Some(auth_token.clone()),
-                };
-                let body = SentRequest {
-                    carries_issued_token: *token == TokenChoice::Issued && issued.is_some(),
-                    ..SentRequest::of("EndTranscodingSession", &request)
-                };
-                let call = timed(connection.end_transcoding_session(request)).await;
+                let issued = recorder.info().and_then(|info| info.auth_token.clone());
                 let label = format!(
                     "EndTranscodingSession ({} token)",
                     if *token == TokenChoice::Issued {
@@ -745,51 +674,42 @@ async fn observe_case(
                         "forged"
                     }
                 );
-                let mut report = step_report(step, label, &call.outcome, call.elapsed);
-                // No token was issued because discovery was legitimately refused: nothing to judge.
-                let refused_discovery = info.as_ref().and_then(|call| call.outcome.as_ref().err());
-                if *token == TokenChoice::Issued && issued.is_none() {
-                    if let Some(reason) = refused_discovery.and_then(|error| legitimate_refusal(error, false)) {
-                        report.outcome = StepOutcome::Passed;
-                        report.not_judged = Some(reason);
+                let auth_token = match (token, issued) {
+                    (TokenChoice::Forged, _) => forged_auth_token(),
+                    (TokenChoice::Issued, Some(issued)) => issued,
+                    (TokenChoice::Issued, None) => {
+                        steps.push(no_issued_token(step, label, recorder.info_call()));
+                        continue;
                     }
-                }
-                steps.push(report.keep_request_if(&call.outcome, body));
-                let exchange = EndSessionExchange {
-                    token: auth_token,
-                    call,
                 };
-                match token {
-                    TokenChoice::Issued => observation.end_session_issued = Some(exchange),
-                    TokenChoice::Forged => observation.end_session_forged = Some(exchange),
-                }
+                let exchange = driver
+                    .end_session(auth_token, *token == TokenChoice::Issued, &mut recorder)
+                    .await;
+                let outcome = exchange.result();
+                let report = step_report(step, label, &outcome, exchange.elapsed);
+                steps.push(report.keep_request_if(&outcome, &exchange.sent));
             }
             CallSpec::InfoJson => {
-                let call = timed(connection.get_json(INFO_PATH)).await;
+                let started = Instant::now();
+                let outcome = driver.info_json(&mut recorder).await;
                 steps.push(step_report(
                     step,
                     format!("GET {INFO_PATH}"),
-                    &call.outcome,
-                    call.elapsed,
+                    &outcome,
+                    started.elapsed(),
                 ));
-                observation.info_json = Some(call);
             }
             CallSpec::PerModelDiscovery => {
-                let answer = info.as_ref().and_then(|call| call.answer());
-                let discoveries = match answer {
-                    Some(answer) => discover_models(connection, gateway, answer).await,
+                let discoveries = match recorder.info().cloned() {
+                    Some(answer) => driver.discover_models(&answer, &mut recorder).await,
                     None => Vec::new(),
                 };
                 steps.push(per_model_step(step, &discoveries));
-                observation.capability_discoveries.extend(discoveries);
             }
             CallSpec::FollowNodes => {
                 if let Some(options) = &settings.follow_nodes {
-                    let nodes: &[String] = info
-                        .as_ref()
-                        .and_then(|call| call.answer())
-                        .map_or(&[], |answer| &answer.nodes);
-                    let followed = follow_nodes(nodes, gateway, options).await;
+                    let nodes = recorder.info().map(|answer| answer.nodes.clone()).unwrap_or_default();
+                    let followed = driver.follow_nodes(&nodes, options, MAX_FOLLOWED_NODES).await;
                     let answered = followed.iter().filter(|node| node.call.outcome.is_ok()).count();
                     steps.push(StepReport {
                         call: format!("GetOrchestrator to each of {} nodes", followed.len()),
@@ -801,38 +721,66 @@ async fn observe_case(
                         request: None,
                         reproducer: None,
                     });
-                    observation.followed_nodes = Some(followed);
+                    recorder.observe_followed_nodes(followed);
+                }
+            }
+            CallSpec::Scripted(scripted) => {
+                let (exchange, answer) = driver
+                    .scripted(&scripted.method, scripted.request.clone(), scripted.sign, &mut recorder)
+                    .await;
+                stopped = timed_out(&exchange);
+                let outcome = answer.outcome.as_ref().map(drop).map_err(Clone::clone);
+                let label = format!("{} (scripted)", exchange.sent.method);
+                let report = step_report(step, label, &outcome, exchange.elapsed);
+                steps.push(report.keep_request_if(&outcome, &exchange.sent));
+                if let Ok(answer) = &answer.outcome {
+                    steps.extend(step.answer.iter().map(|check| answer_step(check, answer)));
                 }
             }
         }
     }
-    if let Some(info) = info {
-        observation.info = info;
-    }
-    observation.unknown_fields = unknown_fields;
-    (observation, stopped)
+    (recorder.finish(), stopped)
 }
 
-/// GetOrchestrator to each node (at most [`MAX_FOLLOWED_NODES`]), each dialled afresh.
-async fn follow_nodes(nodes: &[String], gateway: &Gateway, options: &TransportOptions) -> Vec<NodeDiscovery> {
-    let mut followed = Vec::new();
-    for node in nodes.iter().take(MAX_FOLLOWED_NODES) {
-        let call = timed(async {
-            let target = Target::parse(node).map_err(|error| CallError::Transport(error.to_string()))?;
-            let connection = Connection::connect(&target, options)
-                .await
-                .map_err(|error| CallError::Transport(error.to_string()))?;
-            connection
-                .get_orchestrator(signed_orchestrator_request(gateway.clone()))
-                .await
-        })
-        .await;
-        followed.push(NodeDiscovery {
-            node: node.clone(),
-            call: call.without_lists(),
-        });
+/// The step of an EndTranscodingSession with the issued token when the discovery issued none:
+/// not made. Passed with the reason when discovery was legitimately refused (nothing to judge),
+/// failed otherwise.
+fn no_issued_token(step: &Step, label: String, info: Option<&Call<OrchestratorInfo>>) -> StepReport {
+    let refused = info.and_then(|call| call.outcome.as_ref().err());
+    let not_judged = refused.and_then(|error| legitimate_refusal(error, false));
+    StepReport {
+        call: label,
+        expected: step_report(step, String::new(), &Ok(()), Duration::ZERO).expected,
+        actual: "not made: the discovery answer carried no auth token".into(),
+        outcome: if not_judged.is_some() {
+            StepOutcome::Passed
+        } else {
+            StepOutcome::Failed
+        },
+        elapsed: Duration::ZERO,
+        not_judged,
+        request: None,
+        reproducer: None,
     }
-    followed
+}
+
+/// One `answer:` check of a scripted call, as a step of its own.
+fn answer_step(check: &AnswerCheck, answer: &prost_reflect::DynamicMessage) -> StepReport {
+    let (actual, passed) = check.judge(answer);
+    StepReport {
+        call: format!("answer {}", check.path),
+        expected: check.expected(),
+        actual,
+        outcome: if passed {
+            StepOutcome::Passed
+        } else {
+            StepOutcome::Failed
+        },
+        elapsed: Duration::ZERO,
+        not_judged: None,
+        request: None,
+        reproducer: None,
+    }
 }
 
 /// The step of a `get_orchestrator_per_model` call: every discovery answered, or refused for a
@@ -1006,6 +954,7 @@ mod tests {
                     expect,
                     code: None,
                     message: None,
+                    answer: Vec::new(),
                 };
                 let report = step_report(&step, "call".into(), &timeout, Duration::from_secs(1));
                 assert_eq!(

@@ -4,11 +4,14 @@
 
 use std::time::Duration;
 
+use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::expect::Expectations;
-use crate::probe::{probe, unix_now, Gateway};
+use crate::probe::{unix_now, Gateway};
 use crate::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator, Transcoder};
 use crate::rules::{self, catalog, Context, ModeOverrides, RuleResult, Severity, Verdict};
+use crate::runner::probe;
+use crate::spec::ProtoSpec;
 use crate::transport::{Connection, Target, TransportOptions};
 
 /// The shapes of orchestrator the catalog distinguishes.
@@ -395,7 +398,8 @@ async fn evaluate_reference(
     let connection = Connection::connect(&target, &options)
         .await
         .map_err(|error| error.to_string())?;
-    let observation = probe(&connection, &Gateway::from(&EthKey::random())).await;
+    let driver = Driver::new(connection, ProtoSpec::built_in(), Gateway::from(&EthKey::random()));
+    let observation = probe(&driver).await;
     let expectations = declared.expectations(&running)?;
     let context = Context::new(&observation, &expectations, ModeOverrides::default(), unix_now());
     let results = rules::evaluate(&context);

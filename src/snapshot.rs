@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_norway::{Mapping, Value};
 
 use crate::capability;
+use crate::observe::NewerField;
 use crate::proto::net::OrchestratorInfo;
 use crate::view::InfoView;
 
@@ -20,8 +21,8 @@ pub const TARGET: &str = "[target]";
 /// (session, ticket randomness, expirations), AI prices and live capacities
 /// replaced, since the capability matrix treats those as variable while
 /// transcoding prices are exact.
-pub fn snapshot_view(info: &OrchestratorInfo, target: &str) -> String {
-    let mut view = serde_norway::to_value(InfoView::new(info)).unwrap_or(Value::Null);
+pub fn snapshot_view(info: &OrchestratorInfo, newer: &[NewerField], target: &str) -> String {
+    let mut view = serde_norway::to_value(InfoView::with_newer_fields(info, newer)).unwrap_or(Value::Null);
     if view.get("transcoder").and_then(Value::as_str) == Some(target) {
         set(&mut view, &["transcoder"], TARGET);
     }
@@ -248,7 +249,7 @@ mod tests {
 
     #[test]
     fn per_call_values_and_ai_prices_are_variable_transcoding_prices_exact() {
-        let view = snapshot_view(&info(), "https://127.0.0.1:40000");
+        let view = snapshot_view(&info(), &[], "https://127.0.0.1:40000");
         assert!(view.contains("transcoder: '[target]'"), "{view}");
         assert!(view.contains("wei_per_pixel: 1000/1"), "{view}");
         assert!(!view.contains("7/1"), "{view}");

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::capability;
 use crate::eth::Address;
+use crate::observe::NewerField;
 use crate::proto::net::{self, OrchestratorInfo};
 
 /// Stands in for a secret value in every rendering.
@@ -78,6 +79,10 @@ pub struct InfoView {
     /// Entries past the first [`SHOWN_ENTRIES`] of a repeated field, by field.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub not_shown: BTreeMap<&'static str, usize>,
+    /// Fields only the loaded (newer) proto names, by path, in proto3 JSON: what `--proto` on a
+    /// newer lp_rpc.proto shows without a rebuild.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub newer_fields: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -240,6 +245,18 @@ impl InfoView {
             }),
             nodes: first_names(info.nodes.iter().cloned()),
             not_shown,
+            newer_fields: BTreeMap::new(),
+        }
+    }
+
+    /// The view of an answer with the fields only the loaded proto names.
+    pub fn with_newer_fields(info: &OrchestratorInfo, newer: &[NewerField]) -> Self {
+        Self {
+            newer_fields: newer
+                .iter()
+                .map(|field| (field.path.clone(), field.value.clone()))
+                .collect(),
+            ..Self::new(info)
         }
     }
 

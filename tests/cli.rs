@@ -680,11 +680,21 @@ fn serve_with_crash_on_missing_token_exits_like_go_livepeer() {
     runtime.block_on(async {
         let target = lpconform::transport::Target::parse(&url).unwrap();
         let options = lpconform::transport::TransportOptions::default();
-        let connection = lpconform::transport::Connection::connect(&target, &options)
-            .await
-            .unwrap();
+        let connection = lpconform::driver::Driver::new(
+            lpconform::transport::Connection::connect(&target, &options)
+                .await
+                .unwrap(),
+            lpconform::spec::ProtoSpec::built_in(),
+            lpconform::probe::Gateway::from(&lpconform::eth::EthKey::random()),
+        );
         let request = lpconform::proto::net::EndTranscodingSessionRequest { auth_token: None };
-        assert!(connection.end_transcoding_session(request).await.is_err());
+        let ended = connection
+            .call::<lpconform::proto::net::EndTranscodingSessionResponse>(
+                lpconform::driver::Method::EndTranscodingSession,
+                &request,
+            )
+            .await;
+        assert!(ended.is_err());
     });
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let status = loop {

@@ -2,30 +2,32 @@
 //! (`discovery::signed_request` …), so `cargo test --test conformance -- pricing`
 //! filters. The target comes from LPCONFORM_TARGET (expectations from
 //! LPCONFORM_EXPECT_<KEY>, e.g. LPCONFORM_EXPECT_PRICEPERUNIT=1000); without
-//! it the embedded orchestrator runs on chain with transcoding and AI models.
+//! it the embedded orchestrator runs on chain with transcoding and AI models. LPCONFORM_PROTO
+//! names the protocol to load (a directory or .proto file, as `--proto`), else ./proto.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use lpconform::ai_models::load_ai_models;
+use lpconform::driver::Driver;
 use lpconform::eth::EthKey;
 use lpconform::expect::{flags_from_env, Expectations};
 use lpconform::openapi::OpenApiDocument;
-use lpconform::probe::{probe, Gateway};
+use lpconform::probe::Gateway;
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::report::terminal::render_run;
 use lpconform::rules::Modes;
-use lpconform::runner::{case_applies, run_case, CaseContext, CaseStatus, RunReport, RunSettings};
+use lpconform::runner::{case_applies, probe, run_case, CaseContext, CaseStatus, RunReport, RunSettings};
 use lpconform::snapshot::SnapshotStore;
+use lpconform::spec::ProtoSpec;
 use lpconform::suite::{self, Suite};
 use lpconform::transport::{Connection, Target, TransportOptions};
 
 /// The connection and settings all trials share.
 struct Shared {
     runtime: tokio::runtime::Runtime,
-    connection: Connection,
-    gateway: Gateway,
+    driver: Driver,
     expectations: Expectations,
     settings: RunSettings,
     modes: Modes,
@@ -38,7 +40,13 @@ fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn setup() -> Result<Shared, String> {
+/// LPCONFORM_PROTO, else the repository's proto/.
+fn proto() -> Result<ProtoSpec, String> {
+    let path = std::env::var_os("LPCONFORM_PROTO").map_or_else(|| repository().join("proto"), PathBuf::from);
+    ProtoSpec::load(&path).map_err(|error| format!("LPCONFORM_PROTO: {error}"))
+}
+
+fn setup(proto: ProtoSpec) -> Result<Shared, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -85,12 +93,12 @@ fn setup() -> Result<Shared, String> {
         openapi: Some(OpenApiDocument::embedded().clone()),
         follow_nodes: None,
     };
-    let baseline = runtime.block_on(probe(&connection, &gateway));
+    let driver = Driver::new(connection, proto, gateway);
+    let baseline = runtime.block_on(probe(&driver));
     let modes = Modes::detect(&baseline, settings.overrides);
     Ok(Shared {
         runtime,
-        connection,
-        gateway,
+        driver,
         expectations,
         settings,
         modes,
@@ -101,8 +109,7 @@ fn setup() -> Result<Shared, String> {
 
 fn run_trial(shared: &Shared, suite: &Suite, case: &suite::Case) -> Result<(), Failed> {
     let context = CaseContext {
-        connection: &shared.connection,
-        gateway: &shared.gateway,
+        driver: &shared.driver,
         expectations: &shared.expectations,
         settings: &shared.settings,
         modes: shared.modes,
@@ -112,10 +119,11 @@ fn run_trial(shared: &Shared, suite: &Suite, case: &suite::Case) -> Result<(), F
         return Ok(());
     }
     let single = RunReport {
-        target: shared.connection.target().to_string(),
+        target: shared.driver.target().to_string(),
         profile: shared.profile.clone(),
         modes: shared.modes,
         info: None,
+        newer_fields: Vec::new(),
         strict: shared.settings.strict,
         elapsed: report.elapsed,
         cases: vec![report],
@@ -128,14 +136,21 @@ fn run_trial(shared: &Shared, suite: &Suite, case: &suite::Case) -> Result<(), F
 
 fn main() {
     let arguments = Arguments::from_args();
-    let suites = match suite::load(Path::new(&repository().join("suites"))) {
+    let proto = match proto() {
+        Ok(proto) => proto,
+        Err(error) => {
+            eprintln!("error: {error}");
+            std::process::exit(2);
+        }
+    };
+    let suites = match suite::load(Path::new(&repository().join("suites")), &proto) {
         Ok(suites) => suites,
         Err(error) => {
             eprintln!("error: {error}");
             std::process::exit(2);
         }
     };
-    let shared = match setup() {
+    let shared = match setup(proto) {
         Ok(shared) => Arc::new(shared),
         Err(error) => {
             eprintln!("error: cannot reach the orchestrator under test: {error}");

@@ -297,11 +297,18 @@ async fn a_huge_answer_is_not_read_to_its_end() {
     .await;
     let target = lpconform::transport::Target::parse(&format!("http://{address}")).unwrap();
     let options = lpconform::transport::TransportOptions::default();
-    let connection = lpconform::transport::Connection::connect(&target, &options)
-        .await
-        .unwrap();
+    let connection = lpconform::driver::Driver::new(
+        lpconform::transport::Connection::connect(&target, &options)
+            .await
+            .unwrap(),
+        lpconform::spec::ProtoSpec::built_in(),
+        lpconform::probe::Gateway::from(&lpconform::eth::EthKey::random()),
+    );
     let outcome = connection
-        .ping(lpconform::proto::net::PingPong { value: vec![1] })
+        .call::<lpconform::proto::net::PingPong>(
+            lpconform::driver::Method::Ping,
+            &lpconform::proto::net::PingPong { value: vec![1] },
+        )
         .await;
     assert!(
         matches!(&outcome, Err(lpconform::observe::CallError::Decode(_))),
@@ -312,12 +319,29 @@ async fn a_huge_answer_is_not_read_to_its_end() {
     assert!(read < 32 * 1024 * 1024, "the server got to send {read} bytes");
 }
 
+/// A body of these frames, last first: a whole gRPC answer, trailers included.
+struct Frames(Vec<Frame<Bytes>>);
+
+impl Body for Frames {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(self.0.pop().map(Ok))
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_answers_malformed_protobuf() {
     let address = h2c(|| {
         let mut frame = vec![0u8, 0, 0, 0, 8];
         frame.extend_from_slice(&[0xff; 8]);
-        Ok(grpc_response(Full::new(Bytes::from(frame))))
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+        Ok(grpc_response(Frames(vec![
+            Frame::trailers(trailers),
+            Frame::data(Bytes::from(frame)),
+        ])))
     })
     .await;
     let text = run_against(format!("http://{address}"), &[]).await;

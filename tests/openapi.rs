@@ -6,12 +6,15 @@
 use std::path::Path;
 use std::process::Command;
 
+use lpconform::driver::Driver;
 use lpconform::eth::EthKey;
 use lpconform::expect::Expectations;
 use lpconform::openapi::{OpenApiDocument, INFO_PATH};
-use lpconform::probe::{probe, unix_now};
+use lpconform::probe::{unix_now, Gateway};
 use lpconform::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
 use lpconform::rules::{self, Context, ModeOverrides, RuleResult, Verdict};
+use lpconform::runner::probe;
+use lpconform::spec::ProtoSpec;
 use lpconform::transport::{Connection, Target, TransportOptions};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -83,11 +86,12 @@ async fn curl_style_http1_gets_the_same_json() {
 /// Probes the orchestrator as `lpconform run` does and judges it against the shipped document.
 async fn judge(config: ReferenceConfig) -> Vec<RuleResult> {
     let running = reference::start(config).await.unwrap();
-    let observation = probe(
-        &connect(&running).await,
-        &lpconform::probe::Gateway::from(&EthKey::random()),
-    )
-    .await;
+    let driver = Driver::new(
+        connect(&running).await,
+        ProtoSpec::built_in(),
+        Gateway::from(&EthKey::random()),
+    );
+    let observation = probe(&driver).await;
     let document = shipped_document();
     let expectations = Expectations::default();
     let context =

@@ -124,7 +124,7 @@ fn sample_report() -> RunReport {
         elapsed: Duration::from_millis(1),
         not_judged: None,
         request: Some(SentRequest {
-            method: "GetOrchestrator",
+            method: "net.Orchestrator/GetOrchestrator".into(),
             body: vec![0x0a, 0x01, 0x11],
             carries_issued_token: false,
         }),
@@ -201,6 +201,7 @@ fn sample_report() -> RunReport {
         ],
     };
     RunReport {
+        newer_fields: Vec::new(),
         target: "https://orch.example:8935".into(),
         profile: "orch.example-8935".into(),
         modes: Modes {

@@ -63,9 +63,9 @@ async fn live_run(snapshots: &Path) -> RunReport {
         follow_nodes: None,
     };
     let gateway = Gateway::from(&EthKey::from_hex(GATEWAY_KEY).unwrap());
+    let driver = lpconform::driver::Driver::new(connection, lpconform::spec::ProtoSpec::built_in(), gateway);
     run_suites(
-        &connection,
-        &gateway,
+        &driver,
         &suite::built_in(),
         running.expectations(),
         &settings,
@@ -105,7 +105,7 @@ async fn no_rendering_or_snapshot_holds_a_secret() {
         ("HTML report".to_string(), render_html(&report)),
         (
             "snapshot view".to_string(),
-            snapshot_view(report.info.as_ref().unwrap(), &report.target),
+            snapshot_view(report.info.as_ref().unwrap(), &report.newer_fields, &report.target),
         ),
     ];
     for entry in walk(scratch.path()) {

@@ -28,7 +28,7 @@ async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotSto
         openapi: Some(OpenApiDocument::embedded().clone()),
         follow_nodes: None,
     };
-    let suites = suite::load(&suites_dir()).unwrap();
+    let suites = suite::load(&suites_dir(), lpconform::spec::ProtoSpec::built_in_ref()).unwrap();
     run_embedded(config, declared, &suites, &settings, "test").await
 }
 
@@ -113,9 +113,13 @@ async fn progress_names_each_case_before_it_runs_with_the_cases_done_of_all() {
     let mut record = |progress: lpconform::runner::CaseProgress<'_>| {
         seen.push((progress.case.to_string(), progress.done, progress.total))
     };
+    let driver = lpconform::driver::Driver::new(
+        connection,
+        lpconform::spec::ProtoSpec::built_in(),
+        lpconform::probe::Gateway::from(&EthKey::random()),
+    );
     let report = run_suites_with_progress(
-        &connection,
-        &lpconform::probe::Gateway::from(&EthKey::random()),
+        &driver,
         &suites,
         &Default::default(),
         &settings,

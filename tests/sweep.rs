@@ -176,6 +176,7 @@ fn settings(concurrency: usize, target_timeout: Duration, call_timeout: Duration
             call_timeout,
             ..TransportOptions::default()
         },
+        proto: lpconform::spec::ProtoSpec::built_in(),
         run: RunSettings {
             strict: false,
             case_filter: None,
@@ -337,7 +338,12 @@ async fn a_target_past_its_deadline_is_a_timed_out_row_that_keeps_its_finished_c
     })
     .await
     .unwrap();
-    let suites = vec![suite::parse(STALLS_IN_ITS_SECOND_CASE, Path::new("stalls.yaml")).unwrap()];
+    let suites = vec![suite::parse(
+        STALLS_IN_ITS_SECOND_CASE,
+        Path::new("stalls.yaml"),
+        lpconform::spec::ProtoSpec::built_in_ref(),
+    )
+    .unwrap()];
     let text = format!("{}\nhttp://{}\n", stalling.url(), refused_port());
     let targets = sweep::parse_targets(&text, Path::new("targets.txt"), &[]).unwrap();
     let started = Instant::now();

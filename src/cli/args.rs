@@ -103,6 +103,18 @@ pub struct RunArgs {
     pub reference: ReferenceArgs,
 }
 
+/// `--proto`, the same in every command that calls or compares with the protocol.
+#[derive(Debug, Args)]
+pub struct ProtoArgs {
+    /// Directory or .proto file to load the protocol from at run time, no rebuild needed: every
+    /// call is made and every answer walked with it, so fields it names beyond the built-in
+    /// lp_rpc.proto show by name in reports and snapshots, fields it lacks are SPEC-003, suites'
+    /// `call:` steps may name any of its methods, and `fuzz` derives a family for each request
+    /// field. Default: ./proto when present, else the descriptors built into the binary.
+    #[arg(long, value_name = "PATH")]
+    pub proto: Option<PathBuf>,
+}
+
 /// What to check and with what: shared by `run` and `sweep`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -111,10 +123,8 @@ pub struct CheckArgs {
     /// LPCONFORM_GATEWAY_KEY. It is never printed.
     #[arg(long, value_name = "FILE")]
     pub gateway_key: Option<PathBuf>,
-    /// Directory or .proto file to load the protocol from at run time.
-    /// Default: ./proto when present, else the descriptors built into the binary.
-    #[arg(long, value_name = "PATH")]
-    pub proto: Option<PathBuf>,
+    #[command(flatten)]
+    pub proto: ProtoArgs,
     /// OpenAPI 3.0 document the SPEC rules judge by, YAML or JSON. Default:
     /// ./openapi/orchestrator.yaml when present, else the copy built into the binary.
     #[arg(long, value_name = "FILE")]

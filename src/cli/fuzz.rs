@@ -9,12 +9,14 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::args::{duration_flag, ConnectArgs, DeadlineArgs, ReferenceArgs};
-use super::run::{gateway_key, GATEWAY_KEY_ENV};
+use super::args::{duration_flag, ConnectArgs, DeadlineArgs, ProtoArgs, ReferenceArgs};
+use super::run::{gateway_key, load_spec, GATEWAY_KEY_ENV};
 use super::serve::{reference_config, ReferenceDefaults};
 use super::{print_stdout, Outcome, RunError};
+use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::fuzz::{self, FindingFile, FuzzReport, FuzzSettings, Progress};
+use crate::probe::Gateway;
 use crate::reference::{self, RunningOrchestrator};
 use crate::transport::{Connection, Target};
 
@@ -48,6 +50,8 @@ pub struct FuzzArgs {
     #[arg(long, default_value = "30s", value_parser = duration_flag)]
     pub recovery_timeout: Duration,
     #[command(flatten)]
+    pub proto: ProtoArgs,
+    #[command(flatten)]
     pub reference: ReferenceArgs,
 }
 
@@ -62,6 +66,8 @@ pub struct ReplayArgs {
     /// after each request. Default: LPCONFORM_GATEWAY_KEY, else a random key.
     #[arg(long, value_name = "FILE")]
     pub gateway_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub proto: ProtoArgs,
     #[command(flatten)]
     pub reference: ReferenceArgs,
 }
@@ -78,6 +84,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
     corpus_usable(&args.corpus)?;
     let seed = args.seed.unwrap_or_else(rand::random);
     let gateway = fuzz_gateway_key(args.gateway_key.as_deref(), seed)?;
+    let proto = load_spec(args.proto.proto.as_deref())?;
     let families = if args.families.is_empty() {
         fuzz::FAMILIES.iter().collect()
     } else {
@@ -92,8 +99,9 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
         recovery_timeout: args.recovery_timeout,
     };
     let (connection, embedded) = connect(&args.connect, &args.reference, gateway.address()).await?;
+    let driver = Driver::new(connection, proto, Gateway::from(&gateway));
     let bar = progress_bar(&settings);
-    let report = fuzz::fuzz(&connection, &gateway, &settings, &mut |progress| {
+    let report = fuzz::fuzz(&driver, &gateway, &settings, &mut |progress| {
         show(&bar, &settings, progress)
     })
     .await;
@@ -133,9 +141,11 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
 pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
     let (file, inputs) = fuzz::load(&args.file).map_err(|error| RunError::new(error.to_string()))?;
     let gateway = gateway_key(args.gateway_key.as_deref())?;
+    let proto = load_spec(args.proto.proto.as_deref())?;
     let (connection, embedded) = connect(&args.connect, &args.reference, gateway.address()).await?;
-    let resent = fuzz::resend(&connection, &gateway, &inputs).await;
-    let target = connection.target().to_string();
+    let driver = Driver::new(connection, proto, Gateway::from(&gateway));
+    let resent = fuzz::resend(&driver, &inputs).await;
+    let target = driver.target().to_string();
     if let Some(running) = embedded {
         running.shutdown().await;
     }

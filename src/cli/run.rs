@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::args::{CheckArgs, ModeFlag, ReportArgs, ReportFormat, RunArgs};
 use super::serve::{read_key_file, reference_config, ReferenceDefaults};
 use super::{print_stdout, Outcome, RunError};
+use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::known_failures;
@@ -274,16 +275,8 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         bar.set_position(progress.done as u64);
         bar.set_message(escape_line(progress.case).into_owned());
     };
-    let mut report = run_suites_with_progress(
-        &connection,
-        &gateway,
-        &suites,
-        &expectations,
-        &settings,
-        &profile,
-        &mut show,
-    )
-    .await;
+    let driver = Driver::new(connection, proto.clone(), gateway);
+    let mut report = run_suites_with_progress(&driver, &suites, &expectations, &settings, &profile, &mut show).await;
     bar.finish_and_clear();
     if let Some(running) = embedded {
         running.shutdown().await;
@@ -358,9 +351,9 @@ pub(super) struct Checks {
 }
 
 pub(super) fn load_checks(args: &CheckArgs) -> Result<Checks, RunError> {
-    let proto = load_spec(args.proto.as_deref())?;
+    let proto = load_spec(args.proto.proto.as_deref())?;
     let gateway = gateway_key(args.gateway_key.as_deref())?;
-    let (suites, suites_dir) = load_suites(args.suite.as_deref())?;
+    let (suites, suites_dir) = load_suites(args.suite.as_deref(), &proto)?;
     if let Some(pattern) = &args.case {
         check_case_filter(&suites, pattern)?;
     }
@@ -377,14 +370,14 @@ pub(super) fn load_checks(args: &CheckArgs) -> Result<Checks, RunError> {
 
 /// `--suite PATH`, else `./suites` when it holds suite files, else the built-in suites.
 /// Returns the directory snapshots live under too.
-fn load_suites(explicit: Option<&Path>) -> Result<(Vec<Suite>, PathBuf), RunError> {
+fn load_suites(explicit: Option<&Path>, proto: &ProtoSpec) -> Result<(Vec<Suite>, PathBuf), RunError> {
     let default_dir = PathBuf::from("suites");
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None if suite::holds_suites(&default_dir) => default_dir,
         None => return Ok((suite::built_in(), default_dir)),
     };
-    let suites = suite::load(&path).map_err(|error| RunError::new(error.to_string()))?;
+    let suites = suite::load(&path, proto).map_err(|error| RunError::new(error.to_string()))?;
     let directory = if path.is_dir() {
         path
     } else {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::args::ProtoArgs;
 use super::run::load_spec;
 use super::{print_stdout, Outcome, RunError};
 use crate::openapi::OpenApiDocument;
@@ -28,10 +29,8 @@ pub struct DriftArgs {
     /// else the copy built into the binary.
     #[arg(long, value_name = "FILE")]
     pub openapi: Option<PathBuf>,
-    /// Directory or .proto file to load the protocol from. Default: ./proto when present, else
-    /// the descriptors built into the binary.
-    #[arg(long, value_name = "PATH")]
-    pub proto: Option<PathBuf>,
+    #[command(flatten)]
+    pub proto: ProtoArgs,
     #[arg(long, value_enum, default_value_t = DriftFormat::Table)]
     pub format: DriftFormat,
 }
@@ -53,7 +52,7 @@ pub fn spec(args: &SpecArgs) -> Result<Outcome, RunError> {
 fn spec_drift(args: &DriftArgs) -> Result<Outcome, RunError> {
     let document =
         OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
-    let proto = load_spec(args.proto.as_deref())?;
+    let proto = load_spec(args.proto.proto.as_deref())?;
     let message = proto
         .message("net.OrchestratorInfo")
         .ok_or_else(|| RunError::new("the protocol defines no net.OrchestratorInfo"))?;

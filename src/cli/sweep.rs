@@ -46,6 +46,7 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
         writable("--report-html", path)?;
     }
     let Checks {
+        proto,
         gateway,
         suites,
         openapi,
@@ -58,6 +59,7 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
         target_timeout: args.target_timeout,
         // Certificates are never verified in a sweep, as gateways do not verify them.
         transport: args.deadlines.transport_options(None),
+        proto,
         run: RunSettings {
             strict: args.checks.strict,
             case_filter: args.checks.case.clone(),

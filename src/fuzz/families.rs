@@ -11,12 +11,10 @@ use rand_chacha::ChaCha8Rng;
 
 use super::wire::{self, WireType};
 use crate::capability;
+use crate::driver::Method;
 use crate::eth::{self, EthKey};
 use crate::probe::signed_orchestrator_request;
-use crate::proto::net::{
-    AuthToken, Capabilities, EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo,
-    OrchestratorRequest, PingPong,
-};
+use crate::proto::net::{AuthToken, Capabilities, EndTranscodingSessionRequest, OrchestratorRequest, PingPong};
 
 /// The largest message a gRPC server accepts by default (grpc-go, tonic, the reference
 /// orchestrator): the `oversized` family sends messages around it.
@@ -24,41 +22,6 @@ pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// An expiration far in the future (2100-01-01), fixed so cases replay byte for byte.
 const FAR_FUTURE: i64 = 4_102_444_800;
-
-/// The `net.Orchestrator` methods a case is sent to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    GetOrchestrator,
-    Ping,
-    EndTranscodingSession,
-}
-
-impl Method {
-    pub const ALL: [Method; 3] = [Method::GetOrchestrator, Method::Ping, Method::EndTranscodingSession];
-
-    /// The HTTP/2 `:path` of the method.
-    pub fn path(self) -> &'static str {
-        match self {
-            Method::GetOrchestrator => "/net.Orchestrator/GetOrchestrator",
-            Method::Ping => "/net.Orchestrator/Ping",
-            Method::EndTranscodingSession => "/net.Orchestrator/EndTranscodingSession",
-        }
-    }
-
-    pub fn from_path(path: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|method| method.path() == path)
-    }
-
-    /// Whether `answer` decodes as the method's declared response message.
-    pub fn check_answer(self, answer: &[u8]) -> Result<(), String> {
-        let decoded = match self {
-            Method::GetOrchestrator => OrchestratorInfo::decode(answer).map(drop),
-            Method::Ping => PingPong::decode(answer).map(drop),
-            Method::EndTranscodingSession => EndTranscodingSessionResponse::decode(answer).map(drop),
-        };
-        decoded.map_err(|error| format!("the answer to {} does not decode: {error}", self.path()))
-    }
-}
 
 /// One generated request: which case it is, how to regenerate it, and the bytes sent.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,15 +1,10 @@
 //! Fuzzed calls judged by the rule catalog's RPC rules, not by a second copy of their logic:
-//! each call is filed into an `Observation` and the rules evaluated on it. A fuzzed call takes
-//! the slot of a non-standard GetOrchestrator (`forged_signature`), whose rules (RPC-001) are
-//! not asked; the liveness check after a batch takes `liveness_after_fuzz`. Findings are then
-//! renamed after the fuzz case.
+//! the driver files each call in an `Observation` (its `fuzzed` slot, named by the case; the
+//! liveness check after a batch in `liveness_after_fuzz`) and the rules are evaluated on it.
 
-use bytes::Bytes;
-
-use super::families::Method;
-use crate::eth::Address;
+use crate::driver::{fuzzed_observation, Exchange};
 use crate::expect::Expectations;
-use crate::observe::{Call, CallError, Observation};
+use crate::observe::{Call, Observation};
 use crate::proto::net::OrchestratorInfo;
 use crate::rules::{self, Context, Finding, ModeOverrides, Rule};
 
@@ -19,9 +14,6 @@ pub const CASE_RULES: &[&str] = &["RPC-003", "RPC-004", "RPC-006"];
 /// What the well-formed GetOrchestrator after each batch is judged by.
 pub const LIVENESS_RULES: &[&str] = &["RPC-003", "RPC-004", "RPC-005", "RPC-006"];
 
-/// The observation slot a fuzzed call is filed under.
-const FUZZED_SLOT: &str = "forged_signature";
-
 /// A rule's finding about one call.
 #[derive(Debug, Clone)]
 pub struct Judged {
@@ -29,61 +21,14 @@ pub struct Judged {
     pub finding: Finding,
 }
 
-/// Judges a fuzzed call sent to `path`; findings are located at `case` (e.g. `ping-value#3`).
-pub fn fuzzed_call(case: &str, path: &str, call: &Call<Bytes>) -> Vec<Judged> {
-    let outcome = match &call.outcome {
-        Ok(answer) => match Method::from_path(path).map(|method| method.check_answer(answer)) {
-            Some(Err(problem)) => Err(CallError::Decode(problem)),
-            Some(Ok(())) | None => Ok(OrchestratorInfo::default()),
-        },
-        Err(error) => Err(server_refusal(error.clone())),
-    };
-    let filed = Call {
-        elapsed: call.elapsed,
-        outcome,
-    };
-    let observation = observation(Some(filed), None);
-    evaluate(&observation, CASE_RULES)
-        .into_iter()
-        .map(|mut judged| {
-            if let Some(rest) = judged.finding.path.strip_prefix(FUZZED_SLOT) {
-                judged.finding.path = format!("{case}{rest}");
-            }
-            judged
-        })
-        .collect()
+/// Judges a fuzzed call; findings are located at `case` (e.g. `ping-value#3`).
+pub fn fuzzed_call(case: &str, exchange: &Exchange) -> Vec<Judged> {
+    evaluate(&fuzzed_observation(Some((case, exchange)), None), CASE_RULES)
 }
 
 /// Judges the well-formed, signed GetOrchestrator sent after fuzzed requests.
 pub fn liveness(call: &Call<OrchestratorInfo>) -> Vec<Judged> {
-    evaluate(&observation(None, Some(call.clone())), LIVENESS_RULES)
-}
-
-/// A raw call decodes nothing, so the transport's "does not decode" can only be the server
-/// refusing the fuzzed request with tonic's own decode message (or the response size cap): a
-/// status from the server, whose code the transport did not keep.
-fn server_refusal(error: CallError) -> CallError {
-    match error {
-        CallError::Decode(message) => CallError::Status {
-            code: tonic::Code::Unknown,
-            message,
-        },
-        other => other,
-    }
-}
-
-/// An observation holding only the calls to judge. `info` is a stand-in answer: only the RPC
-/// rules are evaluated, and they look at it for errors alone.
-fn observation(fuzzed: Option<Call<OrchestratorInfo>>, liveness: Option<Call<OrchestratorInfo>>) -> Observation {
-    let info = Call {
-        elapsed: Default::default(),
-        outcome: Ok(OrchestratorInfo::default()),
-    };
-    Observation {
-        forged_signature: fuzzed,
-        liveness_after_fuzz: liveness,
-        ..Observation::of_discovery(String::new(), Address([0; 20]), info)
-    }
+    evaluate(&fuzzed_observation(None, Some(call.clone())), LIVENESS_RULES)
 }
 
 fn evaluate(observation: &Observation, rule_ids: &[&str]) -> Vec<Judged> {
@@ -110,7 +55,27 @@ fn evaluate(observation: &Observation, rule_ids: &[&str]) -> Vec<Judged> {
 mod tests {
     use std::time::Duration;
 
+    use bytes::Bytes;
+
     use super::*;
+    use crate::driver::{Method, SentRequest};
+    use crate::observe::CallError;
+    use crate::spec::ProtoSpec;
+
+    /// A fuzzed call to `path` that ended in `answer`, as the driver hands it over.
+    fn sent(path: &str, answer: Result<Bytes, CallError>) -> Exchange {
+        Exchange {
+            sent: SentRequest {
+                method: path.trim_start_matches('/').into(),
+                body: Vec::new(),
+                carries_issued_token: false,
+            },
+            elapsed: Duration::from_millis(3),
+            answer,
+            output: ProtoSpec::built_in().method_by_path(path).map(|method| method.output()),
+            scan: Default::default(),
+        }
+    }
 
     fn call<T>(outcome: Result<T, CallError>) -> Call<T> {
         Call {
@@ -126,17 +91,23 @@ mod tests {
     #[test]
     fn plain_refusals_and_answers_are_fine() {
         let ping = Method::Ping.path();
-        let refused = call(Err(CallError::Status {
-            code: tonic::Code::InvalidArgument,
-            message: "bad request".into(),
-        }));
-        assert!(fuzzed_call("ping-value#0", ping, &refused).is_empty());
-        assert!(fuzzed_call("ping-value#0", ping, &call(Ok(Bytes::new()))).is_empty());
-        let refused_by_tonic = call(Err(CallError::Decode(
-            "failed to decode Protobuf message: invalid string value: data is not UTF-8 encoded".into(),
-        )));
-        assert!(fuzzed_call("invalid-utf8#0", ping, &refused_by_tonic).is_empty());
-        assert!(fuzzed_call("raw-bytes#0", ping, &call(Err(CallError::Transport("reset".into())))).is_empty());
+        let refused = sent(
+            ping,
+            Err(CallError::Status {
+                code: tonic::Code::InvalidArgument,
+                message: "bad request".into(),
+            }),
+        );
+        assert!(fuzzed_call("ping-value#0", &refused).is_empty());
+        assert!(fuzzed_call("ping-value#0", &sent(ping, Ok(Bytes::new()))).is_empty());
+        let refused_by_tonic = sent(
+            ping,
+            Err(CallError::Decode(
+                "failed to decode Protobuf message: invalid string value: data is not UTF-8 encoded".into(),
+            )),
+        );
+        assert!(fuzzed_call("invalid-utf8#0", &refused_by_tonic).is_empty());
+        assert!(fuzzed_call("raw-bytes#0", &sent(ping, Err(CallError::Transport("reset".into())))).is_empty());
     }
 
     #[test]
@@ -144,22 +115,23 @@ mod tests {
         let path = Method::GetOrchestrator.path();
         let stalled = fuzzed_call(
             "raw-bytes#1",
-            path,
-            &call(Err(CallError::Timeout(Duration::from_secs(1)))),
+            &sent(path, Err(CallError::Timeout(Duration::from_secs(1)))),
         );
         assert_eq!(rule_ids(&stalled), ["RPC-003"]);
         assert_eq!(stalled[0].finding.path, "raw-bytes#1");
-        let leaked = call(Err(CallError::Status {
-            code: tonic::Code::Internal,
-            message: "thread 'main' panicked at src/main.rs:1:1".into(),
-        }));
-        let leaked = fuzzed_call("raw-bytes#2", path, &leaked);
+        let leaked = sent(
+            path,
+            Err(CallError::Status {
+                code: tonic::Code::Internal,
+                message: "thread 'main' panicked at src/main.rs:1:1".into(),
+            }),
+        );
+        let leaked = fuzzed_call("raw-bytes#2", &leaked);
         assert_eq!(rule_ids(&leaked), ["RPC-006"]);
         assert_eq!(leaked[0].finding.path, "raw-bytes#2.message");
         let garbled = fuzzed_call(
             "raw-bytes#3",
-            path,
-            &call(Ok(Bytes::from_static(&[0x0a, 0x02, 0xff, 0xfe]))),
+            &sent(path, Ok(Bytes::from_static(&[0x0a, 0x02, 0xff, 0xfe]))),
         );
         assert_eq!(rule_ids(&garbled), ["RPC-004"]);
     }

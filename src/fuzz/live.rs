@@ -8,18 +8,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::families::{generate, Family, FuzzInput, Ingredients};
 use super::judge::{self, Judged};
+use crate::driver::{Driver, Exchange, Method};
 use crate::eth::EthKey;
 use crate::observe::Call;
-use crate::probe::{signed_orchestrator_request, timed};
-use crate::proto::net::OrchestratorRequest;
+use crate::probe::signed_orchestrator_request;
+use crate::proto::net::{OrchestratorInfo, OrchestratorRequest};
 use crate::rules::{Finding, Rule};
-use crate::transport::Connection;
 
 /// A batch is this many rounds of `concurrency` requests.
 const BATCH_ROUNDS: usize = 4;
@@ -129,9 +128,10 @@ impl FuzzReport {
     }
 }
 
-/// Fuzzes the target behind `connection` as `settings` say; `progress` hears of every answer.
+/// Fuzzes the target behind `driver` as `settings` say; `progress` hears of every answer.
+/// `gateway` is the key behind the driver's identity: the signature families sign with it.
 pub async fn fuzz(
-    connection: &Connection,
+    driver: &Driver,
     gateway: &EthKey,
     settings: &FuzzSettings,
     progress: &mut dyn FnMut(&Progress),
@@ -139,7 +139,7 @@ pub async fn fuzz(
     let started = Instant::now();
     // Requests still unanswered one call deadline after the duration are given up, so a target
     // that stalls every call costs the duration and two deadlines (this one, the liveness check).
-    let give_up_at = started + settings.duration + connection.call_timeout();
+    let give_up_at = started + settings.duration + driver.connection().call_timeout();
     let ingredients = Ingredients::new(gateway, settings.seed);
     let liveness_request = signed_orchestrator_request(gateway);
     let concurrency = settings.concurrency.max(1);
@@ -168,7 +168,7 @@ pub async fn fuzz(
         }
         let sent_before = requests;
         let found_before = findings.count();
-        let answered = send_batch(connection, batch, concurrency, give_up_at, &mut |completed| {
+        let answered = send_batch(driver, batch, concurrency, give_up_at, &mut |completed| {
             progress(&Progress {
                 requests: sent_before + completed,
                 findings: found_before,
@@ -177,15 +177,15 @@ pub async fn fuzz(
         })
         .await;
         requests += answered.len() as u64;
-        for (input, call) in &answered {
-            latencies.push(call.elapsed);
-            for judged in judge::fuzzed_call(&input.case, &input.path, call) {
+        for (input, exchange) in &answered {
+            latencies.push(exchange.elapsed);
+            for judged in judge::fuzzed_call(&input.case, exchange) {
                 findings.record(judged, &input.case, &input.family, vec![input.clone()]);
             }
         }
         let batch: Vec<FuzzInput> = answered.into_iter().map(|(input, _)| input).collect();
 
-        let check = timed(connection.get_orchestrator(liveness_request.clone())).await;
+        let check = liveness_check(driver, &liveness_request).await;
         liveness_checks += 1;
         let judged = judge::liveness(&check);
         if !judged.is_empty() {
@@ -201,14 +201,7 @@ pub async fn fuzz(
                 stopped_early = Some("the duration ended while the target was not answering".to_string());
                 break;
             } else {
-                let down = went_down(
-                    connection,
-                    &liveness_request,
-                    &batch,
-                    settings.recovery_timeout,
-                    give_up_at,
-                )
-                .await;
+                let down = went_down(driver, &liveness_request, &batch, settings.recovery_timeout, give_up_at).await;
                 requests += down.resent;
                 liveness_checks += down.checks;
                 let (case, family, inputs) = match &down.culprit {
@@ -263,13 +256,26 @@ pub struct Resent {
 
 /// Resends `inputs` in order, each judged as in a fuzz run and followed by a well-formed
 /// GetOrchestrator; stops once the target no longer answers. `lpconform replay` is this.
-pub async fn resend(connection: &Connection, gateway: &EthKey, inputs: &[FuzzInput]) -> Resent {
-    resend_with(connection, &signed_orchestrator_request(gateway), inputs, true, None).await
+pub async fn resend(driver: &Driver, inputs: &[FuzzInput]) -> Resent {
+    resend_with(
+        driver,
+        &signed_orchestrator_request(driver.gateway()),
+        inputs,
+        true,
+        None,
+    )
+    .await
+}
+
+/// The well-formed, signed GetOrchestrator that tells whether the target still serves.
+async fn liveness_check(driver: &Driver, request: &OrchestratorRequest) -> Call<OrchestratorInfo> {
+    let exchange = driver.exchange(driver.request(Method::GetOrchestrator, request)).await;
+    exchange.decoded::<OrchestratorInfo>()
 }
 
 /// Resends `inputs` as [`resend`] does, sending none after `give_up_at`.
 async fn resend_with(
-    connection: &Connection,
+    driver: &Driver,
     liveness_request: &OrchestratorRequest,
     inputs: &[FuzzInput],
     judge_inputs: bool,
@@ -280,14 +286,16 @@ async fn resend_with(
         if give_up_at.is_some_and(|moment| Instant::now() >= moment) {
             break;
         }
-        let call = timed(connection.call_raw(&input.path, input.body.clone())).await;
+        let exchange = driver
+            .exchange(driver.request_to(&input.path, input.body.clone()))
+            .await;
         resent.requests += 1;
         let mut judged = if judge_inputs {
-            judge::fuzzed_call(&input.case, &input.path, &call)
+            judge::fuzzed_call(&input.case, &exchange)
         } else {
             Vec::new()
         };
-        let check = timed(connection.get_orchestrator(liveness_request.clone())).await;
+        let check = liveness_check(driver, liveness_request).await;
         judged.extend(judge::liveness(&check));
         resent
             .findings
@@ -316,7 +324,7 @@ struct Down {
 }
 
 async fn went_down(
-    connection: &Connection,
+    driver: &Driver,
     liveness_request: &OrchestratorRequest,
     batch: &[FuzzInput],
     recovery_timeout: Duration,
@@ -330,21 +338,21 @@ async fn went_down(
         resent: 0,
         checks: 0,
     };
-    if !wait_for_recovery(connection, liveness_request, recovery_timeout, &mut down.checks).await {
+    if !wait_for_recovery(driver, liveness_request, recovery_timeout, &mut down.checks).await {
         return down;
     }
-    let isolation = resend_with(connection, liveness_request, batch, false, Some(give_up_at)).await;
+    let isolation = resend_with(driver, liveness_request, batch, false, Some(give_up_at)).await;
     down.resent = isolation.requests;
     down.checks += isolation.requests;
     down.culprit = isolation.down_after.and_then(|position| batch.get(position).cloned());
-    down.recovered = down.culprit.is_none()
-        || wait_for_recovery(connection, liveness_request, recovery_timeout, &mut down.checks).await;
+    down.recovered =
+        down.culprit.is_none() || wait_for_recovery(driver, liveness_request, recovery_timeout, &mut down.checks).await;
     down
 }
 
 /// Asks every [`RECOVERY_POLL`] until the target answers a well-formed GetOrchestrator again.
 async fn wait_for_recovery(
-    connection: &Connection,
+    driver: &Driver,
     liveness_request: &OrchestratorRequest,
     timeout: Duration,
     checks: &mut u64,
@@ -353,7 +361,7 @@ async fn wait_for_recovery(
     loop {
         tokio::time::sleep(RECOVERY_POLL).await;
         *checks += 1;
-        if connection.get_orchestrator(liveness_request.clone()).await.is_ok() {
+        if liveness_check(driver, liveness_request).await.outcome.is_ok() {
             return true;
         }
         if started.elapsed() >= timeout {
@@ -365,21 +373,23 @@ async fn wait_for_recovery(
 /// Sends a batch, at most `concurrency` requests in flight; answers come back in batch order.
 /// Requests not answered by `give_up_at` are dropped, unsent or unanswered.
 async fn send_batch(
-    connection: &Connection,
+    driver: &Driver,
     batch: Vec<FuzzInput>,
     concurrency: usize,
     give_up_at: Instant,
     completed: &mut dyn FnMut(u64),
-) -> Vec<(FuzzInput, Call<Bytes>)> {
+) -> Vec<(FuzzInput, Exchange)> {
     let permits = Arc::new(Semaphore::new(concurrency));
     let mut tasks = JoinSet::new();
     for (position, input) in batch.into_iter().enumerate() {
-        let connection = connection.clone();
+        let driver = driver.clone();
         let permits = Arc::clone(&permits);
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let call = timed(connection.call_raw(&input.path, input.body.clone())).await;
-            (position, input, call)
+            let exchange = driver
+                .exchange(driver.request_to(&input.path, input.body.clone()))
+                .await;
+            (position, input, exchange)
         });
     }
     let mut answered = Vec::new();

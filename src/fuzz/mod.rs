@@ -11,7 +11,7 @@ mod wire;
 
 pub use corpus::{load, save, CorpusError, FindingFile, SavedRequest, FORMAT, FORMAT_VERSION};
 pub use families::{
-    case_seed, family, gateway_for_seed, generate, Family, FuzzInput, Ingredients, Method, FAMILIES, MAX_MESSAGE_BYTES,
+    case_seed, family, gateway_for_seed, generate, Family, FuzzInput, Ingredients, FAMILIES, MAX_MESSAGE_BYTES,
 };
 pub use judge::{CASE_RULES, LIVENESS_RULES};
 pub use live::{

@@ -193,6 +193,9 @@ static TEMPLATE: LazyLock<Observation> = LazyLock::new(|| {
         capability_discoveries: Vec::new(),
         followed_nodes: None,
         unknown_fields: Vec::new(),
+        newer_fields: Vec::new(),
+        fuzzed: None,
+        scripted: Vec::new(),
     }
 });
 

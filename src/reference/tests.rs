@@ -5,12 +5,17 @@ use std::io::Write;
 use std::path::Path;
 
 use super::*;
+use crate::driver::{Driver, Method};
 use crate::eth::{self, EthKey};
 use crate::observe::CallError;
 use crate::probe::{
-    forged_auth_token, forged_orchestrator_request, malformed_address_request, signed_orchestrator_request,
+    forged_auth_token, forged_orchestrator_request, malformed_address_request, signed_orchestrator_request, Gateway,
 };
-use crate::proto::net::{Capabilities, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
+use crate::proto::net::{
+    Capabilities, EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest,
+    PingPong,
+};
+use crate::spec::ProtoSpec;
 use crate::transport::{Connection, Target, TransportOptions};
 
 fn config(tls: bool, chain: ChainMode) -> ReferenceConfig {
@@ -27,13 +32,15 @@ fn with_ai_models(mut config: ReferenceConfig) -> ReferenceConfig {
     config
 }
 
-async fn connect(running: &RunningOrchestrator) -> Connection {
+async fn connect(running: &RunningOrchestrator) -> Driver {
     connect_with(running, &TransportOptions::default()).await
 }
 
-async fn connect_with(running: &RunningOrchestrator, options: &TransportOptions) -> Connection {
+/// A driver to `running`, as some gateway; the tests sign their own requests.
+async fn connect_with(running: &RunningOrchestrator, options: &TransportOptions) -> Driver {
     let target = Target::parse(&running.url()).unwrap();
-    Connection::connect(&target, options).await.unwrap()
+    let connection = Connection::connect(&target, options).await.unwrap();
+    Driver::new(connection, ProtoSpec::built_in(), Gateway::from(&EthKey::random()))
 }
 
 fn status_message(error: CallError) -> String {
@@ -54,7 +61,7 @@ async fn off_chain_over_tls_accepts_any_signature_and_pings_empty() {
     let gateway = EthKey::random();
 
     let info = connection
-        .get_orchestrator(signed_orchestrator_request(&gateway))
+        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&gateway))
         .await
         .unwrap();
     assert_eq!(info.transcoder, running.url());
@@ -65,11 +72,14 @@ async fn off_chain_over_tls_accepts_any_signature_and_pings_empty() {
     );
     assert!(info.ticket_params.is_none());
     connection
-        .get_orchestrator(forged_orchestrator_request(&gateway))
+        .call::<OrchestratorInfo>(Method::GetOrchestrator, &forged_orchestrator_request(&gateway))
         .await
         .unwrap();
 
-    let pong = connection.ping(PingPong { value: vec![1; 32] }).await.unwrap();
+    let pong = connection
+        .call::<PingPong>(Method::Ping, &PingPong { value: vec![1; 32] })
+        .await
+        .unwrap();
     assert!(pong.value.is_empty());
 }
 
@@ -81,7 +91,7 @@ async fn on_chain_over_h2c_rejects_bad_signatures_and_signs_ping() {
     let gateway = EthKey::random();
 
     let info = connection
-        .get_orchestrator(signed_orchestrator_request(&gateway))
+        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&gateway))
         .await
         .unwrap();
     let ticket = info.ticket_params.expect("on-chain info carries ticket params");
@@ -91,12 +101,18 @@ async fn on_chain_over_h2c_rejects_bad_signatures_and_signs_ping() {
         forged_orchestrator_request(&gateway),
         malformed_address_request(&gateway),
     ] {
-        let error = connection.get_orchestrator(bad).await.unwrap_err();
+        let error = connection
+            .call::<OrchestratorInfo>(Method::GetOrchestrator, &bad)
+            .await
+            .unwrap_err();
         assert_eq!(status_message(error), SIG_CHECK_FAILED);
     }
 
     let value = vec![9; 32];
-    let pong = connection.ping(PingPong { value: value.clone() }).await.unwrap();
+    let pong = connection
+        .call::<PingPong>(Method::Ping, &PingPong { value: value.clone() })
+        .await
+        .unwrap();
     let signer = eth::recover_signer(&eth::ping_message(&value), &pong.value).unwrap();
     assert_eq!(signer, running.address());
 }
@@ -106,7 +122,7 @@ async fn on_chain_over_tls_serves_signed_requests() {
     let running = start(config(true, ChainMode::OnChain)).await.unwrap();
     let connection = connect(&running).await;
     let info = connection
-        .get_orchestrator(signed_orchestrator_request(&EthKey::random()))
+        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&EthKey::random()))
         .await
         .unwrap();
     assert!(info.ticket_params.is_some());
@@ -117,18 +133,24 @@ async fn issued_auth_tokens_end_sessions_and_forged_ones_do_not() {
     let running = start(config(false, ChainMode::OffChain)).await.unwrap();
     let connection = connect(&running).await;
     let info = connection
-        .get_orchestrator(signed_orchestrator_request(&EthKey::random()))
+        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&EthKey::random()))
         .await
         .unwrap();
 
     let issued = EndTranscodingSessionRequest {
         auth_token: info.auth_token,
     };
-    connection.end_transcoding_session(issued).await.unwrap();
+    connection
+        .call::<EndTranscodingSessionResponse>(Method::EndTranscodingSession, &issued)
+        .await
+        .unwrap();
     let forged = EndTranscodingSessionRequest {
         auth_token: Some(forged_auth_token()),
     };
-    let error = connection.end_transcoding_session(forged).await.unwrap_err();
+    let error = connection
+        .call::<EndTranscodingSessionResponse>(Method::EndTranscodingSession, &forged)
+        .await
+        .unwrap_err();
     assert_eq!(status_message(error), INVALID_AUTH_TOKEN);
 }
 
@@ -158,7 +180,10 @@ async fn discover_from(
     running: &RunningOrchestrator,
     request: OrchestratorRequest,
 ) -> Result<OrchestratorInfo, CallError> {
-    connect(running).await.get_orchestrator(request).await
+    connect(running)
+        .await
+        .call::<OrchestratorInfo>(Method::GetOrchestrator, &request)
+        .await
 }
 
 fn price(info: &OrchestratorInfo) -> (i64, i64) {
@@ -569,12 +594,14 @@ async fn end_transcoding_session_checks_the_mac_not_the_expiration() {
     let running = start(config(false, ChainMode::OffChain)).await.unwrap();
     let connection = connect(&running).await;
     let info = connection
-        .get_orchestrator(signed_orchestrator_request(&EthKey::random()))
+        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&EthKey::random()))
         .await
         .unwrap();
     let mut token = info.auth_token.unwrap();
     let end = |token: Option<crate::proto::net::AuthToken>| {
-        connection.end_transcoding_session(EndTranscodingSessionRequest { auth_token: token })
+        let request = EndTranscodingSessionRequest { auth_token: token };
+        let connection = &connection;
+        async move { (connection.call::<EndTranscodingSessionResponse>(Method::EndTranscodingSession, &request)).await }
     };
     end(Some(token.clone())).await.unwrap();
     token.expiration -= 1;
@@ -590,7 +617,10 @@ async fn crash_on_missing_token_drops_every_connection_then_restarts() {
     let mut running = start(config).await.unwrap();
     let connection = connect(&running).await;
     let _ = connection
-        .end_transcoding_session(EndTranscodingSessionRequest { auth_token: None })
+        .call::<EndTranscodingSessionResponse>(
+            Method::EndTranscodingSession,
+            &EndTranscodingSessionRequest { auth_token: None },
+        )
         .await
         .unwrap_err();
     tokio::time::timeout(std::time::Duration::from_secs(1), running.crashed())
@@ -604,7 +634,11 @@ async fn crash_on_missing_token_drops_every_connection_then_restarts() {
         "the port is closed"
     );
     tokio::time::sleep(CRASH_OUTAGE + std::time::Duration::from_millis(300)).await;
-    connect(&running).await.ping(PingPong::default()).await.unwrap();
+    connect(&running)
+        .await
+        .call::<PingPong>(Method::Ping, &PingPong::default())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -612,10 +646,10 @@ async fn http_paths_it_does_not_serve_are_404_and_unknown_methods_unimplemented(
     let running = start(config(false, ChainMode::OffChain)).await.unwrap();
     let connection = connect(&running).await;
     for path in ["/orchestrator/info", "/no/such/path"] {
-        let error = connection.get_json(path).await.unwrap_err();
+        let error = connection.connection().get_json(path).await.unwrap_err();
         assert!(matches!(error, CallError::Http(404)), "{path}: {error:?}");
     }
-    let unknown = connection
+    let unknown = (connection.connection())
         .call_raw("/net.Orchestrator/NoSuchMethod", bytes::Bytes::new())
         .await
         .unwrap_err();
@@ -632,7 +666,12 @@ async fn http_paths_it_does_not_serve_are_404_and_unknown_methods_unimplemented(
     let mut config = config(false, ChainMode::OffChain);
     config.serve_info_json = true;
     let serving = start(config).await.unwrap();
-    connect(&serving).await.get_json("/orchestrator/info").await.unwrap();
+    connect(&serving)
+        .await
+        .connection()
+        .get_json("/orchestrator/info")
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -645,7 +684,10 @@ async fn its_certificate_can_be_pinned() {
         ..TransportOptions::default()
     };
     let connection = connect_with(&running, &options).await;
-    connection.ping(PingPong::default()).await.unwrap();
+    connection
+        .call::<PingPong>(Method::Ping, &PingPong::default())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -70,7 +70,7 @@ pub fn render_html(report: &RunReport) -> String {
                 (cases_section(report))
                 @if let Some(info) = &report.info {
                     h2 { "Orchestrator answer (secrets redacted)" }
-                    pre { code { (preformatted(&InfoView::new(info).to_yaml())) } }
+                    pre { code { (preformatted(&InfoView::with_newer_fields(info, &report.newer_fields).to_yaml())) } }
                 }
             }
         }

@@ -592,7 +592,7 @@ impl JsonStep {
             reproducer: step.request.as_ref().map(|request| {
                 use base64::Engine as _;
                 JsonReproducer {
-                    method: format!("net.Orchestrator/{}", request.method),
+                    method: request.method.clone(),
                     grpcurl: step.reproducer.clone(),
                     request_base64: (!request.carries_issued_token)
                         .then(|| base64::engine::general_purpose::STANDARD.encode(&request.body)),

@@ -9,12 +9,10 @@ use std::time::Duration;
 
 use prost_reflect::DynamicMessage;
 
-use crate::runner::{RunReport, SentRequest};
+use crate::driver::SentRequest;
+use crate::runner::RunReport;
 use crate::spec::ProtoSpec;
 use crate::transport::{Scheme, Target};
-
-/// The service every reproduced call belongs to.
-const SERVICE: &str = "net.Orchestrator";
 
 /// What stands in the command for the issued auth token.
 pub const ISSUED_TOKEN_PLACEHOLDER: &str = "<issued auth_token: not printed>";
@@ -59,7 +57,7 @@ pub fn grpcurl_command(request: &SentRequest, how: Reproduction<'_>) -> String {
     }
     words.extend(["-d".into(), json]);
     words.push(how.target.authority());
-    words.push(format!("{SERVICE}/{}", request.method));
+    words.push(request.method.clone());
     let command = shlex::try_join(words.iter().map(String::as_str))
         .unwrap_or_else(|error| format!("no grpcurl command: {error}"));
     if request.carries_issued_token {
@@ -75,8 +73,8 @@ pub fn grpcurl_command(request: &SentRequest, how: Reproduction<'_>) -> String {
 /// The request as proto3 JSON, the form `grpcurl -d` takes.
 fn request_json(request: &SentRequest, spec: &ProtoSpec) -> Result<String, String> {
     let method = spec
-        .method(SERVICE, request.method)
-        .ok_or_else(|| format!("the loaded protocol has no {SERVICE}/{}", request.method))?;
+        .method_by_path(&request.method)
+        .ok_or_else(|| format!("the loaded protocol has no {}", request.method))?;
     if request.carries_issued_token {
         return Ok(format!("{{\"authToken\":\"{ISSUED_TOKEN_PLACEHOLDER}\"}}"));
     }
@@ -124,7 +122,7 @@ mod tests {
         let spec = ProtoSpec::built_in();
         let target = Target::parse("https://orch.example:8935").unwrap();
         let request = SentRequest {
-            method: "GetOrchestrator",
+            method: "net.Orchestrator/GetOrchestrator".into(),
             body: OrchestratorRequest {
                 address: vec![0x11; 20],
                 sig: vec![0xab; 65],
@@ -168,7 +166,7 @@ mod tests {
             expiration: 1,
         };
         let request = SentRequest {
-            method: "EndTranscodingSession",
+            method: "net.Orchestrator/EndTranscodingSession".into(),
             body: EndTranscodingSessionRequest {
                 auth_token: Some(token),
             }

@@ -54,7 +54,7 @@ pub fn render_run(report: &RunReport, colour: bool) -> String {
         let _ = write!(
             out,
             "\nOrchestratorInfo (secrets redacted):\n{}",
-            escape_text(&InfoView::new(info).to_yaml())
+            escape_text(&InfoView::with_newer_fields(info, &report.newer_fields).to_yaml())
         );
     }
     out.push('\n');
@@ -305,6 +305,7 @@ mod tests {
             },
         });
         RunReport {
+            newer_fields: Vec::new(),
             target: "https://orch.example:8935".into(),
             profile: "orch.example-8935".into(),
             modes: Modes {

@@ -234,6 +234,9 @@ pub(super) fn good_observation() -> Observation {
         ],
         followed_nodes: None,
         unknown_fields: Vec::new(),
+        newer_fields: Vec::new(),
+        fuzzed: None,
+        scripted: Vec::new(),
         forged_signature: Some(refused(
             "Invalid orchestrator request: orchestrator req sig check failed",
         )),

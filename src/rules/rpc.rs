@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::verify::{call_text, expect_answer, expect_grpc_error, outcome_text, quoted, report};
 use super::{Finding, Mode, Rule, Severity, Skipped};
-use crate::observe::{Call, CallError, Observation};
+use crate::observe::CallError;
 
 pub(super) const FILE: &str = file!();
 
@@ -48,7 +48,7 @@ const RPC_003: Rule = Rule {
     citation: "go-livepeer discovery/discovery.go: gateways give up on calls that do not answer in time",
     hint: "the orchestrator is overloaded, blocked on Ethereum or stuck; check its logs around the call",
     check: |ctx| {
-        report(calls(ctx.observation).into_iter().map(|(path, outcome)| {
+        report(ctx.observation.calls().into_iter().map(|(path, outcome)| {
             matches!(outcome, Err(CallError::Timeout(_)))
                 .then(|| Finding::new(path, "an answer within the deadline", outcome_text(outcome)))
         }))
@@ -63,7 +63,7 @@ const RPC_004: Rule = Rule {
     citation: "go-livepeer net/lp_rpc.proto: answers are the declared message; gateways drop undecodable ones",
     hint: "the orchestrator sends bytes that are not the declared message; check its version and any proxy",
     check: |ctx| {
-        report(calls(ctx.observation).into_iter().map(|(path, outcome)| {
+        report(ctx.observation.calls().into_iter().map(|(path, outcome)| {
             matches!(outcome, Err(CallError::Decode(_)))
                 .then(|| Finding::new(path, "the declared message", outcome_text(outcome)))
         }))
@@ -92,7 +92,7 @@ const RPC_006: Rule = Rule {
     citation: "go-livepeer server/rpc.go: gRPC error messages reach any caller; internals belong in the node's log",
     hint: "return a short error message and log the details on the orchestrator",
     check: |ctx| {
-        report(calls(ctx.observation).into_iter().map(|(path, outcome)| {
+        report(ctx.observation.calls().into_iter().map(|(path, outcome)| {
             let Err(CallError::Status { message, .. }) = outcome else {
                 return None;
             };
@@ -185,51 +185,6 @@ const LEAK_MARKERS: &[&str] = &[
     "at src/",
     "nil pointer dereference",
 ];
-
-/// Every call of the observation with the field path that names it.
-fn calls(observation: &Observation) -> Vec<(String, Result<(), &CallError>)> {
-    fn outcome<T>(call: &Call<T>) -> Result<(), &CallError> {
-        call.outcome.as_ref().map(|_| ())
-    }
-    let optional = [
-        ("repeat_info", observation.repeat_info.as_ref().map(outcome)),
-        ("forged_signature", observation.forged_signature.as_ref().map(outcome)),
-        ("malformed_address", observation.malformed_address.as_ref().map(outcome)),
-        ("ping", observation.ping.as_ref().map(|ping| outcome(&ping.call))),
-        (
-            "end_session_forged",
-            observation.end_session_forged.as_ref().map(|end| outcome(&end.call)),
-        ),
-        (
-            "end_session_issued",
-            observation.end_session_issued.as_ref().map(|end| outcome(&end.call)),
-        ),
-        (
-            "liveness_after_fuzz",
-            observation.liveness_after_fuzz.as_ref().map(outcome),
-        ),
-    ];
-    let discoveries = observation
-        .capability_discoveries
-        .iter()
-        .enumerate()
-        .map(|(index, discovery)| (format!("capability_discoveries[{index}]"), outcome(&discovery.call)));
-    let nodes = observation
-        .followed_nodes
-        .iter()
-        .flatten()
-        .enumerate()
-        .map(|(index, node)| (format!("followed_nodes[{index}]"), outcome(&node.call)));
-    std::iter::once(("info".to_string(), outcome(&observation.info)))
-        .chain(
-            optional
-                .into_iter()
-                .filter_map(|(path, outcome)| outcome.map(|outcome| (path.to_string(), outcome))),
-        )
-        .chain(discoveries)
-        .chain(nodes)
-        .collect()
-}
 
 #[cfg(test)]
 mod tests {

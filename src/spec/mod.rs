@@ -95,6 +95,13 @@ impl ProtoSpec {
         }
     }
 
+    /// The built-in descriptors, decoded once per process: what the compiled types know, beside
+    /// which the driver spots the fields only a newer loaded proto names.
+    pub fn built_in_ref() -> &'static ProtoSpec {
+        static BUILT_IN: std::sync::LazyLock<ProtoSpec> = std::sync::LazyLock::new(ProtoSpec::built_in);
+        &BUILT_IN
+    }
+
     pub fn pool(&self) -> &DescriptorPool {
         &self.pool
     }
@@ -108,6 +115,13 @@ impl ProtoSpec {
             .get_service_by_name(service_full_name)?
             .methods()
             .find(|method| method.name() == method_name)
+    }
+
+    /// The method an HTTP/2 `:path` (`/net.Orchestrator/Ping`) or a grpcurl name
+    /// (`net.Orchestrator/Ping`) names.
+    pub fn method_by_path(&self, path: &str) -> Option<MethodDescriptor> {
+        let (service, method) = path.trim_start_matches('/').split_once('/')?;
+        self.method(service, method)
     }
 
     /// The .proto files given to the compiler; empty for the built-in spec.

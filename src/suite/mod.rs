@@ -11,6 +11,10 @@ use serde::Deserialize;
 
 use crate::capability;
 use crate::rules;
+use crate::spec::ProtoSpec;
+
+mod scripted;
+pub use scripted::{AnswerCheck, Expectation, ScriptedCall};
 
 /// The suites shipped in `suites/`, built in so a binary run outside the
 /// repository has them too.
@@ -75,9 +79,11 @@ pub struct Step {
     pub code: Option<tonic::Code>,
     /// Pattern the error message (or nothing, for `ok`) must match.
     pub message: Option<Regex>,
+    /// Checks on a scripted call's answer (`answer:`), by field path.
+    pub answer: Vec<AnswerCheck>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum CallSpec {
     GetOrchestrator(DiscoveryRequest),
     Ping {
@@ -93,6 +99,8 @@ pub enum CallSpec {
     PerModelDiscovery,
     /// GetOrchestrator to each of the answer's `nodes`, only when the run has `--follow-nodes`.
     FollowNodes,
+    /// Any unary method of the loaded proto, by name (`call:`).
+    Scripted(ScriptedCall),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +217,10 @@ struct RawStep {
     get_orchestrator_per_model: Option<RawInfoJson>,
     #[serde(default)]
     follow_nodes: Option<RawInfoJson>,
+    #[serde(default)]
+    call: Option<scripted::RawScriptedCall>,
+    #[serde(default)]
+    answer: Option<std::collections::BTreeMap<String, scripted::RawAnswerCheck>>,
     #[serde(default = "expect_ok")]
     expect: Outcome,
     #[serde(default)]
@@ -277,8 +289,9 @@ pub fn holds_suites(directory: &Path) -> bool {
     })
 }
 
-/// Loads every `.yaml` suite under `path` (or the one file `path` names), sorted by name.
-pub fn load(path: &Path) -> Result<Vec<Suite>, SuiteError> {
+/// Loads every `.yaml` suite under `path` (or the one file `path` names), sorted by name,
+/// checking scripted calls against the loaded `proto`.
+pub fn load(path: &Path, proto: &ProtoSpec) -> Result<Vec<Suite>, SuiteError> {
     let files = if path.is_dir() {
         let entries = std::fs::read_dir(path).map_err(|error| file_error(path, format!("cannot read: {error}")))?;
         let mut files: Vec<PathBuf> = entries
@@ -297,7 +310,7 @@ pub fn load(path: &Path) -> Result<Vec<Suite>, SuiteError> {
         .iter()
         .map(|file| {
             let text = read_input_file(file).map_err(|problem| file_error(file, problem))?;
-            parse(&text, file)
+            parse(&text, file, proto)
         })
         .collect()
 }
@@ -306,7 +319,9 @@ pub fn load(path: &Path) -> Result<Vec<Suite>, SuiteError> {
 pub fn built_in() -> Vec<Suite> {
     BUILT_IN
         .iter()
-        .map(|(path, text)| parse(text, Path::new(path)).expect("the shipped suites are valid"))
+        .map(|(path, text)| {
+            parse(text, Path::new(path), ProtoSpec::built_in_ref()).expect("the shipped suites are valid")
+        })
         .collect()
 }
 
@@ -320,7 +335,8 @@ fn file_error(path: &Path, message: String) -> SuiteError {
 }
 
 /// Parses one suite file's text; `path` names it in errors and gives the suite its name.
-pub fn parse(text: &str, path: &Path) -> Result<Suite, SuiteError> {
+/// Scripted calls are checked against `proto`.
+pub fn parse(text: &str, path: &Path, proto: &ProtoSpec) -> Result<Suite, SuiteError> {
     let raw: RawSuite = serde_norway::from_str(text).map_err(|error| {
         let location = error.location();
         SuiteError {
@@ -366,7 +382,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Suite, SuiteError> {
             .calls
             .into_iter()
             .enumerate()
-            .map(|(index, step)| step_from(step).map_err(|message| case_error(format!("calls[{index}]: {message}"))))
+            .map(|(index, step)| {
+                step_from(step, proto).map_err(|problem| {
+                    let message = format!("case `{}`: calls[{index}]: {}", raw_case.id, problem.message);
+                    match &problem.needle {
+                        Some(needle) => {
+                            let (line, column) = find_after(text, &at_case, needle);
+                            SuiteError {
+                                path: path.to_path_buf(),
+                                line,
+                                column,
+                                message,
+                            }
+                        }
+                        None => locate(&at_case, message),
+                    }
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let rules = rule_ids(&raw_case.rules).map_err(|message| case_error(format!("rules: {message}")))?;
         if let Some(snapshot) = &raw_case.snapshot {
@@ -391,7 +423,35 @@ pub fn parse(text: &str, path: &Path) -> Result<Suite, SuiteError> {
     })
 }
 
-fn step_from(raw: RawStep) -> Result<Step, String> {
+/// Why a step was refused, and where in the case to point (the first occurrence of `needle`
+/// after the case starts; `None` points at the case).
+struct StepProblem {
+    needle: Option<String>,
+    message: String,
+}
+
+impl From<String> for StepProblem {
+    fn from(message: String) -> Self {
+        StepProblem { needle: None, message }
+    }
+}
+
+impl From<&str> for StepProblem {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
+}
+
+impl From<scripted::Problem> for StepProblem {
+    fn from(problem: scripted::Problem) -> Self {
+        StepProblem {
+            needle: Some(problem.needle),
+            message: problem.message,
+        }
+    }
+}
+
+fn step_from(raw: RawStep, proto: &ProtoSpec) -> Result<Step, StepProblem> {
     let calls = [
         raw.get_orchestrator.is_some(),
         raw.ping.is_some(),
@@ -399,13 +459,20 @@ fn step_from(raw: RawStep) -> Result<Step, String> {
         raw.get_info_json.is_some(),
         raw.get_orchestrator_per_model.is_some(),
         raw.follow_nodes.is_some(),
+        raw.call.is_some(),
     ];
     if calls.iter().filter(|present| **present).count() != 1 {
         return Err(
             "name exactly one of get_orchestrator, ping, end_session, get_info_json, get_orchestrator_per_model, \
-             follow_nodes"
+             follow_nodes, call"
                 .into(),
         );
+    }
+    if raw.answer.is_some() && raw.call.is_none() {
+        return Err(StepProblem {
+            needle: Some("answer".into()),
+            message: "answer: checks the answer of a `call:` step; the other calls are judged by rules".into(),
+        });
     }
     let call = if let Some(discovery) = raw.get_orchestrator {
         let capabilities = match discovery.capabilities {
@@ -444,8 +511,14 @@ fn step_from(raw: RawStep) -> Result<Step, String> {
         CallSpec::PerModelDiscovery
     } else if raw.follow_nodes.is_some() {
         CallSpec::FollowNodes
+    } else if let Some(call) = raw.call {
+        CallSpec::Scripted(scripted::scripted_call(call, proto)?)
     } else {
-        unreachable!("exactly one call is present")
+        return Err("name a call".into());
+    };
+    let answer = match (&call, raw.answer) {
+        (CallSpec::Scripted(scripted), Some(checks)) => scripted::answer_checks(checks, &scripted.method.output())?,
+        _ => Vec::new(),
     };
     let code = raw
         .code
@@ -458,11 +531,18 @@ fn step_from(raw: RawStep) -> Result<Step, String> {
     if raw.expect == Outcome::Ok && (code.is_some() || message.is_some()) {
         return Err("code and message describe an error; set `expect: error`".into());
     }
+    if raw.expect != Outcome::Ok && !answer.is_empty() {
+        return Err(StepProblem {
+            needle: Some("answer".into()),
+            message: "answer: checks need an answer; set `expect: ok`".into(),
+        });
+    }
     Ok(Step {
         call,
         expect: raw.expect,
         code,
         message,
+        answer,
     })
 }
 
@@ -532,6 +612,17 @@ fn find(text: &str, needle: &str) -> (usize, usize) {
         .enumerate()
         .find_map(|(index, line)| line.find(needle).map(|column| (index + 1, column + 1)))
         .unwrap_or((1, 1))
+}
+
+/// 1-based line and column of the first occurrence of `needle` at or after the first line
+/// holding `start` (a case's `id: …`), else of `start`.
+fn find_after(text: &str, start: &str, needle: &str) -> (usize, usize) {
+    let (first, _) = find(text, start);
+    text.lines()
+        .enumerate()
+        .skip(first - 1)
+        .find_map(|(index, line)| line.find(needle).map(|column| (index + 1, column + 1)))
+        .unwrap_or_else(|| find(text, start))
 }
 
 /// serde_norway appends " at line L column C"; the error shows them up front.

@@ -5,14 +5,18 @@ use std::path::Path;
 use super::*;
 
 fn parse_text(text: &str) -> Result<Suite, SuiteError> {
-    parse(text, Path::new("suites/broken.yaml"))
+    parse(text, Path::new("suites/broken.yaml"), ProtoSpec::built_in_ref())
 }
 
 #[test]
 fn shipped_suites_load_with_unique_case_names() {
     let suites = built_in();
     // Every file in suites/ is built in, so a binary run elsewhere has the same suites.
-    let from_disk = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("suites")).unwrap();
+    let from_disk = load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("suites"),
+        ProtoSpec::built_in_ref(),
+    )
+    .unwrap();
     let names = |suites: &[Suite]| {
         let mut names: Vec<String> = suites.iter().map(|suite| suite.name.clone()).collect();
         names.sort();

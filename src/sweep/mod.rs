@@ -15,12 +15,14 @@ use tokio::task::JoinSet;
 pub use targets::{load_targets, parse_targets, SweepTarget, TargetsError};
 
 use crate::capability;
+use crate::driver::Driver;
 use crate::probe::Gateway;
 use crate::proto::net::OrchestratorInfo;
 use crate::rules::{Modes, Verdict};
 use crate::runner::{
     not_run_reason, run_suites_until, setup_failure_report, CaseStatus, EndedEarly, RunReport, RunSettings,
 };
+use crate::spec::ProtoSpec;
 use crate::suite::Suite;
 use crate::transport::{Connection, TransportOptions};
 
@@ -35,6 +37,8 @@ pub struct SweepSettings {
     /// Deadline for one target, from dialling to its last case.
     pub target_timeout: Duration,
     pub transport: TransportOptions,
+    /// The loaded proto (`--proto`): every call is made and decoded with it.
+    pub proto: ProtoSpec,
     /// Strictness, case filter and OpenAPI document, as for `lpconform run`. Its
     /// snapshot store is never consulted: [`sweep`] drops the suites' snapshots.
     pub run: RunSettings,
@@ -414,9 +418,9 @@ async fn probe_target(target: &SweepTarget, shared: &Shared) -> TargetOutcome {
         }
         Err(error) => return TargetOutcome::Unreachable(error.to_string()),
     };
+    let driver = Driver::new(connection, shared.settings.proto.clone(), shared.gateway.clone());
     let report = run_suites_until(
-        &connection,
-        &shared.gateway,
+        &driver,
         &shared.suites,
         &target.expectations,
         &settings.run,

@@ -1,63 +1,11 @@
-//! gRPC codecs for messages known only at run time (from a loaded .proto) or not at all (raw bytes).
+//! The gRPC codec of raw bytes: the driver encodes requests and decodes answers itself, with the
+//! loaded descriptors and the compiled types.
 
 use bytes::{Buf, BufMut, Bytes};
-use prost::Message;
-use prost_reflect::{DynamicMessage, MessageDescriptor};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::Status;
 
-/// Sends a `DynamicMessage` and decodes the answer as the method's output message.
-pub(super) struct DynamicCodec {
-    pub(super) output: MessageDescriptor,
-}
-
-impl Codec for DynamicCodec {
-    type Encode = DynamicMessage;
-    type Decode = DynamicMessage;
-    type Encoder = DynamicEncoder;
-    type Decoder = DynamicDecoder;
-
-    fn encoder(&mut self) -> DynamicEncoder {
-        DynamicEncoder
-    }
-
-    fn decoder(&mut self) -> DynamicDecoder {
-        DynamicDecoder {
-            output: self.output.clone(),
-        }
-    }
-}
-
-pub(super) struct DynamicEncoder;
-
-impl Encoder for DynamicEncoder {
-    type Item = DynamicMessage;
-    type Error = Status;
-
-    fn encode(&mut self, item: DynamicMessage, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        item.encode(dst)
-            .expect("EncodeBuf grows, so encoding cannot run out of space");
-        Ok(())
-    }
-}
-
-pub(super) struct DynamicDecoder {
-    output: MessageDescriptor,
-}
-
-impl Decoder for DynamicDecoder {
-    type Item = DynamicMessage;
-    type Error = Status;
-
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<DynamicMessage>, Status> {
-        // Same status as tonic-prost's, so `CallError::from_status` classifies both alike.
-        DynamicMessage::decode(self.output.clone(), src)
-            .map(Some)
-            .map_err(|error| Status::internal(error.to_string()))
-    }
-}
-
-/// Sends bytes as they are and returns the answer's bytes undecoded: the fuzzer's channel.
+/// Sends bytes as they are and returns the answer's bytes undecoded: every gRPC call's codec.
 pub struct RawCodec;
 
 impl Codec for RawCodec {

@@ -1,5 +1,6 @@
 //! The one way lpconform talks to an orchestrator: dial it (TLS or h2c) and make unary gRPC
-//! calls, typed, dynamic or raw, each with a deadline and a response size cap.
+//! calls of encoded bytes (`call_raw`, which the driver encodes and decodes around) and HTTP
+//! GETs, each with a deadline and a response size cap.
 
 mod codec;
 mod dial;
@@ -7,7 +8,6 @@ mod target;
 #[cfg(test)]
 mod tests;
 mod tls;
-mod unknown;
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -18,27 +18,16 @@ use bytes::Bytes;
 use http::uri::PathAndQuery;
 use http::Uri;
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
-use prost_reflect::{DynamicMessage, MethodDescriptor};
 use tokio::sync::watch;
 use tokio_rustls::TlsConnector;
 use tonic::client::Grpc;
 use tonic::codec::Codec;
 use tonic::transport::{Channel, Endpoint};
-use tonic_prost::ProstCodec;
 use tower::{service_fn, Service as _, ServiceExt as _};
 
-use crate::observe::{error_chain, CallError, UnknownField};
-use crate::proto::net::{
-    EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest, PingPong,
-};
+use crate::observe::{error_chain, CallError};
 pub use codec::RawCodec;
 
-/// The built-in descriptor of the discovery answer, for the unknown-field scan.
-static INFO_DESCRIPTOR: std::sync::LazyLock<prost_reflect::MessageDescriptor> = std::sync::LazyLock::new(|| {
-    crate::spec::ProtoSpec::built_in()
-        .message("net.OrchestratorInfo")
-        .expect("the built-in descriptors define OrchestratorInfo")
-});
 use dial::{DialError, Dialer, Progress};
 pub use target::{Scheme, Target, DEFAULT_PORT};
 
@@ -214,55 +203,8 @@ impl Connection {
         self.call_timeout
     }
 
-    pub async fn get_orchestrator(&self, request: OrchestratorRequest) -> Result<OrchestratorInfo, CallError> {
-        let path = PathAndQuery::from_static("/net.Orchestrator/GetOrchestrator");
-        self.unary(path, request, ProstCodec::default()).await
-    }
-
-    /// GetOrchestrator, also listing the answer's fields that the built-in descriptors do not
-    /// define (SPEC-003), which decoding into the compiled types drops.
-    pub async fn get_orchestrator_scanned(
-        &self,
-        request: OrchestratorRequest,
-    ) -> Result<(OrchestratorInfo, Vec<UnknownField>), CallError> {
-        use prost::Message as _;
-        let body = self
-            .call_raw("/net.Orchestrator/GetOrchestrator", request.encode_to_vec().into())
-            .await?;
-        let info = OrchestratorInfo::decode(body.as_ref())
-            .map_err(|error| CallError::Decode(format!("failed to decode Protobuf message: {error}")))?;
-        let unknown = unknown::unknown_fields(&INFO_DESCRIPTOR, &body, "info");
-        Ok((info, unknown))
-    }
-
-    pub async fn ping(&self, request: PingPong) -> Result<PingPong, CallError> {
-        let path = PathAndQuery::from_static("/net.Orchestrator/Ping");
-        self.unary(path, request, ProstCodec::default()).await
-    }
-
-    pub async fn end_transcoding_session(&self, request: EndTranscodingSessionRequest) -> Result<(), CallError> {
-        let path = PathAndQuery::from_static("/net.Orchestrator/EndTranscodingSession");
-        // The response message is empty by definition; only success or failure carries meaning.
-        let _: EndTranscodingSessionResponse = self.unary(path, request, ProstCodec::default()).await?;
-        Ok(())
-    }
-
-    /// Calls a method from a run-time loaded spec. `request` is sent as it is, even if it is not
-    /// the method's input type; the answer is decoded as the method's output type.
-    pub async fn call_dynamic(
-        &self,
-        method: &MethodDescriptor,
-        request: DynamicMessage,
-    ) -> Result<DynamicMessage, CallError> {
-        let path = format!("/{}/{}", method.parent_service().full_name(), method.name());
-        let path = PathAndQuery::try_from(path.as_str()).map_err(|error| bad_path(&path, &error))?;
-        let codec = codec::DynamicCodec {
-            output: method.output(),
-        };
-        self.unary(path, request, codec).await
-    }
-
-    /// Sends already encoded bytes to any path and returns the answer's bytes undecoded.
+    /// Sends already encoded bytes to any path and returns the answer's bytes undecoded: the one
+    /// gRPC call, which `driver::Driver::exchange` makes for every command.
     pub async fn call_raw(&self, path: &str, body: Bytes) -> Result<Bytes, CallError> {
         let path_and_query = PathAndQuery::try_from(path).map_err(|error| bad_path(path, &error))?;
         self.unary(path_and_query, body, codec::RawCodec).await

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use prost::Message;
-use prost_reflect::ReflectMessage;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
@@ -15,8 +14,21 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tonic::{Code, Request, Response, Status};
 
 use super::*;
+use crate::driver::Method;
 use crate::proto::net::orchestrator_server::{Orchestrator, OrchestratorServer};
-use crate::spec::ProtoSpec;
+use crate::proto::net::{
+    EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest, PingPong,
+};
+
+impl Connection {
+    /// A typed call made of `call_raw`, as the driver makes them.
+    async fn call<A: Message + Default>(&self, method: Method, request: &impl Message) -> Result<A, CallError> {
+        let answer = self
+            .call_raw(method.path(), Bytes::from(request.encode_to_vec()))
+            .await?;
+        A::decode(answer).map_err(|error| CallError::Decode(format!("failed to decode Protobuf message: {error}")))
+    }
+}
 
 /// Echoes Ping, answers discovery with a fixed transcoder URI, rejects every auth token;
 /// with `stall`, never answers at all.
@@ -194,7 +206,9 @@ async fn server_that_never_answers_gives_call_timeout() {
     let options = short_timeouts();
     let connection = connect_h2c(serve(true, None).await, &options).await;
     let started = Instant::now();
-    let outcome = connection.ping(PingPong { value: vec![1] }).await;
+    let outcome = connection
+        .call::<PingPong>(Method::Ping, &PingPong { value: vec![1] })
+        .await;
     assert_eq!(outcome, Err(CallError::Timeout(options.call_timeout)));
     assert!(
         started.elapsed() < Duration::from_secs(3),
@@ -212,15 +226,18 @@ async fn h2c_calls_map_answers_statuses_and_decode_failures() {
     let connection = connect_h2c(serve(false, None).await, &options).await;
 
     let info = connection
-        .get_orchestrator(OrchestratorRequest::default())
+        .call::<OrchestratorInfo>(Method::GetOrchestrator, &OrchestratorRequest::default())
         .await
         .unwrap();
     assert_eq!(info.transcoder, "https://test:8935");
-    let pong = connection.ping(PingPong { value: vec![7; 32] }).await.unwrap();
+    let pong = connection
+        .call::<PingPong>(Method::Ping, &PingPong { value: vec![7; 32] })
+        .await
+        .unwrap();
     assert_eq!(pong.value, vec![7; 32]);
 
     let rejected = connection
-        .end_transcoding_session(EndTranscodingSessionRequest::default())
+        .call::<EndTranscodingSessionResponse>(Method::EndTranscodingSession, &EndTranscodingSessionRequest::default())
         .await;
     assert_eq!(
         rejected,
@@ -230,20 +247,17 @@ async fn h2c_calls_map_answers_statuses_and_decode_failures() {
         })
     );
 
-    let oversized = connection.ping(PingPong { value: vec![7; 100] }).await;
+    let oversized = connection
+        .call::<PingPong>(Method::Ping, &PingPong { value: vec![7; 100] })
+        .await;
     assert!(
         matches!(&oversized, Err(CallError::Decode(text)) if text.contains("too large")),
         "{oversized:?}"
     );
 
     // Ping echoes bytes that are not valid UTF-8, so read as OrchestratorInfo.transcoder they fail.
-    let path = PathAndQuery::from_static("/net.Orchestrator/Ping");
     let undecodable = connection
-        .unary(
-            path,
-            PingPong { value: vec![0xff; 4] },
-            ProstCodec::<PingPong, OrchestratorInfo>::default(),
-        )
+        .call::<OrchestratorInfo>(Method::Ping, &PingPong { value: vec![0xff; 4] })
         .await;
     assert!(matches!(undecodable, Err(CallError::Decode(_))), "{undecodable:?}");
 
@@ -261,7 +275,7 @@ async fn h2c_calls_map_answers_statuses_and_decode_failures() {
 }
 
 #[tokio::test]
-async fn dynamic_and_raw_calls_carry_the_same_bytes_as_typed_ones() {
+async fn raw_calls_carry_the_bytes_as_they_are() {
     let connection = connect_h2c(serve(false, None).await, &TransportOptions::default()).await;
     let ping = PingPong {
         value: b"lpconform".to_vec(),
@@ -272,13 +286,6 @@ async fn dynamic_and_raw_calls_carry_the_same_bytes_as_typed_ones() {
         .await
         .unwrap();
     assert_eq!(PingPong::decode(raw).unwrap(), ping);
-
-    let spec = ProtoSpec::built_in();
-    let method = spec.method("net.Orchestrator", "Ping").unwrap();
-    let request = DynamicMessage::decode(method.input(), ping.encode_to_vec().as_slice()).unwrap();
-    let answer = connection.call_dynamic(&method, request).await.unwrap();
-    assert_eq!(answer.descriptor().full_name(), "net.PingPong");
-    assert_eq!(answer.encode_to_vec(), ping.encode_to_vec());
 }
 
 #[tokio::test]
@@ -290,7 +297,10 @@ async fn tls_accepts_any_certificate_unless_a_ca_is_pinned() {
     let unverified = Connection::connect(&target, &TransportOptions::default())
         .await
         .unwrap();
-    assert_eq!(unverified.ping(ping.clone()).await.unwrap(), ping);
+    assert_eq!(
+        unverified.call::<PingPong>(Method::Ping, &ping.clone()).await.unwrap(),
+        ping
+    );
 
     let own_ca = pem_file(&pki.ca_pem);
     let pinned_options = TransportOptions {
@@ -298,7 +308,10 @@ async fn tls_accepts_any_certificate_unless_a_ca_is_pinned() {
         ..TransportOptions::default()
     };
     let pinned = Connection::connect(&target, &pinned_options).await.unwrap();
-    assert_eq!(pinned.ping(ping).await.unwrap().value, vec![1, 2, 3]);
+    assert_eq!(
+        pinned.call::<PingPong>(Method::Ping, &ping).await.unwrap().value,
+        vec![1, 2, 3]
+    );
 
     let other_ca = pem_file(&test_pki("some other CA").ca_pem);
     let wrong_options = TransportOptions {

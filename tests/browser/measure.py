@@ -25,7 +25,8 @@ def main() -> None:
         os.dup2(reading, 3)
         os.dup2(writing, 4)
 
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium may still be writing its profile as it exits; what it leaves is not ours to judge.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         browser = subprocess.Popen(
             [
                 chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -96,15 +96,12 @@ pub async fn run_embedded(
     let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &options)
         .await
         .unwrap();
-    let report = run_suites(
-        &connection,
-        &lpconform::probe::Gateway::from(&EthKey::random()),
-        suites,
-        &expectations,
-        settings,
-        profile,
-    )
-    .await;
+    let driver = lpconform::driver::Driver::new(
+        connection,
+        lpconform::spec::ProtoSpec::built_in(),
+        lpconform::probe::Gateway::from(&EthKey::random()),
+    );
+    let report = run_suites(&driver, suites, &expectations, settings, profile).await;
     running.shutdown().await;
     report
 }

@@ -1,0 +1,531 @@
+//! The one call driver: every gRPC call of `run`, `selftest`, `sweep`, `fuzz` and `replay`
+//! goes through [`Driver::exchange`]. It sends the encoded request to a method of the loaded
+//! proto under the connection's deadline and size cap, times it, and walks the answer's bytes
+//! against the loaded descriptors ([`scan`]): fields the loaded proto does not define (SPEC-003)
+//! and fields only a newer proto names, decoded by name. The typed calls built on it decode the
+//! answer into the compiled types the rules read and file it in the [`Recorder`]'s observation,
+//! deciding its slot from the request itself, so no caller decides where an answer goes.
+
+pub mod scan;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use prost::Message;
+use prost_reflect::{DynamicMessage, MessageDescriptor, MethodDescriptor};
+
+use crate::eth::{self, Address};
+use crate::observe::{
+    Call, CallError, CapabilityDiscovery, EndSessionExchange, FuzzedCall, ModelRef, NodeDiscovery, Observation,
+    PingExchange, ScriptedExchange, UnknownField,
+};
+use crate::openapi::INFO_PATH;
+use crate::probe::{model_request, models_to_request, Gateway};
+use crate::proto::net::{AuthToken, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
+use crate::spec::ProtoSpec;
+use crate::transport::{Connection, Target, TransportOptions};
+use scan::WireScan;
+
+/// The methods of `net.Orchestrator` lpconform calls by type (any other method of the loaded
+/// proto is called by name, see [`Driver::scripted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    GetOrchestrator,
+    Ping,
+    EndTranscodingSession,
+}
+
+impl Method {
+    pub const ALL: [Method; 3] = [Method::GetOrchestrator, Method::Ping, Method::EndTranscodingSession];
+
+    /// The name in the `net.Orchestrator` service.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::GetOrchestrator => "GetOrchestrator",
+            Method::Ping => "Ping",
+            Method::EndTranscodingSession => "EndTranscodingSession",
+        }
+    }
+
+    /// The HTTP/2 `:path` of the method.
+    pub fn path(self) -> &'static str {
+        match self {
+            Method::GetOrchestrator => "/net.Orchestrator/GetOrchestrator",
+            Method::Ping => "/net.Orchestrator/Ping",
+            Method::EndTranscodingSession => "/net.Orchestrator/EndTranscodingSession",
+        }
+    }
+
+    pub fn from_path(path: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|method| method.path() == path)
+    }
+}
+
+/// A gRPC request as it went on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRequest {
+    /// `service/method` as grpcurl names it, e.g. `net.Orchestrator/Ping`.
+    pub method: String,
+    /// The request message's protobuf encoding, the bytes sent.
+    pub body: Vec<u8>,
+    /// The request carries the auth token the orchestrator issued, a secret: reports never
+    /// show its bytes, and its reproducer says where the token comes from instead.
+    pub carries_issued_token: bool,
+}
+
+/// One call to make: where to send which bytes, and what the answer should be.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The HTTP/2 `:path`, `/service/method`.
+    pub path: String,
+    pub body: Bytes,
+    /// The answer's message in the loaded proto; `None` when the loaded proto has no such
+    /// method (a replayed path), so the answer is not walked.
+    pub output: Option<MessageDescriptor>,
+    pub carries_issued_token: bool,
+}
+
+/// One call made: the request, how long it took, the answer's bytes or why there were none,
+/// and what the bytes hold beyond the compiled types.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub sent: SentRequest,
+    pub elapsed: Duration,
+    pub answer: Result<Bytes, CallError>,
+    pub output: Option<MessageDescriptor>,
+    pub scan: WireScan,
+}
+
+impl Exchange {
+    /// The answer decoded into a compiled type, as the rules read it.
+    pub fn decoded<T: Message + Default>(&self) -> Call<T> {
+        let outcome = self.answer.clone().and_then(|bytes| {
+            T::decode(bytes).map_err(|error| CallError::Decode(format!("failed to decode Protobuf message: {error}")))
+        });
+        Call {
+            elapsed: self.elapsed,
+            outcome,
+        }
+    }
+
+    /// The answer decoded with the loaded proto's descriptor of the method's output.
+    pub fn dynamic(&self) -> Call<DynamicMessage> {
+        let outcome = self.answer.clone().and_then(|bytes| match &self.output {
+            Some(output) => DynamicMessage::decode(output.clone(), bytes)
+                .map_err(|error| CallError::Decode(format!("failed to decode Protobuf message: {error}"))),
+            None => Err(CallError::Decode(format!(
+                "the loaded proto has no method {}",
+                self.sent.method
+            ))),
+        });
+        Call {
+            elapsed: self.elapsed,
+            outcome,
+        }
+    }
+
+    /// How the call ended, for a step's report: an answer, or why not.
+    pub fn result(&self) -> Result<(), CallError> {
+        self.answer.as_ref().map(drop).map_err(Clone::clone)
+    }
+}
+
+/// An observation being filled call by call: the driver files each answer in its slot.
+#[derive(Debug)]
+pub struct Recorder {
+    observation: Observation,
+    /// Whether `info` holds a discovery of this observation yet.
+    info_filed: bool,
+}
+
+impl Recorder {
+    /// An observation of `target` with no calls yet: until a signed discovery is filed,
+    /// `info` says there was none.
+    pub fn new(target: &Target, gateway: Address) -> Self {
+        let none = Call {
+            elapsed: Duration::ZERO,
+            outcome: Err(CallError::Transport("no discovery in this case".into())),
+        };
+        Self {
+            observation: Observation::of_discovery(target.to_string(), gateway, none),
+            info_filed: false,
+        }
+    }
+
+    pub fn observation(&self) -> &Observation {
+        &self.observation
+    }
+
+    /// The discovery answer filed as `info`, if one came.
+    pub fn info(&self) -> Option<&OrchestratorInfo> {
+        self.info_filed.then(|| self.observation.info.answer()).flatten()
+    }
+
+    /// `info`'s call, if a discovery was filed there.
+    pub fn info_call(&self) -> Option<&Call<OrchestratorInfo>> {
+        self.info_filed.then_some(&self.observation.info)
+    }
+
+    /// Files the discoveries of the answer's `nodes` (`--follow-nodes`).
+    pub fn observe_followed_nodes(&mut self, followed: Vec<NodeDiscovery>) {
+        self.observation.followed_nodes = Some(followed);
+    }
+
+    pub fn finish(self) -> Observation {
+        self.observation
+    }
+
+    /// Files the unknown fields of an answer filed under `slot`.
+    fn file_unknown(&mut self, slot: &str, found: &[UnknownField]) {
+        self.observation
+            .unknown_fields
+            .extend(found.iter().map(|field| UnknownField {
+                message_path: join(slot, &field.message_path),
+                ..field.clone()
+            }));
+    }
+}
+
+fn join(slot: &str, path: &str) -> String {
+    if path.is_empty() {
+        slot.to_string()
+    } else {
+        format!("{slot}.{path}")
+    }
+}
+
+/// Where a discovery's answer goes, decided by what its request asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DiscoverySlot {
+    Info,
+    RepeatInfo,
+    CapabilityDiscovery,
+    ForgedSignature,
+    MalformedAddress,
+    /// Kept only in the step's report (a third plain discovery, the zero address, no signature).
+    None,
+}
+
+/// Talks to one orchestrator as one gateway, with one loaded proto. Cheap to clone (the fuzzer
+/// hands a clone to each request in flight).
+#[derive(Debug, Clone)]
+pub struct Driver {
+    connection: Connection,
+    proto: ProtoSpec,
+    gateway: Gateway,
+}
+
+impl Driver {
+    pub fn new(connection: Connection, proto: ProtoSpec, gateway: Gateway) -> Self {
+        Self {
+            connection,
+            proto,
+            gateway,
+        }
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    pub fn proto(&self) -> &ProtoSpec {
+        &self.proto
+    }
+
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
+
+    pub fn target(&self) -> &Target {
+        self.connection.target()
+    }
+
+    /// A recorder for an observation by this driver.
+    pub fn recorder(&self) -> Recorder {
+        Recorder::new(self.target(), self.gateway.address())
+    }
+
+    /// The request of `method` carrying `message`.
+    pub fn request(&self, method: Method, message: &impl Message) -> Request {
+        self.request_to(method.path(), Bytes::from(message.encode_to_vec()))
+    }
+
+    /// `body` sent to `path` as it is (the fuzzer's bytes, a replayed request).
+    pub fn request_to(&self, path: &str, body: Bytes) -> Request {
+        Request {
+            path: path.to_string(),
+            body,
+            output: self.proto.method_by_path(path).map(|method| method.output()),
+            carries_issued_token: false,
+        }
+    }
+
+    /// Every call goes through here: sent under the connection's deadline and size cap, timed,
+    /// its answer walked against the loaded descriptors.
+    pub async fn exchange(&self, request: Request) -> Exchange {
+        let started = Instant::now();
+        let answer = self.connection.call_raw(&request.path, request.body.clone()).await;
+        let elapsed = started.elapsed();
+        let scan = match (&answer, &request.output) {
+            (Ok(bytes), Some(output)) => {
+                let built_in = ProtoSpec::built_in_ref().message(output.full_name());
+                scan::scan(output, built_in.as_ref(), bytes)
+            }
+            _ => WireScan::default(),
+        };
+        Exchange {
+            sent: SentRequest {
+                method: request.path.trim_start_matches('/').to_string(),
+                body: request.body.to_vec(),
+                carries_issued_token: request.carries_issued_token,
+            },
+            elapsed,
+            answer,
+            output: request.output,
+            scan,
+        }
+    }
+
+    /// One call of `method` with its answer decoded into the compiled type `A`, filed nowhere:
+    /// the liveness check after fuzzed requests, and tests of an orchestrator's answers.
+    pub async fn call<A: Message + Default>(&self, method: Method, request: &impl Message) -> Result<A, CallError> {
+        self.exchange(self.request(method, request))
+            .await
+            .decoded::<A>()
+            .outcome
+    }
+
+    /// A GetOrchestrator, filed where its request says: the first signed plain one is `info`,
+    /// the second `repeat_info`, one naming capabilities a capability discovery, a signature by
+    /// another key `forged_signature`, an address not 20 bytes `malformed_address`.
+    pub async fn discover(&self, request: OrchestratorRequest, recorder: &mut Recorder) -> Exchange {
+        let slot = self.discovery_slot(&request, recorder);
+        let ignore_capacity_check = request.ignore_capacity_check;
+        let exchange = self.exchange(self.request(Method::GetOrchestrator, &request)).await;
+        let call = exchange.decoded::<OrchestratorInfo>();
+        let observation = &mut recorder.observation;
+        let path = match slot {
+            DiscoverySlot::Info => {
+                recorder.info_filed = true;
+                observation.info = call;
+                observation.newer_fields = exchange.scan.newer.clone();
+                "info".to_string()
+            }
+            DiscoverySlot::RepeatInfo => {
+                observation.repeat_info = Some(call.without_lists());
+                "repeat_info".to_string()
+            }
+            DiscoverySlot::CapabilityDiscovery => {
+                observation.capability_discoveries.push(CapabilityDiscovery {
+                    models: Vec::new(),
+                    ignore_capacity_check,
+                    call: call.without_lists(),
+                });
+                format!(
+                    "capability_discoveries[{}]",
+                    observation.capability_discoveries.len() - 1
+                )
+            }
+            DiscoverySlot::ForgedSignature => {
+                observation.forged_signature = Some(call.without_lists());
+                "forged_signature".to_string()
+            }
+            DiscoverySlot::MalformedAddress => {
+                observation.malformed_address = Some(call.without_lists());
+                "malformed_address".to_string()
+            }
+            DiscoverySlot::None => return exchange,
+        };
+        recorder.file_unknown(&path, &exchange.scan.unknown);
+        exchange
+    }
+
+    fn discovery_slot(&self, request: &OrchestratorRequest, recorder: &Recorder) -> DiscoverySlot {
+        let gateway = self.gateway.address();
+        if request.address.len() != Address::LEN {
+            return if request.sig.is_empty() {
+                DiscoverySlot::None
+            } else {
+                DiscoverySlot::MalformedAddress
+            };
+        }
+        if request.address != gateway.0 || request.sig.is_empty() {
+            return DiscoverySlot::None;
+        }
+        let message = eth::orchestrator_request_message(&gateway);
+        if eth::recover_signer(&message, &request.sig) != Ok(gateway) {
+            return DiscoverySlot::ForgedSignature;
+        }
+        let observation = &recorder.observation;
+        if request.capabilities.is_some() {
+            DiscoverySlot::CapabilityDiscovery
+        } else if !recorder.info_filed {
+            DiscoverySlot::Info
+        } else if observation.repeat_info.is_none() {
+            DiscoverySlot::RepeatInfo
+        } else {
+            DiscoverySlot::None
+        }
+    }
+
+    /// One discovery per model of `info` (see [`models_to_request`]), and one naming them all
+    /// when there are several, as a gateway asks before paying for a job.
+    pub async fn discover_models(&self, info: &OrchestratorInfo, recorder: &mut Recorder) -> Vec<CapabilityDiscovery> {
+        let models = models_to_request(info);
+        let mut requests: Vec<Vec<ModelRef>> = models.iter().map(|model| vec![model.clone()]).collect();
+        if models.len() > 1 {
+            requests.push(models);
+        }
+        let first = recorder.observation.capability_discoveries.len();
+        for models in requests {
+            self.discover(model_request(&self.gateway, &models), recorder).await;
+            if let Some(filed) = recorder.observation.capability_discoveries.last_mut() {
+                filed.models = models;
+            }
+        }
+        recorder.observation.capability_discoveries[first..].to_vec()
+    }
+
+    pub async fn ping(&self, value: Vec<u8>, recorder: &mut Recorder) -> Exchange {
+        let request = PingPong { value: value.clone() };
+        let exchange = self.exchange(self.request(Method::Ping, &request)).await;
+        recorder.observation.ping = Some(PingExchange {
+            value,
+            call: exchange.decoded::<PingPong>(),
+        });
+        recorder.file_unknown("ping", &exchange.scan.unknown);
+        exchange
+    }
+
+    /// EndTranscodingSession with `token`; `issued` says it is the one `info` carried, filed
+    /// as `end_session_issued` (else `end_session_forged`).
+    pub async fn end_session(&self, token: AuthToken, issued: bool, recorder: &mut Recorder) -> Exchange {
+        let request = EndTranscodingSessionRequest {
+            auth_token: Some(token.clone()),
+        };
+        let mut sent = self.request(Method::EndTranscodingSession, &request);
+        sent.carries_issued_token = issued;
+        let exchange = self.exchange(sent).await;
+        let call = exchange.decoded::<crate::proto::net::EndTranscodingSessionResponse>();
+        let exchange_filed = EndSessionExchange {
+            token,
+            call: Call {
+                elapsed: call.elapsed,
+                outcome: call.outcome.map(drop),
+            },
+        };
+        let slot = if issued {
+            recorder.observation.end_session_issued = Some(exchange_filed);
+            "end_session_issued"
+        } else {
+            recorder.observation.end_session_forged = Some(exchange_filed);
+            "end_session_forged"
+        };
+        recorder.file_unknown(slot, &exchange.scan.unknown);
+        exchange
+    }
+
+    /// `GET /orchestrator/info` on the same port (HTTP, not gRPC), filed as `info_json`.
+    pub async fn info_json(&self, recorder: &mut Recorder) -> Result<(), CallError> {
+        let started = Instant::now();
+        let outcome = self.connection.get_json(INFO_PATH).await;
+        let result = outcome.as_ref().map(drop).map_err(Clone::clone);
+        recorder.observation.info_json = Some(Call {
+            elapsed: started.elapsed(),
+            outcome,
+        });
+        result
+    }
+
+    /// A call to any unary method of the loaded proto, filed as the next of `scripted`; the
+    /// answer comes back decoded with the loaded descriptors, for the suite's answer checks.
+    pub async fn scripted(
+        &self,
+        method: &MethodDescriptor,
+        mut message: DynamicMessage,
+        sign: bool,
+        recorder: &mut Recorder,
+    ) -> (Exchange, Call<DynamicMessage>) {
+        if sign {
+            self.gateway.sign_fields(&mut message);
+        }
+        let path = format!("/{}/{}", method.parent_service().full_name(), method.name());
+        let exchange = self
+            .exchange(self.request_to(&path, Bytes::from(message.encode_to_vec())))
+            .await;
+        let answer = exchange.dynamic();
+        let slot = format!("scripted[{}]", recorder.observation.scripted.len());
+        recorder.observation.scripted.push(ScriptedExchange {
+            method: exchange.sent.method.clone(),
+            call: Call {
+                elapsed: answer.elapsed,
+                outcome: answer.outcome.as_ref().map(drop).map_err(Clone::clone),
+            },
+        });
+        recorder.file_unknown(&slot, &exchange.scan.unknown);
+        (exchange, answer)
+    }
+
+    /// GetOrchestrator to each of `nodes` (at most `limit`), each dialled afresh.
+    pub async fn follow_nodes(&self, nodes: &[String], options: &TransportOptions, limit: usize) -> Vec<NodeDiscovery> {
+        let mut followed = Vec::new();
+        for node in nodes.iter().take(limit) {
+            let started = Instant::now();
+            let outcome = match Target::parse(node) {
+                Err(error) => Err(CallError::Transport(error.to_string())),
+                Ok(target) => match Connection::connect(&target, options).await {
+                    Err(error) => Err(CallError::Transport(error.to_string())),
+                    Ok(connection) => {
+                        let driver = Driver::new(connection, self.proto.clone(), self.gateway.clone());
+                        let request = crate::probe::signed_orchestrator_request(&self.gateway);
+                        let exchange = driver.exchange(driver.request(Method::GetOrchestrator, &request)).await;
+                        exchange.decoded::<OrchestratorInfo>().outcome
+                    }
+                },
+            };
+            followed.push(NodeDiscovery {
+                node: node.clone(),
+                call: Call {
+                    elapsed: started.elapsed(),
+                    outcome,
+                }
+                .without_lists(),
+            });
+        }
+        followed
+    }
+}
+
+/// An observation holding one fuzzed exchange (in `fuzzed`, named by its case) and, when given,
+/// the well-formed discovery sent after a batch (`liveness_after_fuzz`). `info` is a stand-in:
+/// only the RPC rules judge fuzzed calls, and they read it for errors alone. A fuzzed answer
+/// that does not decode as the method's output is the orchestrator's undecodable answer; a
+/// decode refusal the transport reports is the server refusing the request with tonic's own
+/// message, a status whose code was not kept.
+pub fn fuzzed_observation(fuzzed: Option<(&str, &Exchange)>, liveness: Option<Call<OrchestratorInfo>>) -> Observation {
+    let stand_in = Call {
+        elapsed: Duration::ZERO,
+        outcome: Ok(OrchestratorInfo::default()),
+    };
+    let mut observation = Observation::of_discovery(String::new(), Address([0; 20]), stand_in);
+    observation.liveness_after_fuzz = liveness;
+    if let Some((case, exchange)) = fuzzed {
+        let outcome = match &exchange.answer {
+            Ok(_) if exchange.output.is_some() => exchange.dynamic().outcome.map(drop),
+            Ok(_) => Ok(()),
+            Err(CallError::Decode(message)) => Err(CallError::Status {
+                code: tonic::Code::Unknown,
+                message: message.clone(),
+            }),
+            Err(other) => Err(other.clone()),
+        };
+        observation.fuzzed = Some(FuzzedCall {
+            case: case.to_string(),
+            call: Call {
+                elapsed: exchange.elapsed,
+                outcome,
+            },
+        });
+    }
+    observation
+}
