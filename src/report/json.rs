@@ -3,11 +3,14 @@
 //! docs/report-json.md documents every field; a change that removes or
 //! retypes a field bumps [`FORMAT_VERSION`].
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::matrix::{capability_matrix, CapabilityMatrix, RowKind};
 use crate::capability;
 use crate::known_failures::{EntryState, KnownFailureCheck};
+use crate::observe::NewerField;
 use crate::proto::net::OrchestratorInfo;
 use crate::rules::{RuleResult, Severity, Verdict};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome, StepReport};
@@ -67,6 +70,10 @@ pub struct JsonAdvertised {
     pub version: Option<String>,
     /// `capabilities.constraints.minVersion`; `null` without constraints.
     pub min_version: Option<String>,
+    /// Fields only the loaded (newer) proto names, by path in the answer (proto field names),
+    /// in proto3 JSON; absent when there are none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub newer_fields: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +96,7 @@ pub struct JsonAdvertisedModel {
 }
 
 impl JsonAdvertised {
-    pub fn new(info: &OrchestratorInfo) -> Self {
+    pub fn new(info: &OrchestratorInfo, newer: &[NewerField]) -> Self {
         let capabilities = info.capabilities.as_ref();
         let bitstring = capabilities.map(|c| c.bitstring.as_slice()).unwrap_or_default();
         let constraints = capabilities.and_then(|c| c.constraints.as_ref());
@@ -132,6 +139,7 @@ impl JsonAdvertised {
             models,
             version: capabilities.map(|c| c.version.clone()),
             min_version: constraints.map(|c| c.min_version.clone()),
+            newer_fields: newer.iter().map(|field| (field.path.clone(), field.value.clone())).collect(),
         }
     }
 }
@@ -517,7 +525,7 @@ impl JsonReport {
             cases: report.cases.iter().map(JsonCase::new).collect(),
             error: None,
             known_failures: report.known_failures.as_ref().map(JsonKnownFailures::new),
-            advertised: report.info.as_ref().map(JsonAdvertised::new),
+            advertised: (report.info.as_ref()).map(|info| JsonAdvertised::new(info, &report.newer_fields)),
         }
     }
 }

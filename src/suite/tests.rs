@@ -100,3 +100,135 @@ fn a_capability_number_past_32_bits_is_named_too_large_where_it_is() {
     let text = text.replace("4294967296", "4294967295");
     assert!(parse_text(&text).is_ok());
 }
+
+const SCRIPTED: &str = "\
+cases:
+  - id: scripted
+    description: d
+    calls:
+      - call:
+          method: net.Orchestrator/GetOrchestrator
+          request: { ignoreCapacityCheck: true, capabilities: { bitstring: [3], version: '0.9.1' } }
+          sign: true
+        expect: ok
+        answer:
+          transcoder: { matches: '^https://' }
+          capabilities.version: { present: true }
+          ticket_params.expiration_params.creation_round: { equals: 40 }
+";
+
+#[test]
+fn scripted_calls_name_any_method_and_check_the_answer_by_path() {
+    let suite = parse_text(SCRIPTED).unwrap();
+    let step = &suite.cases[0].steps[0];
+    let CallSpec::Scripted(call) = &step.call else {
+        panic!("{:?}", step.call)
+    };
+    assert_eq!(call.method.full_name(), "net.Orchestrator.GetOrchestrator");
+    assert!(call.sign);
+    let request: crate::proto::net::OrchestratorRequest = call.request.transcode_to().unwrap();
+    assert!(request.ignore_capacity_check);
+    assert_eq!(request.capabilities.unwrap().bitstring, [3]);
+    let paths: Vec<&str> = step.answer.iter().map(|check| check.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["capabilities.version", "ticket_params.expiration_params.creation_round", "transcoder"]
+    );
+}
+
+#[test]
+fn answer_checks_judge_presence_patterns_and_values() {
+    use crate::proto::net::{Capabilities, OrchestratorInfo, TicketParams, TicketExpirationParams};
+    let suite = parse_text(SCRIPTED).unwrap();
+    let checks = &suite.cases[0].steps[0].answer;
+    let descriptor = ProtoSpec::built_in().message("net.OrchestratorInfo").unwrap();
+    let answer = |info: OrchestratorInfo| {
+        prost_reflect::DynamicMessage::decode(descriptor.clone(), prost::Message::encode_to_vec(&info).as_slice()).unwrap()
+    };
+    let good = answer(OrchestratorInfo {
+        transcoder: "https://o.example:8935".into(),
+        capabilities: Some(Capabilities {
+            version: "0.9.1".into(),
+            ..Default::default()
+        }),
+        ticket_params: Some(TicketParams {
+            expiration_params: Some(TicketExpirationParams {
+                creation_round: 40,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    let judged: Vec<(String, bool)> = checks.iter().map(|check| check.judge(&good)).collect();
+    assert_eq!(
+        judged,
+        [("0.9.1".into(), true), ("40".into(), true), ("https://o.example:8935".into(), true)]
+    );
+    let bad = answer(OrchestratorInfo {
+        transcoder: "http://o.example:8935".into(),
+        ..Default::default()
+    });
+    let judged: Vec<(String, bool)> = checks.iter().map(|check| check.judge(&bad)).collect();
+    assert_eq!(
+        judged,
+        [("absent".into(), false), ("absent".into(), false), ("http://o.example:8935".into(), false)]
+    );
+    assert_eq!(checks[2].expected(), "a value matching /^https:///");
+}
+
+#[test]
+fn scripted_calls_the_proto_cannot_make_are_errors_at_their_line() {
+    let cases = [
+        ("method: net.Orchestrator/Teleport", "request: {}", 6, "has no method \"net.Orchestrator/Teleport\""),
+        ("method: net.Orchestrator/Ping", "request: { colour: blue }", 7, "net.PingPong has no field `colour`"),
+        (
+            "method: net.Orchestrator/GetOrchestrator",
+            "request: { ignoreCapacityCheck: 'yes' }",
+            7,
+            "call.request.ignoreCapacityCheck: expected true or false",
+        ),
+        (
+            "method: net.Orchestrator/GetOrchestrator",
+            "request: { capabilities: { capacities: { '1': -1 } } }",
+            7,
+            "call.request.capabilities.capacities.1: expected an integer that fits uint32",
+        ),
+        (
+            "method: net.Orchestrator/Ping",
+            "sign: true",
+            7,
+            "net.PingPong has no bytes field `address`",
+        ),
+        (
+            "method: net.Transcoder/RegisterTranscoder",
+            "request: {}",
+            6,
+            "streams; only unary methods",
+        ),
+    ];
+    for (method, request, line, needle) in cases {
+        let text = format!(
+            "cases:\n  - id: broken_case\n    description: d\n    calls:\n      - call:\n          {method}\n          {request}\n"
+        );
+        let error = parse_text(&text).unwrap_err().to_string();
+        assert!(error.starts_with(&format!("suites/broken.yaml:{line}:")), "{error}");
+        assert!(error.contains("case `broken_case`") && error.contains(needle), "{error}");
+    }
+    let answer_errors = [
+        ("answer: { colour: { present: true } }", "net.OrchestratorInfo has no field `colour`"),
+        ("answer: { transcoder.host: { present: true } }", "`transcoder` is not a single message"),
+        ("answer: { transcoder: { present: true, matches: x } }", "exactly one of matches, present, equals"),
+    ];
+    for (answer, needle) in answer_errors {
+        let text = format!(
+            "cases:\n  - id: broken_case\n    description: d\n    calls:\n      - call: {{ method: net.Orchestrator/GetOrchestrator }}\n        {answer}\n"
+        );
+        let error = parse_text(&text).unwrap_err().to_string();
+        assert!(error.starts_with("suites/broken.yaml:6:"), "{error}");
+        assert!(error.contains(needle), "{error}");
+    }
+    let on_ping = "cases:\n  - id: broken_case\n    description: d\n    calls:\n      - ping: {}\n        answer: { value: { present: true } }\n";
+    let error = parse_text(on_ping).unwrap_err().to_string();
+    assert!(error.starts_with("suites/broken.yaml:6:") && error.contains("answer of a `call:` step"), "{error}");
+}
