@@ -19,7 +19,7 @@ use lpconform::ai_models::load_ai_models;
 use lpconform::driver::Driver;
 use lpconform::eth::EthKey;
 use lpconform::expect::Expectations;
-use lpconform::fuzz::{self, FuzzInput, FuzzSettings, Ingredients, FAMILIES};
+use lpconform::fuzz::{self, Family, FuzzInput, FuzzSettings, Ingredients};
 use lpconform::observe::Observation;
 use lpconform::openapi::OpenApiDocument;
 use lpconform::probe::{signed_orchestrator_request, unix_now, Gateway};
@@ -60,6 +60,7 @@ struct Bench {
     calls_per_suite_run: usize,
     /// The bodies `fuzz_requests` sends, for the bare loop.
     fuzz_inputs: Vec<FuzzInput>,
+    fuzz_families: Vec<Family>,
 }
 
 static BENCH: LazyLock<Bench> = LazyLock::new(|| {
@@ -105,10 +106,12 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
     let calls_per_suite_run = probe_calls + report.cases.iter().map(|case| case.steps.len() + 1).sum::<usize>();
     let seed = 1;
     let ingredients = Ingredients::new(&fuzz::gateway_for_seed(seed), seed);
+    // The cases a fuzz run sends, in the order it takes turns between the families.
+    let fuzz_families = fuzz::families(fuzz_driver.proto());
     let fuzz_inputs = (0..FUZZ_REQUESTS)
         .map(|index| {
-            let family = &FAMILIES[index as usize % FAMILIES.len()];
-            fuzz::generate(family, index / FAMILIES.len() as u64, seed, &ingredients)
+            let family = &fuzz_families[index as usize % fuzz_families.len()];
+            fuzz::generate(family, index / fuzz_families.len() as u64, seed, &ingredients)
         })
         .collect();
     Bench {
@@ -124,6 +127,7 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
         observation,
         calls_per_suite_run,
         fuzz_inputs,
+        fuzz_families,
     }
 });
 
@@ -179,7 +183,7 @@ fn fuzz_requests(bencher: Bencher) {
         duration: Duration::from_secs(600),
         max_requests: Some(FUZZ_REQUESTS),
         concurrency: CONCURRENCY,
-        families: FAMILIES.iter().collect(),
+        families: bench.fuzz_families.clone(),
         recovery_timeout: Duration::from_secs(5),
     };
     let gateway = fuzz::gateway_for_seed(1);

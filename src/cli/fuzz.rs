@@ -5,7 +5,6 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -18,6 +17,7 @@ use crate::eth::EthKey;
 use crate::fuzz::{self, FindingFile, FuzzReport, FuzzSettings, Progress};
 use crate::probe::Gateway;
 use crate::reference::{self, RunningOrchestrator};
+use crate::spec::ProtoSpec;
 use crate::transport::{Connection, Target};
 
 #[derive(Debug, Args)]
@@ -43,8 +43,11 @@ pub struct FuzzArgs {
     /// Folder the failing inputs are saved to, one JSON file each.
     #[arg(long, default_value = "fuzz-findings", value_name = "DIR")]
     pub corpus: PathBuf,
-    /// Fuzz only these families (repeatable). Default: all of them.
-    #[arg(long = "family", value_name = "NAME", value_parser = family_names())]
+    /// Fuzz only these families (repeatable). Default: all of them: the written ones
+    /// (raw-bytes, mutated-encoding, bad-signature, address-length, capability-bitstring,
+    /// capacities-map, invalid-utf8, unknown-fields, oversized, ping-value, end-session-token)
+    /// and `field:<Method>.<field>` for each request field of the loaded proto (see --proto).
+    #[arg(long = "family", value_name = "NAME")]
     pub families: Vec<String>,
     /// How long a target that stopped answering gets to come back before the run stops.
     #[arg(long, default_value = "30s", value_parser = duration_flag)]
@@ -72,12 +75,28 @@ pub struct ReplayArgs {
     pub reference: ReferenceArgs,
 }
 
-fn family_names() -> PossibleValuesParser {
-    PossibleValuesParser::new(
-        fuzz::FAMILIES
-            .iter()
-            .map(|family| PossibleValue::new(family.name).help(family.about)),
-    )
+/// The families `--family` names, of those the loaded proto gives; all of them without the flag.
+fn chosen_families(names: &[String], proto: &ProtoSpec) -> Result<Vec<fuzz::Family>, RunError> {
+    let available = fuzz::families(proto);
+    if names.is_empty() {
+        return Ok(available);
+    }
+    names
+        .iter()
+        .map(|name| {
+            available
+                .iter()
+                .find(|family| family.name() == name)
+                .cloned()
+                .ok_or_else(|| {
+                    let known: Vec<&str> = available.iter().map(fuzz::Family::name).collect();
+                    RunError::new(format!(
+                        "--family {name:?}: no such family; there are: {}",
+                        known.join(", ")
+                    ))
+                })
+        })
+        .collect()
 }
 
 pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
@@ -85,11 +104,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
     let seed = args.seed.unwrap_or_else(rand::random);
     let gateway = fuzz_gateway_key(args.gateway_key.as_deref(), seed)?;
     let proto = load_spec(args.proto.proto.as_deref())?;
-    let families = if args.families.is_empty() {
-        fuzz::FAMILIES.iter().collect()
-    } else {
-        args.families.iter().filter_map(|name| fuzz::family(name)).collect()
-    };
+    let families = chosen_families(&args.families, &proto)?;
     let settings = FuzzSettings {
         seed,
         duration: args.duration,

@@ -9,12 +9,16 @@ use prost::Message;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use std::sync::Arc;
+
+use super::fields::{field_families, FieldFamily};
 use super::wire::{self, WireType};
 use crate::capability;
 use crate::driver::Method;
 use crate::eth::{self, EthKey};
 use crate::probe::signed_orchestrator_request;
 use crate::proto::net::{AuthToken, Capabilities, EndTranscodingSessionRequest, OrchestratorRequest, PingPong};
+use crate::spec::ProtoSpec;
 
 /// The largest message a gRPC server accepts by default (grpc-go, tonic, the reference
 /// orchestrator): the `oversized` family sends messages around it.
@@ -36,77 +40,108 @@ pub struct FuzzInput {
     pub body: Bytes,
 }
 
-/// A named generator of requests.
+/// A named generator of requests: written by hand where it knows more than the descriptors
+/// (signatures, tokens, capability maps), or derived from one request field of the loaded proto.
+#[derive(Debug, Clone)]
+pub enum Family {
+    Written(&'static WrittenFamily),
+    Field(Arc<FieldFamily>),
+}
+
+impl Family {
+    pub fn name(&self) -> &str {
+        match self {
+            Family::Written(family) => family.name,
+            Family::Field(family) => &family.name,
+        }
+    }
+
+    /// One line for `--help` and the README.
+    pub fn about(&self) -> String {
+        match self {
+            Family::Written(family) => family.about.to_string(),
+            Family::Field(family) => family.about(),
+        }
+    }
+}
+
+/// Every family of a run with `proto` loaded, in the order a run takes turns between them: the
+/// written ones, then one per request field of the loaded proto.
+pub fn families(proto: &ProtoSpec) -> Vec<Family> {
+    let written = FAMILIES.iter().map(Family::Written);
+    let fields = field_families(proto)
+        .into_iter()
+        .map(|family| Family::Field(Arc::new(family)));
+    written.chain(fields).collect()
+}
+
+/// A family written by hand.
 #[derive(Debug)]
-pub struct Family {
+pub struct WrittenFamily {
     pub name: &'static str,
     /// One line for `--help` and the README.
     pub about: &'static str,
     generate: fn(&mut Draw<'_>) -> (Method, Vec<u8>),
 }
 
-/// Every family, in the order a run takes turns between them.
-pub const FAMILIES: &[Family] = &[
-    Family {
+/// Every written family, in the order a run takes turns between them.
+pub const FAMILIES: &[WrittenFamily] = &[
+    WrittenFamily {
         name: "raw-bytes",
         about: "arbitrary bytes as the request body of each method",
         generate: raw_bytes,
     },
-    Family {
+    WrittenFamily {
         name: "mutated-encoding",
         about: "valid requests cut short, with bits flipped, bytes inserted or removed",
         generate: mutated_encoding,
     },
-    Family {
+    WrittenFamily {
         name: "bad-signature",
         about: "signed GetOrchestrator with empty, truncated, extended, high-s, foreign or wrong-message signatures",
         generate: bad_signature,
     },
-    Family {
+    WrittenFamily {
         name: "address-length",
         about: "signed GetOrchestrator whose address has every length from 0 to 64 bytes",
         generate: address_length,
     },
-    Family {
+    WrittenFamily {
         name: "capability-bitstring",
         about: "capability bitstrings and mandatories from 0 to 100000 words, in odd bit patterns",
         generate: capability_bitstring,
     },
-    Family {
+    WrittenFamily {
         name: "capacities-map",
         about: "capacities, per-capability constraints and model maps with thousands of entries",
         generate: capacities_map,
     },
-    Family {
+    WrittenFamily {
         name: "invalid-utf8",
         about: "invalid UTF-8 in every string field of the requests, by raw encoding",
         generate: invalid_utf8,
     },
-    Family {
+    WrittenFamily {
         name: "unknown-fields",
         about: "valid requests with unknown fields, groups, field number 0 and wrong wire types",
         generate: unknown_fields,
     },
-    Family {
+    WrittenFamily {
         name: "oversized",
         about: "messages just under, at and over the 4 MiB gRPC message limit",
         generate: oversized,
     },
-    Family {
+    WrittenFamily {
         name: "ping-value",
         about: "Ping values of odd lengths, from empty to 1 MiB",
         generate: ping_value,
     },
-    Family {
+    WrittenFamily {
         name: "end-session-token",
         about: "EndTranscodingSession with forged, truncated, empty and missing auth tokens",
         generate: end_session_token,
     },
 ];
-
-pub fn family(name: &str) -> Option<&'static Family> {
-    FAMILIES.iter().find(|family| family.name == name)
-}
 
 /// What every case may build on, made once per run: a correctly signed discovery request and
 /// signatures that are wrong in instructive ways. Signing is deterministic (RFC 6979), so the
@@ -154,18 +189,27 @@ pub fn case_seed(run_seed: u64, family: &str, index: u64) -> u64 {
 
 /// Case `index` of `family` in a run with `run_seed`.
 pub fn generate(family: &Family, index: u64, run_seed: u64, ingredients: &Ingredients) -> FuzzInput {
-    let case_seed = case_seed(run_seed, family.name, index);
+    let case_seed = case_seed(run_seed, family.name(), index);
     let mut draw = Draw {
         index,
         rng: ChaCha8Rng::seed_from_u64(case_seed),
         ingredients,
     };
-    let (method, body) = (family.generate)(&mut draw);
+    let (path, body) = match family {
+        Family::Written(family) => {
+            let (method, body) = (family.generate)(&mut draw);
+            (method.path().to_string(), body)
+        }
+        Family::Field(family) => {
+            let base = family.method.map(|method| draw.valid_body(method)).unwrap_or_default();
+            (family.path.clone(), family.body(index, base))
+        }
+    };
     FuzzInput {
-        case: format!("{}#{index}", family.name),
-        family: family.name.to_string(),
+        case: format!("{}#{index}", family.name()),
+        family: family.name().to_string(),
         case_seed,
-        path: method.path().to_string(),
+        path,
         body: Bytes::from(body),
     }
 }
@@ -879,6 +923,11 @@ fn end_session_token(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
 mod tests {
     use super::*;
 
+    /// The written family called `name`.
+    fn family(name: &str) -> Family {
+        Family::Written(FAMILIES.iter().find(|family| family.name == name).unwrap())
+    }
+
     fn ingredients(seed: u64) -> Ingredients {
         Ingredients::new(&gateway_for_seed(seed), seed)
     }
@@ -887,16 +936,17 @@ mod tests {
     fn a_case_is_the_same_bytes_for_the_same_seed_and_name() {
         let first = ingredients(7);
         let second = ingredients(7);
-        for family in FAMILIES {
+        let all = families(&ProtoSpec::built_in());
+        for family in &all {
             for index in 0..40 {
                 let one = generate(family, index, 7, &first);
                 let again = generate(family, index, 7, &second);
                 assert_eq!(one, again, "{}", one.case);
-                assert_eq!(one.case, format!("{}#{index}", family.name));
+                assert_eq!(one.case, format!("{}#{index}", family.name()));
             }
         }
         let other_seed = ingredients(8);
-        let differs = FAMILIES
+        let differs = all
             .iter()
             .any(|family| generate(family, 3, 7, &first).body != generate(family, 3, 8, &other_seed).body);
         assert!(differs, "another seed gives other cases");
@@ -910,17 +960,17 @@ mod tests {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
             assert!(FAMILIES[position + 1..].iter().all(|other| other.name != family.name));
-            assert_eq!(super::family(family.name).map(|f| f.name), Some(family.name));
+            assert!(!family.name.starts_with("field"), "field:… names the derived families");
         }
     }
 
     #[test]
     fn address_lengths_cover_0_to_64() {
         let ingredients = ingredients(1);
-        let family = family("address-length").unwrap();
+        let family = family("address-length");
         let mut lengths: Vec<usize> = (0..=LONGEST_ADDRESS)
             .map(|index| {
-                let input = generate(family, index, 1, &ingredients);
+                let input = generate(&family, index, 1, &ingredients);
                 OrchestratorRequest::decode(input.body).unwrap().address.len()
             })
             .collect();
@@ -931,9 +981,9 @@ mod tests {
     #[test]
     fn oversized_messages_straddle_the_limit() {
         let ingredients = ingredients(1);
-        let family = family("oversized").unwrap();
+        let family = family("oversized");
         let sizes: Vec<usize> = (0..3)
-            .map(|k| generate(family, k * 3, 1, &ingredients).body.len())
+            .map(|k| generate(&family, k * 3, 1, &ingredients).body.len())
             .collect();
         assert_eq!(sizes, [MAX_MESSAGE_BYTES - 1, MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES + 1]);
     }
@@ -941,9 +991,9 @@ mod tests {
     #[test]
     fn invalid_utf8_cases_fail_to_decode_only_for_utf8() {
         let ingredients = ingredients(1);
-        let family = family("invalid-utf8").unwrap();
+        let family = family("invalid-utf8");
         for index in 0..(STRING_FIELDS.len() * INVALID_UTF8.len()) as u64 {
-            let input = generate(family, index, 1, &ingredients);
+            let input = generate(&family, index, 1, &ingredients);
             let error = match Method::from_path(&input.path).unwrap() {
                 Method::GetOrchestrator => OrchestratorRequest::decode(input.body.clone()).map(drop),
                 _ => EndTranscodingSessionRequest::decode(input.body.clone()).map(drop),
@@ -965,9 +1015,9 @@ mod tests {
     #[test]
     fn maps_decode_with_thousands_of_entries() {
         let ingredients = ingredients(1);
-        let family = family("capacities-map").unwrap();
+        let family = family("capacities-map");
         for index in 0..MAP_ENTRIES.len() as u64 {
-            let input = generate(family, index, 1, &ingredients);
+            let input = generate(&family, index, 1, &ingredients);
             let request = OrchestratorRequest::decode(input.body).expect("a well-formed map");
             let capabilities = request.capabilities.unwrap();
             let entries = capabilities.capacities.len()

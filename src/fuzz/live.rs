@@ -38,7 +38,7 @@ pub struct FuzzSettings {
     /// Requests in flight at once.
     pub concurrency: usize,
     /// The families that take turns, in order.
-    pub families: Vec<&'static Family>,
+    pub families: Vec<Family>,
     /// How long a target that stopped answering gets to come back before the run ends.
     pub recovery_timeout: Duration,
 }
@@ -101,13 +101,13 @@ pub struct FuzzReport {
     pub elapsed: Duration,
     /// Of the fuzzed requests of the batches.
     pub latency: Option<Latency>,
-    pub requests_by_family: Vec<(&'static str, u64)>,
+    pub requests_by_family: Vec<(String, u64)>,
     /// Findings kept, at most [`KEPT_PER_RULE_AND_FAMILY`] per rule and family.
     pub findings: Vec<FuzzFinding>,
     /// Every finding, counted by rule ID.
     pub findings_by_rule: BTreeMap<&'static str, usize>,
     /// Families that took the target down; the run sent no more of their cases.
-    pub quarantined: Vec<&'static str>,
+    pub quarantined: Vec<String>,
     /// Why the run ended before its duration, if it did.
     pub stopped_early: Option<String>,
 }
@@ -160,7 +160,7 @@ pub async fn fuzz(
         let size = (concurrency * BATCH_ROUNDS).min(usize::try_from(remaining).unwrap_or(usize::MAX));
         let batch: Vec<FuzzInput> = (0..size)
             .map_while(|_| schedule.next())
-            .map(|(family, index)| generate(family, index, settings.seed, &ingredients))
+            .map(|(family, index)| generate(&family, index, settings.seed, &ingredients))
             .collect();
         if batch.is_empty() {
             stopped_early = Some("every family took the target down; no cases left to send".to_string());
@@ -416,14 +416,14 @@ async fn send_batch(
 
 /// Which family's case comes next: the families take turns, skipping quarantined ones.
 struct Schedule {
-    families: Vec<&'static Family>,
+    families: Vec<Family>,
     next_index: Vec<u64>,
     quarantined: Vec<bool>,
     turn: usize,
 }
 
 impl Schedule {
-    fn new(families: &[&'static Family]) -> Self {
+    fn new(families: &[Family]) -> Self {
         Self {
             families: families.to_vec(),
             next_index: vec![0; families.len()],
@@ -432,14 +432,14 @@ impl Schedule {
         }
     }
 
-    fn next(&mut self) -> Option<(&'static Family, u64)> {
+    fn next(&mut self) -> Option<(Family, u64)> {
         for _ in 0..self.families.len() {
             let slot = self.turn % self.families.len();
             self.turn += 1;
             if !self.quarantined[slot] {
                 let index = self.next_index[slot];
                 self.next_index[slot] += 1;
-                return Some((self.families[slot], index));
+                return Some((self.families[slot].clone(), index));
             }
         }
         None
@@ -447,22 +447,22 @@ impl Schedule {
 
     fn quarantine(&mut self, name: &str) {
         for (slot, family) in self.families.iter().enumerate() {
-            if family.name == name {
+            if family.name() == name {
                 self.quarantined[slot] = true;
             }
         }
     }
 
-    fn quarantined(&self) -> Vec<&'static str> {
+    fn quarantined(&self) -> Vec<String> {
         (self.families.iter().zip(&self.quarantined))
             .filter(|(_, quarantined)| **quarantined)
-            .map(|(family, _)| family.name)
+            .map(|(family, _)| family.name().to_string())
             .collect()
     }
 
-    fn sent(&self) -> Vec<(&'static str, u64)> {
+    fn sent(&self) -> Vec<(String, u64)> {
         (self.families.iter().zip(&self.next_index))
-            .map(|(family, sent)| (family.name, *sent))
+            .map(|(family, sent)| (family.name().to_string(), *sent))
             .collect()
     }
 }
@@ -521,12 +521,12 @@ mod tests {
 
     #[test]
     fn families_take_turns_and_quarantined_ones_sit_out() {
-        let families: Vec<&'static Family> = FAMILIES.iter().take(3).collect();
+        let families: Vec<Family> = FAMILIES.iter().take(3).map(Family::Written).collect();
         let mut schedule = Schedule::new(&families);
         let named = |schedule: &mut Schedule| {
             schedule
                 .next()
-                .map(|(family, index)| format!("{}#{index}", family.name))
+                .map(|(family, index)| format!("{}#{index}", family.name()))
         };
         let first: Vec<_> = (0..4).filter_map(|_| named(&mut schedule)).collect();
         assert_eq!(

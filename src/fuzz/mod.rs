@@ -4,6 +4,7 @@
 
 mod corpus;
 mod families;
+mod fields;
 mod judge;
 mod live;
 mod summary;
@@ -11,7 +12,8 @@ mod wire;
 
 pub use corpus::{load, save, CorpusError, FindingFile, SavedRequest, FORMAT, FORMAT_VERSION};
 pub use families::{
-    case_seed, family, gateway_for_seed, generate, Family, FuzzInput, Ingredients, FAMILIES, MAX_MESSAGE_BYTES,
+    case_seed, families, gateway_for_seed, generate, Family, FuzzInput, Ingredients, WrittenFamily, FAMILIES,
+    MAX_MESSAGE_BYTES,
 };
 pub use judge::{CASE_RULES, LIVENESS_RULES};
 pub use live::{

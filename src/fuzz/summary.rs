@@ -180,7 +180,7 @@ mod tests {
             liveness_checks: 13,
             elapsed: Duration::from_secs(2),
             latency: Latency::of(vec![Duration::from_micros(800), Duration::from_millis(12)]),
-            requests_by_family: vec![("raw-bytes", 100), ("ping-value", 100)],
+            requests_by_family: vec![("raw-bytes".into(), 100), ("ping-value".into(), 100)],
             findings,
             findings_by_rule,
             quarantined: Vec::new(),

@@ -139,7 +139,10 @@ impl JsonAdvertised {
             models,
             version: capabilities.map(|c| c.version.clone()),
             min_version: constraints.map(|c| c.min_version.clone()),
-            newer_fields: newer.iter().map(|field| (field.path.clone(), field.value.clone())).collect(),
+            newer_fields: newer
+                .iter()
+                .map(|field| (field.path.clone(), field.value.clone()))
+                .collect(),
         }
     }
 }

@@ -238,7 +238,8 @@ impl JsonSweepRow {
                     .flat_map(|case| &case.rules)
                     .map(|result| (result.rule.id, JsonVerdict::from(&result.verdict))),
             ),
-            advertised: report.and_then(|report| Some(JsonAdvertised::new(report.info.as_ref()?, &report.newer_fields))),
+            advertised: report
+                .and_then(|report| Some(JsonAdvertised::new(report.info.as_ref()?, &report.newer_fields))),
         }
     }
 }

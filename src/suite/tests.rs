@@ -132,18 +132,23 @@ fn scripted_calls_name_any_method_and_check_the_answer_by_path() {
     let paths: Vec<&str> = step.answer.iter().map(|check| check.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["capabilities.version", "ticket_params.expiration_params.creation_round", "transcoder"]
+        [
+            "capabilities.version",
+            "ticket_params.expiration_params.creation_round",
+            "transcoder"
+        ]
     );
 }
 
 #[test]
 fn answer_checks_judge_presence_patterns_and_values() {
-    use crate::proto::net::{Capabilities, OrchestratorInfo, TicketParams, TicketExpirationParams};
+    use crate::proto::net::{Capabilities, OrchestratorInfo, TicketExpirationParams, TicketParams};
     let suite = parse_text(SCRIPTED).unwrap();
     let checks = &suite.cases[0].steps[0].answer;
     let descriptor = ProtoSpec::built_in().message("net.OrchestratorInfo").unwrap();
     let answer = |info: OrchestratorInfo| {
-        prost_reflect::DynamicMessage::decode(descriptor.clone(), prost::Message::encode_to_vec(&info).as_slice()).unwrap()
+        prost_reflect::DynamicMessage::decode(descriptor.clone(), prost::Message::encode_to_vec(&info).as_slice())
+            .unwrap()
     };
     let good = answer(OrchestratorInfo {
         transcoder: "https://o.example:8935".into(),
@@ -163,7 +168,11 @@ fn answer_checks_judge_presence_patterns_and_values() {
     let judged: Vec<(String, bool)> = checks.iter().map(|check| check.judge(&good)).collect();
     assert_eq!(
         judged,
-        [("0.9.1".into(), true), ("40".into(), true), ("https://o.example:8935".into(), true)]
+        [
+            ("0.9.1".into(), true),
+            ("40".into(), true),
+            ("https://o.example:8935".into(), true)
+        ]
     );
     let bad = answer(OrchestratorInfo {
         transcoder: "http://o.example:8935".into(),
@@ -172,7 +181,11 @@ fn answer_checks_judge_presence_patterns_and_values() {
     let judged: Vec<(String, bool)> = checks.iter().map(|check| check.judge(&bad)).collect();
     assert_eq!(
         judged,
-        [("absent".into(), false), ("absent".into(), false), ("http://o.example:8935".into(), false)]
+        [
+            ("absent".into(), false),
+            ("absent".into(), false),
+            ("http://o.example:8935".into(), false)
+        ]
     );
     assert_eq!(checks[2].expected(), "a value matching /^https:///");
 }
@@ -180,8 +193,18 @@ fn answer_checks_judge_presence_patterns_and_values() {
 #[test]
 fn scripted_calls_the_proto_cannot_make_are_errors_at_their_line() {
     let cases = [
-        ("method: net.Orchestrator/Teleport", "request: {}", 6, "has no method \"net.Orchestrator/Teleport\""),
-        ("method: net.Orchestrator/Ping", "request: { colour: blue }", 7, "net.PingPong has no field `colour`"),
+        (
+            "method: net.Orchestrator/Teleport",
+            "request: {}",
+            6,
+            "has no method \"net.Orchestrator/Teleport\"",
+        ),
+        (
+            "method: net.Orchestrator/Ping",
+            "request: { colour: blue }",
+            7,
+            "net.PingPong has no field `colour`",
+        ),
         (
             "method: net.Orchestrator/GetOrchestrator",
             "request: { ignoreCapacityCheck: 'yes' }",
@@ -213,12 +236,24 @@ fn scripted_calls_the_proto_cannot_make_are_errors_at_their_line() {
         );
         let error = parse_text(&text).unwrap_err().to_string();
         assert!(error.starts_with(&format!("suites/broken.yaml:{line}:")), "{error}");
-        assert!(error.contains("case `broken_case`") && error.contains(needle), "{error}");
+        assert!(
+            error.contains("case `broken_case`") && error.contains(needle),
+            "{error}"
+        );
     }
     let answer_errors = [
-        ("answer: { colour: { present: true } }", "net.OrchestratorInfo has no field `colour`"),
-        ("answer: { transcoder.host: { present: true } }", "`transcoder` is not a single message"),
-        ("answer: { transcoder: { present: true, matches: x } }", "exactly one of matches, present, equals"),
+        (
+            "answer: { colour: { present: true } }",
+            "net.OrchestratorInfo has no field `colour`",
+        ),
+        (
+            "answer: { transcoder.host: { present: true } }",
+            "`transcoder` is not a single message",
+        ),
+        (
+            "answer: { transcoder: { present: true, matches: x } }",
+            "exactly one of matches, present, equals",
+        ),
     ];
     for (answer, needle) in answer_errors {
         let text = format!(
@@ -230,5 +265,8 @@ fn scripted_calls_the_proto_cannot_make_are_errors_at_their_line() {
     }
     let on_ping = "cases:\n  - id: broken_case\n    description: d\n    calls:\n      - ping: {}\n        answer: { value: { present: true } }\n";
     let error = parse_text(on_ping).unwrap_err().to_string();
-    assert!(error.starts_with("suites/broken.yaml:6:") && error.contains("answer of a `call:` step"), "{error}");
+    assert!(
+        error.starts_with("suites/broken.yaml:6:") && error.contains("answer of a `call:` step"),
+        "{error}"
+    );
 }
