@@ -366,7 +366,7 @@ mod tests {
                 models: Vec::new(),
                 version: Some("0.9.1".into()),
                 min_version: None,
-                newer_fields: Default::default(),
+                newer_fields: Vec::new(),
             }),
         }
     }

@@ -272,7 +272,8 @@ fn a_newer_proto_drives_the_run_without_a_rebuild() {
     let report: serde_json::Value =
         serde_json::from_slice(&newer.stdout).unwrap_or_else(|_| panic!("{}", text(&newer)));
     assert_eq!(
-        report["advertised"]["newer_fields"]["release_channel"], "beta",
+        report["advertised"]["newer_fields"],
+        serde_json::json!([{ "path": "release_channel", "value": "beta" }]),
         "{report}"
     );
     assert!(

@@ -201,7 +201,11 @@ fn sample_report() -> RunReport {
         ],
     };
     RunReport {
-        newer_fields: Vec::new(),
+        // A field a newer proto (--proto) names, shown by name.
+        newer_fields: vec![lpconform::observe::NewerField {
+            path: "release_channel".into(),
+            value: "beta".into(),
+        }],
         target: "https://orch.example:8935".into(),
         profile: "orch.example-8935".into(),
         modes: Modes {

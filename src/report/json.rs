@@ -3,8 +3,6 @@
 //! docs/report-json.md documents every field; a change that removes or
 //! retypes a field bumps [`FORMAT_VERSION`].
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use super::matrix::{capability_matrix, CapabilityMatrix, RowKind};
@@ -70,10 +68,19 @@ pub struct JsonAdvertised {
     pub version: Option<String>,
     /// `capabilities.constraints.minVersion`; `null` without constraints.
     pub min_version: Option<String>,
-    /// Fields only the loaded (newer) proto names, by path in the answer (proto field names),
-    /// in proto3 JSON; absent when there are none.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub newer_fields: BTreeMap<String, serde_json::Value>,
+    /// Fields only the loaded (newer) proto names, in answer order; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub newer_fields: Vec<JsonNewerField>,
+}
+
+/// A field of the answer that only the loaded (newer) proto names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonNewerField {
+    /// The field's path in the answer, by proto field names: `capabilities.zones`.
+    pub path: String,
+    /// The value in proto3 JSON, or a note of its size when it is long.
+    pub value: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,9 +146,11 @@ impl JsonAdvertised {
             models,
             version: capabilities.map(|c| c.version.clone()),
             min_version: constraints.map(|c| c.min_version.clone()),
-            newer_fields: newer
-                .iter()
-                .map(|field| (field.path.clone(), field.value.clone()))
+            newer_fields: (newer.iter())
+                .map(|field| JsonNewerField {
+                    path: field.path.clone(),
+                    value: field.value.clone(),
+                })
                 .collect(),
         }
     }
