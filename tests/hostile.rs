@@ -689,6 +689,18 @@ async fn a_million_nodes_answer_makes_small_reports() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_million_capabilities_prices_answer_makes_small_reports() {
+    use lpconform::proto::net::{OrchestratorInfo, PriceInfo};
+    // An empty entry is 3 bytes on the wire: 1.39 million fit in 4 MiB, each failing PRICE-003
+    // and PRICE-006 and rendered for SPEC-001 and the capability matrix.
+    let info = OrchestratorInfo {
+        capabilities_prices: vec![PriceInfo::default(); 1_390_000],
+        ..Default::default()
+    };
+    reports_stay_small(answering(info).await, "1.39 million capabilities_prices").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fuzzing_a_server_that_stalls_every_call_ends_within_its_duration_and_two_deadlines() {
     let address = stalling().await;
     let corpus = tempfile::tempdir().unwrap();

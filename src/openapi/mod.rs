@@ -5,6 +5,7 @@
 
 mod document;
 mod drift;
+mod entries;
 mod render;
 mod schema;
 mod validate;
@@ -30,6 +31,13 @@ impl OpenApiDocument {
     /// `info` as JSON in this document's convention (its names, hex bytes, integer numbers).
     pub fn render_info(&self, info: &OrchestratorInfo) -> Result<Value, RenderError> {
         render::render_info(&self.api, SchemaRef::Plain(&self.info_schema), info)
+    }
+
+    /// Where `info`, rendered as [`Self::render_info`] renders it, breaks the discovery answer's
+    /// schema, each violation given to `each`; a long repeated field is rendered one entry at a
+    /// time, so an answer of any size is never held whole as JSON.
+    pub fn info_violations(&self, info: &OrchestratorInfo, each: impl FnMut(Violation)) -> Result<(), RenderError> {
+        entries::info_violations(&self.api, SchemaRef::Plain(&self.info_schema), info, each)
     }
 
     /// Where `json` breaks the discovery answer's schema.

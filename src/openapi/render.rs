@@ -29,13 +29,18 @@ pub(super) fn built_in_info() -> MessageDescriptor {
 /// Why a message could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot render OrchestratorInfo as JSON: {0}")]
-pub struct RenderError(String);
+pub struct RenderError(pub(super) String);
 
 /// `info` as JSON shaped by `schema` (the discovery answer's schema).
 pub(super) fn render_info(api: &OpenAPI, schema: SchemaRef<'_>, info: &OrchestratorInfo) -> Result<Value, RenderError> {
     let message = DynamicMessage::decode(built_in_info(), info.encode_to_vec().as_slice())
         .map_err(|error| RenderError(error.to_string()))?;
     Ok(Renderer { api }.message(message, resolve(api, schema)))
+}
+
+/// One value of a field of `kind`, as JSON shaped by `schema`: an entry of a repeated field.
+pub(super) fn render_value<'a>(api: &'a OpenAPI, kind: &Kind, value: ProtoValue, schema: SchemaRef<'a>) -> Value {
+    Renderer { api }.value(kind, value, resolve(api, schema))
 }
 
 /// Renders by value: each string and byte buffer moves from the decoded message into the JSON

@@ -302,6 +302,49 @@ fn rendering_follows_a_document_in_the_proto3_convention() {
     assert_eq!(proto3_json_document().validate_info(&json), []);
 }
 
+/// Whole-answer and entry-by-entry checks of `info` by the shipped document, each sorted by path.
+fn checked_both_ways(info: &OrchestratorInfo) -> (Vec<Violation>, Vec<Violation>) {
+    let document = OpenApiDocument::embedded();
+    let mut whole = document.validate_info(&document.render_info(info).unwrap());
+    let mut by_entry = Vec::new();
+    document
+        .info_violations(info, |violation| by_entry.push(violation))
+        .unwrap();
+    let by_path = |a: &Violation, b: &Violation| a.path.cmp(&b.path);
+    whole.sort_by(by_path);
+    by_entry.sort_by(by_path);
+    (whole, by_entry)
+}
+
+#[test]
+fn long_repeated_fields_checked_entry_by_entry_break_the_schema_where_the_whole_answer_does() {
+    let mut info = full_info();
+    // Unknown enum numbers render as numbers where the document wants a name.
+    let storage = |index: usize| OsInfo {
+        storage_type: if index % 1000 == 7 { 7 } else { StorageType::S3 as i32 },
+        ..Default::default()
+    };
+    info.storage = (0..3000).map(storage).collect();
+    info.nodes = vec!["https://node:8935".into(); 2000];
+    info.capabilities = None;
+    let (whole, by_entry) = checked_both_ways(&info);
+    let paths: Vec<&str> = by_entry.iter().map(|violation| violation.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "capabilities",
+            "storage[1007].storage_type",
+            "storage[2007].storage_type",
+            "storage[7].storage_type"
+        ]
+    );
+    assert_eq!(by_entry, whole);
+    // Short fields are checked with the answer, whole.
+    info.storage.truncate(10);
+    let (whole, by_entry) = checked_both_ways(&info);
+    assert_eq!((by_entry.len(), &by_entry), (2, &whole));
+}
+
 fn violations(json: Value) -> Vec<(String, String, String)> {
     OpenApiDocument::embedded()
         .validate_info(&json)

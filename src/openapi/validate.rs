@@ -31,8 +31,20 @@ pub struct Violation {
 /// Every violation of `schema` by `value`, in document order.
 pub(super) fn validate(api: &OpenAPI, schema: SchemaRef<'_>, value: &Value) -> Vec<Violation> {
     let mut found = Vec::new();
-    Validator { api }.check(schema, value, "", 0, &mut found);
+    validate_at(api, schema, value, "", 0, &mut found);
     found
+}
+
+/// Every violation of `schema` by `value`, a part `depth` levels into a whole value at `path`.
+pub(super) fn validate_at(
+    api: &OpenAPI,
+    schema: SchemaRef<'_>,
+    value: &Value,
+    path: &str,
+    depth: usize,
+    found: &mut Vec<Violation>,
+) {
+    Validator { api }.check(schema, value, path, depth, found);
 }
 
 struct Validator<'a> {
@@ -278,7 +290,7 @@ fn describe_enum_miss(value: &Value) -> String {
     }
 }
 
-fn child_key(path: &str, key: &str) -> String {
+pub(super) fn child_key(path: &str, key: &str) -> String {
     let plain = !key.is_empty()
         && key
             .chars()

@@ -7,7 +7,7 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::escape::escape_line;
-use super::matrix::{capability_matrix, CapabilityRow, RowKind};
+use super::matrix::{capability_matrix, CapabilityRow, Listed, RowKind};
 use super::terminal::summary;
 use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::proto::net::OrchestratorInfo;
@@ -181,12 +181,17 @@ fn cell(cell: Cell) -> Markup {
     }
 }
 
-fn listed(items: &[String]) -> String {
-    items
+fn listed(items: &Listed) -> String {
+    let shown = items
+        .shown
         .iter()
         .map(|item| if item.is_empty() { "(any model)" } else { item.as_str() })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    match items.not_shown {
+        0 => shown,
+        more => format!("{shown}, … and {more} more"),
+    }
 }
 
 fn matrix_row(row: &CapabilityRow, transcoding_price: bool) -> Markup {

@@ -267,10 +267,17 @@ pub struct JsonCapabilityRow {
     pub advertised: bool,
     pub priced: bool,
     pub price_constraints: Vec<String>,
+    /// Entries past the first 64 of `price_constraints`, counted only.
+    #[serde(default)]
+    pub omitted_price_constraints: usize,
     pub has_model_constraint: bool,
     pub models: Vec<String>,
+    #[serde(default)]
+    pub omitted_models: usize,
     pub has_hardware: bool,
     pub hardware_models: Vec<String>,
+    #[serde(default)]
+    pub omitted_hardware_models: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -560,11 +567,14 @@ impl JsonCapabilityMatrix {
                     pipeline: row.pipeline.map(String::from),
                     advertised: row.advertised,
                     priced: row.priced(),
-                    price_constraints: row.prices.clone(),
+                    price_constraints: row.prices.shown.clone(),
+                    omitted_price_constraints: row.prices.not_shown,
                     has_model_constraint: row.has_model_constraint(),
-                    models: row.models.clone(),
+                    models: row.models.shown.clone(),
+                    omitted_models: row.models.not_shown,
                     has_hardware: row.has_hardware(),
-                    hardware_models: row.hardware.clone(),
+                    hardware_models: row.hardware.shown.clone(),
+                    omitted_hardware_models: row.hardware.not_shown,
                 })
                 .collect(),
             omitted_rows: matrix.omitted_rows,

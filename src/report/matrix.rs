@@ -3,10 +3,11 @@
 //! `capabilities_prices`, telling whether it is advertised, priced, has model
 //! constraints and, for AI pipelines, GPUs reported in `hardware`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::capability::{self, CapabilityKind};
 use crate::proto::net::OrchestratorInfo;
+use crate::view::SHOWN_ENTRIES;
 
 /// Rows shown at most; a hostile bitstring may set millions of bits.
 pub const MAX_ROWS: usize = 256;
@@ -45,13 +46,13 @@ pub struct CapabilityRow {
     pub advertised: bool,
     /// The `constraint` (model id; empty for the whole capability) of every
     /// `capabilities_prices` entry for this capability, in answer order.
-    pub prices: Vec<String>,
+    pub prices: Listed,
     /// Model ids constrained in `capabilities.constraints.per_capability`, sorted.
-    pub models: Vec<String>,
+    pub models: Listed,
     /// Model ids of the `hardware` entries for this AI pipeline that list at
     /// least one GPU, sorted. Always empty for other kinds: hardware is
     /// reported for AI pipelines only.
-    pub hardware: Vec<String>,
+    pub hardware: Listed,
 }
 
 impl CapabilityRow {
@@ -68,6 +69,38 @@ impl CapabilityRow {
     }
 }
 
+/// The first [`SHOWN_ENTRIES`] of a row's list and a count of the rest: one capability may be
+/// priced or constrained a million times over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listed {
+    pub shown: Vec<String>,
+    pub not_shown: usize,
+}
+
+impl Listed {
+    fn push(&mut self, item: &str) {
+        if self.shown.len() < SHOWN_ENTRIES {
+            self.shown.push(item.to_string());
+        } else {
+            self.not_shown += 1;
+        }
+    }
+
+    /// The distinct `items`, sorted.
+    fn sorted<'a>(items: impl Iterator<Item = &'a str>) -> Self {
+        let mut items: Vec<&str> = items.collect();
+        items.sort_unstable();
+        items.dedup();
+        let mut listed = Listed::default();
+        items.into_iter().for_each(|item| listed.push(item));
+        listed
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_empty()
+    }
+}
+
 /// The rows, ascending by number, and how many were left out past [`MAX_ROWS`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapabilityMatrix {
@@ -75,7 +108,8 @@ pub struct CapabilityMatrix {
     pub omitted_rows: usize,
 }
 
-/// The matrix of one discovery answer.
+/// The matrix of one discovery answer. Each list of the answer is read once, whatever the
+/// number of rows.
 pub fn capability_matrix(info: &OrchestratorInfo) -> CapabilityMatrix {
     let capabilities = info.capabilities.as_ref();
     let bitstring = capabilities.map(|c| c.bitstring.as_slice()).unwrap_or_default();
@@ -89,15 +123,35 @@ pub fn capability_matrix(info: &OrchestratorInfo) -> CapabilityMatrix {
     // The first MAX_ROWS of the union are among the first MAX_ROWS of each part.
     let mut numbers: BTreeSet<u32> = capability::set_bits(bitstring).take(MAX_ROWS).collect();
     numbers.extend(priced.iter().copied());
-    let rows: Vec<CapabilityRow> = numbers
+    let mut rows: Vec<CapabilityRow> = numbers
         .into_iter()
         .take(MAX_ROWS)
         .map(|number| row(info, bitstring, number))
         .collect();
+    let position: HashMap<u32, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(index, row)| (row.number, index))
+        .collect();
+    for price in &info.capabilities_prices {
+        if let Some(index) = position.get(&price.capability) {
+            rows[*index].prices.push(&price.constraint);
+        }
+    }
+    let mut with_gpus: HashMap<&str, Vec<&str>> = HashMap::new();
+    for entry in info.hardware.iter().filter(|entry| !entry.gpu_info.is_empty()) {
+        with_gpus.entry(&entry.pipeline).or_default().push(&entry.model_id);
+    }
+    for row in &mut rows {
+        if let Some(models) = row.pipeline.and_then(|pipeline| with_gpus.get(pipeline)) {
+            row.hardware = Listed::sorted(models.iter().copied());
+        }
+    }
     let omitted_rows = (advertised_count + priced_only).saturating_sub(rows.len());
     CapabilityMatrix { rows, omitted_rows }
 }
 
+/// A row without its prices and hardware, which [`capability_matrix`] fills in one pass each.
 fn row(info: &OrchestratorInfo, bitstring: &[u64], number: u32) -> CapabilityRow {
     let known = capability::lookup(number);
     let kind = match known.map(|known| known.kind) {
@@ -106,38 +160,22 @@ fn row(info: &OrchestratorInfo, bitstring: &[u64], number: u32) -> CapabilityRow
         Some(CapabilityKind::External) => RowKind::External,
         None => RowKind::Unknown,
     };
-    let pipeline = known.and_then(|known| known.pipeline());
-    let prices = info
-        .capabilities_prices
-        .iter()
-        .filter(|price| price.capability == number)
-        .map(|price| price.constraint.clone())
-        .collect();
-    let models: BTreeSet<String> = info
+    let models = info
         .capabilities
         .as_ref()
         .and_then(|capabilities| capabilities.constraints.as_ref())
         .and_then(|constraints| constraints.per_capability.get(&number))
-        .map(|per_capability| per_capability.models.keys().cloned().collect())
+        .map(|per_capability| Listed::sorted(per_capability.models.keys().map(String::as_str)))
         .unwrap_or_default();
-    let hardware: BTreeSet<String> = match pipeline {
-        Some(pipeline) => info
-            .hardware
-            .iter()
-            .filter(|entry| entry.pipeline == pipeline && !entry.gpu_info.is_empty())
-            .map(|entry| entry.model_id.clone())
-            .collect(),
-        None => BTreeSet::new(),
-    };
     CapabilityRow {
         number,
         name: capability::display_name(number),
         kind,
-        pipeline,
+        pipeline: known.and_then(|known| known.pipeline()),
         advertised: capability::has_bit(bitstring, number),
-        prices,
-        models: models.into_iter().collect(),
-        hardware: hardware.into_iter().collect(),
+        prices: Listed::default(),
+        models,
+        hardware: Listed::default(),
     }
 }
 
@@ -214,6 +252,25 @@ mod tests {
             (matrix.rows[4].kind, matrix.rows[4].name.as_str()),
             (RowKind::Unknown, "unknown(99)")
         );
+    }
+
+    #[test]
+    fn long_lists_of_a_row_show_their_first_entries_and_count_the_rest() {
+        let mut info = info();
+        let price = |index: usize| PriceInfo {
+            capability: 27,
+            constraint: format!("model-{index:04}"),
+            ..Default::default()
+        };
+        info.capabilities_prices = (0..1000).map(price).collect();
+        let matrix = capability_matrix(&info);
+        let prices = &matrix.rows[1].prices;
+        assert_eq!(
+            (prices.shown.len(), prices.not_shown),
+            (SHOWN_ENTRIES, 1000 - SHOWN_ENTRIES)
+        );
+        assert_eq!(prices.shown[1], "model-0001", "in answer order");
+        assert!(!matrix.rows[2].priced(), "an entry for 27 is no price of 30");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! convention, must satisfy the document's schema; where the document and the .proto disagree,
 //! the drift is reported once, as a warning, instead of failing every answer.
 
-use super::{Context, Finding, Mode, Rule, Severity, Skipped};
+use super::{Context, Finding, Findings, Mode, Rule, Severity, Skipped};
 use crate::openapi::{DriftKind, OpenApiDocument, MISSING_REQUIRED};
 
 pub(super) const FILE: &str = file!();
@@ -19,19 +19,21 @@ const SPEC_001: Rule = Rule {
     check: |ctx| {
         let document = document(ctx)?;
         let info = ctx.info()?;
-        let json = document.render_info(info).map_err(|error| Skipped(error.to_string()))?;
         // REQ-003 and REQ-001 say when go-livepeer may leave these out.
         let excused = |path: &str| match path {
             "price_info" => !ctx.modes.onchain,
             "transcoder" => !info.nodes.is_empty(),
             _ => false,
         };
-        Ok(document
-            .validate_info(&json)
-            .into_iter()
-            .filter(|violation| !(violation.expected == MISSING_REQUIRED && excused(&violation.path)))
-            .map(|violation| Finding::new(violation.path, violation.expected, violation.actual))
-            .collect())
+        let mut findings = Findings::default();
+        document
+            .info_violations(info, |violation| {
+                if !(violation.expected == MISSING_REQUIRED && excused(&violation.path)) {
+                    findings.push(Finding::new(violation.path, violation.expected, violation.actual));
+                }
+            })
+            .map_err(|error| Skipped(error.to_string()))?;
+        Ok(findings)
     },
 };
 

@@ -1,0 +1,164 @@
+//! Checks the discovery answer against its schema without holding a long repeated field as JSON:
+//! a million `capabilities_prices` entries rendered whole take about 800 bytes each (their
+//! decoded message and JSON object), far past a run's memory bound. Where the document's schemas
+//! judge each entry on its own, the entries of a long top-level repeated field are decoded,
+//! rendered and checked one at a time; the rest of the answer is checked whole as before.
+
+use std::collections::HashMap;
+
+use openapiv3::OpenAPI;
+use prost::bytes::Buf;
+use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
+use prost::Message as _;
+use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, Value as ProtoValue};
+
+use super::render::{built_in_info, render_info, render_value, RenderError};
+use super::schema::{object_properties, property_for_field, resolve, Keywords, SchemaRef};
+use super::validate::{child_key, validate, validate_at, Violation};
+use crate::proto::net::OrchestratorInfo;
+
+/// A top-level repeated field of more entries than this is checked entry by entry; shorter ones
+/// are checked with the rest of the answer, exactly as rendered whole.
+const ENTRIES_CHECKED_WHOLE: usize = 1024;
+
+/// Every violation of `schema` by `info` rendered as [`render_info`] renders it, given to `each`:
+/// those of the answer without its long fields first, then those of each long field's entries.
+pub(super) fn info_violations<'a>(
+    api: &'a OpenAPI,
+    schema: SchemaRef<'a>,
+    info: &OrchestratorInfo,
+    mut each: impl FnMut(Violation),
+) -> Result<(), RenderError> {
+    let encoded = info.encode_to_vec();
+    let mut long_fields = long_fields(api, schema, &encoded);
+    if long_fields.is_empty() {
+        validate(api, schema, &render_info(api, schema, info)?)
+            .into_iter()
+            .for_each(each);
+        return Ok(());
+    }
+    let mut rest = Vec::new();
+    let mut failed = None;
+    for_each_record(&encoded, |number, payload, record| {
+        let long = long_fields.iter_mut().find(|long| long.field.number() == number);
+        match (long, payload) {
+            (Some(long), Some(payload)) => {
+                if let Err(error) = long.check_entry(api, payload) {
+                    failed.get_or_insert(error);
+                }
+            }
+            _ => rest.extend_from_slice(record),
+        }
+    })?;
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    let rest = OrchestratorInfo::decode(rest.as_slice()).map_err(|error| RenderError(error.to_string()))?;
+    validate(api, schema, &render_info(api, schema, &rest)?)
+        .into_iter()
+        .for_each(&mut each);
+    long_fields.into_iter().flat_map(|long| long.found).for_each(each);
+    Ok(())
+}
+
+/// A long repeated field, checked entry by entry.
+struct LongField<'a> {
+    field: FieldDescriptor,
+    /// Where its entries are, as the validator spells paths (`capabilities_prices`).
+    path: String,
+    items: SchemaRef<'a>,
+    /// Entries checked so far: the next entry's index in the answer.
+    checked: usize,
+    found: Vec<Violation>,
+}
+
+impl<'a> LongField<'a> {
+    fn check_entry(&mut self, api: &'a OpenAPI, payload: &[u8]) -> Result<(), RenderError> {
+        let kind = self.field.kind();
+        let entry = match &kind {
+            Kind::Message(message) => ProtoValue::Message(
+                DynamicMessage::decode(message.clone(), payload).map_err(|error| RenderError(error.to_string()))?,
+            ),
+            _ => {
+                ProtoValue::String(String::from_utf8(payload.to_vec()).map_err(|error| RenderError(error.to_string()))?)
+            }
+        };
+        let path = format!("{}[{}]", self.path, self.checked);
+        self.checked += 1;
+        // Depth 2: below the answer's object and the field's array, as in the whole check.
+        let json = render_value(api, &kind, entry, self.items);
+        validate_at(api, self.items, &json, &path, 2, &mut self.found);
+        Ok(())
+    }
+}
+
+/// The top-level repeated fields (of messages or strings) of more than [`ENTRIES_CHECKED_WHOLE`]
+/// entries whose entries the schema judges each on its own, in field order.
+fn long_fields<'a>(api: &'a OpenAPI, schema: SchemaRef<'a>, encoded: &[u8]) -> Vec<LongField<'a>> {
+    let Some(answer) = resolve(api, schema).filter(|answer| judged_by_parts(&Keywords::of(answer), "object")) else {
+        return Vec::new();
+    };
+    let mut counts: HashMap<u32, usize> = HashMap::new();
+    if for_each_record(encoded, |number, _, _| *counts.entry(number).or_default() += 1).is_err() {
+        return Vec::new();
+    }
+    let properties = object_properties(api, answer);
+    built_in_info()
+        .fields()
+        .filter(|field| field.is_list() && matches!(field.kind(), Kind::Message(_) | Kind::String))
+        .filter(|field| {
+            counts
+                .get(&field.number())
+                .is_some_and(|count| *count > ENTRIES_CHECKED_WHOLE)
+        })
+        .filter_map(|field| {
+            let (name, property) = property_for_field(&properties, &field)?;
+            let keywords = Keywords::of(resolve(api, property)?);
+            let items = keywords.items.filter(|_| judged_by_parts(&keywords, "array"))?;
+            Some(LongField {
+                path: child_key("", name),
+                field,
+                items,
+                checked: 0,
+                found: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// Whether a value of type `typ` under these keywords is judged only by its parts, each on its
+/// own: nothing about the value as a whole (an `enum`, a `format`, alternatives) but its type.
+fn judged_by_parts(keywords: &Keywords<'_>, typ: &str) -> bool {
+    keywords.typ.is_none_or(|declared| declared == typ)
+        && keywords.format.is_none()
+        && keywords.enumeration.is_empty()
+        && keywords.all_of.is_empty()
+        && keywords.any_of.is_empty()
+        && keywords.one_of.is_empty()
+        && keywords.not.is_none()
+}
+
+/// Calls `visit` with each top-level record of `encoded`: its field number, its payload when
+/// length-delimited, and the whole record's bytes.
+fn for_each_record(encoded: &[u8], mut visit: impl FnMut(u32, Option<&[u8]>, &[u8])) -> Result<(), RenderError> {
+    let malformed = |error: prost::DecodeError| RenderError(error.to_string());
+    let mut bytes = encoded;
+    while bytes.has_remaining() {
+        let start = bytes;
+        let (number, wire_type) = decode_key(&mut bytes).map_err(malformed)?;
+        let payload = if wire_type == WireType::LengthDelimited {
+            let len = usize::try_from(decode_varint(&mut bytes).map_err(malformed)?).unwrap_or(usize::MAX);
+            if len > bytes.len() {
+                return Err(RenderError("a length past the answer's end".into()));
+            }
+            let (payload, after) = bytes.split_at(len);
+            bytes = after;
+            Some(payload)
+        } else {
+            skip_field(wire_type, number, &mut bytes, DecodeContext::default()).map_err(malformed)?;
+            None
+        };
+        visit(number, payload, &start[..start.len() - bytes.len()]);
+    }
+    Ok(())
+}
