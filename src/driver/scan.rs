@@ -30,15 +30,40 @@ pub struct WireScan {
 /// judges undecodable answers.
 pub fn scan(loaded: &MessageDescriptor, built_in: Option<&MessageDescriptor>, bytes: &[u8]) -> WireScan {
     let mut found = WireScan::default();
-    walk(loaded, built_in, bytes, "", 0, &mut found);
+    walk(loaded, built_in, bytes, None, 0, &mut found);
     found
+}
+
+/// Where a nested message sits in the answer, rendered only when something is found there: a
+/// long answer of nested entries costs no string per entry.
+struct Location<'a> {
+    parent: Option<&'a Location<'a>>,
+    field: &'a str,
+    /// The entry of a repeated or map field.
+    index: Option<usize>,
+}
+
+/// `capabilities_prices[3].constraint`-style text of `location`, `""` for the answer itself.
+fn render(location: Option<&Location<'_>>) -> String {
+    let Some(location) = location else {
+        return String::new();
+    };
+    let mut text = render(location.parent);
+    if !text.is_empty() {
+        text.push('.');
+    }
+    text.push_str(location.field);
+    if let Some(index) = location.index {
+        text.push_str(&format!("[{index}]"));
+    }
+    text
 }
 
 fn walk(
     loaded: &MessageDescriptor,
     built_in: Option<&MessageDescriptor>,
     mut bytes: &[u8],
-    path: &str,
+    location: Option<&Location<'_>>,
     depth: usize,
     found: &mut WireScan,
 ) {
@@ -55,7 +80,7 @@ fn walk(
         };
         let Some(field) = loaded.get_field(number) else {
             found.unknown.push(UnknownField {
-                message_path: path.to_string(),
+                message_path: render(location),
                 number,
                 wire_type: wire_type as u8,
             });
@@ -83,9 +108,8 @@ fn walk(
         if depth >= MAX_DEPTH {
             continue;
         }
-        let mut nested_path = join(path, field.name());
-        if field.is_list() || field.is_map() {
-            let index = match occurrences.iter_mut().find(|(seen, _)| *seen == number) {
+        let index = (field.is_list() || field.is_map()).then(|| {
+            match occurrences.iter_mut().find(|(seen, _)| *seen == number) {
                 Some((_, count)) => {
                     *count += 1;
                     *count - 1
@@ -94,24 +118,28 @@ fn walk(
                     occurrences.push((number, 1));
                     0
                 }
-            };
-            nested_path = format!("{nested_path}[{index}]");
-        }
+            }
+        });
         let built_in_nested = built_in_field.and_then(|field| match field.kind() {
             Kind::Message(message) => Some(message),
             _ => None,
         });
+        let here = Location {
+            parent: location,
+            field: field.name(),
+            index,
+        };
         walk(
             &nested,
             built_in_nested.as_ref(),
             payload,
-            &nested_path,
+            Some(&here),
             depth + 1,
             found,
         );
     }
     if !newer_bytes.is_empty() {
-        name_newer_fields(loaded, &newer_bytes, path, found);
+        name_newer_fields(loaded, &newer_bytes, &render(location), found);
     }
 }
 
@@ -130,8 +158,13 @@ fn name_newer_fields(loaded: &MessageDescriptor, bytes: &[u8], path: &str, found
         if found.newer.len() >= MAX_LISTED {
             return;
         }
+        let path = if path.is_empty() {
+            name
+        } else {
+            format!("{path}.{name}")
+        };
         found.newer.push(NewerField {
-            path: join(path, &name),
+            path,
             value: bounded(value),
         });
     }
@@ -144,14 +177,6 @@ fn bounded(value: serde_json::Value) -> serde_json::Value {
         serde_json::Value::String(format!("[{size} bytes of JSON, not shown]"))
     } else {
         value
-    }
-}
-
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_string()
-    } else {
-        format!("{path}.{name}")
     }
 }
 
@@ -238,6 +263,34 @@ mod tests {
             scan(&descriptor, Some(&descriptor), &[0xff]),
             WireScan::default(),
             "garbage ends the walk"
+        );
+    }
+
+    #[test]
+    fn entries_of_repeated_fields_are_named_by_their_index() {
+        use crate::proto::net::PriceInfo;
+        let mut bytes = Vec::new();
+        for unknown in [false, true] {
+            let mut entry = PriceInfo {
+                price_per_unit: 1,
+                ..Default::default()
+            }
+            .encode_to_vec();
+            if unknown {
+                entry.extend_from_slice(&[0x48, 1]);
+            }
+            bytes.extend_from_slice(&[0x8a, 0x02, entry.len() as u8]);
+            bytes.extend_from_slice(&entry);
+        }
+        let descriptor = info_descriptor();
+        let found = scan(&descriptor, Some(&descriptor), &bytes);
+        assert_eq!(
+            found.unknown,
+            [UnknownField {
+                message_path: "capabilities_prices[1]".into(),
+                number: 9,
+                wire_type: 0
+            }]
         );
     }
 
