@@ -34,16 +34,16 @@ pub enum Command {
     /// Prove every rule fires: run the embedded orchestrator with each fault.
     Selftest(SelftestArgs),
     /// Check the OpenAPI document against the protocol, with no target.
-    Spec(super::spec::SpecArgs),
+    Spec(SpecArgs),
     /// Send hostile requests and check the orchestrator stays up, in time and discreet.
-    Fuzz(Box<super::fuzz::FuzzArgs>),
+    Fuzz(Box<FuzzArgs>),
     /// Resend an input saved by `lpconform fuzz` and judge it again.
-    Replay(Box<super::fuzz::ReplayArgs>),
+    Replay(Box<ReplayArgs>),
     /// Run the suites against many orchestrators at once, a table row per target.
-    Sweep(Box<super::sweep::SweepArgs>),
+    Sweep(Box<SweepArgs>),
     /// Compare JSON reports of runs or sweeps: rule verdicts, capabilities, prices, models,
     /// versions; exit 1 when something got worse.
-    Compare(super::compare::CompareArgs),
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +113,17 @@ pub struct ProtoArgs {
     /// field. Default: ./proto when present, else the descriptors built into the binary.
     #[arg(long, value_name = "PATH")]
     pub proto: Option<PathBuf>,
+}
+
+impl ProtoArgs {
+    /// `--proto` when given, as command-line words.
+    pub fn command_line(&self) -> Vec<String> {
+        let ProtoArgs { proto } = self;
+        proto
+            .iter()
+            .flat_map(|path| ["--proto".to_string(), path.display().to_string()])
+            .collect()
+    }
 }
 
 /// What to check and with what: shared by `run` and `sweep`.
@@ -239,6 +250,21 @@ pub struct ConnectArgs {
 }
 
 impl ConnectArgs {
+    /// The flags given, as command-line words that reach the same target the same way (the
+    /// embedded orchestrator's flags are [`ReferenceArgs::command_line`]).
+    pub fn command_line(&self) -> Vec<String> {
+        let ConnectArgs { target, ca, deadlines } = self;
+        let mut words = Vec::new();
+        if let Some(target) = target {
+            words.extend(["--target".to_string(), target.clone()]);
+        }
+        if let Some(ca) = ca {
+            words.extend(["--ca".to_string(), ca.display().to_string()]);
+        }
+        words.extend(deadlines.command_line());
+        words
+    }
+
     pub fn transport_options(&self) -> TransportOptions {
         self.deadlines.transport_options(self.ca.clone())
     }
@@ -280,6 +306,32 @@ pub struct DeadlineArgs {
 }
 
 impl DeadlineArgs {
+    /// The flags given that differ from the defaults, as command-line words, so a replay or rerun
+    /// line makes its calls under the same deadlines and cap. Destructured: a new field must be
+    /// listed here to compile.
+    pub fn command_line(&self) -> Vec<String> {
+        let DeadlineArgs {
+            connect_timeout,
+            call_timeout,
+            max_decode_bytes,
+        } = self;
+        let Some(default) = defaults::<DeadlineArgs>() else {
+            return Vec::new();
+        };
+        let mut words = Vec::new();
+        let duration = |duration: &Duration| humantime::format_duration(*duration).to_string();
+        if *connect_timeout != default.connect_timeout {
+            words.extend(["--connect-timeout".to_string(), duration(connect_timeout)]);
+        }
+        if *call_timeout != default.call_timeout {
+            words.extend(["--call-timeout".to_string(), duration(call_timeout)]);
+        }
+        if *max_decode_bytes != default.max_decode_bytes {
+            words.extend(["--max-decode-bytes".to_string(), max_decode_bytes.to_string()]);
+        }
+        words
+    }
+
     pub fn transport_options(&self, ca_file: Option<PathBuf>) -> TransportOptions {
         TransportOptions {
             connect_timeout: self.connect_timeout,
@@ -529,4 +581,206 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub reference: ReferenceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// File holding the gateway's secp256k1 private key as hex (or LPCONFORM_GATEWAY_KEY).
+    /// Default: a key derived from the seed, so a seed's signed requests are the same bytes.
+    #[arg(long, value_name = "FILE")]
+    pub gateway_key: Option<PathBuf>,
+    /// How long to fuzz; no new batch starts after it.
+    #[arg(long, default_value = "30s", value_parser = duration_flag)]
+    pub duration: Duration,
+    /// Seed of every generated case. Default: a random one, printed in the summary.
+    #[arg(long, value_parser = crate::integer::flag::<u64>)]
+    pub seed: Option<u64>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Stop after this many fuzzed requests, even before --duration.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_requests: Option<u64>,
+    /// Folder the failing inputs are saved to, one JSON file each.
+    #[arg(long, default_value = "fuzz-findings", value_name = "DIR")]
+    pub corpus: PathBuf,
+    /// Fuzz only these families (repeatable). Default: all of them: the written ones
+    /// (raw-bytes, mutated-encoding, bad-signature, address-length, capability-bitstring,
+    /// capacities-map, invalid-utf8, unknown-fields, oversized, ping-value, end-session-token)
+    /// and `field:<Method>.<field>` for each request field of the loaded proto (see --proto).
+    #[arg(long = "family", value_name = "NAME")]
+    pub families: Vec<String>,
+    /// How long a target that stopped answering gets to come back before the run stops.
+    #[arg(long, default_value = "30s", value_parser = duration_flag)]
+    pub recovery_timeout: Duration,
+    #[command(flatten)]
+    pub proto: ProtoArgs,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+}
+
+impl FuzzArgs {
+    /// Every flag that changes which requests a run makes and where it sends them, as
+    /// command-line words, so the rerun line makes the same requests (signed with the same key).
+    /// Destructured: a new field must be listed here (or marked as not changing requests) to compile.
+    pub fn request_flags(&self) -> Vec<String> {
+        let FuzzArgs {
+            connect,
+            gateway_key,
+            duration,
+            seed,
+            concurrency,
+            max_requests,
+            corpus: _,
+            families,
+            recovery_timeout: _,
+            proto,
+            reference,
+        } = self;
+        // The rerun line gives the run's seed itself: a random one when none was given.
+        let _ = seed;
+        let mut words = Vec::new();
+        words.extend([
+            "--duration".to_string(),
+            humantime::format_duration(*duration).to_string(),
+        ]);
+        if let Some(max) = max_requests {
+            words.extend(["--max-requests".to_string(), max.to_string()]);
+        }
+        words.extend(["--concurrency".to_string(), concurrency.to_string()]);
+        for family in families {
+            words.extend(["--family".to_string(), family.clone()]);
+        }
+        words.extend(same_requests(connect, gateway_key.as_deref(), proto, reference));
+        words
+    }
+}
+
+impl ReplayArgs {
+    /// Every flag that changes the requests a replay makes and where it sends them.
+    pub fn request_flags(&self) -> Vec<String> {
+        let ReplayArgs {
+            file: _,
+            connect,
+            gateway_key,
+            proto,
+            reference,
+        } = self;
+        same_requests(connect, gateway_key.as_deref(), proto, reference)
+    }
+}
+
+/// The flags, shared by fuzz and replay, that reach the same orchestrator (the target, or the
+/// embedded one configured the same), with the same key and protocol.
+pub fn same_requests(
+    connect: &ConnectArgs,
+    gateway_key: Option<&std::path::Path>,
+    proto: &ProtoArgs,
+    reference: &ReferenceArgs,
+) -> Vec<String> {
+    let mut words = connect.command_line();
+    if connect.target.is_none() {
+        words.extend(reference.command_line());
+    }
+    if let Some(path) = gateway_key {
+        words.extend(["--gateway-key".to_string(), path.display().to_string()]);
+    }
+    words.extend(proto.command_line());
+    words
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A finding file saved by `lpconform fuzz`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// File holding the gateway's secp256k1 private key as hex, for the GetOrchestrator sent
+    /// after each request. Default: LPCONFORM_GATEWAY_KEY, else a random key.
+    #[arg(long, value_name = "FILE")]
+    pub gateway_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub proto: ProtoArgs,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The orchestrators: one URL per line (`#` comments and blank lines
+    /// allowed), or a JSON array of URLs and {"target": URL, "expect": ["key=value", ...]}.
+    #[arg(long, value_name = "FILE")]
+    pub targets: PathBuf,
+    /// Targets probed at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Deadline for one target, from dialling to its last case; on expiry its row says so.
+    #[arg(long, default_value = "60s", value_parser = duration_flag)]
+    pub target_timeout: Duration,
+    #[command(flatten)]
+    pub deadlines: DeadlineArgs,
+    #[command(flatten)]
+    pub checks: CheckArgs,
+    /// What to print on stdout: the table, or the JSON document of docs/sweep-json.md.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Terminal, value_name = "FORMAT")]
+    pub format: ReportFormat,
+    /// Also write the table as a self-contained HTML page to FILE.
+    #[arg(long = "report-html", value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    #[command(subcommand)]
+    pub command: SpecCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpecCommand {
+    /// Compare the OpenAPI schemas with the proto messages: properties without a field, fields
+    /// without a property, type, required, naming and description drift.
+    Drift(DriftArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// OpenAPI 3.0 document, YAML or JSON. Default: ./openapi/orchestrator.yaml when present,
+    /// else the copy built into the binary.
+    #[arg(long, value_name = "FILE")]
+    pub openapi: Option<PathBuf>,
+    #[command(flatten)]
+    pub proto: ProtoArgs,
+    #[arg(long, value_enum, default_value_t = DriftFormat::Table)]
+    pub format: DriftFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftFormat {
+    /// Aligned text for people.
+    Table,
+    /// Versioned JSON for tools.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// JSON reports in order, oldest first: `lpconform run --format json` (or --report-json)
+    /// reports, or `lpconform sweep --format json` documents (one run per target). Each run is
+    /// compared with the one before it; together they must hold at least two runs.
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// What to print: the changes as text, a versioned JSON document, or an HTML page with the
+    /// grid of rules × runs.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Text,
+    Json,
+    Html,
 }

@@ -1,33 +1,10 @@
 //! `lpconform compare`: JSON reports of runs (or sweeps) side by side, what changed from each
 //! to the next, exit 1 when something got worse.
 
-use std::path::PathBuf;
-
-use clap::{Args, ValueEnum};
-
+use super::args::{CompareArgs, CompareFormat};
 use super::{print_stdout, Outcome, RunError};
 use crate::compare::{compare_runs, load};
 use crate::report::compare::{any_worse, render_compare_html, render_compare_json, render_compare_text};
-
-#[derive(Debug, Args)]
-pub struct CompareArgs {
-    /// JSON reports in order, oldest first: `lpconform run --format json` (or --report-json)
-    /// reports, or `lpconform sweep --format json` documents (one run per target). Each run is
-    /// compared with the one before it; together they must hold at least two runs.
-    #[arg(value_name = "REPORT.json", required = true)]
-    pub reports: Vec<PathBuf>,
-    /// What to print: the changes as text, a versioned JSON document, or an HTML page with the
-    /// grid of rules × runs.
-    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
-    pub format: CompareFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CompareFormat {
-    Text,
-    Json,
-    Html,
-}
 
 pub fn compare(args: &CompareArgs) -> Result<Outcome, RunError> {
     let mut runs = Vec::new();

@@ -1,79 +1,19 @@
 //! `lpconform fuzz`: hostile requests to an orchestrator (or the embedded one) with a progress
 //! bar, findings saved to the corpus folder; `lpconform replay FILE`: resend one saved input.
 
-use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
-use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
-use super::args::{duration_flag, ConnectArgs, DeadlineArgs, ProtoArgs, ReferenceArgs};
-use super::run::{gateway_key, load_spec, GATEWAY_KEY_ENV};
-use super::serve::{reference_config, ReferenceDefaults};
+use super::args::{same_requests, ConnectArgs, FuzzArgs, ReferenceArgs, ReplayArgs};
+use super::setup::{gateway_key, load_spec, progress_bar, Orchestrator, ReferenceDefaults, GATEWAY_KEY_ENV};
 use super::{print_stdout, Outcome, RunError};
 use crate::driver::Driver;
 use crate::eth::EthKey;
-use crate::fuzz::{self, FindingFile, FuzzReport, FuzzSettings, Progress};
+use crate::fuzz::{self, FindingFile, FuzzSettings, Progress};
 use crate::probe::Gateway;
-use crate::reference::{self, RunningOrchestrator};
 use crate::spec::ProtoSpec;
-use crate::transport::{Connection, Target};
-
-#[derive(Debug, Args)]
-pub struct FuzzArgs {
-    #[command(flatten)]
-    pub connect: ConnectArgs,
-    /// File holding the gateway's secp256k1 private key as hex (or LPCONFORM_GATEWAY_KEY).
-    /// Default: a key derived from the seed, so a seed's signed requests are the same bytes.
-    #[arg(long, value_name = "FILE")]
-    pub gateway_key: Option<PathBuf>,
-    /// How long to fuzz; no new batch starts after it.
-    #[arg(long, default_value = "30s", value_parser = duration_flag)]
-    pub duration: Duration,
-    /// Seed of every generated case. Default: a random one, printed in the summary.
-    #[arg(long, value_parser = crate::integer::flag::<u64>)]
-    pub seed: Option<u64>,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub concurrency: u16,
-    /// Stop after this many fuzzed requests, even before --duration.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_requests: Option<u64>,
-    /// Folder the failing inputs are saved to, one JSON file each.
-    #[arg(long, default_value = "fuzz-findings", value_name = "DIR")]
-    pub corpus: PathBuf,
-    /// Fuzz only these families (repeatable). Default: all of them: the written ones
-    /// (raw-bytes, mutated-encoding, bad-signature, address-length, capability-bitstring,
-    /// capacities-map, invalid-utf8, unknown-fields, oversized, ping-value, end-session-token)
-    /// and `field:<Method>.<field>` for each request field of the loaded proto (see --proto).
-    #[arg(long = "family", value_name = "NAME")]
-    pub families: Vec<String>,
-    /// How long a target that stopped answering gets to come back before the run stops.
-    #[arg(long, default_value = "30s", value_parser = duration_flag)]
-    pub recovery_timeout: Duration,
-    #[command(flatten)]
-    pub proto: ProtoArgs,
-    #[command(flatten)]
-    pub reference: ReferenceArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct ReplayArgs {
-    /// A finding file saved by `lpconform fuzz`.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
-    /// File holding the gateway's secp256k1 private key as hex, for the GetOrchestrator sent
-    /// after each request. Default: LPCONFORM_GATEWAY_KEY, else a random key.
-    #[arg(long, value_name = "FILE")]
-    pub gateway_key: Option<PathBuf>,
-    #[command(flatten)]
-    pub proto: ProtoArgs,
-    #[command(flatten)]
-    pub reference: ReferenceArgs,
-}
+use crate::transport::Connection;
 
 /// The families `--family` names, of those the loaded proto gives; all of them without the flag.
 fn chosen_families(names: &[String], proto: &ProtoSpec) -> Result<Vec<fuzz::Family>, RunError> {
@@ -115,24 +55,24 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
     };
     let (connection, embedded) = connect(&args.connect, &args.reference, gateway.address()).await?;
     let driver = Driver::new(connection, proto, Gateway::from(&gateway));
-    let bar = progress_bar(&settings);
+    let bar = fuzz_progress_bar(&settings);
     let report = fuzz::fuzz(&driver, &gateway, &settings, &mut |progress| {
         show(&bar, &settings, progress)
     })
     .await;
     bar.finish_and_clear();
-    if let Some(running) = embedded {
-        running.shutdown().await;
-    }
+    embedded.stop().await;
 
-    let (target, mut replay_flags) = match &args.connect.target {
-        Some(url) => (url.clone(), format!(" --target {url}")),
-        None => {
-            let flags = reference_flags(&args.reference);
-            (format!("embedded{flags}"), flags)
-        }
+    let target = match &args.connect.target {
+        Some(url) => url.clone(),
+        None => format!("embedded{}", shell_words(&args.reference.command_line())),
     };
-    replay_flags.push_str(&call_flags(&args.connect));
+    let replay_flags = shell_words(&same_requests(
+        &args.connect,
+        args.gateway_key.as_deref(),
+        &args.proto,
+        &args.reference,
+    ));
     let mut replays = Vec::new();
     let mut save_error = None;
     for found in &report.findings {
@@ -145,7 +85,10 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
             }
         }
     }
-    let rerun = format!("rerun: lpconform fuzz --seed {seed}{}\n", rerun_flags(&args, &report));
+    let rerun = format!(
+        "rerun: lpconform fuzz --seed {seed}{}\n",
+        shell_words(&args.request_flags())
+    );
     print_stdout(&(fuzz::render_summary(&report, &replays) + &rerun))?;
     if let Some(error) = save_error {
         return Err(RunError::new(error.to_string()));
@@ -161,9 +104,7 @@ pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
     let driver = Driver::new(connection, proto, Gateway::from(&gateway));
     let resent = fuzz::resend(&driver, &inputs).await;
     let target = driver.target().to_string();
-    if let Some(running) = embedded {
-        running.shutdown().await;
-    }
+    embedded.stop().await;
     let shown_path = args.file.display().to_string();
     print_stdout(&fuzz::render_replay(&shown_path, &file, &target, &resent))?;
     Ok(outcome(resent.findings.len()))
@@ -202,92 +143,36 @@ fn fuzz_gateway_key(file: Option<&Path>, seed: u64) -> Result<EthKey, RunError> 
     }
 }
 
-/// Connects to `--target`, or starts the embedded orchestrator as `lpconform run` does and
-/// connects to it; the running orchestrator is returned so it lives as long as the connection.
+/// Connects to `--target`, or starts the embedded orchestrator with go-livepeer's defaults paying
+/// `gateway` and connects to it; the orchestrator is returned so it lives as long as the connection.
 async fn connect(
     connect: &ConnectArgs,
     reference_args: &ReferenceArgs,
     gateway: crate::eth::Address,
-) -> Result<(Connection, Option<RunningOrchestrator>), RunError> {
-    let options = connect.transport_options();
-    let run_error = |error: &dyn std::fmt::Display| RunError::new(error.to_string());
-    let (target, embedded) = match connect.target()? {
-        Some(target) => (target, None),
-        None => {
-            let config = reference_config(
-                reference_args,
-                ([127, 0, 0, 1], 0).into(),
-                ReferenceDefaults::fuzz(gateway),
-            )?;
-            let running = reference::start(config).await.map_err(|error| run_error(&error))?;
-            let target = Target::parse(&running.url()).map_err(|error| run_error(&error))?;
-            (target, Some(running))
-        }
-    };
-    let connection = Connection::connect(&target, &options)
+) -> Result<(Connection, Orchestrator), RunError> {
+    let orchestrator = Orchestrator::start(connect, reference_args, ReferenceDefaults::fuzz(gateway)).await?;
+    let connection = Connection::connect(&orchestrator.target, &connect.transport_options())
         .await
-        .map_err(|error| run_error(&error))?;
-    Ok((connection, embedded))
+        .map_err(|error| RunError::new(error.to_string()))?;
+    Ok((connection, orchestrator))
 }
 
-/// The embedded orchestrator's flags as given, so a replay starts the same orchestrator.
-fn reference_flags(reference: &ReferenceArgs) -> String {
-    let words = reference.command_line();
+/// Command-line words as one line for a POSIX shell, with a leading space; empty without words
+/// (or with a word holding a NUL byte, which no shell line can carry).
+fn shell_words(words: &[String]) -> String {
     match shlex::try_join(words.iter().map(String::as_str)) {
         Ok(line) if !line.is_empty() => format!(" {line}"),
-        // Nothing given, or a word with a NUL byte, which no shell line can carry.
         _ => String::new(),
     }
 }
 
-/// The call deadline and CA when not the defaults: a replay judges with the same deadline.
-fn call_flags(connect: &ConnectArgs) -> String {
-    let mut flags = String::new();
-    let call_timeout = connect.deadlines.call_timeout;
-    let default_timeout = super::args::defaults::<DeadlineArgs>().map(|defaults| defaults.call_timeout);
-    if default_timeout != Some(call_timeout) {
-        flags.push_str(&format!(" --call-timeout {}", humantime::format_duration(call_timeout)));
-    }
-    if let Some(ca) = &connect.ca {
-        flags.push_str(&format!(" --ca {}", ca.display()));
-    }
-    flags
-}
-
-/// The flags besides the seed that shape which cases a rerun makes and where it sends them.
-fn rerun_flags(args: &FuzzArgs, report: &FuzzReport) -> String {
-    let mut flags = format!(" --duration {}", humantime::format_duration(args.duration));
-    if let Some(max) = args.max_requests {
-        flags.push_str(&format!(" --max-requests {max}"));
-    }
-    flags.push_str(&format!(" --concurrency {}", report.concurrency));
-    for family in &args.families {
-        flags.push_str(&format!(" --family {family}"));
-    }
-    match &args.connect.target {
-        Some(url) => flags.push_str(&format!(" --target {url}")),
-        None => flags.push_str(&reference_flags(&args.reference)),
-    }
-    flags.push_str(&call_flags(&args.connect));
-    flags
-}
-
-/// A bar over the duration (or the request budget), on stderr only when it is a terminal.
-fn progress_bar(settings: &FuzzSettings) -> ProgressBar {
+/// A bar over the duration (or the request budget).
+fn fuzz_progress_bar(settings: &FuzzSettings) -> ProgressBar {
     let length = match settings.max_requests {
         Some(max) => max,
         None => settings.duration.as_millis().try_into().unwrap_or(u64::MAX),
     };
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(length), target);
-    if let Ok(style) = ProgressStyle::with_template("fuzzing {elapsed_precise} [{wide_bar}] {msg}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
+    progress_bar("fuzzing {elapsed_precise} [{wide_bar}] {msg}", Some(length))
 }
 
 fn show(bar: &ProgressBar, settings: &FuzzSettings, progress: &Progress) {
@@ -329,8 +214,15 @@ mod tests {
     #[test]
     fn replay_flags_repeat_only_what_differs_from_the_defaults() {
         let plain = fuzz_args(&[]);
-        assert_eq!(reference_flags(&plain.reference), "");
-        assert_eq!(call_flags(&plain.connect), "");
+        let same = |args: &FuzzArgs| {
+            shell_words(&same_requests(
+                &args.connect,
+                args.gateway_key.as_deref(),
+                &args.proto,
+                &args.reference,
+            ))
+        };
+        assert_eq!(same(&plain), "");
         let shaped = fuzz_args(&[
             "--onchain",
             "--fault",
@@ -341,9 +233,43 @@ mod tests {
             "1s",
         ]);
         assert_eq!(
-            reference_flags(&shaped.reference),
-            " --pricePerUnit 7 --onchain --fault stall-on-ping-length"
+            same(&shaped),
+            " --call-timeout 1s --pricePerUnit 7 --onchain --fault stall-on-ping-length"
         );
-        assert_eq!(call_flags(&shaped.connect), " --call-timeout 1s");
+    }
+
+    #[test]
+    fn the_rerun_line_repeats_every_flag_that_changes_the_requests() {
+        let given = [
+            "--target",
+            "https://o.example:8935",
+            "--ca",
+            "ca.pem",
+            "--connect-timeout",
+            "2s",
+            "--call-timeout",
+            "1s",
+            "--max-decode-bytes",
+            "1000",
+            "--gateway-key",
+            "key.hex",
+            "--proto",
+            "newer/lp_rpc.proto",
+            "--duration",
+            "10s",
+            "--max-requests",
+            "50",
+            "--concurrency",
+            "3",
+            "--family",
+            "ping-value",
+        ];
+        let args = fuzz_args(&given);
+        let rerun = fuzz_args(&args.request_flags().iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(
+            format!("{rerun:?}"),
+            format!("{args:?}"),
+            "the rerun parses to the same flags"
+        );
     }
 }

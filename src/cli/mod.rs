@@ -9,6 +9,7 @@ mod rules;
 mod run;
 mod selftest;
 mod serve;
+mod setup;
 mod spec;
 mod sweep;
 

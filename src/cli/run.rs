@@ -1,22 +1,16 @@
 //! `lpconform run`: drive one orchestrator (or the embedded one) through the
 //! suites and report the results.
 
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use super::args::{CheckArgs, ModeFlag, ReportArgs, ReportFormat, RunArgs};
-use super::serve::{read_key_file, reference_config, ReferenceDefaults};
+use super::args::{ModeFlag, ReportArgs, ReportFormat, RunArgs};
+use super::setup::{load_checks, progress_bar, writable, write_report, Checks, Orchestrator, ReferenceDefaults};
 use super::{print_stdout, Outcome, RunError};
 use crate::driver::Driver;
-use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::known_failures;
-use crate::openapi::OpenApiDocument;
 use crate::probe::Gateway;
-use crate::reference::{self, ReferenceConfig};
 use crate::report::escape::escape_line;
 use crate::report::html::{render_html, render_html_error};
 use crate::report::json::{render_json, render_json_error};
@@ -25,12 +19,7 @@ use crate::report::reproducer::{attach_reproducers, Reproduction};
 use crate::report::terminal::{colour_wanted, render_run};
 use crate::runner::{run_suites_with_progress, setup_failure_report, CaseProgress, RunReport, RunSettings};
 use crate::snapshot::SnapshotStore;
-use crate::spec::ProtoSpec;
-use crate::suite::{self, Suite};
 use crate::transport::{Connection, Target};
-
-/// The gateway key may come from the environment, for CI secrets.
-pub(super) const GATEWAY_KEY_ENV: &str = "LPCONFORM_GATEWAY_KEY";
 
 pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
     let outputs = ReportOutputs::new(&args.report)?;
@@ -165,32 +154,6 @@ impl ReportOutputs {
     }
 }
 
-/// The report file's directory must exist, and the file must not be a directory.
-pub(super) fn writable(what: &str, path: &Path) -> Result<(), RunError> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    if path.is_dir() {
-        return Err(RunError::new(format!(
-            "{what} {}: is a directory, not a file",
-            path.display()
-        )));
-    }
-    if !directory.is_dir() {
-        return Err(RunError::new(format!(
-            "{what} {}: directory {} does not exist",
-            path.display(),
-            directory.display()
-        )));
-    }
-    Ok(())
-}
-
-pub(super) fn write_report(what: &str, path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|error| format!("{what} {}: cannot write the report: {error}", path.display()))
-}
-
 /// Probes the target (or the embedded orchestrator) with the suites.
 async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     let Checks {
@@ -211,7 +174,6 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         None => None,
     };
 
-    let target = args.connect.target()?;
     // The gateway identity comes first: the embedded orchestrator funds it.
     let gateway = match &args.remote_signer {
         Some(url) => crate::remote_signer::gateway_from(url, options.call_timeout)
@@ -220,31 +182,20 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         None => Gateway::from(&gateway),
     };
     // Held until the end of the run: dropping it stops the embedded server.
-    let mut embedded = None;
-    let mut embedded_config = None;
-    let target = match target {
-        Some(target) => target,
-        None => {
-            let defaults = ReferenceDefaults::run(gateway.address());
-            let config = reference_config(&args.reference, ([127, 0, 0, 1], 0).into(), defaults)?;
-            embedded_config = Some(config.clone());
-            let running = reference::start(config)
-                .await
-                .map_err(|error| RunError::new(error.to_string()))?;
-            let target = Target::parse(&running.url()).map_err(|error| RunError::new(error.to_string()))?;
-            embedded = Some(running);
-            target
-        }
-    };
-    let expectations = match &embedded {
-        Some(running) if args.checks.expect.is_empty() => running.expectations().clone(),
+    let orchestrator = Orchestrator::start(
+        &args.connect,
+        &args.reference,
+        ReferenceDefaults::run(gateway.address()),
+    )
+    .await?;
+    let target = orchestrator.target.clone();
+    let expectations = match &orchestrator.embedded {
+        Some((running, _)) if args.checks.expect.is_empty() => running.expectations().clone(),
         _ => given_expectations,
     };
-    let profile = match (&args.profile, &embedded) {
+    let profile = match (&args.profile, &orchestrator.embedded) {
         (Some(profile), _) => profile.clone(),
-        (None, Some(_)) => embedded_config
-            .as_ref()
-            .map_or_else(String::new, ReferenceConfig::profile),
+        (None, Some((_, config))) => config.profile(),
         (None, None) => target_profile(&target),
     };
     let settings = RunSettings {
@@ -269,7 +220,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         }
         Err(error) => return Err(RunError::new(error.to_string())),
     };
-    let bar = progress_bar();
+    let bar = progress_bar("running {elapsed_precise} [{wide_bar}] {pos}/{len} {msg}", None);
     let mut show = |progress: CaseProgress<'_>| {
         bar.set_length(progress.total as u64);
         bar.set_position(progress.done as u64);
@@ -278,9 +229,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     let driver = Driver::new(connection, proto.clone(), gateway);
     let mut report = run_suites_with_progress(&driver, &suites, &expectations, &settings, &profile, &mut show).await;
     bar.finish_and_clear();
-    if let Some(running) = embedded {
-        running.shutdown().await;
-    }
+    orchestrator.stop().await;
     if let Some(list) = &known_failures {
         known_failures::apply(&mut report, list, today(), args.checks.case.as_deref());
     }
@@ -312,80 +261,6 @@ fn snapshot_store(args: &RunArgs, suites_dir: &Path, profile: &str) -> Option<Sn
     }
 }
 
-/// Cases done of all and the case running, on stderr only when it is a terminal.
-fn progress_bar() -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(None, target);
-    if let Ok(style) = ProgressStyle::with_template("running {elapsed_precise} [{wide_bar}] {pos}/{len} {msg}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
-}
-
-/// `--case PATTERN` must select at least one case.
-fn check_case_filter(suites: &[Suite], pattern: &str) -> Result<(), RunError> {
-    let selected = suites
-        .iter()
-        .flat_map(|suite| suite.cases.iter().map(|case| case.full_name(suite)));
-    if !selected.clone().any(|name| name.contains(pattern)) {
-        let example = selected.take(1).collect::<String>();
-        return Err(RunError::new(format!(
-            "--case {pattern:?} matches no case; names look like {example:?}"
-        )));
-    }
-    Ok(())
-}
-
-/// What `run` and `sweep` load before dialling anything, each a located error (exit 2) when bad.
-pub(super) struct Checks {
-    pub proto: ProtoSpec,
-    pub gateway: EthKey,
-    pub suites: Vec<Suite>,
-    /// Where snapshot sets live by default.
-    pub suites_dir: PathBuf,
-    pub openapi: OpenApiDocument,
-}
-
-pub(super) fn load_checks(args: &CheckArgs) -> Result<Checks, RunError> {
-    let proto = load_spec(args.proto.proto.as_deref())?;
-    let gateway = gateway_key(args.gateway_key.as_deref())?;
-    let (suites, suites_dir) = load_suites(args.suite.as_deref(), &proto)?;
-    if let Some(pattern) = &args.case {
-        check_case_filter(&suites, pattern)?;
-    }
-    let openapi =
-        OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
-    Ok(Checks {
-        proto,
-        gateway,
-        suites,
-        suites_dir,
-        openapi,
-    })
-}
-
-/// `--suite PATH`, else `./suites` when it holds suite files, else the built-in suites.
-/// Returns the directory snapshots live under too.
-fn load_suites(explicit: Option<&Path>, proto: &ProtoSpec) -> Result<(Vec<Suite>, PathBuf), RunError> {
-    let default_dir = PathBuf::from("suites");
-    let path = match explicit {
-        Some(path) => path.to_path_buf(),
-        None if suite::holds_suites(&default_dir) => default_dir,
-        None => return Ok((suite::built_in(), default_dir)),
-    };
-    let suites = suite::load(&path, proto).map_err(|error| RunError::new(error.to_string()))?;
-    let directory = if path.is_dir() {
-        path
-    } else {
-        path.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    Ok((suites, directory))
-}
-
 /// `orch.example-8935` for `https://orch.example:8935`.
 fn target_profile(target: &Target) -> String {
     target
@@ -399,57 +274,4 @@ fn target_profile(target: &Target) -> String {
             }
         })
         .collect()
-}
-
-/// Loads the protocol at run time so a newer lp_rpc.proto needs no rebuild.
-pub(super) fn load_spec(explicit: Option<&Path>) -> Result<ProtoSpec, RunError> {
-    let default_dir = PathBuf::from("proto");
-    let path = match explicit {
-        Some(path) => path,
-        None if default_dir.is_dir() => default_dir.as_path(),
-        None => return Ok(ProtoSpec::built_in()),
-    };
-    ProtoSpec::load(path).map_err(|error| RunError::new(error.to_string()))
-}
-
-pub(super) fn gateway_key(file: Option<&Path>) -> Result<EthKey, RunError> {
-    if let Some(path) = file {
-        return read_key_file(path, "--gateway-key");
-    }
-    match std::env::var(GATEWAY_KEY_ENV) {
-        Ok(text) => EthKey::from_hex(&text).map_err(|error| RunError::new(format!("{GATEWAY_KEY_ENV}: {error}"))),
-        Err(_) => Ok(EthKey::random()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_report_file_that_fails_to_write_is_named_in_the_error() {
-        let scratch = tempfile::tempdir().unwrap();
-        let gone = scratch.path().join("removed-after-the-check");
-        std::fs::create_dir(&gone).unwrap();
-        let path = gone.join("junit.xml");
-        writable("--junit", &path).unwrap();
-        std::fs::remove_dir(&gone).unwrap();
-        let problem = write_report("--junit", &path, "<testsuites/>").unwrap_err();
-        assert!(
-            problem.starts_with(&format!("--junit {}: cannot write", path.display())),
-            "{problem}"
-        );
-    }
-
-    #[test]
-    fn report_files_are_checked_before_the_run() {
-        let missing = writable("--report-html", Path::new("/nonexistent/dir/report.html")).unwrap_err();
-        assert!(missing.0.contains("/nonexistent/dir/report.html"), "{missing}");
-        assert!(
-            writable("--junit", Path::new("report.xml")).is_ok(),
-            "a bare name is in the current directory"
-        );
-        let directory = writable("--junit", Path::new(".")).unwrap_err();
-        assert!(directory.0.contains("is a directory"), "{directory}");
-    }
 }

@@ -2,44 +2,13 @@
 //! file lists, a bounded number at a time, as one table (or JSON document)
 //! with a row per target.
 
-use std::io::IsTerminal as _;
-use std::path::PathBuf;
-use std::time::Duration;
-
-use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use super::args::{duration_flag, CheckArgs, DeadlineArgs, ReportFormat};
-use super::run::{load_checks, writable, write_report, Checks};
+use super::args::{ReportFormat, SweepArgs};
+use super::setup::{load_checks, progress_bar, writable, write_report, Checks};
 use super::{print_stdout, Outcome, RunError};
 use crate::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table};
 use crate::rules::ModeOverrides;
 use crate::runner::RunSettings;
 use crate::sweep::{self, RowStatus, SweepRow, SweepSettings};
-
-#[derive(Debug, Args)]
-pub struct SweepArgs {
-    /// The orchestrators: one URL per line (`#` comments and blank lines
-    /// allowed), or a JSON array of URLs and {"target": URL, "expect": ["key=value", ...]}.
-    #[arg(long, value_name = "FILE")]
-    pub targets: PathBuf,
-    /// Targets probed at once.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub concurrency: u16,
-    /// Deadline for one target, from dialling to its last case; on expiry its row says so.
-    #[arg(long, default_value = "60s", value_parser = duration_flag)]
-    pub target_timeout: Duration,
-    #[command(flatten)]
-    pub deadlines: DeadlineArgs,
-    #[command(flatten)]
-    pub checks: CheckArgs,
-    /// What to print on stdout: the table, or the JSON document of docs/sweep-json.md.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Terminal, value_name = "FORMAT")]
-    pub format: ReportFormat,
-    /// Also write the table as a self-contained HTML page to FILE.
-    #[arg(long = "report-html", value_name = "FILE")]
-    pub report_html: Option<PathBuf>,
-}
 
 pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
     if let Some(path) = &args.report_html {
@@ -70,7 +39,10 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
         },
     };
 
-    let bar = progress_bar(targets.len());
+    let bar = progress_bar(
+        "sweeping {elapsed_precise} [{wide_bar}] {pos}/{len} {msg}",
+        Some(targets.len() as u64),
+    );
     let mut findings = 0;
     let mut unreachable = 0;
     let gateway = crate::probe::Gateway::from(&gateway);
@@ -100,18 +72,4 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
     } else {
         Outcome::Findings
     })
-}
-
-/// Targets done of all, on stderr only when it is a terminal.
-fn progress_bar(total: usize) -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(total as u64), target);
-    if let Ok(style) = ProgressStyle::with_template("sweeping {elapsed_precise} [{wide_bar}] {pos}/{len} {msg}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
