@@ -8,5 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -x /usr/bin/time ]] || { echo "needs GNU time at /usr/bin/time (Debian package: time)" >&2; exit 2; }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-cargo test --release --quiet --test hostile makes_small_reports -- --nocapture --test-threads 1 2>&1 |
+LPCONFORM_PEAK_RSS=1 cargo test --release --quiet --test hostile makes_small_reports -- --nocapture --test-threads 1 2>&1 |
   grep -o "hostile answer.*"

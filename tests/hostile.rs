@@ -617,8 +617,9 @@ async fn answering(info: lpconform::proto::net::OrchestratorInfo) -> SocketAddr 
 /// The largest report a run may write about one answer.
 const REPORT_BOUND: u64 = 2 * 1024 * 1024;
 
-/// Runs against `address` with every report, checks each stays under [`REPORT_BOUND`], and prints
-/// the run's peak RSS when GNU time is installed (benches/hostile-answers.sh collects it).
+/// Runs against `address` with every report, checks each stays under [`REPORT_BOUND`], and, when
+/// benches/hostile-answers.sh asks (LPCONFORM_PEAK_RSS) and GNU time is installed, runs it again
+/// to print the run's peak RSS: memory is a benchmark's figure, not a test's.
 async fn reports_stay_small(address: SocketAddr, what: &str) {
     let scratch = tempfile::tempdir().unwrap();
     let file = |name: &str| scratch.path().join(name).to_str().unwrap().to_string();
@@ -639,7 +640,7 @@ async fn reports_stay_small(address: SocketAddr, what: &str) {
         let size = std::fs::metadata(path).unwrap().len();
         assert!(size < REPORT_BOUND, "{what}: {path} is {size} bytes");
     }
-    if std::path::Path::new("/usr/bin/time").exists() {
+    if std::env::var_os("LPCONFORM_PEAK_RSS").is_some() && std::path::Path::new("/usr/bin/time").exists() {
         let target = format!("http://{address}");
         let measured = tokio::task::spawn_blocking(move || {
             std::process::Command::new("/usr/bin/time")
@@ -692,12 +693,15 @@ async fn a_million_nodes_answer_makes_small_reports() {
 async fn a_million_capabilities_prices_answer_makes_small_reports() {
     use lpconform::proto::net::{OrchestratorInfo, PriceInfo};
     // An empty entry is 3 bytes on the wire: 1.39 million fit in 4 MiB, each failing PRICE-003
-    // and PRICE-006 and rendered for SPEC-001 and the capability matrix.
+    // and PRICE-006 and rendered for SPEC-001 and the capability matrix. A debug build checks
+    // the report bound on 200 000 (a million-entry debug run takes minutes on a loaded 2-core
+    // machine); the release build benches/hostile-answers.sh runs sends all 1.39 million.
+    let entries = if cfg!(debug_assertions) { 200_000 } else { 1_390_000 };
     let info = OrchestratorInfo {
-        capabilities_prices: vec![PriceInfo::default(); 1_390_000],
+        capabilities_prices: vec![PriceInfo::default(); entries],
         ..Default::default()
     };
-    reports_stay_small(answering(info).await, "1.39 million capabilities_prices").await;
+    reports_stay_small(answering(info).await, &format!("{entries} capabilities_prices")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -680,10 +680,11 @@ pub fn same_requests(
     proto: &ProtoArgs,
     reference: &ReferenceArgs,
 ) -> Vec<String> {
-    let mut words = connect.command_line();
+    let mut words = Vec::new();
     if connect.target.is_none() {
         words.extend(reference.command_line());
     }
+    words.extend(connect.command_line());
     if let Some(path) = gateway_key {
         words.extend(["--gateway-key".to_string(), path.display().to_string()]);
     }

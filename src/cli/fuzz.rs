@@ -234,7 +234,7 @@ mod tests {
         ]);
         assert_eq!(
             same(&shaped),
-            " --call-timeout 1s --pricePerUnit 7 --onchain --fault stall-on-ping-length"
+            " --pricePerUnit 7 --onchain --fault stall-on-ping-length --call-timeout 1s"
         );
     }
 
