@@ -9,6 +9,7 @@ use std::path::Path;
 use crate::input_file::read_input_file;
 use crate::report::json::{worst_verdicts, JsonAdvertised, JsonModes, JsonReport, JsonVerdict, FORMAT_VERSION};
 use crate::report::sweep::{JsonRowStatus, JsonSweep, SWEEP_FORMAT_VERSION};
+use crate::rules::Modes;
 
 /// One column of the comparison: a run report, or one target of a sweep.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,7 +230,8 @@ fn offer_changes(old: &ComparedRun, new: &ComparedRun) -> Vec<OfferChange> {
             changes.push(OfferChange { what, from, to });
         }
     };
-    changed("modes".into(), old.modes.map(modes_text), new.modes.map(modes_text));
+    let text = |modes: JsonModes| Modes::from(modes).to_string();
+    changed("modes".into(), old.modes.map(text), new.modes.map(text));
     let (Some(before), Some(after)) = (&old.advertised, &new.advertised) else {
         let answered = |run: &ComparedRun| {
             Some(
@@ -332,18 +334,6 @@ fn model_name(capability: &str, model: &str) -> String {
     } else {
         format!("{capability}/{model}")
     }
-}
-
-/// `on-chain, transcoding, AI`.
-pub fn modes_text(modes: JsonModes) -> String {
-    let mut parts = vec![if modes.onchain { "on-chain" } else { "off-chain" }];
-    if modes.transcoding {
-        parts.push("transcoding");
-    }
-    if modes.ai {
-        parts.push("AI");
-    }
-    parts.join(", ")
 }
 
 #[cfg(test)]

@@ -240,24 +240,25 @@ pub fn apply(report: &mut RunReport, list: &KnownFailures, today: Date, case_fil
 fn mark(report: &mut RunReport, entry: &KnownFailure, filtered: bool) -> EntryState {
     let mut covered = Vec::new();
     let mut seen_instead = Vec::new();
-    for case in report.cases.iter_mut().filter(|case| entry.matches_case(&case.name)) {
+    for case in report.cases.iter_mut().filter(|case| entry.matches_case(&case.name())) {
+        let name = case.name();
         let mut evaluated = false;
         for result in case.rules.iter_mut().filter(|result| result.rule.id == entry.rule) {
             evaluated = true;
             match &result.verdict {
                 Verdict::Fail | Verdict::Warn => {
                     result.verdict = Verdict::KnownFailure(entry.reason.clone());
-                    covered.push(case.name.clone());
+                    covered.push(name.clone());
                 }
-                Verdict::Pass => seen_instead.push(format!("passes in {}", case.name)),
-                Verdict::Info => seen_instead.push(format!("only notes (info) in {}", case.name)),
-                Verdict::Skip(reason) => seen_instead.push(format!("skipped in {} ({reason})", case.name)),
-                Verdict::KnownFailure(_) => covered.push(case.name.clone()),
+                Verdict::Pass => seen_instead.push(format!("passes in {name}")),
+                Verdict::Info => seen_instead.push(format!("only notes (info) in {name}")),
+                Verdict::Skip(reason) => seen_instead.push(format!("skipped in {name} ({reason})")),
+                Verdict::KnownFailure(_) => covered.push(name.clone()),
             }
         }
         // A skipped case evaluates nothing; only an entry naming it knows it would have.
         if let (false, Some(_), CaseStatus::Skipped(reason)) = (evaluated, &entry.case, &case.status) {
-            seen_instead.push(format!("case {} skipped ({reason})", case.name));
+            seen_instead.push(format!("case {name} skipped ({reason})"));
         }
     }
     if !covered.is_empty() {
@@ -280,7 +281,7 @@ pub fn record(report: &RunReport, today: Date) -> String {
     for case in &report.cases {
         for result in &case.rules {
             let accepted =
-                |entry: &&EntryOutcome| entry.entry.rule == result.rule.id && entry.entry.matches_case(&case.name);
+                |entry: &&EntryOutcome| entry.entry.rule == result.rule.id && entry.entry.matches_case(&case.name());
             let (reason, until) = match &result.verdict {
                 Verdict::Fail => (recorded_reason(result, today), None),
                 Verdict::Warn if report.strict => (recorded_reason(result, today), None),
@@ -294,7 +295,7 @@ pub fn record(report: &RunReport, today: Date) -> String {
             };
             entries.push(RawEntry {
                 rule: result.rule.id.to_string(),
-                case: Some(case.name.clone()),
+                case: Some(case.name()),
                 reason,
                 until,
             });
@@ -357,8 +358,10 @@ mod tests {
     }
 
     fn case(name: &str, status: CaseStatus, rules: Vec<RuleResult>) -> CaseReport {
+        let (suite, id) = name.split_once("::").unwrap();
         CaseReport {
-            name: name.into(),
+            suite: suite.into(),
+            id: id.into(),
             description: String::new(),
             status,
             steps: Vec::new(),

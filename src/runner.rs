@@ -69,7 +69,19 @@ pub enum EndedEarly {
     DeadlinePassed,
 }
 
+impl CaseReport {
+    /// `suite::case`, the name tests, reports and `--case` use.
+    pub fn name(&self) -> String {
+        format!("{}::{}", self.suite, self.id)
+    }
+}
+
 impl RunReport {
+    /// Whether the run ended at connection setup: its one case is the setup, no suite ran.
+    pub fn ended_at_setup(&self) -> bool {
+        self.cases.iter().any(|case| case.suite == SETUP_SUITE)
+    }
+
     pub fn count(&self, wanted: CaseStatusKind) -> usize {
         self.cases.iter().filter(|case| case.status.kind() == wanted).count()
     }
@@ -118,8 +130,10 @@ impl RunReport {
 
 #[derive(Debug, Clone)]
 pub struct CaseReport {
-    /// `suite::case`.
-    pub name: String,
+    /// The suite's name (its file's stem), or `connection` for the setup of the connection.
+    pub suite: String,
+    /// The case's id within its suite.
+    pub id: String,
     pub description: String,
     pub status: CaseStatus,
     pub steps: Vec<StepReport>,
@@ -386,6 +400,9 @@ impl RunScope<'_> {
     }
 }
 
+/// The suite name of the one case of a run that ended at connection setup (`connection::setup`).
+pub const SETUP_SUITE: &str = "connection";
+
 /// Why the cases after a run ended early are not run. Once a discovery call timed out each
 /// would wait out its deadline too.
 pub fn not_run_reason(ended: EndedEarly) -> &'static str {
@@ -428,7 +445,8 @@ pub async fn probe(driver: &Driver) -> Observation {
 /// A case that was selected but not run, and why.
 fn not_run(suite: &Suite, case: &Case, reason: &str) -> CaseReport {
     CaseReport {
-        name: case.full_name(suite),
+        suite: suite.name.clone(),
+        id: case.id.clone(),
         description: case.description.clone(),
         status: CaseStatus::Skipped(reason.to_string()),
         steps: Vec::new(),
@@ -471,7 +489,8 @@ pub fn setup_failure_report(
     let context = Context::new(&observation, &expectations, settings.overrides, unix_now());
     let rules = rules::rule("RPC-003").map(|rule| evaluate_rule(rule, &context));
     let case = CaseReport {
-        name: "connection::setup".into(),
+        suite: SETUP_SUITE.into(),
+        id: "setup".into(),
         description: "The orchestrator accepts a connection and completes TLS and HTTP/2 setup.".into(),
         status: CaseStatus::Failed,
         steps: vec![step],
@@ -534,7 +553,8 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
     } = *context;
     let started = Instant::now();
     let mut report = CaseReport {
-        name: case.full_name(suite),
+        suite: suite.name.clone(),
+        id: case.id.clone(),
         description: case.description.clone(),
         status: CaseStatus::Passed,
         steps: Vec::new(),
@@ -561,7 +581,7 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
         .collect();
     if let (Some(store), Some(name), Some(info)) = (&settings.snapshots, &case.snapshot, observation.info.answer()) {
         let content = snapshot_view(info, &observation.newer_fields, &observation.target);
-        report.snapshot = Some(store.check(&suite.name, name, &report.name, &content));
+        report.snapshot = Some(store.check(&suite.name, name, &report.name(), &content));
     }
     report.status = match report.steps.iter().find_map(|step| step.not_judged.clone()) {
         Some(reason) => CaseStatus::Skipped(reason),

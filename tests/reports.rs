@@ -58,8 +58,10 @@ async fn faulted_run(configuration: Configuration, fault: Fault) -> RunReport {
 }
 
 fn case(name: &str, status: CaseStatus) -> CaseReport {
+    let (suite, id) = name.split_once("::").unwrap();
     CaseReport {
-        name: name.into(),
+        suite: suite.into(),
+        id: id.into(),
         description: format!("{name} <described>"),
         status,
         steps: vec![StepReport {
@@ -424,7 +426,7 @@ fn read_junit(xml: &str) -> (roxmltree::Document<'_>, JunitCounts) {
 fn expected_counts(report: &RunReport) -> (Vec<String>, usize, usize, usize) {
     let mut suites: Vec<String> = Vec::new();
     for case in &report.cases {
-        let suite = case.name.split("::").next().unwrap().to_string();
+        let suite = case.suite.clone();
         if !suites.contains(&suite) {
             suites.push(suite);
         }

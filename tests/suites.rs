@@ -46,7 +46,7 @@ async fn every_configuration_passes_and_matches_its_snapshots() {
                 matches!(case.status, CaseStatus::Passed | CaseStatus::Skipped(_)),
                 "{}: {} is {:?}\n{}",
                 configuration.name(),
-                case.name,
+                case.name(),
                 case.status,
                 lpconform::report::terminal::render_run(&report, false)
             );
@@ -129,7 +129,7 @@ async fn progress_names_each_case_before_it_runs_with_the_cases_done_of_all() {
     .await;
     running.shutdown().await;
     let expected: Vec<(String, usize, usize)> = (report.cases.iter().enumerate())
-        .map(|(done, case)| (case.name.clone(), done, report.cases.len()))
+        .map(|(done, case)| (case.name().clone(), done, report.cases.len()))
         .collect();
     assert!(expected.len() > 1, "{expected:?}");
     assert_eq!(seen, expected);

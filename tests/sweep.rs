@@ -364,8 +364,12 @@ async fn a_target_past_its_deadline_is_a_timed_out_row_that_keeps_its_finished_c
         "{problem}"
     );
     let cases = &row.report().expect("the finished cases are kept").cases;
-    let statuses: Vec<(&str, &CaseStatus)> = cases.iter().map(|case| (case.name.as_str(), &case.status)).collect();
-    assert_eq!(statuses[0], ("stalls::first", &CaseStatus::Passed), "{statuses:?}");
+    let statuses: Vec<(String, &CaseStatus)> = cases.iter().map(|case| (case.name(), &case.status)).collect();
+    assert_eq!(
+        statuses[0],
+        ("stalls::first".to_string(), &CaseStatus::Passed),
+        "{statuses:?}"
+    );
     for (name, status) in &statuses[1..] {
         assert!(
             matches!(status, CaseStatus::Skipped(reason) if reason.contains("deadline")),

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::escape::escape_line;
 use super::html::{finish_page, style};
 use super::json::JsonVerdict;
-use crate::compare::{modes_text, ComparedRun, Comparison, OfferChange, RuleChange};
+use crate::compare::{ComparedRun, Comparison, OfferChange, RuleChange};
+use crate::rules::Modes;
 
 /// The compare document's schema version; a field removed or retyped bumps it.
 pub const COMPARE_FORMAT_VERSION: u32 = 1;
@@ -326,7 +327,7 @@ fn offer_grid(runs: &[ComparedRun]) -> Markup {
         table.grid {
             thead { tr { th { "" } (run_headers(runs)) } }
             tbody {
-                tr { th { "modes" } @for run in runs { td { (run.modes.map(modes_text).unwrap_or_default()) } } }
+                tr { th { "modes" } @for run in runs { td { (run.modes.map(|modes| Modes::from(modes).to_string()).unwrap_or_default()) } } }
                 tr { th { "transcoding price (wei per pixel)" } @for run in runs {
                     td { (run.advertised.as_ref().and_then(|offer| offer.transcoding_price.clone()).unwrap_or_default()) }
                 } }

@@ -126,10 +126,7 @@ fn overview(report: &RunReport, verdict: &str) -> Markup {
         dl {
             dt { "target" } dd { code { (report.target) } }
             dt { "profile" } dd { (report.profile) }
-            dt { "modes" } dd {
-                (if modes.onchain { "on-chain" } else { "off-chain" })
-                ", transcoding " (yes_no(modes.transcoding)) ", AI " (yes_no(modes.ai))
-            }
+            dt { "modes" } dd { (modes.to_string()) }
             dt { "strict" } dd { (yes_no(report.strict)) }
             dt { "verdict" } dd class=(if report.failed() { "fail" } else { "pass" }) { (verdict) }
             dt { "summary" } dd { (summary(report)) }
@@ -280,13 +277,13 @@ fn findings_section(report: &RunReport) -> Markup {
                         @let rule = result.rule;
                         @if result.findings.is_empty() {
                             tr {
-                                td { (case.name) } td { code { (rule.id) } } td { (rule.severity.to_string()) }
+                                td { (case.name()) } td { code { (rule.id) } } td { (rule.severity.to_string()) }
                                 td class=(class) { (label) } td colspan="4" { (with_code(rule.text)) }
                             }
                         }
                         @for finding in &result.findings {
                             tr {
-                                td { (case.name) }
+                                td { (case.name()) }
                                 td { code { (rule.id) } span.detail { (with_code(rule.text)) } }
                                 td { (rule.severity.to_string()) }
                                 td class=(class) {
@@ -300,7 +297,7 @@ fn findings_section(report: &RunReport) -> Markup {
                             }
                         }
                         @if result.omitted_findings > 0 {
-                            tr { td { (case.name) } td { code { (rule.id) } }
+                            tr { td { (case.name()) } td { code { (rule.id) } }
                                  td colspan="6" { "… and " (result.omitted_findings) " more findings" } }
                         }
                     }
@@ -372,7 +369,7 @@ fn calls_section(report: &RunReport) -> Markup {
                 tbody {
                     @for (case, step) in &failed_steps {
                         tr {
-                            td { (case.name) } td { (step.call) } td { (step.expected) }
+                            td { (case.name()) } td { (step.call) } td { (step.expected) }
                             @if step.passed() {
                                 td { (step.actual) span.detail { "refused, as expected" } }
                             } @else {
@@ -387,12 +384,12 @@ fn calls_section(report: &RunReport) -> Markup {
         @for (case, snapshot) in &snapshots {
             @match &snapshot.status {
                 SnapshotStatus::Changed { diff } => {
-                    p.fail { "Snapshot " code { (snapshot.name) } " of " (case.name) " changed ("
+                    p.fail { "Snapshot " code { (snapshot.name) } " of " (case.name()) " changed ("
                         code { (snapshot.path.display().to_string()) } "):" }
                     pre { code { (preformatted(diff)) } }
                 }
                 _ => {
-                    p.warn { "Snapshot " code { (snapshot.name) } " of " (case.name) " is not recorded yet ("
+                    p.warn { "Snapshot " code { (snapshot.name) } " of " (case.name()) " is not recorded yet ("
                         code { (snapshot.path.display().to_string()) } "); record it with --update-snapshots." }
                 }
             }
@@ -414,7 +411,7 @@ fn cases_section(report: &RunReport) -> Markup {
                         CaseStatus::KnownFailure => ("KNOWN", "known", None),
                     };
                     tr {
-                        td { code { (case.name) } }
+                        td { code { (case.name()) } }
                         td class=(class) { (label) @if let Some(reason) = note { span.detail { (reason) } } }
                         td { (case.elapsed.as_millis()) " ms" }
                         td { (case.description) }

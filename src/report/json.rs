@@ -10,7 +10,7 @@ use crate::capability;
 use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::observe::NewerField;
 use crate::proto::net::OrchestratorInfo;
-use crate::rules::{RuleResult, Severity, Verdict};
+use crate::rules::{Modes, RuleResult, Severity, Verdict};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome, StepReport};
 use crate::snapshot::{SnapshotCheck, SnapshotStatus};
 
@@ -373,6 +373,17 @@ pub enum JsonSeverity {
     Info,
 }
 
+/// The modes a report was judged in, read back from it (`lpconform compare`).
+impl From<JsonModes> for Modes {
+    fn from(modes: JsonModes) -> Self {
+        Modes {
+            onchain: modes.onchain,
+            transcoding: modes.transcoding,
+            ai: modes.ai,
+        }
+    }
+}
+
 impl From<Severity> for JsonSeverity {
     fn from(severity: Severity) -> Self {
         match severity {
@@ -592,8 +603,8 @@ impl JsonCase {
             CaseStatus::KnownFailure => (JsonCaseStatus::KnownFailure, None),
         };
         Self {
-            name: case.name.clone(),
-            suite: suite_of(&case.name).to_string(),
+            name: case.name(),
+            suite: case.suite.clone(),
             description: case.description.clone(),
             status,
             skip_reason,
@@ -603,11 +614,6 @@ impl JsonCase {
             snapshot: case.snapshot.as_ref().map(JsonSnapshot::new),
         }
     }
-}
-
-/// `discovery` of `discovery::signed_request`.
-pub(super) fn suite_of(case_name: &str) -> &str {
-    case_name.split_once("::").map_or(case_name, |(suite, _)| suite)
 }
 
 impl JsonStep {

@@ -10,7 +10,6 @@ use std::fmt::Write as _;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::escape::{escape_line, escape_text};
-use super::json::suite_of;
 use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::rules::{RuleResult, Verdict};
 use crate::runner::{CaseReport, CaseStatus, RunReport, StepOutcome};
@@ -26,7 +25,7 @@ const KNOWN_FAILURES_SUITE: &str = "known-failures";
 pub fn render_junit(report: &RunReport) -> String {
     let mut suites: Vec<TestSuite> = Vec::new();
     for case in &report.cases {
-        let suite_name = suite_of(&case.name);
+        let suite_name = case.suite.as_str();
         let position = match suites.iter().position(|suite| suite.name.as_str() == suite_name) {
             Some(position) => position,
             None => {
@@ -217,8 +216,8 @@ fn case_outcome(case: &CaseReport) -> TestCase {
             status
         }
     };
-    let mut test_case = TestCase::new(case.name.as_str(), status);
-    test_case.set_classname(case.name.as_str()).set_time(case.elapsed);
+    let mut test_case = TestCase::new(case.name(), status);
+    test_case.set_classname(case.name()).set_time(case.elapsed);
     if !transcript.is_empty() {
         test_case.set_system_out(transcript);
     }
@@ -266,8 +265,8 @@ fn rule_outcome(case: &CaseReport, result: &RuleResult, strict: bool) -> TestCas
             status
         }
     };
-    let mut test_case = TestCase::new(format!("{}::{}", case.name, rule.id), status);
-    test_case.set_classname(case.name.as_str());
+    let mut test_case = TestCase::new(format!("{}::{}", case.name(), rule.id), status);
+    test_case.set_classname(case.name());
     if let Some(out) = out {
         test_case.set_system_out(out);
     }

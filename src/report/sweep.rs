@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::escape::escape_line;
 use super::html::{finish_page, style};
 use super::json::{worst_verdicts, JsonAdvertised, JsonModes, JsonRuleVerdict, JsonSeverity, JsonVerdict};
-use crate::rules::{Modes, Verdict};
+use crate::rules::Verdict;
 use crate::sweep::{RowStatus, SweepReport, SweepRow};
 
 /// The sweep document's schema version; a field removed or retyped bumps it.
@@ -169,7 +169,7 @@ impl JsonSweepRow {
             .filter(|(_, result)| matches!(result.verdict, Verdict::Fail | Verdict::Warn))
             .flat_map(|(case, result)| {
                 result.findings.iter().map(move |finding| JsonSweepFinding {
-                    case: case.name.clone(),
+                    case: case.name(),
                     rule_id: result.rule.id.to_string(),
                     severity: result.rule.severity.into(),
                     verdict: JsonVerdict::from(&result.verdict),
@@ -184,7 +184,7 @@ impl JsonSweepRow {
             .flat_map(|case| case.steps.iter().map(move |step| (case, step)))
             .filter(|(_, step)| !step.passed())
             .map(|(case, step)| JsonFailedCall {
-                case: case.name.clone(),
+                case: case.name(),
                 call: step.call.clone(),
                 expected: step.expected.clone(),
                 actual: step.actual.clone(),
@@ -249,20 +249,6 @@ pub fn render_sweep_json(report: &SweepReport) -> String {
     super::pretty_json(&JsonSweep::new(report), SWEEP_FORMAT_VERSION)
 }
 
-/// `off-chain transcoding+AI`: the chain mode, then what the target serves.
-pub fn modes_text(modes: Modes) -> String {
-    let chain = if modes.onchain { "on-chain" } else { "off-chain" };
-    let work: Vec<&str> = [(modes.transcoding, "transcoding"), (modes.ai, "AI")]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect();
-    if work.is_empty() {
-        format!("{chain} (no capabilities)")
-    } else {
-        format!("{chain} {}", work.join("+"))
-    }
-}
-
 /// The cells of one table row, in [`HEADERS`] order, the notes last, escaped: a target's
 /// answers and errors are its own text.
 fn cells(row: &SweepRow) -> [String; 11] {
@@ -284,7 +270,7 @@ fn cells(row: &SweepRow) -> [String; 11] {
         row.status().as_str().to_string(),
         row.target.clone(),
         if row.reachable() { "yes" } else { "no" }.to_string(),
-        row.modes().map_or_else(dash, modes_text),
+        row.modes().map_or_else(dash, |modes| modes.to_string()),
         row.capabilities_advertised()
             .map_or_else(dash, |count| count.to_string()),
         price,
@@ -430,7 +416,7 @@ fn html_row(row: &SweepRow) -> Markup {
                     "{}: expected {}, actual {}",
                     finding.path, finding.expected, finding.actual
                 );
-                (case.name.clone(), result.rule.id, detail)
+                (case.name(), result.rule.id, detail)
             })
         })
         .collect();

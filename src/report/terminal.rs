@@ -43,13 +43,7 @@ pub fn render_run(report: &RunReport, colour: bool) -> String {
     let modes = report.modes;
     let _ = writeln!(out, "target   {}", escape_line(&report.target));
     let _ = writeln!(out, "profile  {}", escape_line(&report.profile));
-    let _ = writeln!(
-        out,
-        "modes    {}, transcoding {}, AI {}",
-        if modes.onchain { "on-chain" } else { "off-chain" },
-        yes_no(modes.transcoding),
-        yes_no(modes.ai)
-    );
+    let _ = writeln!(out, "modes    {modes}");
     if let Some(info) = &report.info {
         let _ = write!(
             out,
@@ -133,14 +127,6 @@ fn render_known_failures(out: &mut String, check: &KnownFailureCheck, painter: &
     }
 }
 
-fn yes_no(flag: bool) -> &'static str {
-    if flag {
-        "yes"
-    } else {
-        "no"
-    }
-}
-
 fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
     let (label, colour) = match &case.status {
         CaseStatus::Passed => ("PASS", AnsiColor::Green),
@@ -149,7 +135,7 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
         CaseStatus::Skipped(_) => ("SKIP", AnsiColor::BrightBlack),
         CaseStatus::KnownFailure => ("KNOWN", AnsiColor::Magenta),
     };
-    let _ = write!(out, "{} {}", painter.paint(colour, label), escape_line(&case.name));
+    let _ = write!(out, "{} {}", painter.paint(colour, label), escape_line(&case.name()));
     match &case.status {
         CaseStatus::Skipped(reason) => {
             let _ = writeln!(out, " ({})", escape_line(reason));
@@ -251,8 +237,10 @@ mod tests {
     const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/reports/terminal.txt");
 
     fn case(name: &str, status: CaseStatus) -> CaseReport {
+        let (suite, id) = name.split_once("::").unwrap();
         CaseReport {
-            name: name.into(),
+            suite: suite.into(),
+            id: id.into(),
             description: String::new(),
             status,
             steps: Vec::new(),

@@ -247,6 +247,26 @@ pub struct Modes {
     pub ai: bool,
 }
 
+/// `on-chain, transcoding, AI`; `off-chain, no capabilities` when it serves neither: how every
+/// report names the modes.
+impl fmt::Display for Modes {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(if self.onchain { "on-chain" } else { "off-chain" })?;
+        match (self.transcoding, self.ai) {
+            (false, false) => formatter.write_str(", no capabilities"),
+            (transcoding, ai) => {
+                if transcoding {
+                    formatter.write_str(", transcoding")?;
+                }
+                if ai {
+                    formatter.write_str(", AI")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Modes forced from the command line; `None` keeps the detected value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ModeOverrides {

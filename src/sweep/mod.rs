@@ -290,7 +290,7 @@ fn finished_cases(report: &RunReport) -> usize {
 
 /// A run that ended at connection setup holds only the `connection::setup` case.
 fn is_setup_failure(report: &RunReport) -> bool {
-    report.info.is_none() && report.cases.len() == 1 && report.cases[0].name == "connection::setup"
+    report.info.is_none() && report.ended_at_setup()
 }
 
 /// The whole sweep, rows in the targets file's order.
