@@ -678,15 +678,7 @@ fn serve_with_crash_on_missing_token_exits_like_go_livepeer() {
         .to_string();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let target = lpconform::transport::Target::parse(&url).unwrap();
-        let options = lpconform::transport::TransportOptions::default();
-        let connection = lpconform::driver::Driver::new(
-            lpconform::transport::Connection::connect(&target, &options)
-                .await
-                .unwrap(),
-            lpconform::spec::ProtoSpec::built_in(),
-            lpconform::probe::Gateway::from(&lpconform::eth::EthKey::random()),
-        );
+        let connection = common::driver_to(&url).await;
         let request = lpconform::proto::net::EndTranscodingSessionRequest { auth_token: None };
         let ended = connection
             .call::<lpconform::proto::net::EndTranscodingSessionResponse>(

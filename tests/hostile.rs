@@ -23,6 +23,10 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
+mod common;
+
+use common::{driver_to, Frames};
+
 /// Every run here uses these deadlines; a run must end well within `RUN_BOUND`.
 const DEADLINES: [&str; 4] = ["--connect-timeout", "1s", "--call-timeout", "1s"];
 /// A guard against hangs, not a speed target: the stalling servers have their own tight bounds
@@ -295,16 +299,8 @@ async fn a_huge_answer_is_not_read_to_its_end() {
         }))
     })
     .await;
-    let target = lpconform::transport::Target::parse(&format!("http://{address}")).unwrap();
-    let options = lpconform::transport::TransportOptions::default();
-    let connection = lpconform::driver::Driver::new(
-        lpconform::transport::Connection::connect(&target, &options)
-            .await
-            .unwrap(),
-        lpconform::spec::ProtoSpec::built_in(),
-        lpconform::probe::Gateway::from(&lpconform::eth::EthKey::random()),
-    );
-    let outcome = connection
+    let outcome = driver_to(&format!("http://{address}"))
+        .await
         .call::<lpconform::proto::net::PingPong>(
             lpconform::driver::Method::Ping,
             &lpconform::proto::net::PingPong { value: vec![1] },
@@ -317,18 +313,6 @@ async fn a_huge_answer_is_not_read_to_its_end() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let read = sent.load(Ordering::SeqCst);
     assert!(read < 32 * 1024 * 1024, "the server got to send {read} bytes");
-}
-
-/// A body of these frames, last first: a whole gRPC answer, trailers included.
-struct Frames(Vec<Frame<Bytes>>);
-
-impl Body for Frames {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        Poll::Ready(self.0.pop().map(Ok))
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,13 +7,11 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::process::Output;
-use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes};
 use http::{HeaderMap, HeaderValue, Request, Response};
-use http_body::{Body, Frame};
+use http_body::Frame;
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -29,7 +27,7 @@ use tokio::net::TcpListener;
 
 mod common;
 
-use common::lpconform;
+use common::{lpconform, Frames};
 
 /// The newer protocol: lp_rpc.proto with three additions.
 fn newer_proto() -> String {
@@ -51,18 +49,6 @@ fn newer_proto() -> String {
             1,
         )
         + "\nenum Verbosity {\n  BRIEF = 0;\n  FULL = 1;\n}\n\nmessage StatusRequest {\n  bytes address = 1;\n  bytes sig = 2;\n  Verbosity verbosity = 3;\n}\n\nmessage StatusReply {\n  string state = 1;\n  uint32 sessions = 2;\n}\n"
-}
-
-/// A body of these frames, last first: a whole gRPC answer, trailers included.
-struct Frames(Vec<Frame<Bytes>>);
-
-impl Body for Frames {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        Poll::Ready(self.0.pop().map(Ok))
-    }
 }
 
 fn grpc_answer(outcome: Result<Vec<u8>, (i32, String)>) -> Response<Frames> {

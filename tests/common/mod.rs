@@ -180,3 +180,33 @@ pub fn serve(args: &[&str]) -> (Served, String) {
         .to_string();
     (served, url)
 }
+
+/// A driver to `url` with the built-in proto, as a random gateway: for tests that make single
+/// calls themselves.
+pub async fn driver_to(url: &str) -> lpconform::driver::Driver {
+    let target = Target::parse(url).unwrap();
+    let connection = Connection::connect(&target, &TransportOptions::default())
+        .await
+        .unwrap();
+    lpconform::driver::Driver::new(
+        connection,
+        lpconform::spec::ProtoSpec::built_in(),
+        lpconform::probe::Gateway::from(&EthKey::random()),
+    )
+}
+
+/// A response body of these frames, last first: a whole gRPC answer, trailers included, for the
+/// hand-written servers of the tests.
+pub struct Frames(pub Vec<http_body::Frame<bytes::Bytes>>);
+
+impl http_body::Body for Frames {
+    type Data = bytes::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.pop().map(Ok))
+    }
+}
