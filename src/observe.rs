@@ -6,16 +6,18 @@ use std::time::Duration;
 
 use crate::eth::Address;
 use crate::proto::net::{AuthToken, OrchestratorInfo, PingPong};
+use crate::view::shown_text;
 
 /// Why a call produced no answer. A gRPC status is the server speaking; the
-/// other variants mean the server could not be reached or understood.
+/// other variants mean the server could not be reached or understood. The text
+/// shows long messages cut ([`shown_text`]); the fields keep them whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
     /// The server answered with a gRPC error status.
-    #[error("gRPC status {code:?}: {message}")]
+    #[error("gRPC status {code:?}: {}", shown_text(.message))]
     Status { code: tonic::Code, message: String },
     /// Connecting, TLS, HTTP/2 or the stream failed before a status arrived.
-    #[error("transport failure: {0}")]
+    #[error("transport failure: {}", shown_text(.0))]
     Transport(String),
     /// An HTTP answer that carries no gRPC status (e.g. 404 for `GET /orchestrator/info`).
     #[error("HTTP status {0}")]
@@ -24,7 +26,7 @@ pub enum CallError {
     #[error("no answer within {0:?}")]
     Timeout(Duration),
     /// Bytes arrived but are not the declared message (or exceed the size cap).
-    #[error("response does not decode: {0}")]
+    #[error("response does not decode: {}", shown_text(.0))]
     Decode(String),
 }
 

@@ -2,7 +2,9 @@
 //! names, bytes as 0x-hex, prices as rationals, secrets replaced. The terminal
 //! printout and snapshots both render this view, so what a person reviews is
 //! what a snapshot pins. Repeated fields show their first [`SHOWN_ENTRIES`]
-//! entries and count the rest, so an answer of any size renders small.
+//! entries and count the rest, and long strings, bytes and numbers their start
+//! and size ([`shown_text`], [`shown_hex`], [`decimal_text`]), so an answer of
+//! any size renders small. Every report takes target text through these.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +22,21 @@ pub const REDACTED: &str = "[redacted]";
 /// How many entries of one repeated field (or map) a view shows; the rest are counted in
 /// `not_shown`, or in a last `… and N more` entry of a list of names.
 pub const SHOWN_ENTRIES: usize = 64;
+
+/// How many characters of one string from the target a view or report shows.
+pub const SHOWN_CHARS: usize = 256;
+
+/// How many bytes of one byte field a view shows, as hex or as one number (a uint256 is 32).
+pub const SHOWN_BYTES: usize = 32;
+
+/// A string the target sent, as views and reports show it: whole up to [`SHOWN_CHARS`]
+/// characters, else its first ones, `…` and its size, so one long field cannot fill a report.
+pub fn shown_text(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()),
+        None => text.to_string(),
+    }
+}
 
 /// The first [`SHOWN_ENTRIES`] items, and how many more there were.
 fn first_entries<T>(items: impl Iterator<Item = T>) -> (Vec<T>, usize) {
@@ -185,15 +202,34 @@ pub fn hex_bytes(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
 }
 
-/// A big-endian unsigned byte string as a decimal number.
+/// `0x`-hex as views show bytes: whole up to [`SHOWN_BYTES`], else the first ones, `…` and the size.
+pub fn shown_hex(bytes: &[u8]) -> String {
+    match bytes.get(..SHOWN_BYTES).filter(|_| bytes.len() > SHOWN_BYTES) {
+        Some(first) => format!("{}… ({} bytes)", hex_bytes(first), bytes.len()),
+        None => hex_bytes(bytes),
+    }
+}
+
+/// A big-endian unsigned byte string as a decimal number (see [`decimal_text`]).
 pub fn big_endian_decimal(bytes: &[u8]) -> String {
-    BigUint::from_bytes_be(bytes).to_string()
+    decimal_text(&BigUint::from_bytes_be(bytes))
+}
+
+/// A number in decimal up to [`SHOWN_BYTES`] bytes; a longer one as [`shown_hex`] of its bytes,
+/// because decimal conversion costs the square of a number's length.
+pub fn decimal_text(number: &BigUint) -> String {
+    if number.bits() > 8 * SHOWN_BYTES as u64 {
+        shown_hex(&number.to_bytes_be())
+    } else {
+        number.to_string()
+    }
 }
 
 /// A 20-byte address in EIP-55 form; any other length as raw hex with its size.
 pub fn address_text(bytes: &[u8]) -> String {
     match Address::from_slice(bytes) {
         Ok(address) => address.to_checksum(),
+        Err(_) if bytes.len() > SHOWN_BYTES => shown_hex(bytes),
         Err(_) => format!("{} ({} bytes)", hex_bytes(bytes), bytes.len()),
     }
 }
@@ -217,7 +253,7 @@ impl InfoView {
         let capabilities_prices = first_list(
             info.capabilities_prices.iter().map(|price| PriceView {
                 capability: Some(capability_label(price.capability)),
-                model: Some(price.constraint.clone()),
+                model: Some(shown_text(&price.constraint)),
                 wei_per_pixel: price_rational(price),
             }),
             "capabilities_prices",
@@ -226,7 +262,7 @@ impl InfoView {
         let hardware = first_list(info.hardware.iter().map(HardwareView::new), "hardware", &mut not_shown);
         let storage = first_list(info.storage.iter().map(StorageView::new), "storage", &mut not_shown);
         Self {
-            transcoder: info.transcoder.clone(),
+            transcoder: shown_text(&info.transcoder),
             address: address_text(&info.address),
             price_info: info.price_info.as_ref().map(|price| PriceView {
                 capability: None,
@@ -240,10 +276,10 @@ impl InfoView {
             storage,
             auth_token: info.auth_token.as_ref().map(|token| AuthTokenView {
                 token: format!("{REDACTED} ({} bytes)", token.token.len()),
-                session_id: token.session_id.clone(),
+                session_id: shown_text(&token.session_id),
                 expiration: token.expiration,
             }),
-            nodes: first_names(info.nodes.iter().cloned()),
+            nodes: first_names(info.nodes.iter().map(|node| shown_text(node))),
             not_shown,
             newer_fields: BTreeMap::new(),
         }
@@ -272,12 +308,12 @@ impl TicketView {
         Self {
             recipient: address_text(&ticket.recipient),
             face_value_wei: big_endian_decimal(&ticket.face_value),
-            win_prob: hex_bytes(&ticket.win_prob),
-            recipient_rand_hash: hex_bytes(&ticket.recipient_rand_hash),
-            seed: hex_bytes(&ticket.seed),
+            win_prob: shown_hex(&ticket.win_prob),
+            recipient_rand_hash: shown_hex(&ticket.recipient_rand_hash),
+            seed: shown_hex(&ticket.seed),
             expiration_block: big_endian_decimal(&ticket.expiration_block),
             creation_round: expiration.map(|params| params.creation_round),
-            creation_round_block_hash: expiration.map(|params| hex_bytes(&params.creation_round_block_hash)),
+            creation_round_block_hash: expiration.map(|params| shown_hex(&params.creation_round_block_hash)),
         }
     }
 }
@@ -295,9 +331,9 @@ impl CapabilitiesView {
                         warm: model.warm,
                         capacity: model.capacity,
                         capacity_in_use: model.capacity_in_use,
-                        runner_version: model.runner_version.clone(),
+                        runner_version: shown_text(&model.runner_version),
                     };
-                    (model_id.clone(), view)
+                    (shown_text(model_id), view)
                 }));
                 models_not_shown += more;
                 (capability_label(*number), models.into_iter().collect())
@@ -317,8 +353,8 @@ impl CapabilitiesView {
             advertised: first_names(capability::bitstring_numbers(&capabilities.bitstring).map(capability_label)),
             mandatories: first_names(capability::bitstring_numbers(&capabilities.mandatories).map(capability_label)),
             capacities,
-            version: capabilities.version.clone(),
-            min_version: constraints.map(|c| c.min_version.clone()).unwrap_or_default(),
+            version: shown_text(&capabilities.version),
+            min_version: constraints.map(|c| shown_text(&c.min_version)).unwrap_or_default(),
             models,
             not_shown,
         }
@@ -329,16 +365,16 @@ impl HardwareView {
     fn new(hardware: &net::HardwareInformation) -> Self {
         let (gpus, gpus_not_shown) = first_entries(hardware.gpu_info.iter().map(|(id, gpu)| {
             let view = GpuView {
-                name: gpu.name.clone(),
+                name: shown_text(&gpu.name),
                 compute: format!("{}.{}", gpu.major, gpu.minor),
                 memory_free: gpu.memory_free,
                 memory_total: gpu.memory_total,
             };
-            (id.clone(), view)
+            (shown_text(id), view)
         }));
         Self {
-            pipeline: hardware.pipeline.clone(),
-            model_id: hardware.model_id.clone(),
+            pipeline: shown_text(&hardware.pipeline),
+            model_id: shown_text(&hardware.model_id),
             gpus: gpus.into_iter().collect(),
             gpus_not_shown,
         }
@@ -353,12 +389,12 @@ impl StorageView {
         Self {
             kind,
             s3: storage.s3info.as_ref().map(|s3| S3View {
-                host: s3.host.clone(),
-                key: s3.key.clone(),
+                host: shown_text(&s3.host),
+                key: shown_text(&s3.key),
                 policy: REDACTED,
                 signature: REDACTED,
                 credential: REDACTED,
-                x_amz_date: s3.x_amz_date.clone(),
+                x_amz_date: shown_text(&s3.x_amz_date),
             }),
         }
     }
@@ -427,5 +463,29 @@ mod tests {
         assert_eq!(address_text(&[1, 2]), "0x0102 (2 bytes)");
         assert_eq!(big_endian_decimal(&[]), "0");
         assert_eq!(big_endian_decimal(&[1, 0]), "256");
+        assert_eq!(
+            big_endian_decimal(&[0xff; 32]),
+            BigUint::from_bytes_be(&[0xff; 32]).to_string()
+        );
+    }
+
+    #[test]
+    fn long_strings_bytes_and_numbers_show_their_start_and_size() {
+        assert_eq!(shown_text("short"), "short");
+        let long = "é".repeat(SHOWN_CHARS + 1);
+        assert_eq!(shown_text(&long), format!("{}… (514 bytes)", "é".repeat(SHOWN_CHARS)));
+        assert_eq!(shown_hex(&[0xab; SHOWN_BYTES]), hex_bytes(&[0xab; SHOWN_BYTES]));
+        assert_eq!(
+            shown_hex(&[0xab; 1000]),
+            format!("{}… (1000 bytes)", hex_bytes(&[0xab; SHOWN_BYTES]))
+        );
+        let mut huge = vec![0; 10];
+        huge.extend([1; 1000]);
+        assert_eq!(
+            big_endian_decimal(&huge),
+            shown_hex(&[1; 1000]),
+            "leading zeros are no digits"
+        );
+        assert_eq!(address_text(&[7; 1000]), shown_hex(&[7; 1000]));
     }
 }

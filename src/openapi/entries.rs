@@ -2,7 +2,8 @@
 //! a million `capabilities_prices` entries rendered whole take about 800 bytes each (their
 //! decoded message and JSON object), far past a run's memory bound. Where the document's schemas
 //! judge each entry on its own, the entries of a long top-level repeated field are decoded,
-//! rendered and checked one at a time; the rest of the answer is checked whole as before.
+//! rendered and checked one at a time; the rest of the answer is checked whole as before, but
+//! for its long maps, which the renderer checks entry by entry (`render`'s note).
 
 use std::collections::HashMap;
 
@@ -12,14 +13,12 @@ use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, Wire
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, Value as ProtoValue};
 
-use super::render::{built_in_info, render_info, render_value, RenderError};
+use super::render::{
+    built_in_info, render_info_checking_long_maps, render_value_checking_long_maps, RenderError, ENTRIES_CHECKED_WHOLE,
+};
 use super::schema::{object_properties, property_for_field, resolve, Keywords, SchemaRef};
 use super::validate::{child_key, validate, validate_at, Violation};
 use crate::proto::net::OrchestratorInfo;
-
-/// A top-level repeated field of more entries than this is checked entry by entry; shorter ones
-/// are checked with the rest of the answer, exactly as rendered whole.
-const ENTRIES_CHECKED_WHOLE: usize = 1024;
 
 /// Every violation of `schema` by `info` rendered as [`render_info`] renders it, given to `each`:
 /// those of the answer without its long fields first, then those of each long field's entries.
@@ -31,9 +30,12 @@ pub(super) fn info_violations<'a>(
 ) -> Result<(), RenderError> {
     let encoded = info.encode_to_vec();
     let mut long_fields = long_fields(api, schema, &encoded);
+    let mut in_long_maps = Vec::new();
     if long_fields.is_empty() {
-        validate(api, schema, &render_info(api, schema, info)?)
+        let json = render_info_checking_long_maps(api, schema, info, &mut in_long_maps)?;
+        validate(api, schema, &json)
             .into_iter()
+            .chain(in_long_maps)
             .for_each(each);
         return Ok(());
     }
@@ -54,8 +56,10 @@ pub(super) fn info_violations<'a>(
         return Err(error);
     }
     let rest = OrchestratorInfo::decode(rest.as_slice()).map_err(|error| RenderError(error.to_string()))?;
-    validate(api, schema, &render_info(api, schema, &rest)?)
+    let json = render_info_checking_long_maps(api, schema, &rest, &mut in_long_maps)?;
+    validate(api, schema, &json)
         .into_iter()
+        .chain(in_long_maps)
         .for_each(&mut each);
     long_fields.into_iter().flat_map(|long| long.found).for_each(each);
     Ok(())
@@ -86,7 +90,7 @@ impl<'a> LongField<'a> {
         let path = format!("{}[{}]", self.path, self.checked);
         self.checked += 1;
         // Depth 2: below the answer's object and the field's array, as in the whole check.
-        let json = render_value(api, &kind, entry, self.items);
+        let json = render_value_checking_long_maps(api, &kind, entry, self.items, (&path, 2), &mut self.found);
         validate_at(api, self.items, &json, &path, 2, &mut self.found);
         Ok(())
     }
@@ -95,7 +99,7 @@ impl<'a> LongField<'a> {
 /// The top-level repeated fields (of messages or strings) of more than [`ENTRIES_CHECKED_WHOLE`]
 /// entries whose entries the schema judges each on its own, in field order.
 fn long_fields<'a>(api: &'a OpenAPI, schema: SchemaRef<'a>, encoded: &[u8]) -> Vec<LongField<'a>> {
-    let Some(answer) = resolve(api, schema).filter(|answer| judged_by_parts(&Keywords::of(answer), "object")) else {
+    let Some(answer) = resolve(api, schema).filter(|answer| Keywords::of(answer).judged_by_parts("object")) else {
         return Vec::new();
     };
     let mut counts: HashMap<u32, usize> = HashMap::new();
@@ -114,7 +118,7 @@ fn long_fields<'a>(api: &'a OpenAPI, schema: SchemaRef<'a>, encoded: &[u8]) -> V
         .filter_map(|field| {
             let (name, property) = property_for_field(&properties, &field)?;
             let keywords = Keywords::of(resolve(api, property)?);
-            let items = keywords.items.filter(|_| judged_by_parts(&keywords, "array"))?;
+            let items = keywords.items.filter(|_| keywords.judged_by_parts("array"))?;
             Some(LongField {
                 path: child_key("", name),
                 field,
@@ -124,18 +128,6 @@ fn long_fields<'a>(api: &'a OpenAPI, schema: SchemaRef<'a>, encoded: &[u8]) -> V
             })
         })
         .collect()
-}
-
-/// Whether a value of type `typ` under these keywords is judged only by its parts, each on its
-/// own: nothing about the value as a whole (an `enum`, a `format`, alternatives) but its type.
-fn judged_by_parts(keywords: &Keywords<'_>, typ: &str) -> bool {
-    keywords.typ.is_none_or(|declared| declared == typ)
-        && keywords.format.is_none()
-        && keywords.enumeration.is_empty()
-        && keywords.all_of.is_empty()
-        && keywords.any_of.is_empty()
-        && keywords.one_of.is_empty()
-        && keywords.not.is_none()
 }
 
 /// Calls `visit` with each top-level record of `encoded`: its field number, its payload when

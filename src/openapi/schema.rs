@@ -175,6 +175,28 @@ impl<'a> Keywords<'a> {
         found
     }
 
+    /// Whether a value of type `typ` under these keywords is judged only by its parts, each on
+    /// its own: nothing about the value as a whole (an `enum`, a `format`, alternatives) but its
+    /// type.
+    pub(super) fn judged_by_parts(&self, typ: &str) -> bool {
+        self.typ.is_none_or(|declared| declared == typ)
+            && self.format.is_none()
+            && self.enumeration.is_empty()
+            && self.all_of.is_empty()
+            && self.any_of.is_empty()
+            && self.one_of.is_empty()
+            && self.not.is_none()
+    }
+
+    /// Whether these keywords judge an object (a map) only by each entry's value against
+    /// `additionalProperties`: no declared property or `required` name concerns a key.
+    pub(super) fn judges_entries_alone(&self) -> bool {
+        self.judged_by_parts("object")
+            && self.properties.is_empty()
+            && self.required.is_empty()
+            && self.additional_schema().is_some()
+    }
+
     /// The schema of additional property values, when it is a schema rather than a yes/no.
     pub(super) fn additional_schema(&self) -> Option<SchemaRef<'a>> {
         match self.additional_properties {

@@ -304,7 +304,11 @@ fn rendering_follows_a_document_in_the_proto3_convention() {
 
 /// Whole-answer and entry-by-entry checks of `info` by the shipped document, each sorted by path.
 fn checked_both_ways(info: &OrchestratorInfo) -> (Vec<Violation>, Vec<Violation>) {
-    let document = OpenApiDocument::embedded();
+    checked_both_ways_by(OpenApiDocument::embedded(), info)
+}
+
+/// Whole-answer and entry-by-entry checks of `info` by `document`, each sorted by path.
+fn checked_both_ways_by(document: &OpenApiDocument, info: &OrchestratorInfo) -> (Vec<Violation>, Vec<Violation>) {
     let mut whole = document.validate_info(&document.render_info(info).unwrap());
     let mut by_entry = Vec::new();
     document
@@ -343,6 +347,34 @@ fn long_repeated_fields_checked_entry_by_entry_break_the_schema_where_the_whole_
     info.storage.truncate(10);
     let (whole, by_entry) = checked_both_ways(&info);
     assert_eq!((by_entry.len(), &by_entry), (2, &whole));
+}
+
+#[test]
+fn long_maps_checked_entry_by_entry_break_the_schema_where_the_whole_answer_does() {
+    // Where the document wants `warm` as a string, every model breaks it; GPUs and capacities fit.
+    let document = edited("warm:\n          type: boolean", "warm:\n          type: string").unwrap();
+    let mut info = full_info();
+    let models = |count: usize| CapabilityConstraints {
+        models: (0..count)
+            .map(|index| (format!("org/model {index}"), ModelConstraint::default()))
+            .collect(),
+    };
+    let capabilities = info.capabilities.as_mut().unwrap();
+    capabilities.capacities = (0..3000).map(|number| (number, 1)).collect();
+    let per_capability = &mut capabilities.constraints.as_mut().unwrap().per_capability;
+    per_capability.insert(27, models(2000));
+    per_capability.insert(33, models(3));
+    info.hardware = vec![Default::default(); 2];
+    info.hardware[1].gpu_info = (0..1500).map(|index| (index.to_string(), Default::default())).collect();
+    let (whole, by_entry) = checked_both_ways_by(&document, &info);
+    assert_eq!(by_entry.len(), 2003);
+    assert!(
+        by_entry.iter().any(|violation| violation.path
+            == r#"capabilities.constraints.per_capability[27].models["org/model 1999"].warm"#),
+        "{:?}",
+        &by_entry[..3]
+    );
+    assert_eq!(by_entry, whole);
 }
 
 fn violations(json: Value) -> Vec<(String, String, String)> {

@@ -13,6 +13,7 @@ use crate::proto::net::OrchestratorInfo;
 use crate::rules::{Modes, RuleResult, Severity, Verdict};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome, StepReport};
 use crate::snapshot::{SnapshotCheck, SnapshotStatus};
+use crate::view::shown_text;
 
 /// The schema version this build writes.
 pub const FORMAT_VERSION: u32 = 2;
@@ -116,9 +117,9 @@ impl JsonAdvertised {
                     .iter()
                     .map(|(model, constraint)| JsonAdvertisedModel {
                         capability: capability::display_name(*number),
-                        model: model.clone(),
+                        model: shown_text(model),
                         warm: constraint.warm,
-                        runner_version: constraint.runner_version.clone(),
+                        runner_version: shown_text(&constraint.runner_version),
                     })
             })
             .take(MAX_ADVERTISED)
@@ -139,13 +140,13 @@ impl JsonAdvertised {
                 .take(MAX_ADVERTISED)
                 .map(|price| JsonAdvertisedPrice {
                     capability: capability::display_name(price.capability),
-                    constraint: price.constraint.clone(),
+                    constraint: shown_text(&price.constraint),
                     wei_per_pixel: format!("{}/{}", price.price_per_unit, price.pixels_per_unit),
                 })
                 .collect(),
             models,
-            version: capabilities.map(|c| c.version.clone()),
-            min_version: constraints.map(|c| c.min_version.clone()),
+            version: capabilities.map(|c| shown_text(&c.version)),
+            min_version: constraints.map(|c| shown_text(&c.min_version)),
             newer_fields: (newer.iter())
                 .map(|field| JsonNewerField {
                     path: field.path.clone(),

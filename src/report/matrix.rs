@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::capability::{self, CapabilityKind};
 use crate::proto::net::OrchestratorInfo;
-use crate::view::SHOWN_ENTRIES;
+use crate::view::{shown_text, SHOWN_ENTRIES};
 
 /// Rows shown at most; a hostile bitstring may set millions of bits.
 pub const MAX_ROWS: usize = 256;
@@ -69,8 +69,8 @@ impl CapabilityRow {
     }
 }
 
-/// The first [`SHOWN_ENTRIES`] of a row's list and a count of the rest: one capability may be
-/// priced or constrained a million times over.
+/// The first [`SHOWN_ENTRIES`] of a row's list, each cut as [`shown_text`], and a count of the
+/// rest: one capability may be priced or constrained a million times over.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Listed {
     pub shown: Vec<String>,
@@ -80,7 +80,7 @@ pub struct Listed {
 impl Listed {
     fn push(&mut self, item: &str) {
         if self.shown.len() < SHOWN_ENTRIES {
-            self.shown.push(item.to_string());
+            self.shown.push(shown_text(item));
         } else {
             self.not_shown += 1;
         }

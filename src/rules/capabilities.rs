@@ -298,7 +298,10 @@ fn models(constraints: &Constraints) -> impl Iterator<Item = (u32, &str, &ModelC
 }
 
 fn model_path(number: u32, model_id: &str, field: &str) -> String {
-    format!("capabilities.constraints.PerCapability[{number}].models[{model_id:?}].{field}")
+    format!(
+        "capabilities.constraints.PerCapability[{number}].models[{}].{field}",
+        quoted(model_id)
+    )
 }
 
 /// A finding when `version` is below `minimum` as go-livepeer compares them.

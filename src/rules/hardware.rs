@@ -41,7 +41,7 @@ const HW_002: Rule = Rule {
     check: |ctx| {
         report(ctx.info()?.hardware.iter().enumerate().flat_map(|(index, hardware)| {
             sorted(&hardware.gpu_info).into_iter().flat_map(move |(gpu_id, gpu)| {
-                let path = format!("hardware[{index}].gpu_info[{gpu_id:?}]");
+                let path = format!("hardware[{index}].gpu_info[{}]", quoted(gpu_id));
                 let memory = |field: &str, value: i64| {
                     (value < 0).then(|| Finding::new(format!("{path}.{field}"), ">= 0 bytes", value.to_string()))
                 };

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::capabilities::advertised_ai;
-use super::verify::{capability_list, capability_text, expect_positive, report, sorted};
+use super::verify::{capability_list, capability_text, expect_positive, quoted, report, sorted};
 use super::{Finding, Mode, Rule, Severity, Skipped};
 use crate::capability::{self, has_bit};
 use crate::expect::Price;
@@ -75,8 +75,9 @@ const MATRIX_003: Rule = Rule {
                 Finding::new(
                     model_path(number, model_id),
                     format!(
-                        "a capabilities_prices entry for ({}, {model_id:?})",
-                        capability_text(number)
+                        "a capabilities_prices entry for ({}, {})",
+                        capability_text(number),
+                        quoted(model_id)
                     ),
                     format!("none: gateways fall back to price_info ({fallback})"),
                 )
@@ -116,7 +117,7 @@ const MATRIX_004: Rule = Rule {
             (!reported.contains(&(pipeline, model_id))).then(|| {
                 Finding::new(
                     "hardware",
-                    format!("an entry for ({pipeline}, {model_id:?})"),
+                    format!("an entry for ({pipeline}, {})", quoted(model_id)),
                     format!("none among {} entries", info.hardware.len()),
                 )
             })
@@ -198,7 +199,10 @@ fn advertised_models(capabilities: &Capabilities) -> impl Iterator<Item = (u32, 
 }
 
 fn model_path(number: u32, model_id: &str) -> String {
-    format!("capabilities.constraints.PerCapability[{number}].models[{model_id:?}]")
+    format!(
+        "capabilities.constraints.PerCapability[{number}].models[{}]",
+        quoted(model_id)
+    )
 }
 
 #[cfg(test)]

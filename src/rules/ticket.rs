@@ -8,7 +8,7 @@ use super::verify::{
     bytes_text, expect_fresh, expect_len, expect_non_empty_bytes, expect_positive, expect_positive_number, report,
 };
 use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
-use crate::view::address_text;
+use crate::view::{address_text, decimal_text, SHOWN_BYTES};
 
 pub(super) const FILE: &str = file!();
 
@@ -208,7 +208,11 @@ const TICKET_008: Rule = Rule {
         });
         let face_finding = ctx.expectations.max_face_value.as_ref().and_then(|max| {
             (&face_value > max).then(|| {
-                Finding::new("ticket_params.face_value", format!("<= {max} wei"), format!("{face_value} wei"))
+                Finding::new(
+                    "ticket_params.face_value",
+                    format!("<= {max} wei"),
+                    format!("{} wei", decimal_text(&face_value)),
+                )
                     .with_hint("gateways with this maximum face value refuse the tickets")
             })
         });
@@ -234,7 +238,7 @@ const TICKET_009: Rule = Rule {
             return Ok(vec![Finding::new(
                 path,
                 format!("> {} (l1Block + 1)", l1_block.saturating_add(1)),
-                format!("{expiration}: the tickets have expired"),
+                format!("{}: the tickets have expired", decimal_text(&expiration)),
             )].into());
         }
         let target = l1_block.saturating_add(EXPIRATION_BLOCKS);
@@ -244,7 +248,7 @@ const TICKET_009: Rule = Rule {
             Finding::new(
                 path,
                 format!("about {target} (l1Block + {EXPIRATION_BLOCKS}, as go-livepeer sets it)"),
-                expiration.to_string(),
+                decimal_text(&expiration),
             )
             .with_hint("go-livepeer sets expiration 40 L1 blocks past its last seen block; check its chain view")
             .at(Severity::Should)
@@ -283,9 +287,13 @@ fn two_pow_256() -> BigUint {
     BigUint::one() << 256u32
 }
 
-/// `scaled / 2^256` in decimal with six fractional digits, marked when cut.
+/// `scaled / 2^256` in decimal with six fractional digits, marked when cut; a whole part too
+/// long for decimal as [`decimal_text`] shows it, without the fraction.
 fn ev_text(scaled: &BigUint) -> String {
     let whole = scaled >> 256u32;
+    if whole.bits() > 8 * SHOWN_BYTES as u64 {
+        return decimal_text(&whole);
+    }
     let fraction = scaled - (&whole << 256u32);
     if fraction.is_zero() {
         return whole.to_string();
@@ -490,5 +498,10 @@ mod tests {
         assert_eq!(ev_text(&(BigUint::from(3u32) << 256u32)), "3");
         assert_eq!(ev_text(&(BigUint::from(3u32) << 255u32)), "1.500000");
         assert_eq!(ev_text(&BigUint::from(1u32)), "0.000000…");
+        let huge = ev_text(&(BigUint::from(7u32) << 4096u32));
+        assert!(
+            huge.starts_with("0x07000000") && huge.ends_with("… (481 bytes)"),
+            "{huge}"
+        );
     }
 }
