@@ -127,7 +127,7 @@ fn sample_report() -> RunReport {
         not_judged: None,
         request: Some(SentRequest {
             method: "net.Orchestrator/GetOrchestrator".into(),
-            body: vec![0x0a, 0x01, 0x11],
+            body: vec![0x0a, 0x01, 0x11].into(),
             carries_issued_token: false,
         }),
         reproducer: Some(

@@ -66,8 +66,9 @@ impl Method {
 pub struct SentRequest {
     /// `service/method` as grpcurl names it, e.g. `net.Orchestrator/Ping`.
     pub method: String,
-    /// The request message's protobuf encoding, the bytes sent.
-    pub body: Vec<u8>,
+    /// The request message's protobuf encoding, the bytes sent (shared with the call, not
+    /// copied: a fuzzed body may be megabytes).
+    pub body: Bytes,
     /// The request carries the auth token the orchestrator issued, a secret: reports never
     /// show its bytes, and its reproducer says where the token comes from instead.
     pub carries_issued_token: bool,
@@ -276,7 +277,7 @@ impl Driver {
         Exchange {
             sent: SentRequest {
                 method: request.path.trim_start_matches('/').to_string(),
-                body: request.body.to_vec(),
+                body: request.body,
                 carries_issued_token: request.carries_issued_token,
             },
             elapsed,

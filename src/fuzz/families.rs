@@ -838,7 +838,11 @@ fn oversized(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
         pad -= 1;
     }
     let fill = draw.pick(&[0x00, 0x41, 0xff]);
-    wire::len_field(&mut body, PADDING_FIELD, &vec![fill; pad]);
+    // Written in place: a padding buffer copied into the body would cost two more 4 MiB passes.
+    body.reserve_exact(overhead(pad) + pad);
+    wire::key(&mut body, PADDING_FIELD, WireType::Len);
+    wire::varint(&mut body, pad as u64);
+    body.resize(body.len() + pad, fill);
     (method, body)
 }
 

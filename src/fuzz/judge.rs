@@ -67,7 +67,7 @@ mod tests {
         Exchange {
             sent: SentRequest {
                 method: path.trim_start_matches('/').into(),
-                body: Vec::new(),
+                body: Bytes::new(),
                 carries_issued_token: false,
             },
             elapsed: Duration::from_millis(3),

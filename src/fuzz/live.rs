@@ -140,7 +140,7 @@ pub async fn fuzz(
     // Requests still unanswered one call deadline after the duration are given up, so a target
     // that stalls every call costs the duration and two deadlines (this one, the liveness check).
     let give_up_at = started + settings.duration + driver.connection().call_timeout();
-    let ingredients = Ingredients::new(gateway, settings.seed);
+    let ingredients = Arc::new(Ingredients::new(gateway, settings.seed));
     let liveness_request = signed_orchestrator_request(gateway);
     let concurrency = settings.concurrency.max(1);
     let mut schedule = Schedule::new(&settings.families);
@@ -150,6 +150,9 @@ pub async fn fuzz(
     let mut latencies = Vec::new();
     let mut stopped_early = None;
 
+    // A batch's answers are judged while the next batch is on the wire; its liveness findings
+    // wait with them, so findings are recorded in the order the calls were made.
+    let mut unjudged = Unjudged::default();
     for batch_number in 1.. {
         let remaining = settings
             .max_requests
@@ -158,17 +161,16 @@ pub async fn fuzz(
             break;
         }
         let size = (concurrency * BATCH_ROUNDS).min(usize::try_from(remaining).unwrap_or(usize::MAX));
-        let batch: Vec<FuzzInput> = (0..size)
-            .map_while(|_| schedule.next())
-            .map(|(family, index)| generate(&family, index, settings.seed, &ingredients))
-            .collect();
-        if batch.is_empty() {
+        let cases: Vec<(Family, u64)> = (0..size).map_while(|_| schedule.next()).collect();
+        if cases.is_empty() {
             stopped_early = Some("every family took the target down; no cases left to send".to_string());
             break;
         }
         let sent_before = requests;
+        let in_flight = start_batch(driver, cases, settings.seed, &ingredients, concurrency);
+        unjudged.judge_into(&mut findings, &mut latencies);
         let found_before = findings.count();
-        let answered = send_batch(driver, batch, concurrency, give_up_at, &mut |completed| {
+        let answered = finish_batch(in_flight, give_up_at, &mut |completed| {
             progress(&Progress {
                 requests: sent_before + completed,
                 findings: found_before,
@@ -177,13 +179,8 @@ pub async fn fuzz(
         })
         .await;
         requests += answered.len() as u64;
-        for (input, exchange) in &answered {
-            latencies.push(exchange.elapsed);
-            for judged in judge::fuzzed_call(&input.case, exchange) {
-                findings.record(judged, &input.case, &input.family, vec![input.clone()]);
-            }
-        }
-        let batch: Vec<FuzzInput> = answered.into_iter().map(|(input, _)| input).collect();
+        let batch: Vec<FuzzInput> = answered.iter().map(|(input, _)| input.clone()).collect();
+        unjudged.answered = answered;
 
         let check = liveness_check(driver, &liveness_request).await;
         liveness_checks += 1;
@@ -191,13 +188,9 @@ pub async fn fuzz(
         if !judged.is_empty() {
             let batch_name = format!("batch-{batch_number}");
             if check.outcome.is_ok() {
-                for judged in judged {
-                    findings.record(judged, &batch_name, "", batch.clone());
-                }
+                unjudged.liveness(judged, &batch_name, "", &batch);
             } else if Instant::now() >= started + settings.duration {
-                for judged in judged {
-                    findings.record(judged, &batch_name, "", batch.clone());
-                }
+                unjudged.liveness(judged, &batch_name, "", &batch);
                 stopped_early = Some("the duration ended while the target was not answering".to_string());
                 break;
             } else {
@@ -208,9 +201,7 @@ pub async fn fuzz(
                     Some(culprit) => (culprit.case.clone(), culprit.family.clone(), vec![culprit.clone()]),
                     None => (batch_name, String::new(), batch),
                 };
-                for judged in judged {
-                    findings.record(judged, &case, &family, inputs.clone());
-                }
+                unjudged.liveness(judged, &case, &family, &inputs);
                 if let Some(culprit) = &down.culprit {
                     schedule.quarantine(&culprit.family);
                 }
@@ -229,6 +220,12 @@ pub async fn fuzz(
             elapsed: started.elapsed(),
         });
     }
+    unjudged.judge_into(&mut findings, &mut latencies);
+    progress(&Progress {
+        requests,
+        findings: findings.count(),
+        elapsed: started.elapsed(),
+    });
 
     FuzzReport {
         seed: settings.seed,
@@ -370,28 +367,49 @@ async fn wait_for_recovery(
     }
 }
 
-/// Sends a batch, at most `concurrency` requests in flight; answers come back in batch order.
-/// Requests not answered by `give_up_at` are dropped, unsent or unanswered.
-async fn send_batch(
+/// A batch's calls on their way: at most `concurrency` in flight at once.
+struct InFlight {
+    tasks: JoinSet<(usize, FuzzInput, Exchange)>,
+}
+
+/// Starts a batch: each call generates its case and sends it on one of the runtime's workers, so
+/// generation runs beside the calls in flight, and whatever the caller does meanwhile (judging
+/// the previous batch) is off their path; [`finish_batch`] collects the answers.
+fn start_batch(
     driver: &Driver,
-    batch: Vec<FuzzInput>,
+    cases: Vec<(Family, u64)>,
+    seed: u64,
+    ingredients: &Arc<Ingredients>,
     concurrency: usize,
-    give_up_at: Instant,
-    completed: &mut dyn FnMut(u64),
-) -> Vec<(FuzzInput, Exchange)> {
+) -> InFlight {
     let permits = Arc::new(Semaphore::new(concurrency));
+    // One clone of the driver per batch, not one per call.
+    let driver = Arc::new(driver.clone());
     let mut tasks = JoinSet::new();
-    for (position, input) in batch.into_iter().enumerate() {
-        let driver = driver.clone();
+    for (position, (family, index)) in cases.into_iter().enumerate() {
+        let driver = Arc::clone(&driver);
         let permits = Arc::clone(&permits);
+        let ingredients = Arc::clone(ingredients);
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
+            let input = generate(&family, index, seed, &ingredients);
             let exchange = driver
                 .exchange(driver.request_to(&input.path, input.body.clone()))
                 .await;
             (position, input, exchange)
         });
     }
+    InFlight { tasks }
+}
+
+/// The answers of a batch in batch order. Requests not answered by `give_up_at` are dropped,
+/// unsent or unanswered.
+async fn finish_batch(
+    in_flight: InFlight,
+    give_up_at: Instant,
+    completed: &mut dyn FnMut(u64),
+) -> Vec<(FuzzInput, Exchange)> {
+    let mut tasks = in_flight.tasks;
     let mut answered = Vec::new();
     let give_up = tokio::time::sleep_until(give_up_at.into());
     tokio::pin!(give_up);
@@ -412,6 +430,37 @@ async fn send_batch(
     }
     answered.sort_by_key(|(position, ..)| *position);
     answered.into_iter().map(|(_, input, call)| (input, call)).collect()
+}
+
+/// The last batch's answers and the findings of the liveness check after it, not yet recorded.
+#[derive(Default)]
+struct Unjudged {
+    answered: Vec<(FuzzInput, Exchange)>,
+    liveness_findings: Vec<(Judged, String, String, Vec<FuzzInput>)>,
+}
+
+impl Unjudged {
+    /// Files the liveness check's findings, located at `case` of `family`, reproduced by `inputs`.
+    fn liveness(&mut self, judged: Vec<Judged>, case: &str, family: &str, inputs: &[FuzzInput]) {
+        self.liveness_findings.extend(
+            judged
+                .into_iter()
+                .map(|judged| (judged, case.to_string(), family.to_string(), inputs.to_vec())),
+        );
+    }
+
+    /// Judges the answers and records their findings, then the liveness check's.
+    fn judge_into(&mut self, findings: &mut Findings, latencies: &mut Vec<Duration>) {
+        for (input, exchange) in self.answered.drain(..) {
+            latencies.push(exchange.elapsed);
+            for judged in judge::fuzzed_call(&input.case, &exchange) {
+                findings.record(judged, &input.case, &input.family, vec![input.clone()]);
+            }
+        }
+        for (judged, case, family, inputs) in self.liveness_findings.drain(..) {
+            findings.record(judged, &case, &family, inputs);
+        }
+    }
 }
 
 /// Which family's case comes next: the families take turns, skipping quarantined ones.

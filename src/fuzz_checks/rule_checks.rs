@@ -3,6 +3,7 @@
 //! its findings, and must not quote a secret; the redacted view of the same answer must not
 //! either.
 
+use std::cell::OnceCell;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -48,8 +49,9 @@ pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem
         transcoding: Some(true),
         ai: Some(true),
     };
+    let secrets = Secrets::of(info);
     let detected = Context::new(&observation, &nothing_declared, ModeOverrides::default(), now_unix);
-    check_results(info, &evaluate(&detected))?;
+    check_results(&secrets, &evaluate(&detected))?;
     // The Ping exchange is the same for every input and recovering its signer is by far the
     // costliest step (secp256k1), so only the first evaluation carries it.
     let without_ping = Observation {
@@ -58,12 +60,12 @@ pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem
     };
     let declared =
         Context::new(&without_ping, &OPERATOR, everything_forced, now_unix).with_openapi(OpenApiDocument::embedded());
-    check_results(info, &evaluate(&declared))?;
+    check_results(&secrets, &evaluate(&declared))?;
 
     // The view's values as JSON: the same strings the YAML view shows, at a fraction of
     // libyaml's cost, which was the largest part of a structured input's time.
     let view = serde_json::to_string_pretty(&InfoView::new(info)).unwrap_or_default();
-    if let Some(secret) = leaked_secret(info, &view) {
+    if let Some(secret) = secrets.leaked_in(&view) {
         return Err(Problem::new(
             "rules",
             format!("the redacted view shows the {secret}:\n{view}"),
@@ -218,7 +220,7 @@ fn refused<T>(message: &str) -> Call<T> {
 
 /// The catalog's own promises: one result per rule in catalog order, verdicts that match the
 /// findings and severity, findings that name their rule, and no secret in any finding.
-fn check_results(info: &OrchestratorInfo, results: &[RuleResult]) -> Result<(), Problem> {
+fn check_results(secrets: &Secrets<'_>, results: &[RuleResult]) -> Result<(), Problem> {
     let problem = |what: String| Err(Problem::new("rules", what));
     let ids: Vec<&str> = results.iter().map(|result| result.rule.id).collect();
     let catalog_ids: Vec<&str> = catalog().iter().map(|rule| rule.id).collect();
@@ -243,11 +245,14 @@ fn check_results(info: &OrchestratorInfo, results: &[RuleResult]) -> Result<(), 
                     result.rule.id
                 ));
             }
+            if !secrets.any() {
+                continue;
+            }
             let text = format!(
                 "{} {} {} {}",
                 finding.path, finding.expected, finding.actual, finding.hint
             );
-            if let Some(secret) = leaked_secret(info, &text) {
+            if let Some(secret) = secrets.leaked_in(&text) {
                 return problem(format!(
                     "{}: a finding quotes the {secret}: {finding:?}",
                     result.rule.id
@@ -258,31 +263,56 @@ fn check_results(info: &OrchestratorInfo, results: &[RuleResult]) -> Result<(), 
     Ok(())
 }
 
-/// Which secret of `info` (auth token, S3 policy, signature or credential) `text` shows, if any.
-/// A secret that also occurs among the answer's other values is not counted: quoting those is
-/// fair, and the text cannot tell which one it quoted.
-pub(super) fn leaked_secret(info: &OrchestratorInfo, text: &str) -> Option<&'static str> {
-    let text = text.to_lowercase();
-    let mut secrets: Vec<(&'static str, String)> = Vec::new();
-    if let Some(token) = &info.auth_token {
-        secrets.push(("auth token", hex::encode(&token.token)));
-    }
-    for s3 in info.storage.iter().filter_map(|storage| storage.s3info.as_ref()) {
-        secrets.push(("S3 policy", s3.policy.to_lowercase()));
-        secrets.push(("S3 signature", s3.signature.to_lowercase()));
-        secrets.push(("S3 credential", s3.credential.to_lowercase()));
-    }
-    let mut public: Option<Vec<String>> = None;
-    for (name, secret) in secrets {
-        if secret.chars().count() < MIN_SECRET_LEN || !text.contains(&secret) {
-            continue;
+/// The secrets of one answer (auth token, S3 policy, signature and credential) long enough to
+/// count, worked out once per input: every finding and the view are searched for them.
+pub(super) struct Secrets<'a> {
+    info: &'a OrchestratorInfo,
+    secrets: Vec<(&'static str, String)>,
+    /// The answer's other values, built only when a secret turns up in some text.
+    public: OnceCell<Vec<String>>,
+}
+
+impl<'a> Secrets<'a> {
+    pub(super) fn of(info: &'a OrchestratorInfo) -> Self {
+        let mut secrets: Vec<(&'static str, String)> = Vec::new();
+        if let Some(token) = &info.auth_token {
+            secrets.push(("auth token", hex::encode(&token.token)));
         }
-        let public = public.get_or_insert_with(|| public_values(info));
-        if !public.iter().any(|value| value.contains(&secret)) {
-            return Some(name);
+        for s3 in info.storage.iter().filter_map(|storage| storage.s3info.as_ref()) {
+            secrets.push(("S3 policy", s3.policy.to_lowercase()));
+            secrets.push(("S3 signature", s3.signature.to_lowercase()));
+            secrets.push(("S3 credential", s3.credential.to_lowercase()));
+        }
+        secrets.retain(|(_, secret)| secret.chars().count() >= MIN_SECRET_LEN);
+        Self {
+            info,
+            secrets,
+            public: OnceCell::new(),
         }
     }
-    None
+
+    /// Which secret `text` shows, if any. A secret that also occurs among the answer's other
+    /// values is not counted: quoting those is fair, and the text cannot tell which one it quoted.
+    pub(super) fn leaked_in(&self, text: &str) -> Option<&'static str> {
+        if self.secrets.is_empty() {
+            return None;
+        }
+        let text = text.to_lowercase();
+        for (name, secret) in &self.secrets {
+            if !text.contains(secret.as_str()) {
+                continue;
+            }
+            let public = self.public.get_or_init(|| public_values(self.info));
+            if !public.iter().any(|value| value.contains(secret.as_str())) {
+                return Some(name);
+            }
+        }
+        None
+    }
+
+    fn any(&self) -> bool {
+        !self.secrets.is_empty()
+    }
 }
 
 /// Every value of `info` but its secrets as rules may render it (text, 0x-hex, decimal), and the

@@ -9,7 +9,7 @@ use prost::Message as _;
 use prost_reflect::DynamicMessage;
 
 use super::corpus::{as_expected, seeds, Expect, TARGETS};
-use super::rule_checks::leaked_secret;
+use super::rule_checks::Secrets;
 use super::*;
 use crate::proto::net::{self, OrchestratorInfo};
 use crate::selftest::Configuration;
@@ -167,10 +167,10 @@ fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
     let mut info = reference_info(Configuration::OffChainTranscoding, &[]);
     let token = info.auth_token.as_ref().unwrap().token.clone();
     let quoting = format!("expected something, got 0x{}", hex::encode(&token).to_uppercase());
-    assert_eq!(leaked_secret(&info, &quoting), Some("auth token"));
-    assert_eq!(leaked_secret(&info, "expected something, got 0x00"), None);
+    assert_eq!(Secrets::of(&info).leaked_in(&quoting), Some("auth token"));
+    assert_eq!(Secrets::of(&info).leaked_in("expected something, got 0x00"), None);
     info.nodes.push(format!("https://{}.example", hex::encode(&token)));
-    assert_eq!(leaked_secret(&info, &quoting), None);
+    assert_eq!(Secrets::of(&info).leaked_in(&quoting), None);
 
     // The Ping signer (the reference's key) is quoted by IDENT-002 whatever the token holds.
     info.auth_token.as_mut().unwrap().token = crate::reference::well_known_key().address().0.to_vec();
@@ -178,7 +178,7 @@ fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
         "a signature by {}",
         crate::reference::well_known_key().address().to_checksum()
     );
-    assert_eq!(leaked_secret(&info, &signer), None);
+    assert_eq!(Secrets::of(&info).leaked_in(&signer), None);
 
     info.storage.push(net::OsInfo {
         storage_type: net::os_info::StorageType::S3 as i32,
@@ -188,7 +188,7 @@ fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
         }),
     });
     assert_eq!(
-        leaked_secret(&info, "credential AKIAEXAMPLE/20260101/us-east-1"),
+        Secrets::of(&info).leaked_in("credential AKIAEXAMPLE/20260101/us-east-1"),
         Some("S3 credential")
     );
 }

@@ -165,7 +165,7 @@ impl OpenApiDocument {
         schema
             .reference()
             .and_then(component_name)
-            .unwrap_or_else(|| inline.to_string())
+            .map_or_else(|| inline.to_string(), String::from)
     }
 }
 

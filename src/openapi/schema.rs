@@ -1,6 +1,8 @@
 //! One view of the schema keywords lpconform reads, over openapiv3's typed and catch-all schema
 //! shapes, plus `$ref` resolution inside one document and the property ↔ proto field name match.
 
+use std::borrow::Cow;
+
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, OpenAPI, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
     VariantOrUnknownOrEmpty,
@@ -246,13 +248,21 @@ pub(super) fn resolve<'a>(api: &'a OpenAPI, schema: SchemaRef<'a>) -> Option<&'a
 /// The component a local `$ref` names.
 pub(super) fn component<'a>(api: &'a OpenAPI, reference: &str) -> Option<&'a ReferenceOr<Schema>> {
     let name = component_name(reference)?;
-    api.components.as_ref()?.schemas.get(&name)
+    api.components.as_ref()?.schemas.get(name.as_ref())
 }
 
-/// `#/components/schemas/Name` → `Name`, with JSON-pointer escapes undone.
-pub(super) fn component_name(reference: &str) -> Option<String> {
+/// `#/components/schemas/Name` → `Name`, with JSON-pointer escapes undone. Borrowed when there
+/// is nothing to undo: every rendered and validated value resolves its `$ref`s through here.
+pub(super) fn component_name(reference: &str) -> Option<Cow<'_, str>> {
     let escaped = reference.strip_prefix(SCHEMA_REF_PREFIX)?;
-    (!escaped.is_empty() && !escaped.contains('/')).then(|| escaped.replace("~1", "/").replace("~0", "~"))
+    if escaped.is_empty() || escaped.contains('/') {
+        return None;
+    }
+    Some(if escaped.contains('~') {
+        Cow::Owned(escaped.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(escaped)
+    })
 }
 
 /// A property name as one JSON-pointer segment.

@@ -78,7 +78,7 @@ fn request_json(request: &SentRequest, spec: &ProtoSpec) -> Result<String, Strin
     if request.carries_issued_token {
         return Ok(format!("{{\"authToken\":\"{ISSUED_TOKEN_PLACEHOLDER}\"}}"));
     }
-    let message = DynamicMessage::decode(method.input(), request.body.as_slice())
+    let message = DynamicMessage::decode(method.input(), request.body.as_ref())
         .map_err(|error| format!("the request does not decode with the loaded protocol: {error}"))?;
     serde_json::to_string(&message).map_err(|error| format!("the request has no JSON form: {error}"))
 }
@@ -129,7 +129,8 @@ mod tests {
                 ignore_capacity_check: true,
                 ..Default::default()
             }
-            .encode_to_vec(),
+            .encode_to_vec()
+            .into(),
             carries_issued_token: false,
         };
         let command = grpcurl_command(&request, how(&target, &spec));
@@ -170,7 +171,8 @@ mod tests {
             body: EndTranscodingSessionRequest {
                 auth_token: Some(token),
             }
-            .encode_to_vec(),
+            .encode_to_vec()
+            .into(),
             carries_issued_token: true,
         };
         let command = grpcurl_command(&request, how(&target, &spec));
