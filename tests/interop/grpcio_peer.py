@@ -8,8 +8,10 @@ this checks the proto file and lpconform's wire behaviour, not shared code.
                               its port, stops when stdin closes
 """
 
+import atexit
 import importlib
 import os
+import shutil
 import sys
 import tempfile
 
@@ -21,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def load_stubs():
     out_dir = tempfile.mkdtemp(prefix="lpconform-grpcio-")
+    atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
     proto_dir = os.path.join(ROOT, "proto")
     status = protoc.main(
         ["protoc", f"-I{proto_dir}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", "lp_rpc.proto"]
