@@ -215,20 +215,20 @@ pub struct Expectations {
     pub pool: bool,
 }
 
-/// A `--expect` string that cannot be used, saying what and why.
+/// An expectation (`key=value`) that cannot be used, saying what and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExpectError {
-    #[error("--expect {given}: expected key=value")]
+    #[error("{given}: expected key=value")]
     NotKeyValue { given: String },
-    #[error("--expect {key}: unknown key; known keys: {}", KNOWN_KEYS.join(", "))]
+    #[error("{key}: unknown key; known keys: {}", KNOWN_KEYS.join(", "))]
     UnknownKey { key: String },
-    #[error("--expect {key}={value}: {problem}")]
+    #[error("{key}={value}: {problem}")]
     Invalid {
         key: String,
         value: String,
         problem: String,
     },
-    #[error("--expect {key} given twice")]
+    #[error("{key} given twice")]
     Repeated { key: String },
 }
 
@@ -676,37 +676,31 @@ mod tests {
     }
 
     #[test]
-    fn errors_name_the_flag_and_the_problem() {
+    fn errors_name_the_key_and_the_problem() {
         let message = |flags: &[&str]| parse(flags).unwrap_err().to_string();
-        assert_eq!(
-            message(&["pixelsPerUnit=abc"]),
-            "--expect pixelsPerUnit=abc: not an integer"
-        );
+        assert_eq!(message(&["pixelsPerUnit=abc"]), "pixelsPerUnit=abc: not an integer");
         assert_eq!(
             message(&["pixelsPerUnit=0"]),
-            "--expect pixelsPerUnit=0: must be positive (go-livepeer refuses pixelsPerUnit <= 0)"
+            "pixelsPerUnit=0: must be positive (go-livepeer refuses pixelsPerUnit <= 0)"
         );
-        assert_eq!(
-            message(&["pricePerUnit=-1"]),
-            "--expect pricePerUnit=-1: must not be negative"
-        );
-        assert_eq!(message(&["pool"]), "--expect pool: expected key=value");
-        assert_eq!(message(&["pool=yes"]), "--expect pool=yes: expected true or false");
+        assert_eq!(message(&["pricePerUnit=-1"]), "pricePerUnit=-1: must not be negative");
+        assert_eq!(message(&["pool"]), "pool: expected key=value");
+        assert_eq!(message(&["pool=yes"]), "pool=yes: expected true or false");
         assert_eq!(
             message(&["maxTicketEV=1e12"]),
-            "--expect maxTicketEV=1e12: not a non-negative integer (wei)"
+            "maxTicketEV=1e12: not a non-negative integer (wei)"
         );
         assert_eq!(
             message(&["ethAddress=0x12"]),
-            "--expect ethAddress=0x12: address is 1 bytes, expected 20"
+            "ethAddress=0x12: address is 1 bytes, expected 20"
         );
         assert_eq!(
             message(&["serviceAddr=orch example"]),
-            "--expect serviceAddr=orch example: not a URL"
+            "serviceAddr=orch example: not a URL"
         );
         assert_eq!(
             message(&["orchMinLivepeerVersion=latest"]),
-            "--expect orchMinLivepeerVersion=latest: not a version (e.g. 0.9.1)"
+            "orchMinLivepeerVersion=latest: not a version (e.g. 0.9.1)"
         );
         assert!(
             message(&["aiMinRunnerVersion=[{\"pipeline\":\"llm\",\"model_id\":\"m\",\"minVersion\":\"x\"}]"])
@@ -714,15 +708,15 @@ mod tests {
         );
         assert_eq!(
             message(&["serviceURI=a.example", "serviceAddr=b.example"]),
-            "--expect serviceAddr given twice"
+            "serviceAddr given twice"
         );
         assert!(message(&["maxPricePerCapability=painting/x:1"]).contains("unknown AI pipeline"));
         assert_eq!(
             message(&["pricePerUnit=1", "pricePerUnit=2"]),
-            "--expect pricePerUnit given twice"
+            "pricePerUnit given twice"
         );
         let unknown = message(&["pricePerPixel=1"]);
-        assert!(unknown.starts_with("--expect pricePerPixel: unknown key; known keys: serviceAddr, pricePerUnit"));
+        assert!(unknown.starts_with("pricePerPixel: unknown key; known keys: serviceAddr, pricePerUnit"));
     }
 
     #[test]
@@ -775,7 +769,7 @@ mod tests {
         );
         let missing = parse(&["aiModels=/nonexistent/aiModels.json"]).unwrap_err().to_string();
         assert!(
-            missing.starts_with("--expect aiModels=/nonexistent/aiModels.json: "),
+            missing.starts_with("aiModels=/nonexistent/aiModels.json: "),
             "{missing}"
         );
     }

@@ -569,7 +569,7 @@ async fn the_binary_sweeps_a_file_with_exit_codes_table_json_and_html() {
     assert_eq!(bad_run.status.code(), Some(2));
     let error = text(&bad_run.stderr);
     assert!(
-        error.contains("bad.json:3: ") && error.contains("--expect pricePerUnit=lots"),
+        error.contains("bad.json:3: ") && error.contains("expect pricePerUnit=lots"),
         "{error}"
     );
     assert_eq!(missing_run.status.code(), Some(2));

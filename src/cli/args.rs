@@ -10,7 +10,7 @@ use super::RunError;
 use crate::integer;
 use crate::reference::Fault;
 use crate::rules::ModeOverrides;
-use crate::transport::{Scheme, Target, TransportOptions};
+use crate::transport::{Scheme, Target, TransportOptions, GRPC_MESSAGE_LIMIT};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -216,7 +216,7 @@ impl ModeFlag {
                 ModeFlag::NoAi => (&mut overrides.ai, false, ModeFlag::Ai),
             };
             if *mode == Some(!forced) {
-                return Err(RunError::new(format!(
+                return Err(RunError::Usage(format!(
                     "--mode {} and --mode {} contradict each other: give one of them",
                     opposite.name(),
                     flag.name()
@@ -273,7 +273,7 @@ impl ConnectArgs {
     /// certificate, so it needs an `https://` target: anywhere else it would be ignored.
     pub fn target(&self) -> Result<Option<Target>, RunError> {
         let target = match &self.target {
-            Some(text) => Some(Target::parse(text).map_err(|error| RunError::new(error.to_string()))?),
+            Some(text) => Some(Target::parse(text)?),
             None => None,
         };
         if let Some(ca) = &self.ca {
@@ -282,7 +282,7 @@ impl ConnectArgs {
                 Some(target) if target.scheme() == Scheme::Http => format!("{target} is h2c, without TLS"),
                 Some(_) => return Ok(target),
             };
-            return Err(RunError::new(format!(
+            return Err(RunError::Usage(format!(
                 "--ca {}: a CA verifies the certificate of an https:// --target, and {why}",
                 ca.display()
             )));
@@ -295,13 +295,13 @@ impl ConnectArgs {
 #[derive(Debug, Args)]
 pub struct DeadlineArgs {
     /// Deadline for TCP connect, TLS and HTTP/2 setup.
-    #[arg(long, default_value = "5s", value_parser = duration_flag)]
+    #[arg(long, default_value = shown_duration(TransportOptions::DEFAULT_CONNECT_TIMEOUT), value_parser = duration_flag)]
     pub connect_timeout: Duration,
     /// Deadline for each call (RPC-003).
-    #[arg(long, default_value = "3s", value_parser = duration_flag)]
+    #[arg(long, default_value = shown_duration(TransportOptions::DEFAULT_CALL_TIMEOUT), value_parser = duration_flag)]
     pub call_timeout: Duration,
     /// Largest response the harness decodes, in bytes.
-    #[arg(long, default_value_t = 4 * 1024 * 1024, value_parser = integer::flag::<usize>)]
+    #[arg(long, default_value_t = GRPC_MESSAGE_LIMIT, value_parser = integer::flag::<usize>)]
     pub max_decode_bytes: usize,
 }
 
@@ -319,7 +319,7 @@ impl DeadlineArgs {
             return Vec::new();
         };
         let mut words = Vec::new();
-        let duration = |duration: &Duration| humantime::format_duration(*duration).to_string();
+        let duration = |duration: &Duration| shown_duration(*duration);
         if *connect_timeout != default.connect_timeout {
             words.extend(["--connect-timeout".to_string(), duration(connect_timeout)]);
         }
@@ -347,6 +347,11 @@ impl DeadlineArgs {
 const LONGEST_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 /// Parses a duration flag (`10s`, `1m 30s`), refusing zero and anything over [`LONGEST_DURATION`].
+/// A duration as duration flags take it (`5s`).
+fn shown_duration(duration: Duration) -> String {
+    humantime::format_duration(duration).to_string()
+}
+
 pub fn duration_flag(text: &str) -> Result<Duration, String> {
     let duration = humantime::parse_duration(text).map_err(|error| error.to_string())?;
     if duration.is_zero() {

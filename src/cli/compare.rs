@@ -9,11 +9,11 @@ use crate::report::compare::{any_worse, render_compare_html, render_compare_json
 pub fn compare(args: &CompareArgs) -> Result<Outcome, RunError> {
     let mut runs = Vec::new();
     for path in &args.reports {
-        runs.extend(load(path).map_err(|error| RunError::new(error.to_string()))?);
+        runs.extend(load(path)?);
     }
     if runs.len() < 2 {
         let files: Vec<String> = args.reports.iter().map(|path| path.display().to_string()).collect();
-        return Err(RunError::new(format!(
+        return Err(RunError::Usage(format!(
             "compare needs at least two runs, and {} {} {}: give two reports, or a sweep of several targets",
             files.join(", "),
             if files.len() == 1 { "holds" } else { "hold" },

@@ -30,7 +30,7 @@ fn chosen_families(names: &[String], proto: &ProtoSpec) -> Result<Vec<fuzz::Fami
                 .cloned()
                 .ok_or_else(|| {
                     let known: Vec<&str> = available.iter().map(fuzz::Family::name).collect();
-                    RunError::new(format!(
+                    RunError::Usage(format!(
                         "--family {name:?}: no such family; there are: {}",
                         known.join(", ")
                     ))
@@ -91,13 +91,13 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
     );
     print_stdout(&(fuzz::render_summary(&report, &replays) + &rerun))?;
     if let Some(error) = save_error {
-        return Err(RunError::new(error.to_string()));
+        return Err(error.into());
     }
     Ok(outcome(report.finding_count()))
 }
 
 pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
-    let (file, inputs) = fuzz::load(&args.file).map_err(|error| RunError::new(error.to_string()))?;
+    let (file, inputs) = fuzz::load(&args.file)?;
     let gateway = gateway_key(args.gateway_key.as_deref())?;
     let proto = load_spec(args.proto.proto.as_deref())?;
     let (connection, embedded) = connect(&args.connect, &args.reference, gateway.address()).await?;
@@ -117,7 +117,7 @@ fn corpus_usable(corpus: &Path) -> Result<(), RunError> {
         .ancestors()
         .find(|ancestor| ancestor.exists() || ancestor.as_os_str().is_empty());
     match existing {
-        Some(found) if !found.as_os_str().is_empty() && !found.is_dir() => Err(RunError::new(format!(
+        Some(found) if !found.as_os_str().is_empty() && !found.is_dir() => Err(RunError::Usage(format!(
             "--corpus {}: {} is a file, so the findings cannot be saved there",
             corpus.display(),
             found.display()
@@ -151,9 +151,7 @@ async fn connect(
     gateway: crate::eth::Address,
 ) -> Result<(Connection, Orchestrator), RunError> {
     let orchestrator = Orchestrator::start(connect, reference_args, ReferenceDefaults::fuzz(gateway)).await?;
-    let connection = Connection::connect(&orchestrator.target, &connect.transport_options())
-        .await
-        .map_err(|error| RunError::new(error.to_string()))?;
+    let connection = Connection::connect(&orchestrator.target, &connect.transport_options()).await?;
     Ok((connection, orchestrator))
 }
 

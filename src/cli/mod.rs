@@ -23,7 +23,19 @@ use clap::{ArgMatches, Args as _, CommandFactory, FromArgMatches as _};
 pub use args::Cli;
 use args::{Command, ReferenceArgs};
 
+use crate::ai_models::ModelsError;
+use crate::compare::CompareError;
+use crate::expect::ExpectError;
+use crate::fuzz::CorpusError;
+use crate::known_failures::KnownFailuresError;
+use crate::openapi::OpenApiError;
+use crate::reference::StartError;
+use crate::remote_signer::RemoteSignerError;
 use crate::report::escape::escape_text;
+use crate::spec::SpecError;
+use crate::suite::SuiteError;
+use crate::sweep::TargetsError;
+use crate::transport::TransportError;
 
 /// How a command ended.
 #[derive(Debug)]
@@ -39,15 +51,59 @@ pub enum Outcome {
     HarnessErrors(usize),
 }
 
-/// An error of the run itself (bad flag, unreadable file, unreachable target),
-/// as opposed to a finding about the orchestrator.
+/// An error of the run itself (bad flag, unreadable file, unreachable target), as opposed to a
+/// finding about the orchestrator: exit 2. The library's errors say what is wrong (and where in a
+/// file); only this type adds the flag or variable the operator gave them in.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RunError(pub String);
+pub enum RunError {
+    /// Refused by the command line itself; the message names the flag.
+    #[error("{0}")]
+    Usage(String),
+    #[error("--expect {0}")]
+    Expect(#[from] ExpectError),
+    #[error("--known-failures {0}")]
+    KnownFailures(#[from] KnownFailuresError),
+    #[error("{}", flagged_transport(.0))]
+    Transport(#[from] TransportError),
+    /// A private key that could not be read: `from` is the flag and file or the variable.
+    #[error("{from}: {problem}")]
+    Key { from: String, problem: String },
+    /// An output that could not be written: `to` is the flag and file, or stdout.
+    #[error("{to}: cannot write the {what}: {error}")]
+    Output {
+        to: String,
+        what: &'static str,
+        error: std::io::Error,
+    },
+    #[error(transparent)]
+    Proto(#[from] SpecError),
+    #[error(transparent)]
+    OpenApi(#[from] OpenApiError),
+    #[error(transparent)]
+    Suite(#[from] SuiteError),
+    #[error(transparent)]
+    AiModels(#[from] ModelsError),
+    #[error(transparent)]
+    Targets(#[from] TargetsError),
+    #[error(transparent)]
+    Compare(#[from] CompareError),
+    #[error(transparent)]
+    Corpus(#[from] CorpusError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    RemoteSigner(#[from] RemoteSignerError),
+    /// Several outputs failed: each is said on its own line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<RunError>),
+}
 
-impl RunError {
-    pub fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+/// A target or CA file problem is said with the flag that gave it.
+fn flagged_transport(error: &TransportError) -> String {
+    match error {
+        TransportError::BadTarget { .. } => format!("--target {error}"),
+        TransportError::CaFile { .. } => format!("--ca {error}"),
+        _ => error.to_string(),
     }
 }
 
@@ -57,9 +113,11 @@ impl RunError {
 pub(crate) fn print_stdout(text: &str) -> Result<(), RunError> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(RunError::new(format!("stdout: cannot write the output: {error}")))
-        }
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(RunError::Output {
+            to: "stdout".into(),
+            what: "output",
+            error,
+        }),
         _ => Ok(()),
     }
 }
@@ -118,7 +176,7 @@ pub fn main() -> ExitCode {
         }
         Err(error) => {
             // Errors quote what a target sent (its TLS alerts, its status texts): escaped too.
-            let _ = writeln!(std::io::stderr(), "error: {}", escape_text(&error.0));
+            let _ = writeln!(std::io::stderr(), "error: {}", escape_text(&error.to_string()));
             ExitCode::from(2)
         }
     }
@@ -145,7 +203,7 @@ fn refuse_embedded_flags_with_target(matches: &ArgMatches) -> Result<(), RunErro
     if embedded_flags.is_empty() {
         return Ok(());
     }
-    Err(RunError::new(format!(
+    Err(RunError::Usage(format!(
         "{} configure{} the embedded orchestrator, which runs only without --target: \
          drop {} or the target",
         embedded_flags.join(", "),

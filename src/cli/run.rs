@@ -33,7 +33,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
     outputs.write(&report)?;
     if let Some(path) = &args.record_known_failures {
         let list = known_failures::record(&report, today());
-        write_report("--record-known-failures", path, &list).map_err(RunError::new)?;
+        write_report("--record-known-failures", path, &list)?;
     }
     Ok(if report.unfunded_gateway.is_some() {
         Outcome::UnfundedGateway
@@ -75,7 +75,7 @@ impl ReportOutputs {
             let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
             let absolute: PathBuf = absolute.components().collect();
             if let Some((earlier, _)) = seen.iter().find(|(_, other)| *other == absolute) {
-                return Err(RunError::new(format!(
+                return Err(RunError::Usage(format!(
                     "{earlier} and {what} both name {}: one report would overwrite the other",
                     path.display()
                 )));
@@ -121,9 +121,8 @@ impl ReportOutputs {
             ReportFormat::Terminal => print_stdout(&render_run(report, colour_wanted())),
             ReportFormat::Json => print_stdout(&render_json(report)),
         }
-        .err()
-        .map(|error| error.0);
-        let problems: Vec<String> = stdout
+        .err();
+        let problems: Vec<RunError> = stdout
             .into_iter()
             .chain(
                 self.files()
@@ -133,24 +132,30 @@ impl ReportOutputs {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(RunError::new(problems.join("\n")))
+            Err(RunError::Several(problems))
         }
     }
 
     /// A run that could not happen still gives every report asked for, each stating the error:
     /// a tool reading one sees why the run ended rather than a missing file.
     fn write_run_error(&self, target: Option<&str>, error: RunError) -> RunError {
+        let message = error.to_string();
         let stdout = match self.format {
             ReportFormat::Terminal => Ok(()),
-            ReportFormat::Json => print_stdout(&render_json_error(target, &error.0)),
+            ReportFormat::Json => print_stdout(&render_json_error(target, &message)),
         };
-        let problems: Vec<String> = std::iter::once(error.0.clone())
-            .chain(stdout.err().map(|problem| problem.0))
+        let problems: Vec<RunError> = stdout
+            .err()
+            .into_iter()
             .chain(self.files().filter_map(|(what, path, _, render_error)| {
-                write_report(what, path, &render_error(target, &error.0)).err()
+                write_report(what, path, &render_error(target, &message)).err()
             }))
             .collect();
-        RunError::new(problems.join("\n"))
+        if problems.is_empty() {
+            error
+        } else {
+            RunError::Several(std::iter::once(error).chain(problems).collect())
+        }
     }
 }
 
@@ -165,20 +170,15 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     } = load_checks(&args.checks)?;
     let options = args.connect.transport_options();
     let overrides = ModeFlag::overrides(&args.modes)?;
-    let given_expectations =
-        Expectations::parse_flags(&args.checks.expect).map_err(|error| RunError::new(error.to_string()))?;
+    let given_expectations = Expectations::parse_flags(&args.checks.expect)?;
     let known_failures = match &args.known_failures {
-        Some(path) => Some(
-            known_failures::load(path, &suites).map_err(|error| RunError::new(format!("--known-failures {error}")))?,
-        ),
+        Some(path) => Some(known_failures::load(path, &suites)?),
         None => None,
     };
 
     // The gateway identity comes first: the embedded orchestrator funds it.
     let gateway = match &args.remote_signer {
-        Some(url) => crate::remote_signer::gateway_from(url, options.call_timeout)
-            .await
-            .map_err(|error| RunError::new(error.to_string()))?,
+        Some(url) => crate::remote_signer::gateway_from(url, options.call_timeout).await?,
         None => Gateway::from(&gateway),
     };
     // Held until the end of the run: dropping it stops the embedded server.
@@ -218,7 +218,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
             }
             return Ok(report);
         }
-        Err(error) => return Err(RunError::new(error.to_string())),
+        Err(error) => return Err(error.into()),
     };
     let bar = progress_bar("running {elapsed_precise} [{wide_bar}] {pos}/{len} {msg}", None);
     let mut show = |progress: CaseProgress<'_>| {

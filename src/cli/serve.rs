@@ -12,9 +12,7 @@ const GO_PANIC_EXIT_STATUS: i32 = 2;
 
 pub async fn serve(args: ServeArgs) -> Result<Outcome, RunError> {
     let config = reference_config(&args.reference, args.listen, ReferenceDefaults::SERVE)?;
-    let mut running = reference::start(config)
-        .await
-        .map_err(|error| RunError::new(error.to_string()))?;
+    let mut running = reference::start(config).await?;
     print_stdout(&format!(
         "serving net.Orchestrator on {} (address {})\n",
         running.url(),
@@ -22,7 +20,7 @@ pub async fn serve(args: ServeArgs) -> Result<Outcome, RunError> {
     ))?;
     tokio::select! {
         interrupted = tokio::signal::ctrl_c() => {
-            interrupted.map_err(|error| RunError::new(format!("cannot wait for Ctrl-C: {error}")))?;
+            interrupted.map_err(|error| RunError::Usage(format!("cannot wait for Ctrl-C: {error}")))?;
         }
         () = running.crashed() => {
             // As go-livepeer dies (`crash-on-missing-token`): the Go runtime's panic text and exit status.

@@ -13,12 +13,11 @@ pub fn spec(args: &SpecArgs) -> Result<Outcome, RunError> {
 }
 
 fn spec_drift(args: &DriftArgs) -> Result<Outcome, RunError> {
-    let document =
-        OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
+    let document = OpenApiDocument::load_or_default(args.openapi.as_deref())?;
     let proto = load_spec(args.proto.proto.as_deref())?;
     let message = proto
         .message("net.OrchestratorInfo")
-        .ok_or_else(|| RunError::new("the protocol defines no net.OrchestratorInfo"))?;
+        .ok_or_else(|| RunError::Usage("the protocol defines no net.OrchestratorInfo".into()))?;
     let report = document.drift(&message, &proto.source());
     match args.format {
         DriftFormat::Table => print_stdout(&report.table())?,

@@ -21,8 +21,7 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
         openapi,
         ..
     } = load_checks(&args.checks)?;
-    let targets =
-        sweep::load_targets(&args.targets, &args.checks.expect).map_err(|error| RunError::new(error.to_string()))?;
+    let targets = sweep::load_targets(&args.targets, &args.checks.expect)?;
     let settings = SweepSettings {
         concurrency: usize::from(args.concurrency),
         target_timeout: args.target_timeout,
@@ -65,7 +64,7 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
         ReportFormat::Json => print_stdout(&render_sweep_json(&report))?,
     }
     if let Some(path) = &args.report_html {
-        write_report("--report-html", path, &render_sweep_html(&report)).map_err(RunError::new)?;
+        write_report("--report-html", path, &render_sweep_html(&report))?;
     }
     Ok(if report.conformant() {
         Outcome::Conformant

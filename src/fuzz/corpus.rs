@@ -54,7 +54,7 @@ pub struct SavedRequest {
 /// Why a finding file could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
-    #[error("cannot write {}: {problem} (see --corpus)", path.display())]
+    #[error("cannot write {}: {problem}", path.display())]
     Write { path: PathBuf, problem: String },
     #[error("{}: {problem}", path.display())]
     Read { path: PathBuf, problem: String },

@@ -19,10 +19,7 @@ use crate::eth::{self, EthKey};
 use crate::probe::signed_orchestrator_request;
 use crate::proto::net::{AuthToken, Capabilities, EndTranscodingSessionRequest, OrchestratorRequest, PingPong};
 use crate::spec::ProtoSpec;
-
-/// The largest message a gRPC server accepts by default (grpc-go, tonic, the reference
-/// orchestrator): the `oversized` family sends messages around it.
-pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+use crate::transport::GRPC_MESSAGE_LIMIT;
 
 /// An expiration far in the future (2100-01-01), fixed so cases replay byte for byte.
 const FAR_FUTURE: i64 = 4_102_444_800;
@@ -821,15 +818,15 @@ fn unknown_fields(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
     (method, body)
 }
 
-/// Sizes relative to [`MAX_MESSAGE_BYTES`].
-const SIZE_OFFSETS: &[i64] = &[-1, 0, 1, -1_024, 65_536, -65_536, 4 * 1024 * 1024];
+/// Sizes relative to [`GRPC_MESSAGE_LIMIT`].
+const SIZE_OFFSETS: &[i64] = &[-1, 0, 1, -1_024, 65_536, -65_536, GRPC_MESSAGE_LIMIT as i64];
 
 /// The unknown field that pads a message to size.
 const PADDING_FIELD: u32 = 1_000;
 
 fn oversized(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
     let (method, offset) = draw.method_and_entry(SIZE_OFFSETS);
-    let target = (MAX_MESSAGE_BYTES as i64 + offset).max(0) as usize;
+    let target = (GRPC_MESSAGE_LIMIT as i64 + offset).max(0) as usize;
     let mut body = draw.valid_body(method);
     // The key of field 1000 takes two bytes; the length prefix as many as its value needs.
     let overhead = |pad: usize| 2 + wire::varint_len(pad as u64);
@@ -989,7 +986,10 @@ mod tests {
         let sizes: Vec<usize> = (0..3)
             .map(|k| generate(&family, k * 3, 1, &ingredients).body.len())
             .collect();
-        assert_eq!(sizes, [MAX_MESSAGE_BYTES - 1, MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES + 1]);
+        assert_eq!(
+            sizes,
+            [GRPC_MESSAGE_LIMIT - 1, GRPC_MESSAGE_LIMIT, GRPC_MESSAGE_LIMIT + 1]
+        );
     }
 
     #[test]

@@ -374,7 +374,7 @@ mod tests {
         for index in 0..20 {
             for family in &families {
                 assert!(
-                    family.body(index, Vec::new()).len() < crate::fuzz::MAX_MESSAGE_BYTES,
+                    family.body(index, Vec::new()).len() < crate::transport::GRPC_MESSAGE_LIMIT,
                     "{}",
                     family.name
                 );

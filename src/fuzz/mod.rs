@@ -13,7 +13,6 @@ mod wire;
 pub use corpus::{load, save, CorpusError, FindingFile, SavedRequest, FORMAT, FORMAT_VERSION};
 pub use families::{
     case_seed, families, gateway_for_seed, generate, Family, FuzzInput, Ingredients, WrittenFamily, FAMILIES,
-    MAX_MESSAGE_BYTES,
 };
 pub use judge::{CASE_RULES, LIVENESS_RULES};
 pub use live::{

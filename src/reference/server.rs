@@ -24,16 +24,15 @@ use tonic::service::Routes;
 use super::faults::{Fault, CRASH_OUTAGE};
 use super::service::ReferenceService;
 use super::{ChainMode, ReferenceConfig};
+use crate::driver::Method;
 use crate::eth::Address;
 use crate::expect::{Expectations, ExpectedModel, Price};
 use crate::openapi::{OpenApiDocument, INFO_PATH};
 use crate::probe::unix_now;
 use crate::proto::net::orchestrator_server::OrchestratorServer;
 use crate::proto::net::OrchestratorRequest;
-use crate::transport::RawCodec;
+use crate::transport::{RawCodec, GRPC_MESSAGE_LIMIT};
 
-/// Largest request the reference orchestrator decodes.
-pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 /// A client that does not finish the TLS handshake in this time is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -138,7 +137,7 @@ pub async fn start(config: ReferenceConfig) -> Result<RunningOrchestrator, Start
     let serves_info_json = config.serve_info_json;
     let service = Arc::new(ReferenceService::new(config, service_uri));
     let crashes = service.crashes();
-    let grpc = OrchestratorServer::from_arc(Arc::clone(&service)).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let grpc = OrchestratorServer::from_arc(Arc::clone(&service)).max_decoding_message_size(GRPC_MESSAGE_LIMIT);
     let mut routes = Routes::new(grpc);
     if serves_info_json {
         routes = serve_info_json(routes, Arc::clone(&service));
@@ -324,7 +323,7 @@ fn garble_get_orchestrator(routes: Routes) -> Routes {
     });
     let router = routes
         .into_axum_router()
-        .route_service("/net.Orchestrator/GetOrchestrator", handler);
+        .route_service(Method::GetOrchestrator.path(), handler);
     Routes::from(router)
 }
 
@@ -363,7 +362,7 @@ fn extend_get_orchestrator(routes: Routes, service: Arc<ReferenceService>) -> Ro
     });
     let router = routes
         .into_axum_router()
-        .route_service("/net.Orchestrator/GetOrchestrator", handler);
+        .route_service(Method::GetOrchestrator.path(), handler);
     Routes::from(router)
 }
 

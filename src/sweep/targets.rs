@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::expect::Expectations;
-use crate::transport::{Target, TransportError};
+use crate::transport::Target;
 
 /// One orchestrator to sweep, as its entry in the targets file declares it.
 #[derive(Debug, Clone)]
@@ -204,12 +204,9 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// The entry's URL and expectations, or what is wrong with them.
 fn checked(entry: RawEntry, global_expect: &[String]) -> Result<(Target, Expectations), String> {
-    let target = Target::parse(&entry.target).map_err(|error| match error {
-        TransportError::BadTarget { input, problem } => format!("{input:?}: {problem}"),
-        other => other.to_string(),
-    })?;
+    let target = Target::parse(&entry.target).map_err(|error| error.to_string())?;
     let expectations = Expectations::parse_flags(&merged_expect(global_expect, &entry.expect))
-        .map_err(|error| format!("{target}: {error}"))?;
+        .map_err(|error| format!("{target}: expect {error}"))?;
     Ok((target, expectations))
 }
 
@@ -298,7 +295,7 @@ mod tests {
             "[\"https://a.example:1\",\n\n{\"target\": \"https://b.example:2\", \"expect\": [\"pricePerUnit=x\"]}]",
         );
         assert!(
-            bad_expect.starts_with("targets.txt:3: https://b.example:2: --expect pricePerUnit=x"),
+            bad_expect.starts_with("targets.txt:3: https://b.example:2: expect pricePerUnit=x"),
             "{bad_expect}"
         );
         let number = error("[\n  \"https://a.example:1\",\n  42\n]");

@@ -34,6 +34,11 @@ pub use target::{Scheme, Target, DEFAULT_PORT};
 /// Sent with every request so operators can tell harness traffic apart in their logs.
 const USER_AGENT: &str = concat!("lpconform/", env!("CARGO_PKG_VERSION"));
 
+/// The largest message a gRPC peer accepts by default (grpc-go, tonic, go-livepeer): the decode cap
+/// unless `--max-decode-bytes` says otherwise, the largest request the reference orchestrator
+/// decodes, and the size the `oversized` fuzz family sends around.
+pub const GRPC_MESSAGE_LIMIT: usize = 4 * 1024 * 1024;
+
 /// Deadlines, limits and trust for talking to one orchestrator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransportOptions {
@@ -47,12 +52,17 @@ pub struct TransportOptions {
     pub ca_file: Option<PathBuf>,
 }
 
+impl TransportOptions {
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+    pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(3);
+}
+
 impl Default for TransportOptions {
     fn default() -> Self {
         TransportOptions {
-            connect_timeout: Duration::from_secs(5),
-            call_timeout: Duration::from_secs(3),
-            max_decode_bytes: 4 * 1024 * 1024,
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            call_timeout: Self::DEFAULT_CALL_TIMEOUT,
+            max_decode_bytes: GRPC_MESSAGE_LIMIT,
             ca_file: None,
         }
     }
@@ -61,9 +71,9 @@ impl Default for TransportOptions {
 /// Why no connection could be set up. Each message names the target or file involved.
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
-    #[error("--target '{input}': {problem}")]
+    #[error("{input:?}: {problem}")]
     BadTarget { input: String, problem: String },
-    #[error("--ca {}: {problem}", path.display())]
+    #[error("{}: {problem}", path.display())]
     CaFile { path: PathBuf, problem: String },
     /// Nothing accepted the connection: a wrong address, or the orchestrator is down.
     #[error("cannot connect to {target}: {reason}")]
@@ -72,7 +82,7 @@ pub enum TransportError {
     /// orchestrator misbehaving, a finding rather than a problem of the run.
     #[error("cannot connect to {target}: {reason}")]
     Handshake { target: String, reason: String },
-    #[error("cannot connect to {target}: {stage} did not finish within {timeout:?} (see --connect-timeout)")]
+    #[error("cannot connect to {target}: {stage} did not finish within {timeout:?} (the connect deadline)")]
     ConnectTimeout {
         target: String,
         stage: &'static str,

@@ -219,7 +219,7 @@ mod tests {
         ];
         for (input, expected) in cases {
             let error = Target::parse(input).expect_err(input).to_string();
-            assert!(error.starts_with(&format!("--target '{input}': ")), "{input}: {error}");
+            assert!(error.starts_with(&format!("{input:?}: ")), "{input}: {error}");
             assert!(error.contains(expected), "{input}: {error}");
         }
     }

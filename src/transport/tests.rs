@@ -343,7 +343,7 @@ async fn unusable_ca_file_is_an_error_naming_it() {
         };
         let error = Connection::connect(&target, &options).await.unwrap_err().to_string();
         assert!(
-            error.starts_with(&format!("--ca {}: ", path.display())) && error.contains(problem),
+            error.starts_with(&format!("{}: ", path.display())) && error.contains(problem),
             "{error}"
         );
     }

@@ -31,7 +31,7 @@ pub fn load_spec(explicit: Option<&Path>) -> Result<ProtoSpec, RunError> {
         None if default_dir.is_dir() => default_dir.as_path(),
         None => return Ok(ProtoSpec::built_in()),
     };
-    ProtoSpec::load(path).map_err(|error| RunError::new(error.to_string()))
+    Ok(ProtoSpec::load(path)?)
 }
 
 pub fn gateway_key(file: Option<&Path>) -> Result<EthKey, RunError> {
@@ -39,7 +39,10 @@ pub fn gateway_key(file: Option<&Path>) -> Result<EthKey, RunError> {
         return read_key_file(path, "--gateway-key");
     }
     match std::env::var(GATEWAY_KEY_ENV) {
-        Ok(text) => EthKey::from_hex(&text).map_err(|error| RunError::new(format!("{GATEWAY_KEY_ENV}: {error}"))),
+        Ok(text) => EthKey::from_hex(&text).map_err(|error| RunError::Key {
+            from: GATEWAY_KEY_ENV.into(),
+            problem: error.to_string(),
+        }),
         Err(_) => Ok(EthKey::random()),
     }
 }
@@ -51,7 +54,7 @@ pub fn check_case_filter(suites: &[Suite], pattern: &str) -> Result<(), RunError
         .flat_map(|suite| suite.cases.iter().map(|case| case.full_name(suite)));
     if !selected.clone().any(|name| name.contains(pattern)) {
         let example = selected.take(1).collect::<String>();
-        return Err(RunError::new(format!(
+        return Err(RunError::Usage(format!(
             "--case {pattern:?} matches no case; names look like {example:?}"
         )));
     }
@@ -75,8 +78,7 @@ pub fn load_checks(args: &CheckArgs) -> Result<Checks, RunError> {
     if let Some(pattern) = &args.case {
         check_case_filter(&suites, pattern)?;
     }
-    let openapi =
-        OpenApiDocument::load_or_default(args.openapi.as_deref()).map_err(|error| RunError::new(error.to_string()))?;
+    let openapi = OpenApiDocument::load_or_default(args.openapi.as_deref())?;
     Ok(Checks {
         proto,
         gateway,
@@ -95,7 +97,7 @@ pub fn load_suites(explicit: Option<&Path>, proto: &ProtoSpec) -> Result<(Vec<Su
         None if suite::holds_suites(&default_dir) => default_dir,
         None => return Ok((suite::built_in(), default_dir)),
     };
-    let suites = suite::load(&path, proto).map_err(|error| RunError::new(error.to_string()))?;
+    let suites = suite::load(&path, proto)?;
     let directory = if path.is_dir() {
         path
     } else {
@@ -111,13 +113,13 @@ pub fn writable(what: &str, path: &Path) -> Result<(), RunError> {
         _ => Path::new("."),
     };
     if path.is_dir() {
-        return Err(RunError::new(format!(
+        return Err(RunError::Usage(format!(
             "{what} {}: is a directory, not a file",
             path.display()
         )));
     }
     if !directory.is_dir() {
-        return Err(RunError::new(format!(
+        return Err(RunError::Usage(format!(
             "{what} {}: directory {} does not exist",
             path.display(),
             directory.display()
@@ -126,8 +128,12 @@ pub fn writable(what: &str, path: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
-pub fn write_report(what: &str, path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|error| format!("{what} {}: cannot write the report: {error}", path.display()))
+pub fn write_report(what: &str, path: &Path, text: &str) -> Result<(), RunError> {
+    std::fs::write(path, text).map_err(|error| RunError::Output {
+        to: format!("{what} {}", path.display()),
+        what: "report",
+        error,
+    })
 }
 
 /// A progress bar drawn with `template` (indicatif's), on stderr only when it is a terminal;
@@ -163,10 +169,8 @@ impl Orchestrator {
             return Ok(Orchestrator { target, embedded: None });
         }
         let config = reference_config(reference_args, ([127, 0, 0, 1], 0).into(), defaults)?;
-        let running = crate::reference::start(config.clone())
-            .await
-            .map_err(|error| RunError::new(error.to_string()))?;
-        let target = Target::parse(&running.url()).map_err(|error| RunError::new(error.to_string()))?;
+        let running = crate::reference::start(config.clone()).await?;
+        let target = Target::parse(&running.url())?;
         Ok(Orchestrator {
             target,
             embedded: Some((running, config)),
@@ -193,7 +197,7 @@ mod tests {
         let path = gone.join("junit.xml");
         writable("--junit", &path).unwrap();
         std::fs::remove_dir(&gone).unwrap();
-        let problem = write_report("--junit", &path, "<testsuites/>").unwrap_err();
+        let problem = write_report("--junit", &path, "<testsuites/>").unwrap_err().to_string();
         assert!(
             problem.starts_with(&format!("--junit {}: cannot write", path.display())),
             "{problem}"
@@ -203,12 +207,15 @@ mod tests {
     #[test]
     fn report_files_are_checked_before_the_run() {
         let missing = writable("--report-html", Path::new("/nonexistent/dir/report.html")).unwrap_err();
-        assert!(missing.0.contains("/nonexistent/dir/report.html"), "{missing}");
+        assert!(
+            missing.to_string().contains("/nonexistent/dir/report.html"),
+            "{missing}"
+        );
         assert!(
             writable("--junit", Path::new("report.xml")).is_ok(),
             "a bare name is in the current directory"
         );
         let directory = writable("--junit", Path::new(".")).unwrap_err();
-        assert!(directory.0.contains("is a directory"), "{directory}");
+        assert!(directory.to_string().contains("is a directory"), "{directory}");
     }
 }

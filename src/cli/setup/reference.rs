@@ -54,7 +54,7 @@ pub fn reference_config(
     let fullest = defaults.fullest;
     let ai_models = match &args.ai_models {
         Some(path) if path.as_os_str() == "none" => Vec::new(),
-        Some(path) => crate::ai_models::load_ai_models(path).map_err(|error| RunError::new(error.to_string()))?,
+        Some(path) => crate::ai_models::load_ai_models(path)?,
         None if fullest => reference::shipped_ai_models(),
         None => Vec::new(),
     };
@@ -64,8 +64,8 @@ pub fn reference_config(
         (Some(TranscoderFlag::Software) | None, _) => Transcoder::Software,
     };
     if transcoder == Transcoder::None && ai_models.is_empty() {
-        return Err(RunError::new(
-            "--transcoder none leaves the embedded orchestrator nothing to offer: give -aiModels FILE too",
+        return Err(RunError::Usage(
+            "--transcoder none leaves the embedded orchestrator nothing to offer: give -aiModels FILE too".into(),
         ));
     }
     let eth_key = match &args.eth_key {
@@ -91,13 +91,13 @@ pub fn reference_config(
     };
     // What go-livepeer refuses to start with.
     if args.price_per_unit < 0 {
-        return Err(RunError::new(format!(
+        return Err(RunError::Usage(format!(
             "-pricePerUnit {}: must be 0 or more, as go-livepeer requires",
             args.price_per_unit
         )));
     }
     if args.pixels_per_unit <= 0 {
-        return Err(RunError::new(format!(
+        return Err(RunError::Usage(format!(
             "-pixelsPerUnit {}: must be more than 0, as go-livepeer requires",
             args.pixels_per_unit
         )));
@@ -112,9 +112,10 @@ pub fn reference_config(
         .collect::<Result<Vec<String>, RunError>>()?;
     let service_uri = args.service_addr.as_deref().map(advertised_uri);
     if service_uri.as_deref() == Some("") && nodes.is_empty() {
-        return Err(RunError::new(
+        return Err(RunError::Usage(
             "-serviceAddr none: with no -nodes there is nothing to advertise (go-livepeer exits: \
-             \"Empty service URI and no additional nodes specified\")",
+             \"Empty service URI and no additional nodes specified\")"
+                .into(),
         ));
     }
     Ok(ReferenceConfig {
@@ -170,7 +171,7 @@ fn node_uri(node: &str) -> Result<String, RunError> {
     };
     match uri.parse::<http::Uri>() {
         Ok(parsed) if parsed.host().is_some() => Ok(uri),
-        _ => Err(RunError::new(format!("-nodes: could not parse instance URI {uri:?}"))),
+        _ => Err(RunError::Usage(format!("-nodes: could not parse instance URI {uri:?}"))),
     }
 }
 
@@ -192,7 +193,7 @@ fn gateway_prices(text: &str) -> Result<Vec<GatewayPrice>, RunError> {
         #[serde(default)]
         currency: Option<String>,
     }
-    let problem = |what: String| RunError::new(format!("--pricePerGateway: {what}"));
+    let problem = |what: String| RunError::Usage(format!("--pricePerGateway: {what}"));
     let json = match std::fs::read_to_string(text) {
         Ok(content) => content,
         Err(_) => text.to_string(),
@@ -239,9 +240,9 @@ fn gateway_prices(text: &str) -> Result<Vec<GatewayPrice>, RunError> {
 
 /// Reads a hex private key from a file; errors name the flag and path, never the content.
 pub fn read_key_file(path: &Path, flag: &str) -> Result<EthKey, RunError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|error| RunError::new(format!("{flag} {}: {error}", path.display())))?;
-    EthKey::from_hex(&text).map_err(|error| RunError::new(format!("{flag} {}: {error}", path.display())))
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| RunError::Usage(format!("{flag} {}: {error}", path.display())))?;
+    EthKey::from_hex(&text).map_err(|error| RunError::Usage(format!("{flag} {}: {error}", path.display())))
 }
 
 #[cfg(test)]
@@ -291,7 +292,7 @@ mod tests {
         );
         assert!(config(&["--nodes=not a uri"])
             .unwrap_err()
-            .0
+            .to_string()
             .contains("could not parse instance URI"));
     }
 
@@ -303,7 +304,7 @@ mod tests {
             (&["--serviceAddr=none"][..], "with no -nodes"),
         ] {
             let refused = config(flags).unwrap_err();
-            assert!(refused.0.contains(needle), "{flags:?}: {refused}");
+            assert!(refused.to_string().contains(needle), "{flags:?}: {refused}");
         }
         let served = config(&["--serviceAddr=none", "--nodes=n.example:8935"]).unwrap();
         assert_eq!(served.service_uri.as_deref(), Some(""));
@@ -361,7 +362,7 @@ mod tests {
             ("{not json".to_string(), "--pricePerGateway: line 1"),
         ] {
             let refused = gateway_prices(&json).unwrap_err();
-            assert!(refused.0.contains(needle), "{json}: {refused}");
+            assert!(refused.to_string().contains(needle), "{json}: {refused}");
         }
     }
 
