@@ -594,13 +594,13 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
 /// The status of a case that ran, from its steps, rules and snapshot; also used again once
 /// known failures are marked.
 pub(crate) fn judged_status(report: &CaseReport, strict: bool) -> CaseStatus {
-    let rule_failed = report.rules.iter().any(|result| result.verdict == Verdict::Fail);
+    let rule_failed = crate::rules::failed(&report.rules, strict);
     let rule_warned = report.rules.iter().any(|result| result.verdict == Verdict::Warn);
     let snapshot = report.snapshot.as_ref().map(|check| &check.status);
     let snapshot_changed = matches!(snapshot, Some(SnapshotStatus::Changed { .. }));
     let snapshot_missing = matches!(snapshot, Some(SnapshotStatus::Missing));
     let step_failed = report.steps.iter().any(|step| !step.passed());
-    if step_failed || rule_failed || snapshot_changed || (strict && rule_warned) {
+    if step_failed || rule_failed || snapshot_changed {
         CaseStatus::Failed
     } else if rule_warned || snapshot_missing {
         CaseStatus::Warned

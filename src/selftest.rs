@@ -8,70 +8,11 @@ use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::probe::{unix_now, Gateway};
-use crate::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator, Transcoder};
+use crate::reference::{self, Fault, Preset, ReferenceConfig, RunningOrchestrator};
 use crate::rules::{self, catalog, Context, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::runner::probe;
 use crate::spec::ProtoSpec;
 use crate::transport::{Connection, Target, TransportOptions};
-
-/// The shapes of orchestrator the catalog distinguishes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Configuration {
-    OffChainTranscoding,
-    OnChainTranscoding,
-    AiOnly,
-    OnChainAiOnly,
-    Mixed,
-    OnChainMixed,
-}
-
-impl Configuration {
-    pub const ALL: [Configuration; 6] = [
-        Configuration::OffChainTranscoding,
-        Configuration::OnChainTranscoding,
-        Configuration::AiOnly,
-        Configuration::OnChainAiOnly,
-        Configuration::Mixed,
-        Configuration::OnChainMixed,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Configuration::OffChainTranscoding => "off-chain transcoding",
-            Configuration::OnChainTranscoding => "on-chain transcoding",
-            Configuration::AiOnly => "off-chain AI-only",
-            Configuration::OnChainAiOnly => "on-chain AI-only",
-            Configuration::Mixed => "off-chain transcoding + AI",
-            Configuration::OnChainMixed => "on-chain transcoding + AI",
-        }
-    }
-
-    /// The reference orchestrator's configuration for this shape.
-    pub fn config(self) -> ReferenceConfig {
-        let on_chain = matches!(
-            self,
-            Configuration::OnChainTranscoding | Configuration::OnChainAiOnly | Configuration::OnChainMixed
-        );
-        let ai = !matches!(
-            self,
-            Configuration::OffChainTranscoding | Configuration::OnChainTranscoding
-        );
-        ReferenceConfig {
-            chain: if on_chain {
-                ChainMode::OnChain
-            } else {
-                ChainMode::OffChain
-            },
-            transcoder: if matches!(self, Configuration::AiOnly | Configuration::OnChainAiOnly) {
-                Transcoder::None
-            } else {
-                Transcoder::Software
-            },
-            ai_models: if ai { reference::shipped_ai_models() } else { Vec::new() },
-            ..ReferenceConfig::loopback()
-        }
-    }
-}
 
 /// What the operator declares for a case.
 #[derive(Debug, Clone, Copy)]
@@ -102,26 +43,26 @@ impl Declared {
 #[derive(Debug, Clone, Copy)]
 pub struct FaultCase {
     pub fault: Fault,
-    pub configuration: Configuration,
+    pub preset: Preset,
     pub declared: Declared,
     /// The rules the fault breaks. More than one only where the catalog itself
     /// states a requirement twice (PRICE-001 and MATRIX-001, TICKET-001 and CFG-006).
     pub rules: &'static [&'static str],
 }
 
-const fn case(fault: Fault, configuration: Configuration, rules: &'static [&'static str]) -> FaultCase {
+const fn case(fault: Fault, preset: Preset, rules: &'static [&'static str]) -> FaultCase {
     FaultCase {
         fault,
-        configuration,
+        preset,
         declared: Declared::Nothing,
         rules,
     }
 }
 
-const fn declared(fault: Fault, configuration: Configuration, rules: &'static [&'static str]) -> FaultCase {
+const fn declared(fault: Fault, preset: Preset, rules: &'static [&'static str]) -> FaultCase {
     FaultCase {
         fault,
-        configuration,
+        preset,
         declared: Declared::Configuration,
         rules,
     }
@@ -129,19 +70,19 @@ const fn declared(fault: Fault, configuration: Configuration, rules: &'static [&
 
 const fn flags(
     fault: Fault,
-    configuration: Configuration,
+    preset: Preset,
     flags: &'static [&'static str],
     rules: &'static [&'static str],
 ) -> FaultCase {
     FaultCase {
         fault,
-        configuration,
+        preset,
         declared: Declared::Flags(flags),
         rules,
     }
 }
 
-use Configuration::{Mixed, OffChainTranscoding as OffChain, OnChainMixed, OnChainTranscoding as OnChain};
+use Preset::{Mixed, OffChainTranscoding as OffChain, OnChainMixed, OnChainTranscoding as OnChain};
 
 /// Every fault case. Each rule an orchestrator can break appears here.
 pub const FAULT_CASES: &[FaultCase] = &[
@@ -273,7 +214,7 @@ pub const NOT_ORCHESTRATOR_FAULTS: &[(&str, &str)] = &[
 pub struct CaseOutcome {
     /// The fault's name, or `clean`.
     pub fault: String,
-    pub configuration: Configuration,
+    pub preset: Preset,
     /// Rules that had to fire (none for a clean run).
     pub expected: Vec<&'static str>,
     /// Rules that failed, warned or noted something (info).
@@ -291,8 +232,8 @@ impl CaseOutcome {
 /// Runs the clean configurations, then every fault case.
 pub async fn run_selftest(call_timeout: Duration) -> Vec<CaseOutcome> {
     let mut outcomes = Vec::new();
-    for configuration in Configuration::ALL {
-        outcomes.push(run_clean(configuration, call_timeout).await);
+    for preset in Preset::ALL {
+        outcomes.push(run_clean(preset, call_timeout).await);
     }
     for case in FAULT_CASES {
         outcomes.push(run_fault(case, call_timeout).await);
@@ -300,11 +241,11 @@ pub async fn run_selftest(call_timeout: Duration) -> Vec<CaseOutcome> {
     outcomes
 }
 
-async fn run_clean(configuration: Configuration, call_timeout: Duration) -> CaseOutcome {
-    let outcome = evaluate_reference(configuration.config(), Declared::Configuration, call_timeout).await;
+async fn run_clean(preset: Preset, call_timeout: Duration) -> CaseOutcome {
+    let outcome = evaluate_reference(preset.config(), Declared::Configuration, call_timeout).await;
     let mut result = CaseOutcome {
         fault: "clean".into(),
-        configuration,
+        preset,
         expected: Vec::new(),
         fired: Vec::new(),
         problem: None,
@@ -330,11 +271,11 @@ async fn run_clean(configuration: Configuration, call_timeout: Duration) -> Case
 async fn run_fault(case: &FaultCase, call_timeout: Duration) -> CaseOutcome {
     let config = ReferenceConfig {
         faults: vec![case.fault],
-        ..case.configuration.config()
+        ..case.preset.config()
     };
     let mut result = CaseOutcome {
         fault: case.fault.name(),
-        configuration: case.configuration,
+        preset: case.preset,
         expected: case.rules.to_vec(),
         fired: Vec::new(),
         problem: None,
@@ -449,7 +390,7 @@ mod tests {
                 format!(
                     "{} ({}): {} [fired: {}]",
                     outcome.fault,
-                    outcome.configuration.name(),
+                    outcome.preset.name(),
                     outcome.problem.as_deref().unwrap_or_default(),
                     outcome.fired.join(", ")
                 )

@@ -13,13 +13,14 @@ use lpconform::known_failures::{EntryOutcome, EntryState, KnownFailure, KnownFai
 use lpconform::proto::net::capabilities::capability_constraints::ModelConstraint;
 use lpconform::proto::net::capabilities::{CapabilityConstraints, Constraints};
 use lpconform::proto::net::{Capabilities, GpuComputeInfo, HardwareInformation, OrchestratorInfo, PriceInfo};
+use lpconform::reference::Preset;
 use lpconform::reference::{Fault, ReferenceConfig};
 use lpconform::report::html::render_html;
 use lpconform::report::json::{render_json, JsonReport, FORMAT_VERSION};
 use lpconform::report::junit::{render_junit, render_junit_error};
 use lpconform::rules::{rule, Finding, Modes, RuleResult, Severity, Verdict};
 use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, SentRequest, StepOutcome, StepReport};
-use lpconform::selftest::{Configuration, Declared};
+use lpconform::selftest::Declared;
 use lpconform::snapshot::{SnapshotCheck, SnapshotStatus, SnapshotStore};
 use lpconform::suite;
 use time::{Date, Month};
@@ -45,14 +46,14 @@ async fn live_run(config: ReferenceConfig, declared: Declared) -> RunReport {
     run_embedded(config, declared, &suite::built_in(), &settings, "reports").await
 }
 
-async fn clean_run(configuration: Configuration) -> RunReport {
-    live_run(configuration.config(), Declared::Configuration).await
+async fn clean_run(preset: Preset) -> RunReport {
+    live_run(preset.config(), Declared::Configuration).await
 }
 
-async fn faulted_run(configuration: Configuration, fault: Fault) -> RunReport {
+async fn faulted_run(preset: Preset, fault: Fault) -> RunReport {
     let config = ReferenceConfig {
         faults: vec![fault],
-        ..configuration.config()
+        ..preset.config()
     };
     live_run(config, Declared::Configuration).await
 }
@@ -366,7 +367,7 @@ fn json_report_carries_the_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_of_a_real_run_parses_into_the_schema_types() {
-    let report = clean_run(Configuration::OnChainMixed).await;
+    let report = clean_run(Preset::OnChainMixed).await;
     let json = render_json(&report);
     let parsed: JsonReport = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed.format_version, FORMAT_VERSION);
@@ -562,7 +563,7 @@ fn junit_of_the_sample_has_failures_with_path_expected_and_actual() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn junit_of_a_clean_run_parses_back_without_failures() {
-    let report = clean_run(Configuration::Mixed).await;
+    let report = clean_run(Preset::Mixed).await;
     let xml = render_junit(&report);
     let (_, counts) = read_junit(&xml);
     assert_counts_match(&report, &counts);
@@ -574,9 +575,9 @@ async fn junit_of_a_clean_run_parses_back_without_failures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn junit_of_a_faulted_run_names_the_faults_rule_as_a_failure() {
     let faults = [
-        (Configuration::OnChainTranscoding, Fault::NegativePrice, "PRICE-002"),
-        (Configuration::OnChainTranscoding, Fault::ShortRandHash, "TICKET-004"),
-        (Configuration::Mixed, Fault::AiCapabilityWithoutModels, "CAP-007"),
+        (Preset::OnChainTranscoding, Fault::NegativePrice, "PRICE-002"),
+        (Preset::OnChainTranscoding, Fault::ShortRandHash, "TICKET-004"),
+        (Preset::Mixed, Fault::AiCapabilityWithoutModels, "CAP-007"),
     ];
     for (configuration, fault, rule_id) in faults {
         assert_eq!(rule(rule_id).unwrap().severity, Severity::Must);
@@ -674,7 +675,7 @@ fn html_escapes_everything_the_orchestrator_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_of_a_real_run_draws_the_capability_matrix_and_findings() {
-    let report = faulted_run(Configuration::Mixed, Fault::AiCapabilityWithoutModels).await;
+    let report = faulted_run(Preset::Mixed, Fault::AiCapabilityWithoutModels).await;
     let html = render_html(&report);
     assert_self_contained(&html, &report.target);
     assert_every_capability_has_a_row(&html, report.info.as_ref().unwrap());

@@ -8,10 +8,11 @@ mod common;
 
 use common::run_embedded;
 use lpconform::openapi::OpenApiDocument;
+use lpconform::reference::Preset;
 use lpconform::reference::{self, ReferenceConfig};
 use lpconform::rules::Verdict;
 use lpconform::runner::{CaseStatus, RunReport, RunSettings};
-use lpconform::selftest::{Configuration, Declared, FAULT_CASES};
+use lpconform::selftest::{Declared, FAULT_CASES};
 use lpconform::snapshot::SnapshotStore;
 use lpconform::suite;
 
@@ -34,10 +35,10 @@ async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotSto
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_configuration_passes_and_matches_its_snapshots() {
-    for configuration in Configuration::ALL {
+    for preset in Preset::ALL {
         let config = ReferenceConfig {
             eth_key: reference::well_known_key(),
-            ..configuration.config()
+            ..preset.config()
         };
         let snapshots = SnapshotStore::new(&suites_dir(), &config.profile(), false);
         let report = run(config, Declared::Configuration, snapshots).await;
@@ -45,7 +46,7 @@ async fn every_configuration_passes_and_matches_its_snapshots() {
             assert!(
                 matches!(case.status, CaseStatus::Passed | CaseStatus::Skipped(_)),
                 "{}: {} is {:?}\n{}",
-                configuration.name(),
+                preset.name(),
                 case.name(),
                 case.status,
                 lpconform::report::terminal::render_run(&report, false)
@@ -61,7 +62,7 @@ async fn every_fault_fails_a_case_with_its_rule_id() {
     for fault_case in FAULT_CASES {
         let config = ReferenceConfig {
             faults: vec![fault_case.fault],
-            ..fault_case.configuration.config()
+            ..fault_case.preset.config()
         };
         let report = run(
             config,
@@ -94,9 +95,7 @@ async fn progress_names_each_case_before_it_runs_with_the_cases_done_of_all() {
     use lpconform::runner::run_suites_with_progress;
     use lpconform::transport::{Connection, Target, TransportOptions};
 
-    let running = reference::start(Configuration::OffChainTranscoding.config())
-        .await
-        .unwrap();
+    let running = reference::start(Preset::OffChainTranscoding.config()).await.unwrap();
     let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &TransportOptions::default())
         .await
         .unwrap();

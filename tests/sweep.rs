@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 
 use lpconform::eth::EthKey;
 use lpconform::openapi::OpenApiDocument;
+use lpconform::reference::Preset;
 use lpconform::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
 use lpconform::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table, JsonRowStatus, JsonSweep};
 use lpconform::runner::{CaseStatus, RunSettings};
-use lpconform::selftest::{Configuration, Declared, FAULT_CASES};
+use lpconform::selftest::{Declared, FAULT_CASES};
 use lpconform::suite;
 use lpconform::sweep::{self, RowStatus, SweepReport, SweepSettings};
 use lpconform::transport::TransportOptions;
@@ -118,7 +119,7 @@ async fn start_fleet() -> Fleet {
         let config = ReferenceConfig {
             tls,
             faults: vec![fault_case.fault],
-            ..fault_case.configuration.config()
+            ..fault_case.preset.config()
         };
         let running = reference::start(config.clone()).await.unwrap();
         let expect = match fault_case.declared {
@@ -131,10 +132,10 @@ async fn start_fleet() -> Fleet {
     }
     // Clean ones in every configuration, over both transports; some declare their configuration.
     for index in 0..48 {
-        let configuration = Configuration::ALL[index % Configuration::ALL.len()];
+        let preset = Preset::ALL[index % Preset::ALL.len()];
         let config = ReferenceConfig {
             tls: index % 2 == 0,
-            ..configuration.config()
+            ..preset.config()
         };
         let running = reference::start(config.clone()).await.unwrap();
         let expect = if index % 7 == 0 {

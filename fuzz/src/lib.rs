@@ -16,7 +16,7 @@ use lpconform::proto::net::{
     AuthToken, Capabilities, GpuComputeInfo, HardwareInformation, OrchestratorInfo, OsInfo, PriceInfo, S3osInfo,
     TicketExpirationParams, TicketParams,
 };
-use lpconform::selftest::Configuration;
+use lpconform::reference::Preset;
 
 /// One generated answer and the clock to judge it at.
 #[derive(Debug)]
@@ -76,21 +76,21 @@ pub enum Reference {
 }
 
 impl Reference {
-    fn configuration(self) -> Configuration {
+    fn preset(self) -> Preset {
         match self {
-            Reference::OffChainTranscoding => Configuration::OffChainTranscoding,
-            Reference::OnChainTranscoding => Configuration::OnChainTranscoding,
-            Reference::AiOnly => Configuration::AiOnly,
-            Reference::OnChainAiOnly => Configuration::OnChainAiOnly,
-            Reference::Mixed => Configuration::Mixed,
-            Reference::OnChainMixed => Configuration::OnChainMixed,
+            Reference::OffChainTranscoding => Preset::OffChainTranscoding,
+            Reference::OnChainTranscoding => Preset::OnChainTranscoding,
+            Reference::AiOnly => Preset::AiOnly,
+            Reference::OnChainAiOnly => Preset::OnChainAiOnly,
+            Reference::Mixed => Preset::Mixed,
+            Reference::OnChainMixed => Preset::OnChainMixed,
         }
     }
 }
 
 /// The reference's answers, built once: each is deterministic.
-static REFERENCE: LazyLock<Vec<(Configuration, OrchestratorInfo)>> = LazyLock::new(|| {
-    Configuration::ALL
+static REFERENCE: LazyLock<Vec<(Preset, OrchestratorInfo)>> = LazyLock::new(|| {
+    Preset::ALL
         .iter()
         .map(|configuration| (*configuration, reference_info(*configuration, &[])))
         .collect()
@@ -101,7 +101,7 @@ impl Start {
         let Start::Reference(reference) = self else {
             return OrchestratorInfo::default();
         };
-        let wanted = reference.configuration();
+        let wanted = reference.preset();
         REFERENCE
             .iter()
             .find(|(configuration, _)| *configuration == wanted)
@@ -250,7 +250,7 @@ pub enum ModelId {
 }
 
 static SHIPPED_MODELS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let info = reference_info(Configuration::OnChainMixed, &[]);
+    let info = reference_info(Preset::OnChainMixed, &[]);
     let mut ids: Vec<String> = info
         .capabilities_prices
         .iter()

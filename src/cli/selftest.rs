@@ -33,7 +33,7 @@ fn render(outcomes: &[CaseOutcome]) -> String {
             out,
             "{:<30} {:<28} {:<22} {:<32} {result}",
             outcome.fault,
-            outcome.configuration.name(),
+            outcome.preset.name(),
             list(&outcome.expected),
             list(&outcome.fired),
         );

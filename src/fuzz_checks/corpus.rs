@@ -11,7 +11,8 @@ use crate::eth::{self, EthKey};
 use crate::probe::signed_orchestrator_request;
 use crate::proto::net::OrchestratorInfo;
 use crate::reference;
-use crate::selftest::{Configuration, FAULT_CASES};
+use crate::reference::Preset;
+use crate::selftest::FAULT_CASES;
 use crate::spec::ProtoSpec;
 
 /// The cargo-fuzz targets, each with a folder of seeds.
@@ -58,14 +59,14 @@ fn info_bytes(info: &OrchestratorInfo) -> Vec<u8> {
     canonical_bytes(&message)
 }
 
-fn configuration_name(configuration: Configuration) -> &'static str {
-    match configuration {
-        Configuration::OffChainTranscoding => "offchain-transcoding",
-        Configuration::OnChainTranscoding => "onchain-transcoding",
-        Configuration::AiOnly => "offchain-ai",
-        Configuration::OnChainAiOnly => "onchain-ai",
-        Configuration::Mixed => "offchain-mixed",
-        Configuration::OnChainMixed => "onchain-mixed",
+fn preset_name(preset: Preset) -> &'static str {
+    match preset {
+        Preset::OffChainTranscoding => "offchain-transcoding",
+        Preset::OnChainTranscoding => "onchain-transcoding",
+        Preset::AiOnly => "offchain-ai",
+        Preset::OnChainAiOnly => "onchain-ai",
+        Preset::Mixed => "offchain-mixed",
+        Preset::OnChainMixed => "onchain-mixed",
     }
 }
 
@@ -83,7 +84,7 @@ fn decode_seeds() -> Vec<Seed> {
         ));
     }
 
-    let info = info_bytes(&reference_info(Configuration::OnChainMixed, &[]));
+    let info = info_bytes(&reference_info(Preset::OnChainMixed, &[]));
     let info_seed =
         |name: &str, payload: &[u8], expect| seed(name, as_message("net.OrchestratorInfo", payload), expect);
     seeds.push(info_seed("reference-OrchestratorInfo", &info, Expect::Accepted));
@@ -260,21 +261,21 @@ fn rules_seeds() -> Vec<Seed> {
             seeds.push(seed(name, bytes, Expect::Accepted));
         }
     };
-    for configuration in Configuration::ALL {
+    for preset in Preset::ALL {
         add(
-            format!("reference-{}", configuration_name(configuration)),
-            &reference_info(configuration, &[]),
+            format!("reference-{}", preset_name(preset)),
+            &reference_info(preset, &[]),
         );
     }
     // Faults that change how calls are handled leave the answer as it was: they add no seed.
     for case in FAULT_CASES {
         add(
-            format!("fault-{}-{}", case.fault.name(), configuration_name(case.configuration)),
-            &reference_info(case.configuration, &[case.fault]),
+            format!("fault-{}-{}", case.fault.name(), preset_name(case.preset)),
+            &reference_info(case.preset, &[case.fault]),
         );
     }
     add("empty".into(), &OrchestratorInfo::default());
-    let reference = info_bytes(&reference_info(Configuration::OnChainMixed, &[]));
+    let reference = info_bytes(&reference_info(Preset::OnChainMixed, &[]));
     seeds.push(seed(
         "truncated-reference",
         reference[..reference.len() - 1].to_vec(),

@@ -96,12 +96,12 @@ pub fn observation_around(info: &OrchestratorInfo) -> Result<Observation, Proble
 /// for no particular capabilities, at [`FUZZ_NOW`], with the per-call random values (auth token,
 /// session id, ticket seed and rand hash) replaced by fixed bytes of the same length, so the
 /// answer is the same on every run and every fault keeps its shape.
-pub fn reference_info(configuration: crate::selftest::Configuration, faults: &[Fault]) -> OrchestratorInfo {
+pub fn reference_info(preset: crate::reference::Preset, faults: &[Fault]) -> OrchestratorInfo {
     let config = ReferenceConfig {
         eth_key: reference::well_known_key(),
         service_uri: Some(SERVICE_URI.to_string()),
         faults: faults.to_vec(),
-        ..configuration.config()
+        ..preset.config()
     };
     let mut info = ReferenceService::new(config, SERVICE_URI.to_string())
         .info(&OrchestratorRequest::default(), FUZZ_NOW)

@@ -12,7 +12,7 @@ use super::corpus::{as_expected, seeds, Expect, TARGETS};
 use super::rule_checks::Secrets;
 use super::*;
 use crate::proto::net::{self, OrchestratorInfo};
-use crate::selftest::Configuration;
+use crate::reference::Preset;
 use crate::spec::ProtoSpec;
 
 /// Hand-added inputs (a minimized crash, say) the generator does not write start with this.
@@ -133,7 +133,7 @@ fn seed_corpus_passes_the_fuzz_checks() {
 
 #[test]
 fn canonical_bytes_do_not_depend_on_hash_order() {
-    let info = reference_info(Configuration::OnChainMixed, &[]);
+    let info = reference_info(Preset::OnChainMixed, &[]);
     let capacities = info.capabilities.as_ref().unwrap().capacities.len();
     assert!(capacities > 10, "maps with many entries make hash order matter");
     let descriptor = ProtoSpec::built_in().message("net.OrchestratorInfo").unwrap();
@@ -151,20 +151,17 @@ fn canonical_bytes_do_not_depend_on_hash_order() {
 
 #[test]
 fn reference_info_is_the_same_on_every_call_and_keeps_its_faults() {
-    let clean = reference_info(Configuration::OnChainMixed, &[]);
-    assert_eq!(clean, reference_info(Configuration::OnChainMixed, &[]));
+    let clean = reference_info(Preset::OnChainMixed, &[]);
+    assert_eq!(clean, reference_info(Preset::OnChainMixed, &[]));
     assert_eq!(clean.ticket_params.as_ref().unwrap().seed.len(), 32);
-    let short = reference_info(
-        Configuration::OnChainTranscoding,
-        &[crate::reference::Fault::ShortRandHash],
-    );
+    let short = reference_info(Preset::OnChainTranscoding, &[crate::reference::Fault::ShortRandHash]);
     assert_eq!(short.ticket_params.unwrap().recipient_rand_hash.len(), 31);
     check_rules(&clean, FUZZ_NOW).unwrap();
 }
 
 #[test]
 fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
-    let mut info = reference_info(Configuration::OffChainTranscoding, &[]);
+    let mut info = reference_info(Preset::OffChainTranscoding, &[]);
     let token = info.auth_token.as_ref().unwrap().token.clone();
     let quoting = format!("expected something, got 0x{}", hex::encode(&token).to_uppercase());
     assert_eq!(Secrets::of(&info).leaked_in(&quoting), Some("auth token"));

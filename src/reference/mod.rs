@@ -8,6 +8,7 @@
 mod advert;
 mod faults;
 mod payment;
+mod presets;
 mod server;
 mod service;
 
@@ -17,6 +18,7 @@ use std::path::Path;
 pub use advert::{LIVEPEER_VERSION, TX_COST_MULTIPLIER};
 pub use faults::{Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, LEAKED_PANIC, STALL, STALL_PING_LEN};
 pub use payment::TICKET_EV_WEI;
+pub use presets::Preset;
 pub use server::{start, RunningOrchestrator, StartError};
 pub use service::{ReferenceService, INVALID_AUTH_TOKEN, NIL_POINTER_PANIC, RESTARTING, SIG_CHECK_FAILED};
 

@@ -241,7 +241,7 @@ fn rule_outcome(case: &CaseReport, result: &RuleResult, strict: bool) -> TestCas
     let status = match &result.verdict {
         Verdict::Pass => TestCaseStatus::success(),
         Verdict::Fail => failing("failed"),
-        Verdict::Warn if strict => failing("warned (--strict)"),
+        Verdict::Warn if result.verdict.fails(strict) => failing("warned (--strict)"),
         Verdict::Warn => {
             out = Some(format!("WARN {}\n{details}", failure_message(result)));
             TestCaseStatus::success()

@@ -226,6 +226,13 @@ pub enum Verdict {
     KnownFailure(String),
 }
 
+impl Verdict {
+    /// Whether this verdict fails a run: Fail, and under `strict` Warn too; Info never.
+    pub fn fails(&self, strict: bool) -> bool {
+        *self == Verdict::Fail || (strict && *self == Verdict::Warn)
+    }
+}
+
 /// Reports show at most this many findings per rule; the rest are counted.
 pub const MAX_FINDINGS_PER_RULE: usize = 20;
 
@@ -488,11 +495,9 @@ fn skipped(rule: &'static Rule, reason: String) -> RuleResult {
     }
 }
 
-/// Whether the results fail the run: any Fail, and with `strict` any Warn too; Info never.
+/// Whether the results fail the run: any verdict that [`Verdict::fails`].
 pub fn failed(results: &[RuleResult], strict: bool) -> bool {
-    results
-        .iter()
-        .any(|result| result.verdict == Verdict::Fail || (strict && result.verdict == Verdict::Warn))
+    results.iter().any(|result| result.verdict.fails(strict))
 }
 
 #[cfg(test)]
