@@ -12,6 +12,7 @@ use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::fuzz::{self, FindingFile, FuzzSettings, Progress};
 use crate::probe::Gateway;
+use crate::report::fuzz::{render_replay, render_summary};
 use crate::spec::ProtoSpec;
 use crate::transport::Connection;
 
@@ -89,7 +90,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
         "rerun: lpconform fuzz --seed {seed}{}\n",
         shell_words(&args.request_flags())
     );
-    print_stdout(&(fuzz::render_summary(&report, &replays) + &rerun))?;
+    print_stdout(&(render_summary(&report, &replays) + &rerun))?;
     if let Some(error) = save_error {
         return Err(error.into());
     }
@@ -106,7 +107,7 @@ pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
     let target = driver.target().to_string();
     embedded.stop().await;
     let shown_path = args.file.display().to_string();
-    print_stdout(&fuzz::render_replay(&shown_path, &file, &target, &resent))?;
+    print_stdout(&render_replay(&shown_path, &file, &target, &resent))?;
     Ok(outcome(resent.findings.len()))
 }
 

@@ -1,79 +1,16 @@
-//! `lpconform selftest`: the table of faults, the rules they must fire and
-//! the rules that fired.
-
-use std::fmt::Write as _;
+//! `lpconform selftest`: every fault against the checks, printed as report::selftest's table.
 
 use super::args::SelftestArgs;
 use super::{print_stdout, Outcome, RunError};
-use crate::selftest::{run_selftest, CaseOutcome, FUZZ_FAULTS, NOT_ORCHESTRATOR_FAULTS};
+use crate::report::selftest::render_selftest;
+use crate::selftest::{run_selftest, CaseOutcome};
 
 pub async fn selftest(args: &SelftestArgs) -> Result<Outcome, RunError> {
     let outcomes = run_selftest(args.call_timeout).await;
-    print_stdout(&render(&outcomes))?;
+    print_stdout(&render_selftest(&outcomes))?;
     Ok(if outcomes.iter().all(CaseOutcome::passed) {
         Outcome::Conformant
     } else {
         Outcome::Findings
     })
-}
-
-fn render(outcomes: &[CaseOutcome]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<30} {:<28} {:<22} {:<32} result",
-        "fault", "configuration", "expected", "fired"
-    );
-    for outcome in outcomes {
-        let result = match &outcome.problem {
-            None => "ok".to_string(),
-            Some(problem) => format!("FAILED: {problem}"),
-        };
-        let _ = writeln!(
-            out,
-            "{:<30} {:<28} {:<22} {:<32} {result}",
-            outcome.fault,
-            outcome.preset.name(),
-            list(&outcome.expected),
-            list(&outcome.fired),
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nset off only by fuzzed input (proven by `lpconform fuzz` in tests/live_fuzz.rs):"
-    );
-    for (fault, rule) in FUZZ_FAULTS {
-        let _ = writeln!(out, "  {:<30} {rule}", fault.name());
-    }
-    let _ = writeln!(out, "\nnot breakable by an orchestrator:");
-    for (rule, reason) in NOT_ORCHESTRATOR_FAULTS {
-        let _ = writeln!(out, "  {rule:<12} {reason}");
-    }
-    let passed = outcomes.iter().filter(|outcome| outcome.passed()).count();
-    let _ = writeln!(out, "\nselftest: {passed} of {} cases as required", outcomes.len());
-    out
-}
-
-fn list(ids: &[&str]) -> String {
-    if ids.is_empty() {
-        "-".to_string()
-    } else {
-        ids.join(",")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_table_names_the_rules_proven_elsewhere() {
-        let text = render(&[]);
-        for (fault, rule) in FUZZ_FAULTS {
-            assert!(text.contains(&fault.name()) && text.contains(rule), "{text}");
-        }
-        for (rule, _) in NOT_ORCHESTRATOR_FAULTS {
-            assert!(text.contains(rule), "{text}");
-        }
-    }
 }

@@ -7,7 +7,6 @@ mod families;
 mod fields;
 mod judge;
 mod live;
-mod summary;
 mod wire;
 
 pub use corpus::{load, save, CorpusError, FindingFile, SavedRequest, FORMAT, FORMAT_VERSION};
@@ -18,4 +17,3 @@ pub use judge::{CASE_RULES, LIVENESS_RULES};
 pub use live::{
     fuzz, resend, FuzzFinding, FuzzReport, FuzzSettings, Latency, Progress, Resent, KEPT_PER_RULE_AND_FAMILY,
 };
-pub use summary::{render_replay, render_summary};

@@ -3,11 +3,13 @@
 
 pub mod compare;
 pub mod escape;
+pub mod fuzz;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod matrix;
 pub mod reproducer;
+pub mod selftest;
 pub mod sweep;
 pub mod terminal;
 

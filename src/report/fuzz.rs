@@ -1,12 +1,11 @@
-//! Text for people: the summary of a fuzz run and the verdict of a replay. Pure functions of
+//! `lpconform fuzz` and `replay` for people: the summary of a fuzz run and the verdict of a replay. Pure functions of
 //! the results; the CLI prints what they return.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::corpus::FindingFile;
-use super::live::{FuzzFinding, FuzzReport, Resent};
-use crate::report::escape::escape_line;
+use super::escape::escape_line;
+use crate::fuzz::{FindingFile, FuzzFinding, FuzzReport, Resent};
 use crate::rules::Severity;
 
 /// The run summary. `replays[i]` is the replay command of `report.findings[i]`, when it was saved.
@@ -70,7 +69,7 @@ pub fn render_summary(report: &FuzzReport, replays: &[Option<String>]) -> String
             let _ = writeln!(
                 out,
                 "  ({unsaved} more findings counted but not kept: at most {} per rule and family)",
-                super::live::KEPT_PER_RULE_AND_FAMILY
+                crate::fuzz::KEPT_PER_RULE_AND_FAMILY
             );
         }
     }
@@ -165,7 +164,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::fuzz::live::Latency;
+    use crate::fuzz::Latency;
     use crate::rules::{rule, Finding};
 
     fn report(findings: Vec<FuzzFinding>) -> FuzzReport {
