@@ -31,7 +31,7 @@ use lpconform::snapshot::SnapshotStore;
 use lpconform::spec::ProtoSpec;
 use lpconform::suite::{self, Suite};
 use lpconform::sweep::{self, SweepSettings, SweepTarget};
-use lpconform::transport::{Connection, RawCodec, Target, TransportOptions};
+use lpconform::transport::{Connection, RawCodec, TransportOptions};
 use tokio::runtime::Runtime;
 use tonic::transport::{Channel, Endpoint};
 
@@ -77,7 +77,7 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
         ..ReferenceConfig::loopback()
     };
     let running = runtime.block_on(reference::start(config)).unwrap();
-    let target = Target::parse(&running.url()).unwrap();
+    let target = running.target();
     let connection = runtime
         .block_on(Connection::connect(&target, &TransportOptions::default()))
         .unwrap();
@@ -241,7 +241,7 @@ static FLEET: LazyLock<Fleet> = LazyLock::new(|| {
         .enumerate()
         .map(|(index, server)| SweepTarget {
             line: index + 1,
-            target: Target::parse(&server.url()).unwrap(),
+            target: server.target(),
             expectations: server.expectations().clone(),
         })
         .collect();

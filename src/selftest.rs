@@ -12,7 +12,7 @@ use crate::reference::{self, Fault, Preset, ReferenceConfig, RunningOrchestrator
 use crate::rules::{self, catalog, Context, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::runner::probe;
 use crate::spec::ProtoSpec;
-use crate::transport::{Connection, Target, TransportOptions};
+use crate::transport::{Connection, TransportOptions};
 
 /// What the operator declares for a case.
 #[derive(Debug, Clone, Copy)]
@@ -335,7 +335,7 @@ async fn evaluate_reference(
         call_timeout,
         ..TransportOptions::default()
     };
-    let target = Target::parse(&running.url()).map_err(|error| error.to_string())?;
+    let target = running.target();
     let connection = Connection::connect(&target, &options)
         .await
         .map_err(|error| error.to_string())?;

@@ -15,7 +15,7 @@ use lpconform::eth::EthKey;
 use lpconform::expect::{flags_from_env, Expectations};
 use lpconform::openapi::OpenApiDocument;
 use lpconform::probe::Gateway;
-use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
+use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator, TargetOrEmbedded};
 use lpconform::report::terminal::render_run;
 use lpconform::rules::Modes;
 use lpconform::runner::{case_applies, probe, run_case, CaseContext, CaseStatus, RunReport, RunSettings};
@@ -33,7 +33,7 @@ struct Shared {
     modes: Modes,
     profile: String,
     /// Keeps the embedded orchestrator alive while the trials run.
-    _embedded: Option<RunningOrchestrator>,
+    _embedded: Option<(RunningOrchestrator, ReferenceConfig)>,
 }
 
 fn repository() -> PathBuf {
@@ -51,28 +51,25 @@ fn setup(proto: ProtoSpec) -> Result<Shared, String> {
         .enable_all()
         .build()
         .map_err(|error| error.to_string())?;
-    let target_env = std::env::var("LPCONFORM_TARGET").ok().filter(|text| !text.is_empty());
-    let (target, embedded, mut expectations) = runtime.block_on(async {
-        match target_env {
-            Some(text) => {
-                let target = Target::parse(&text).map_err(|error| error.to_string())?;
-                Ok::<_, String>((target, None, Expectations::default()))
-            }
-            None => {
-                let models = load_ai_models(&repository().join("fixtures/aiModels.json")).map_err(|e| e.to_string())?;
-                let config = ReferenceConfig {
-                    chain: ChainMode::OnChain,
-                    ai_models: models,
-                    eth_key: reference::well_known_key(),
-                    ..ReferenceConfig::loopback()
-                };
-                let running = reference::start(config).await.map_err(|error| error.to_string())?;
-                let target = Target::parse(&running.url()).map_err(|error| error.to_string())?;
-                let expectations = running.expectations().clone();
-                Ok((target, Some(running), expectations))
-            }
-        }
-    })?;
+    let target = match std::env::var("LPCONFORM_TARGET").ok().filter(|text| !text.is_empty()) {
+        Some(text) => Some(Target::parse(&text).map_err(|error| format!("LPCONFORM_TARGET {error}"))?),
+        None => None,
+    };
+    let TargetOrEmbedded { target, embedded } = runtime
+        .block_on(TargetOrEmbedded::start(target, || {
+            let models = load_ai_models(&repository().join("fixtures/aiModels.json"))?;
+            Ok::<_, Box<dyn std::error::Error>>(ReferenceConfig {
+                chain: ChainMode::OnChain,
+                ai_models: models,
+                eth_key: reference::well_known_key(),
+                ..ReferenceConfig::loopback()
+            })
+        }))
+        .map_err(|error| error.to_string())?;
+    let mut expectations = match &embedded {
+        Some((running, _)) => running.expectations().clone(),
+        None => Expectations::default(),
+    };
     let flags = flags_from_env(std::env::vars());
     if !flags.is_empty() {
         expectations = Expectations::parse_flags(&flags).map_err(|error| error.to_string())?;

@@ -20,7 +20,7 @@ use lpconform::eth;
 use lpconform::observe::CallError;
 use lpconform::reference::{self, ReferenceConfig, RunningOrchestrator};
 use lpconform::spec::ProtoSpec;
-use lpconform::transport::{Connection, Target, TransportOptions};
+use lpconform::transport::{Connection, TransportOptions};
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, Value};
 use tokio::net::TcpListener;
@@ -134,7 +134,7 @@ async fn newer_orchestrator(proto: ProtoSpec) -> (String, RunningOrchestrator) {
     })
     .await
     .unwrap();
-    let target = Target::parse(&running.url()).unwrap();
+    let target = running.target();
     let reference = Connection::connect(&target, &TransportOptions::default())
         .await
         .unwrap();

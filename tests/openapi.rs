@@ -15,7 +15,7 @@ use lpconform::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrche
 use lpconform::rules::{self, Context, ModeOverrides, RuleResult, Verdict};
 use lpconform::runner::probe;
 use lpconform::spec::ProtoSpec;
-use lpconform::transport::{Connection, Target, TransportOptions};
+use lpconform::transport::{Connection, TransportOptions};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -38,7 +38,7 @@ fn full_config(tls: bool) -> ReferenceConfig {
 }
 
 async fn connect(running: &RunningOrchestrator) -> Connection {
-    let target = Target::parse(&running.url()).unwrap();
+    let target = running.target();
     Connection::connect(&target, &TransportOptions::default())
         .await
         .unwrap()

@@ -19,7 +19,7 @@ use lpconform::report::terminal::render_run;
 use lpconform::runner::{run_suites, RunReport, RunSettings};
 use lpconform::snapshot::{snapshot_view, SnapshotStore};
 use lpconform::suite;
-use lpconform::transport::{Connection, Target, TransportOptions};
+use lpconform::transport::{Connection, TransportOptions};
 
 const GATEWAY_KEY: &str = "8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63";
 const S3_POLICY: &str = "eyJleHBpcmF0aW9uIjoiMjAyNi0xMi0wMVQwMDowMDowMFoifQ==";
@@ -50,7 +50,7 @@ async fn live_run(snapshots: &Path) -> RunReport {
         ..ReferenceConfig::loopback()
     };
     let running = reference::start(config).await.unwrap();
-    let target = Target::parse(&running.url()).unwrap();
+    let target = running.target();
     let connection = Connection::connect(&target, &TransportOptions::default())
         .await
         .unwrap();

@@ -93,10 +93,10 @@ async fn every_fault_fails_a_case_with_its_rule_id() {
 async fn progress_names_each_case_before_it_runs_with_the_cases_done_of_all() {
     use lpconform::eth::EthKey;
     use lpconform::runner::run_suites_with_progress;
-    use lpconform::transport::{Connection, Target, TransportOptions};
+    use lpconform::transport::{Connection, TransportOptions};
 
     let running = reference::start(Preset::OffChainTranscoding.config()).await.unwrap();
-    let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &TransportOptions::default())
+    let connection = Connection::connect(&running.target(), &TransportOptions::default())
         .await
         .unwrap();
     let settings = RunSettings {

@@ -6,12 +6,13 @@ use std::path::Path;
 use indicatif::ProgressBar;
 
 use super::args::{same_requests, ConnectArgs, FuzzArgs, ReferenceArgs, ReplayArgs};
-use super::setup::{gateway_key, load_spec, progress_bar, Orchestrator, ReferenceDefaults, GATEWAY_KEY_ENV};
+use super::setup::{gateway_key, load_spec, progress_bar, target_or_embedded, ReferenceDefaults, GATEWAY_KEY_ENV};
 use super::{print_stdout, Outcome, RunError};
 use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::fuzz::{self, FindingFile, FuzzSettings, Progress};
 use crate::probe::Gateway;
+use crate::reference::TargetOrEmbedded;
 use crate::report::fuzz::{render_replay, render_summary};
 use crate::spec::ProtoSpec;
 use crate::transport::Connection;
@@ -150,8 +151,8 @@ async fn connect(
     connect: &ConnectArgs,
     reference_args: &ReferenceArgs,
     gateway: crate::eth::Address,
-) -> Result<(Connection, Orchestrator), RunError> {
-    let orchestrator = Orchestrator::start(connect, reference_args, ReferenceDefaults::fuzz(gateway)).await?;
+) -> Result<(Connection, TargetOrEmbedded), RunError> {
+    let orchestrator = target_or_embedded(connect, reference_args, ReferenceDefaults::fuzz(gateway)).await?;
     let connection = Connection::connect(&orchestrator.target, &connect.transport_options()).await?;
     Ok((connection, orchestrator))
 }

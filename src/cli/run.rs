@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::args::{ModeFlag, ReportArgs, ReportFormat, RunArgs};
-use super::setup::{load_checks, progress_bar, writable, write_report, Checks, Orchestrator, ReferenceDefaults};
+use super::setup::{load_checks, progress_bar, target_or_embedded, writable, write_report, Checks, ReferenceDefaults};
 use super::{print_stdout, Outcome, RunError};
 use crate::driver::Driver;
 use crate::expect::Expectations;
@@ -182,7 +182,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
         None => Gateway::from(&gateway),
     };
     // Held until the end of the run: dropping it stops the embedded server.
-    let orchestrator = Orchestrator::start(
+    let orchestrator = target_or_embedded(
         &args.connect,
         &args.reference,
         ReferenceDefaults::run(gateway.address()),

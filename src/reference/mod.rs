@@ -19,7 +19,7 @@ pub use advert::{LIVEPEER_VERSION, TX_COST_MULTIPLIER};
 pub use faults::{Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, LEAKED_PANIC, STALL, STALL_PING_LEN};
 pub use payment::TICKET_EV_WEI;
 pub use presets::Preset;
-pub use server::{start, RunningOrchestrator, StartError};
+pub use server::{start, RunningOrchestrator, StartError, TargetOrEmbedded};
 pub use service::{ReferenceService, INVALID_AUTH_TOKEN, NIL_POINTER_PANIC, RESTARTING, SIG_CHECK_FAILED};
 
 use crate::ai_models::{parse_ai_models, AiModel};

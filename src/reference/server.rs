@@ -31,7 +31,7 @@ use crate::openapi::{OpenApiDocument, INFO_PATH};
 use crate::probe::unix_now;
 use crate::proto::net::orchestrator_server::OrchestratorServer;
 use crate::proto::net::OrchestratorRequest;
-use crate::transport::{RawCodec, GRPC_MESSAGE_LIMIT};
+use crate::transport::{RawCodec, Scheme, Target, GRPC_MESSAGE_LIMIT};
 
 /// A client that does not finish the TLS handshake in this time is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -67,6 +67,16 @@ impl RunningOrchestrator {
         self.url.clone()
     }
 
+    /// Where it listens, as a target to dial.
+    pub fn target(&self) -> Target {
+        let scheme = if self.certificate_pem.is_some() {
+            Scheme::Https
+        } else {
+            Scheme::Http
+        };
+        Target::local(scheme, self.local_addr)
+    }
+
     /// The orchestrator's ETH address.
     pub fn address(&self) -> Address {
         self.address
@@ -99,6 +109,40 @@ impl RunningOrchestrator {
         let _ = self.stop.send(true);
         if let Some(accept_loop) = self.accept_loop.take() {
             let _ = accept_loop.await;
+        }
+    }
+}
+
+/// The orchestrator a command or test talks to: the target it was given, or the embedded
+/// reference started for it, which runs as long as this lives.
+pub struct TargetOrEmbedded {
+    pub target: Target,
+    /// The embedded orchestrator and its configuration; `None` for a given target.
+    pub embedded: Option<(RunningOrchestrator, ReferenceConfig)>,
+}
+
+impl TargetOrEmbedded {
+    /// `target` when there is one, else the reference orchestrator `config` makes, started on
+    /// loopback (`config` runs only then: its flags mean nothing beside a target).
+    pub async fn start<E: From<StartError>>(
+        target: Option<Target>,
+        config: impl FnOnce() -> Result<ReferenceConfig, E>,
+    ) -> Result<TargetOrEmbedded, E> {
+        if let Some(target) = target {
+            return Ok(TargetOrEmbedded { target, embedded: None });
+        }
+        let config = config()?;
+        let running = start(config.clone()).await?;
+        Ok(TargetOrEmbedded {
+            target: running.target(),
+            embedded: Some((running, config)),
+        })
+    }
+
+    /// Stops the embedded orchestrator, if one was started.
+    pub async fn stop(self) {
+        if let Some((running, _)) = self.embedded {
+            running.shutdown().await;
         }
     }
 }

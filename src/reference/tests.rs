@@ -16,7 +16,7 @@ use crate::proto::net::{
     PingPong,
 };
 use crate::spec::ProtoSpec;
-use crate::transport::{Connection, Target, TransportOptions};
+use crate::transport::{Connection, TransportOptions};
 
 fn config(tls: bool, chain: ChainMode) -> ReferenceConfig {
     ReferenceConfig {
@@ -38,7 +38,7 @@ async fn connect(running: &RunningOrchestrator) -> Driver {
 
 /// A driver to `running`, as some gateway; the tests sign their own requests.
 async fn connect_with(running: &RunningOrchestrator, options: &TransportOptions) -> Driver {
-    let target = Target::parse(&running.url()).unwrap();
+    let target = running.target();
     let connection = Connection::connect(&target, options).await.unwrap();
     Driver::new(connection, ProtoSpec::built_in(), Gateway::from(&EthKey::random()))
 }
@@ -626,7 +626,7 @@ async fn crash_on_missing_token_drops_every_connection_then_restarts() {
     tokio::time::timeout(std::time::Duration::from_secs(1), running.crashed())
         .await
         .expect("the crash is reported");
-    let target = Target::parse(&running.url()).unwrap();
+    let target = running.target();
     assert!(
         Connection::connect(&target, &TransportOptions::default())
             .await
@@ -693,7 +693,7 @@ async fn its_certificate_can_be_pinned() {
 #[tokio::test]
 async fn shutdown_closes_the_port() {
     let running = start(config(false, ChainMode::OffChain)).await.unwrap();
-    let target = Target::parse(&running.url()).unwrap();
+    let target = running.target();
     running.shutdown().await;
     assert!(Connection::connect(&target, &TransportOptions::default())
         .await

@@ -43,6 +43,15 @@ impl Target {
         })
     }
 
+    /// A server listening on `address` of this machine (the embedded orchestrator).
+    pub fn local(scheme: Scheme, address: std::net::SocketAddr) -> Target {
+        Target {
+            scheme,
+            host: Host::Ip(address.ip()),
+            port: address.port(),
+        }
+    }
+
     pub fn scheme(&self) -> Scheme {
         self.scheme
     }

@@ -93,9 +93,7 @@ pub async fn run_embedded(
         call_timeout: Duration::from_secs(2),
         ..TransportOptions::default()
     };
-    let connection = Connection::connect(&Target::parse(&running.url()).unwrap(), &options)
-        .await
-        .unwrap();
+    let connection = Connection::connect(&running.target(), &options).await.unwrap();
     let driver = lpconform::driver::Driver::new(
         connection,
         lpconform::spec::ProtoSpec::built_in(),

@@ -14,10 +14,9 @@ use super::args::{CheckArgs, ConnectArgs, ReferenceArgs};
 use super::RunError;
 use crate::eth::EthKey;
 use crate::openapi::OpenApiDocument;
-use crate::reference::{ReferenceConfig, RunningOrchestrator};
+use crate::reference::TargetOrEmbedded;
 use crate::spec::ProtoSpec;
 use crate::suite::{self, Suite};
-use crate::transport::Target;
 pub use reference::{read_key_file, reference_config, ReferenceDefaults};
 
 /// The gateway key may come from the environment, for CI secrets.
@@ -151,38 +150,16 @@ pub fn progress_bar(template: &str, length: Option<u64>) -> ProgressBar {
     bar
 }
 
-/// The orchestrator a command talks to: `--target`, or the embedded one, started here with the
-/// command's defaults for the flags not given and kept running as long as this lives.
-pub struct Orchestrator {
-    pub target: Target,
-    /// The embedded orchestrator and its configuration; `None` with `--target`.
-    pub embedded: Option<(RunningOrchestrator, ReferenceConfig)>,
-}
-
-impl Orchestrator {
-    pub async fn start(
-        connect: &ConnectArgs,
-        reference_args: &ReferenceArgs,
-        defaults: ReferenceDefaults,
-    ) -> Result<Orchestrator, RunError> {
-        if let Some(target) = connect.target()? {
-            return Ok(Orchestrator { target, embedded: None });
-        }
-        let config = reference_config(reference_args, ([127, 0, 0, 1], 0).into(), defaults)?;
-        let running = crate::reference::start(config.clone()).await?;
-        let target = Target::parse(&running.url())?;
-        Ok(Orchestrator {
-            target,
-            embedded: Some((running, config)),
-        })
-    }
-
-    /// Stops the embedded orchestrator, if one was started.
-    pub async fn stop(self) {
-        if let Some((running, _)) = self.embedded {
-            running.shutdown().await;
-        }
-    }
+/// `--target`, or the embedded orchestrator with the command's defaults for the flags not given.
+pub async fn target_or_embedded(
+    connect: &ConnectArgs,
+    reference_args: &ReferenceArgs,
+    defaults: ReferenceDefaults,
+) -> Result<TargetOrEmbedded, RunError> {
+    TargetOrEmbedded::start(connect.target()?, || {
+        reference_config(reference_args, ([127, 0, 0, 1], 0).into(), defaults)
+    })
+    .await
 }
 
 #[cfg(test)]
