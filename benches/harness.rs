@@ -24,11 +24,11 @@ use lpconform::observe::Observation;
 use lpconform::openapi::OpenApiDocument;
 use lpconform::probe::{signed_orchestrator_request, unix_now, Gateway};
 use lpconform::proto::net::orchestrator_client::OrchestratorClient;
+use lpconform::protocol::Protocol;
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::rules::{self, Context, ModeOverrides};
 use lpconform::runner::{probe, run_suites, RunSettings};
 use lpconform::snapshot::SnapshotStore;
-use lpconform::spec::ProtoSpec;
 use lpconform::suite::{self, Suite};
 use lpconform::sweep::{self, SweepSettings, SweepTarget};
 use lpconform::transport::{Connection, RawCodec, TransportOptions};
@@ -85,7 +85,7 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
         .block_on(Endpoint::from_shared(running.url()).unwrap().connect())
         .unwrap();
     let gateway = Gateway::from(&EthKey::random());
-    let proto = ProtoSpec::load(&manifest.join("proto")).unwrap();
+    let proto = Protocol::load(&manifest.join("proto")).unwrap();
     let suites = suite::load(&manifest.join("suites"), &proto).unwrap();
     let expectations = running.expectations().clone();
     let scratch = std::env::temp_dir().join("lpconform-bench-snapshots");

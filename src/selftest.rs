@@ -8,10 +8,10 @@ use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::expect::Expectations;
 use crate::probe::{unix_now, Gateway};
+use crate::protocol::Protocol;
 use crate::reference::{self, Fault, Preset, ReferenceConfig, RunningOrchestrator};
 use crate::rules::{self, catalog, Context, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::runner::probe;
-use crate::spec::ProtoSpec;
 use crate::transport::{Connection, TransportOptions};
 
 /// What the operator declares for a case.
@@ -339,7 +339,7 @@ async fn evaluate_reference(
     let connection = Connection::connect(&target, &options)
         .await
         .map_err(|error| error.to_string())?;
-    let driver = Driver::new(connection, ProtoSpec::built_in(), Gateway::from(&EthKey::random()));
+    let driver = Driver::new(connection, Protocol::built_in(), Gateway::from(&EthKey::random()));
     let observation = probe(&driver).await;
     let expectations = declared.expectations(&running)?;
     let context = Context::new(&observation, &expectations, ModeOverrides::default(), unix_now());

@@ -15,12 +15,12 @@ use lpconform::eth::EthKey;
 use lpconform::expect::{flags_from_env, Expectations};
 use lpconform::openapi::OpenApiDocument;
 use lpconform::probe::Gateway;
+use lpconform::protocol::Protocol;
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator, TargetOrEmbedded};
 use lpconform::report::terminal::render_run;
 use lpconform::rules::Modes;
 use lpconform::runner::{case_applies, probe, run_case, CaseContext, CaseStatus, RunReport, RunSettings};
 use lpconform::snapshot::SnapshotStore;
-use lpconform::spec::ProtoSpec;
 use lpconform::suite::{self, Suite};
 use lpconform::transport::{Connection, Target, TransportOptions};
 
@@ -41,12 +41,12 @@ fn repository() -> PathBuf {
 }
 
 /// LPCONFORM_PROTO, else the repository's proto/.
-fn proto() -> Result<ProtoSpec, String> {
+fn proto() -> Result<Protocol, String> {
     let path = std::env::var_os("LPCONFORM_PROTO").map_or_else(|| repository().join("proto"), PathBuf::from);
-    ProtoSpec::load(&path).map_err(|error| format!("LPCONFORM_PROTO: {error}"))
+    Protocol::load(&path).map_err(|error| format!("LPCONFORM_PROTO: {error}"))
 }
 
-fn setup(proto: ProtoSpec) -> Result<Shared, String> {
+fn setup(proto: Protocol) -> Result<Shared, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -18,8 +18,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use lpconform::eth;
 use lpconform::observe::CallError;
+use lpconform::protocol::Protocol;
 use lpconform::reference::{self, ReferenceConfig, RunningOrchestrator};
-use lpconform::spec::ProtoSpec;
 use lpconform::transport::{Connection, TransportOptions};
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, Value};
@@ -79,7 +79,7 @@ fn grpc_answer(outcome: Result<Vec<u8>, (i32, String)>) -> Response<Frames> {
 /// is `FULL`-ly answered), every other call passed to the reference, and field 35 set on every
 /// discovery answer.
 struct Newer {
-    proto: ProtoSpec,
+    proto: Protocol,
     reference: Connection,
 }
 
@@ -123,7 +123,7 @@ impl Newer {
 }
 
 /// Starts the reference behind the newer orchestrator; returns the newer one's URL.
-async fn newer_orchestrator(proto: ProtoSpec) -> (String, RunningOrchestrator) {
+async fn newer_orchestrator(proto: Protocol) -> (String, RunningOrchestrator) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address: SocketAddr = listener.local_addr().unwrap();
     let url = format!("http://{address}");
@@ -223,7 +223,7 @@ fn a_newer_proto_drives_the_run_without_a_rebuild() {
     std::fs::write(&proto_file, newer_proto()).unwrap();
     let suite_file = scratch.path().join("newer.yaml");
     std::fs::write(&suite_file, NEWER_SUITE).unwrap();
-    let proto = ProtoSpec::load(&proto_file).unwrap();
+    let proto = Protocol::load(&proto_file).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (url, running) = runtime.block_on(newer_orchestrator(proto));
     let proto_flag = proto_file.to_str().unwrap();

@@ -11,10 +11,10 @@ use lpconform::eth::EthKey;
 use lpconform::expect::Expectations;
 use lpconform::openapi::{OpenApiDocument, INFO_PATH};
 use lpconform::probe::{unix_now, Gateway};
+use lpconform::protocol::Protocol;
 use lpconform::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
 use lpconform::rules::{self, Context, ModeOverrides, RuleResult, Verdict};
 use lpconform::runner::probe;
-use lpconform::spec::ProtoSpec;
 use lpconform::transport::{Connection, TransportOptions};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -88,7 +88,7 @@ async fn judge(config: ReferenceConfig) -> Vec<RuleResult> {
     let running = reference::start(config).await.unwrap();
     let driver = Driver::new(
         connect(&running).await,
-        ProtoSpec::built_in(),
+        Protocol::built_in(),
         Gateway::from(&EthKey::random()),
     );
     let observation = probe(&driver).await;

@@ -63,7 +63,7 @@ async fn live_run(snapshots: &Path) -> RunReport {
         follow_nodes: None,
     };
     let gateway = Gateway::from(&EthKey::from_hex(GATEWAY_KEY).unwrap());
-    let driver = lpconform::driver::Driver::new(connection, lpconform::spec::ProtoSpec::built_in(), gateway);
+    let driver = lpconform::driver::Driver::new(connection, lpconform::protocol::Protocol::built_in(), gateway);
     run_suites(
         &driver,
         &suite::built_in(),

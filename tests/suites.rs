@@ -29,7 +29,7 @@ async fn run(config: ReferenceConfig, declared: Declared, snapshots: SnapshotSto
         openapi: Some(OpenApiDocument::embedded().clone()),
         follow_nodes: None,
     };
-    let suites = suite::load(&suites_dir(), lpconform::spec::ProtoSpec::built_in_ref()).unwrap();
+    let suites = suite::load(&suites_dir(), lpconform::protocol::Protocol::built_in_ref()).unwrap();
     run_embedded(config, declared, &suites, &settings, "test").await
 }
 
@@ -114,7 +114,7 @@ async fn progress_names_each_case_before_it_runs_with_the_cases_done_of_all() {
     };
     let driver = lpconform::driver::Driver::new(
         connection,
-        lpconform::spec::ProtoSpec::built_in(),
+        lpconform::protocol::Protocol::built_in(),
         lpconform::probe::Gateway::from(&EthKey::random()),
     );
     let report = run_suites_with_progress(

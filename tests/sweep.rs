@@ -177,7 +177,7 @@ fn settings(concurrency: usize, target_timeout: Duration, call_timeout: Duration
             call_timeout,
             ..TransportOptions::default()
         },
-        proto: lpconform::spec::ProtoSpec::built_in(),
+        proto: lpconform::protocol::Protocol::built_in(),
         run: RunSettings {
             strict: false,
             case_filter: None,
@@ -342,7 +342,7 @@ async fn a_target_past_its_deadline_is_a_timed_out_row_that_keeps_its_finished_c
     let suites = vec![suite::parse(
         STALLS_IN_ITS_SECOND_CASE,
         Path::new("stalls.yaml"),
-        lpconform::spec::ProtoSpec::built_in_ref(),
+        lpconform::protocol::Protocol::built_in_ref(),
     )
     .unwrap()];
     let text = format!("{}\nhttp://{}\n", stalling.url(), refused_port());

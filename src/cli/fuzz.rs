@@ -6,19 +6,19 @@ use std::path::Path;
 use indicatif::ProgressBar;
 
 use super::args::{same_requests, ConnectArgs, FuzzArgs, ReferenceArgs, ReplayArgs};
-use super::setup::{gateway_key, load_spec, progress_bar, target_or_embedded, ReferenceDefaults, GATEWAY_KEY_ENV};
+use super::setup::{gateway_key, load_protocol, progress_bar, target_or_embedded, ReferenceDefaults, GATEWAY_KEY_ENV};
 use super::{print_stdout, Outcome, RunError};
 use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::fuzz::{self, FindingFile, FuzzSettings, Progress};
 use crate::probe::Gateway;
+use crate::protocol::Protocol;
 use crate::reference::TargetOrEmbedded;
 use crate::report::fuzz::{render_replay, render_summary};
-use crate::spec::ProtoSpec;
 use crate::transport::Connection;
 
 /// The families `--family` names, of those the loaded proto gives; all of them without the flag.
-fn chosen_families(names: &[String], proto: &ProtoSpec) -> Result<Vec<fuzz::Family>, RunError> {
+fn chosen_families(names: &[String], proto: &Protocol) -> Result<Vec<fuzz::Family>, RunError> {
     let available = fuzz::families(proto);
     if names.is_empty() {
         return Ok(available);
@@ -45,7 +45,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
     corpus_usable(&args.corpus)?;
     let seed = args.seed.unwrap_or_else(rand::random);
     let gateway = fuzz_gateway_key(args.gateway_key.as_deref(), seed)?;
-    let proto = load_spec(args.proto.proto.as_deref())?;
+    let proto = load_protocol(args.proto.proto.as_deref())?;
     let families = chosen_families(&args.families, &proto)?;
     let settings = FuzzSettings {
         seed,
@@ -101,7 +101,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
 pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
     let (file, inputs) = fuzz::load(&args.file)?;
     let gateway = gateway_key(args.gateway_key.as_deref())?;
-    let proto = load_spec(args.proto.proto.as_deref())?;
+    let proto = load_protocol(args.proto.proto.as_deref())?;
     let (connection, embedded) = connect(&args.connect, &args.reference, gateway.address()).await?;
     let driver = Driver::new(connection, proto, Gateway::from(&gateway));
     let resent = fuzz::resend(&driver, &inputs).await;

@@ -29,10 +29,10 @@ use crate::expect::ExpectError;
 use crate::fuzz::CorpusError;
 use crate::known_failures::KnownFailuresError;
 use crate::openapi::OpenApiError;
+use crate::protocol::ProtocolError;
 use crate::reference::StartError;
 use crate::remote_signer::RemoteSignerError;
 use crate::report::escape::escape_text;
-use crate::spec::SpecError;
 use crate::suite::SuiteError;
 use crate::sweep::TargetsError;
 use crate::transport::TransportError;
@@ -76,7 +76,7 @@ pub enum RunError {
         error: std::io::Error,
     },
     #[error(transparent)]
-    Proto(#[from] SpecError),
+    Proto(#[from] ProtocolError),
     #[error(transparent)]
     OpenApi(#[from] OpenApiError),
     #[error(transparent)]

@@ -235,7 +235,7 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
     }
     let reproduction = Reproduction {
         target: &target,
-        spec: &proto,
+        protocol: &proto,
         ca: args.connect.ca.as_deref(),
         call_timeout: options.call_timeout,
     };

@@ -2,7 +2,7 @@
 //! alone (no target). Drift is informational: the command exits 0 unless a file fails to load.
 
 use super::args::{DriftArgs, DriftFormat, SpecArgs, SpecCommand};
-use super::setup::load_spec;
+use super::setup::load_protocol;
 use super::{print_stdout, Outcome, RunError};
 use crate::openapi::OpenApiDocument;
 
@@ -14,7 +14,7 @@ pub fn spec(args: &SpecArgs) -> Result<Outcome, RunError> {
 
 fn spec_drift(args: &DriftArgs) -> Result<Outcome, RunError> {
     let document = OpenApiDocument::load_or_default(args.openapi.as_deref())?;
-    let proto = load_spec(args.proto.proto.as_deref())?;
+    let proto = load_protocol(args.proto.proto.as_deref())?;
     let message = proto
         .message("net.OrchestratorInfo")
         .ok_or_else(|| RunError::Usage("the protocol defines no net.OrchestratorInfo".into()))?;

@@ -22,7 +22,7 @@ use crate::observe::{
 use crate::openapi::INFO_PATH;
 use crate::probe::{model_request, models_to_request, Gateway};
 use crate::proto::net::{AuthToken, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
-use crate::spec::ProtoSpec;
+use crate::protocol::Protocol;
 use crate::transport::{Connection, Target, TransportOptions};
 use scan::WireScan;
 
@@ -212,12 +212,12 @@ enum DiscoverySlot {
 #[derive(Debug, Clone)]
 pub struct Driver {
     connection: Connection,
-    proto: ProtoSpec,
+    proto: Protocol,
     gateway: Gateway,
 }
 
 impl Driver {
-    pub fn new(connection: Connection, proto: ProtoSpec, gateway: Gateway) -> Self {
+    pub fn new(connection: Connection, proto: Protocol, gateway: Gateway) -> Self {
         Self {
             connection,
             proto,
@@ -229,7 +229,7 @@ impl Driver {
         &self.connection
     }
 
-    pub fn proto(&self) -> &ProtoSpec {
+    pub fn proto(&self) -> &Protocol {
         &self.proto
     }
 
@@ -269,7 +269,7 @@ impl Driver {
         let elapsed = started.elapsed();
         let scan = match (&answer, &request.output) {
             (Ok(bytes), Some(output)) => {
-                let built_in = ProtoSpec::built_in_ref().message(output.full_name());
+                let built_in = Protocol::built_in_ref().message(output.full_name());
                 scan::scan(output, built_in.as_ref(), bytes)
             }
             _ => WireScan::default(),

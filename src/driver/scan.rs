@@ -215,10 +215,10 @@ mod tests {
 
     use super::*;
     use crate::proto::net::{Capabilities, OrchestratorInfo};
-    use crate::spec::ProtoSpec;
+    use crate::protocol::Protocol;
 
     fn info_descriptor() -> MessageDescriptor {
-        ProtoSpec::built_in().message("net.OrchestratorInfo").unwrap()
+        Protocol::built_in().message("net.OrchestratorInfo").unwrap()
     }
 
     #[test]
@@ -303,7 +303,7 @@ mod tests {
             1,
         );
         std::fs::write(directory.path().join("lp_rpc.proto"), newer).unwrap();
-        let loaded = ProtoSpec::load(directory.path())
+        let loaded = Protocol::load(directory.path())
             .unwrap()
             .message("net.OrchestratorInfo")
             .unwrap();

@@ -18,7 +18,7 @@ use crate::driver::Method;
 use crate::eth::{self, EthKey};
 use crate::probe::signed_orchestrator_request;
 use crate::proto::net::{AuthToken, Capabilities, EndTranscodingSessionRequest, OrchestratorRequest, PingPong};
-use crate::spec::ProtoSpec;
+use crate::protocol::Protocol;
 use crate::transport::GRPC_MESSAGE_LIMIT;
 
 /// An expiration far in the future (2100-01-01), fixed so cases replay byte for byte.
@@ -64,7 +64,7 @@ impl Family {
 
 /// Every family of a run with `proto` loaded, in the order a run takes turns between them: the
 /// written ones, then one per request field of the loaded proto.
-pub fn families(proto: &ProtoSpec) -> Vec<Family> {
+pub fn families(proto: &Protocol) -> Vec<Family> {
     let written = FAMILIES.iter().map(Family::Written);
     let fields = field_families(proto)
         .into_iter()
@@ -937,7 +937,7 @@ mod tests {
     fn a_case_is_the_same_bytes_for_the_same_seed_and_name() {
         let first = ingredients(7);
         let second = ingredients(7);
-        let all = families(&ProtoSpec::built_in());
+        let all = families(&Protocol::built_in());
         for family in &all {
             for index in 0..40 {
                 let one = generate(family, index, 7, &first);

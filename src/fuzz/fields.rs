@@ -10,7 +10,7 @@ use prost::encoding::{encode_key, encode_varint, WireType};
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, MethodDescriptor};
 
 use crate::driver::Method;
-use crate::spec::ProtoSpec;
+use crate::protocol::Protocol;
 
 /// How deep nested request messages are followed for their fields.
 const MAX_FIELD_DEPTH: usize = 4;
@@ -49,7 +49,7 @@ enum Shape {
 }
 
 /// The family of every field of every unary method's request in `proto`, in file order.
-pub fn field_families(proto: &ProtoSpec) -> Vec<FieldFamily> {
+pub fn field_families(proto: &Protocol) -> Vec<FieldFamily> {
     let mut families = Vec::new();
     for service in proto.pool().services() {
         for method in service.methods() {
@@ -321,7 +321,7 @@ mod tests {
 
     #[test]
     fn every_request_field_of_the_built_in_proto_has_a_family() {
-        let names: Vec<String> = field_families(&ProtoSpec::built_in())
+        let names: Vec<String> = field_families(&Protocol::built_in())
             .into_iter()
             .map(|family| family.name)
             .collect();
@@ -343,7 +343,7 @@ mod tests {
 
     #[test]
     fn a_case_replaces_its_field_and_keeps_the_rest_of_the_request() {
-        let families = field_families(&ProtoSpec::built_in());
+        let families = field_families(&Protocol::built_in());
         let family = families
             .iter()
             .find(|family| family.name == "field:GetOrchestrator.ignoreCapacityCheck")

@@ -60,7 +60,7 @@ mod tests {
     use super::*;
     use crate::driver::{Method, SentRequest};
     use crate::observe::CallError;
-    use crate::spec::ProtoSpec;
+    use crate::protocol::Protocol;
 
     /// A fuzzed call to `path` that ended in `answer`, as the driver hands it over.
     fn sent(path: &str, answer: Result<Bytes, CallError>) -> Exchange {
@@ -72,7 +72,7 @@ mod tests {
             },
             elapsed: Duration::from_millis(3),
             answer,
-            output: ProtoSpec::built_in().method_by_path(path).map(|method| method.output()),
+            output: Protocol::built_in().method_by_path(path).map(|method| method.output()),
             scan: Default::default(),
         }
     }

@@ -10,10 +10,10 @@ use super::{canonical_bytes, decode_input, message_names, reference_info, Decode
 use crate::eth::{self, EthKey};
 use crate::probe::signed_orchestrator_request;
 use crate::proto::net::OrchestratorInfo;
+use crate::protocol::Protocol;
 use crate::reference;
 use crate::reference::Preset;
 use crate::selftest::FAULT_CASES;
-use crate::spec::ProtoSpec;
 
 /// The cargo-fuzz targets, each with a folder of seeds.
 pub(super) const TARGETS: [&str; 3] = ["decode_static_dynamic", "rules_on_decoded", "rules_on_arbitrary_info"];
@@ -54,7 +54,7 @@ pub(super) fn seeds(target: &str) -> Vec<Seed> {
 }
 
 fn info_bytes(info: &OrchestratorInfo) -> Vec<u8> {
-    let descriptor = ProtoSpec::built_in().message("net.OrchestratorInfo").unwrap();
+    let descriptor = Protocol::built_in().message("net.OrchestratorInfo").unwrap();
     let message = DynamicMessage::decode(descriptor, info.encode_to_vec().as_slice()).unwrap();
     canonical_bytes(&message)
 }
@@ -71,12 +71,12 @@ fn preset_name(preset: Preset) -> &'static str {
 }
 
 fn decode_seeds() -> Vec<Seed> {
-    let spec = ProtoSpec::built_in();
+    let protocol = Protocol::built_in();
     let as_message = |name: &str, payload: &[u8]| decode_input(name, payload).unwrap();
     let mut seeds = Vec::new();
     for name in message_names() {
         let short = name.rsplit('.').next().unwrap();
-        let filled = canonical_bytes(&every_field_set(&spec.message(name).unwrap()));
+        let filled = canonical_bytes(&every_field_set(&protocol.message(name).unwrap()));
         seeds.push(seed(
             format!("filled-{short}"),
             as_message(name, &filled),

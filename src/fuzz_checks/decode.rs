@@ -11,7 +11,7 @@ use prost_reflect::{DynamicMessage, MessageDescriptor, UnknownField, Value};
 
 use super::canonical::canonical_bytes;
 use super::Problem;
-use crate::spec::ProtoSpec;
+use crate::protocol::Protocol;
 
 /// What the two decoders made of one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,11 +43,12 @@ const MESSAGES: &[(&str, Compare)] = crate::proto::with_every_message!(messages)
 
 /// The descriptors of [`MESSAGES`], in the same order.
 static DESCRIPTORS: LazyLock<Vec<MessageDescriptor>> = LazyLock::new(|| {
-    let spec = ProtoSpec::built_in();
+    let protocol = Protocol::built_in();
     MESSAGES
         .iter()
         .map(|(name, _)| {
-            spec.message(name)
+            protocol
+                .message(name)
                 .unwrap_or_else(|| panic!("{name} is generated from the built-in descriptors"))
         })
         .collect()

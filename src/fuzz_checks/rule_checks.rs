@@ -17,9 +17,9 @@ use crate::expect::{Expectations, ExpectedModel, MaxCapabilityPrice, Price};
 use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
 use crate::openapi::OpenApiDocument;
 use crate::proto::net::{AuthToken, OrchestratorInfo, OrchestratorRequest, PingPong};
+use crate::protocol::Protocol;
 use crate::reference::{self, Fault, ReferenceConfig, ReferenceService};
 use crate::rules::{catalog, evaluate, Context, ModeOverrides, RuleResult, Severity, Verdict};
-use crate::spec::ProtoSpec;
 use crate::view::InfoView;
 
 /// The evaluation clock when the input does not choose one.
@@ -131,7 +131,7 @@ fn shipped_ai_models() -> Vec<AiModel> {
 }
 
 static INFO_DESCRIPTOR: LazyLock<MessageDescriptor> = LazyLock::new(|| {
-    ProtoSpec::built_in()
+    Protocol::built_in()
         .message("net.OrchestratorInfo")
         .expect("the built-in descriptors define OrchestratorInfo")
 });

@@ -12,8 +12,8 @@ use super::corpus::{as_expected, seeds, Expect, TARGETS};
 use super::rule_checks::Secrets;
 use super::*;
 use crate::proto::net::{self, OrchestratorInfo};
+use crate::protocol::Protocol;
 use crate::reference::Preset;
-use crate::spec::ProtoSpec;
 
 /// Hand-added inputs (a minimized crash, say) the generator does not write start with this.
 const HAND_ADDED: &str = "regression-";
@@ -40,7 +40,7 @@ fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn every_message_of_the_proto_has_a_selector() {
-    let pool = ProtoSpec::built_in();
+    let pool = Protocol::built_in();
     let in_proto: BTreeSet<String> = pool
         .pool()
         .all_messages()
@@ -136,7 +136,7 @@ fn canonical_bytes_do_not_depend_on_hash_order() {
     let info = reference_info(Preset::OnChainMixed, &[]);
     let capacities = info.capabilities.as_ref().unwrap().capacities.len();
     assert!(capacities > 10, "maps with many entries make hash order matter");
-    let descriptor = ProtoSpec::built_in().message("net.OrchestratorInfo").unwrap();
+    let descriptor = Protocol::built_in().message("net.OrchestratorInfo").unwrap();
     let canonical = |info: &OrchestratorInfo| {
         // A fresh decode builds fresh hash maps, each with its own order.
         let typed = OrchestratorInfo::decode(info.encode_to_vec().as_slice()).unwrap();

@@ -20,10 +20,10 @@ use serde_json::{Map, Number, Value};
 use super::schema::{object_properties, property_for_field, resolve, Keywords, SchemaRef};
 use super::validate::{child_key, validate_at, Violation};
 use crate::proto::net::OrchestratorInfo;
-use crate::spec::ProtoSpec;
+use crate::protocol::Protocol;
 
 /// The descriptors the static message types were generated from.
-static BUILT_IN: LazyLock<ProtoSpec> = LazyLock::new(ProtoSpec::built_in);
+static BUILT_IN: LazyLock<Protocol> = LazyLock::new(Protocol::built_in);
 
 /// The message `net.OrchestratorInfo` as the binary was built with it.
 pub(super) fn built_in_info() -> MessageDescriptor {

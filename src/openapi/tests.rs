@@ -10,7 +10,7 @@ use crate::proto::net::{
     capabilities::capability_constraints::ModelConstraint, capabilities::CapabilityConstraints,
     capabilities::Constraints, os_info::StorageType, AuthToken, Capabilities, OrchestratorInfo, OsInfo, PriceInfo,
 };
-use crate::spec::ProtoSpec;
+use crate::protocol::Protocol;
 
 fn shipped_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_PATH)
@@ -484,7 +484,7 @@ components:
 /// The drift of the shipped document against the checkout's proto/, named as a reader sees them.
 fn shipped_drift() -> DriftReport {
     let document = OpenApiDocument::parse(&shipped_text(), DEFAULT_PATH).unwrap();
-    let proto = ProtoSpec::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("proto")).unwrap();
+    let proto = Protocol::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("proto")).unwrap();
     let message = proto.message("net.OrchestratorInfo").unwrap();
     document.drift(&message, "proto/lp_rpc.proto")
 }

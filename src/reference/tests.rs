@@ -15,7 +15,7 @@ use crate::proto::net::{
     Capabilities, EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest,
     PingPong,
 };
-use crate::spec::ProtoSpec;
+use crate::protocol::Protocol;
 use crate::transport::{Connection, TransportOptions};
 
 fn config(tls: bool, chain: ChainMode) -> ReferenceConfig {
@@ -40,7 +40,7 @@ async fn connect(running: &RunningOrchestrator) -> Driver {
 async fn connect_with(running: &RunningOrchestrator, options: &TransportOptions) -> Driver {
     let target = running.target();
     let connection = Connection::connect(&target, options).await.unwrap();
-    Driver::new(connection, ProtoSpec::built_in(), Gateway::from(&EthKey::random()))
+    Driver::new(connection, Protocol::built_in(), Gateway::from(&EthKey::random()))
 }
 
 fn status_message(error: CallError) -> String {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use prost_reflect::DynamicMessage;
 
 use crate::driver::SentRequest;
+use crate::protocol::Protocol;
 use crate::runner::RunReport;
-use crate::spec::ProtoSpec;
 use crate::transport::{Scheme, Target};
 
 /// What stands in the command for the issued auth token.
@@ -21,7 +21,7 @@ pub const ISSUED_TOKEN_PLACEHOLDER: &str = "<issued auth_token: not printed>";
 #[derive(Debug, Clone, Copy)]
 pub struct Reproduction<'a> {
     pub target: &'a Target,
-    pub spec: &'a ProtoSpec,
+    pub protocol: &'a Protocol,
     /// `--ca`: the reproducer verifies the certificate the same way.
     pub ca: Option<&'a Path>,
     pub call_timeout: Duration,
@@ -39,7 +39,7 @@ pub fn attach_reproducers(report: &mut RunReport, how: Reproduction<'_>) {
 /// `grpcurl -plaintext -max-time 3 -import-path proto -proto lp_rpc.proto -d '{...}'
 /// 127.0.0.1:8935 net.Orchestrator/Ping`, quoted for a POSIX shell.
 pub fn grpcurl_command(request: &SentRequest, how: Reproduction<'_>) -> String {
-    let json = match request_json(request, how.spec) {
+    let json = match request_json(request, how.protocol) {
         Ok(json) => json,
         Err(problem) => return format!("no grpcurl command: {problem}"),
     };
@@ -50,7 +50,7 @@ pub fn grpcurl_command(request: &SentRequest, how: Reproduction<'_>) -> String {
         (Scheme::Https, None) => words.push("-insecure".into()),
     }
     words.extend(["-max-time".into(), how.call_timeout.as_secs_f64().to_string()]);
-    let (import_path, proto_files) = proto_arguments(how.spec);
+    let (import_path, proto_files) = proto_arguments(how.protocol);
     words.extend(["-import-path".into(), import_path.display().to_string()]);
     for file in proto_files {
         words.extend(["-proto".into(), file]);
@@ -71,8 +71,8 @@ pub fn grpcurl_command(request: &SentRequest, how: Reproduction<'_>) -> String {
 }
 
 /// The request as proto3 JSON, the form `grpcurl -d` takes.
-fn request_json(request: &SentRequest, spec: &ProtoSpec) -> Result<String, String> {
-    let method = spec
+fn request_json(request: &SentRequest, protocol: &Protocol) -> Result<String, String> {
+    let method = protocol
         .method_by_path(&request.method)
         .ok_or_else(|| format!("the loaded protocol has no {}", request.method))?;
     if request.carries_issued_token {
@@ -85,15 +85,15 @@ fn request_json(request: &SentRequest, spec: &ProtoSpec) -> Result<String, Strin
 
 /// `-import-path` and the `-proto` files: those the run loaded, or lpconform's own
 /// `proto/lp_rpc.proto` (relative to a checkout) when it used the built-in descriptors.
-fn proto_arguments(spec: &ProtoSpec) -> (PathBuf, Vec<String>) {
-    let Some(first) = spec.files().first() else {
+fn proto_arguments(protocol: &Protocol) -> (PathBuf, Vec<String>) {
+    let Some(first) = protocol.files().first() else {
         return (PathBuf::from("proto"), vec!["lp_rpc.proto".into()]);
     };
     let import_path = first
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let files = spec
+    let files = protocol
         .files()
         .iter()
         .filter_map(|file| file.file_name())
@@ -108,10 +108,10 @@ mod tests {
     use crate::proto::net::{AuthToken, EndTranscodingSessionRequest, OrchestratorRequest};
     use prost::Message as _;
 
-    fn how<'a>(target: &'a Target, spec: &'a ProtoSpec) -> Reproduction<'a> {
+    fn how<'a>(target: &'a Target, protocol: &'a Protocol) -> Reproduction<'a> {
         Reproduction {
             target,
-            spec,
+            protocol,
             ca: None,
             call_timeout: Duration::from_millis(2500),
         }
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn a_discovery_is_rendered_as_the_bytes_sent() {
-        let spec = ProtoSpec::built_in();
+        let protocol = Protocol::built_in();
         let target = Target::parse("https://orch.example:8935").unwrap();
         let request = SentRequest {
             method: "net.Orchestrator/GetOrchestrator".into(),
@@ -133,7 +133,7 @@ mod tests {
             .into(),
             carries_issued_token: false,
         };
-        let command = grpcurl_command(&request, how(&target, &spec));
+        let command = grpcurl_command(&request, how(&target, &protocol));
         let words = shlex::split(&command).unwrap();
         assert_eq!(
             words[..8],
@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn the_issued_token_is_never_printed_and_h2c_is_plaintext() {
-        let spec = ProtoSpec::built_in();
+        let protocol = Protocol::built_in();
         let target = Target::parse("http://127.0.0.1:8935").unwrap();
         let token = AuthToken {
             token: b"SECRET-TOKEN-BYTES".to_vec(),
@@ -175,7 +175,7 @@ mod tests {
             .into(),
             carries_issued_token: true,
         };
-        let command = grpcurl_command(&request, how(&target, &spec));
+        let command = grpcurl_command(&request, how(&target, &protocol));
         assert!(command.starts_with("grpcurl -plaintext "), "{command}");
         assert!(command.contains(ISSUED_TOKEN_PLACEHOLDER), "{command}");
         assert!(command.contains("lpconform never prints it"), "{command}");

@@ -10,8 +10,8 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::capability;
+use crate::protocol::Protocol;
 use crate::rules;
-use crate::spec::ProtoSpec;
 
 mod scripted;
 pub use scripted::{AnswerCheck, Expectation, ScriptedCall};
@@ -291,7 +291,7 @@ pub fn holds_suites(directory: &Path) -> bool {
 
 /// Loads every `.yaml` suite under `path` (or the one file `path` names), sorted by name,
 /// checking scripted calls against the loaded `proto`.
-pub fn load(path: &Path, proto: &ProtoSpec) -> Result<Vec<Suite>, SuiteError> {
+pub fn load(path: &Path, proto: &Protocol) -> Result<Vec<Suite>, SuiteError> {
     let files = if path.is_dir() {
         let entries = std::fs::read_dir(path).map_err(|error| file_error(path, format!("cannot read: {error}")))?;
         let mut files: Vec<PathBuf> = entries
@@ -320,7 +320,7 @@ pub fn built_in() -> Vec<Suite> {
     BUILT_IN
         .iter()
         .map(|(path, text)| {
-            parse(text, Path::new(path), ProtoSpec::built_in_ref()).expect("the shipped suites are valid")
+            parse(text, Path::new(path), Protocol::built_in_ref()).expect("the shipped suites are valid")
         })
         .collect()
 }
@@ -336,7 +336,7 @@ fn file_error(path: &Path, message: String) -> SuiteError {
 
 /// Parses one suite file's text; `path` names it in errors and gives the suite its name.
 /// Scripted calls are checked against `proto`.
-pub fn parse(text: &str, path: &Path, proto: &ProtoSpec) -> Result<Suite, SuiteError> {
+pub fn parse(text: &str, path: &Path, proto: &Protocol) -> Result<Suite, SuiteError> {
     let raw: RawSuite = serde_norway::from_str(text).map_err(|error| {
         let location = error.location();
         SuiteError {
@@ -451,7 +451,7 @@ impl From<scripted::Problem> for StepProblem {
     }
 }
 
-fn step_from(raw: RawStep, proto: &ProtoSpec) -> Result<Step, StepProblem> {
+fn step_from(raw: RawStep, proto: &Protocol) -> Result<Step, StepProblem> {
     let calls = [
         raw.get_orchestrator.is_some(),
         raw.ping.is_some(),

@@ -11,7 +11,7 @@ use prost_reflect::{
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::spec::ProtoSpec;
+use crate::protocol::Protocol;
 
 /// A call to a method named in the suite.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,7 +168,7 @@ fn problem(needle: impl Into<String>, message: String) -> Problem {
 }
 
 /// `call:` checked against the loaded proto.
-pub(super) fn scripted_call(raw: RawScriptedCall, proto: &ProtoSpec) -> Result<ScriptedCall, Problem> {
+pub(super) fn scripted_call(raw: RawScriptedCall, proto: &Protocol) -> Result<ScriptedCall, Problem> {
     let at_method = || raw.method.clone();
     let method = proto.method_by_path(&raw.method).ok_or_else(|| {
         problem(

@@ -5,7 +5,7 @@ use std::path::Path;
 use super::*;
 
 fn parse_text(text: &str) -> Result<Suite, SuiteError> {
-    parse(text, Path::new("suites/broken.yaml"), ProtoSpec::built_in_ref())
+    parse(text, Path::new("suites/broken.yaml"), Protocol::built_in_ref())
 }
 
 #[test]
@@ -14,7 +14,7 @@ fn shipped_suites_load_with_unique_case_names() {
     // Every file in suites/ is built in, so a binary run elsewhere has the same suites.
     let from_disk = load(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("suites"),
-        ProtoSpec::built_in_ref(),
+        Protocol::built_in_ref(),
     )
     .unwrap();
     let names = |suites: &[Suite]| {
@@ -145,7 +145,7 @@ fn answer_checks_judge_presence_patterns_and_values() {
     use crate::proto::net::{Capabilities, OrchestratorInfo, TicketExpirationParams, TicketParams};
     let suite = parse_text(SCRIPTED).unwrap();
     let checks = &suite.cases[0].steps[0].answer;
-    let descriptor = ProtoSpec::built_in().message("net.OrchestratorInfo").unwrap();
+    let descriptor = Protocol::built_in().message("net.OrchestratorInfo").unwrap();
     let answer = |info: OrchestratorInfo| {
         prost_reflect::DynamicMessage::decode(descriptor.clone(), prost::Message::encode_to_vec(&info).as_slice())
             .unwrap()

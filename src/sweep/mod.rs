@@ -18,11 +18,11 @@ use crate::capability;
 use crate::driver::Driver;
 use crate::probe::Gateway;
 use crate::proto::net::OrchestratorInfo;
+use crate::protocol::Protocol;
 use crate::rules::{Modes, Verdict};
 use crate::runner::{
     not_run_reason, run_suites_until, setup_failure_report, CaseStatus, EndedEarly, RunReport, RunSettings,
 };
-use crate::spec::ProtoSpec;
 use crate::suite::Suite;
 use crate::transport::{Connection, TransportOptions};
 
@@ -38,7 +38,7 @@ pub struct SweepSettings {
     pub target_timeout: Duration,
     pub transport: TransportOptions,
     /// The loaded proto (`--proto`): every call is made and decoded with it.
-    pub proto: ProtoSpec,
+    pub proto: Protocol,
     /// Strictness, case filter and OpenAPI document, as for `lpconform run`. Its
     /// snapshot store is never consulted: [`sweep`] drops the suites' snapshots.
     pub run: RunSettings,

@@ -96,7 +96,7 @@ pub async fn run_embedded(
     let connection = Connection::connect(&running.target(), &options).await.unwrap();
     let driver = lpconform::driver::Driver::new(
         connection,
-        lpconform::spec::ProtoSpec::built_in(),
+        lpconform::protocol::Protocol::built_in(),
         lpconform::probe::Gateway::from(&EthKey::random()),
     );
     let report = run_suites(&driver, suites, &expectations, settings, profile).await;
@@ -188,7 +188,7 @@ pub async fn driver_to(url: &str) -> lpconform::driver::Driver {
         .unwrap();
     lpconform::driver::Driver::new(
         connection,
-        lpconform::spec::ProtoSpec::built_in(),
+        lpconform::protocol::Protocol::built_in(),
         lpconform::probe::Gateway::from(&EthKey::random()),
     )
 }

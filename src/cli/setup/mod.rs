@@ -14,8 +14,8 @@ use super::args::{CheckArgs, ConnectArgs, ReferenceArgs};
 use super::RunError;
 use crate::eth::EthKey;
 use crate::openapi::OpenApiDocument;
+use crate::protocol::Protocol;
 use crate::reference::TargetOrEmbedded;
-use crate::spec::ProtoSpec;
 use crate::suite::{self, Suite};
 pub use reference::{read_key_file, reference_config, ReferenceDefaults};
 
@@ -23,14 +23,14 @@ pub use reference::{read_key_file, reference_config, ReferenceDefaults};
 pub const GATEWAY_KEY_ENV: &str = "LPCONFORM_GATEWAY_KEY";
 
 /// Loads the protocol at run time so a newer lp_rpc.proto needs no rebuild.
-pub fn load_spec(explicit: Option<&Path>) -> Result<ProtoSpec, RunError> {
+pub fn load_protocol(explicit: Option<&Path>) -> Result<Protocol, RunError> {
     let default_dir = PathBuf::from("proto");
     let path = match explicit {
         Some(path) => path,
         None if default_dir.is_dir() => default_dir.as_path(),
-        None => return Ok(ProtoSpec::built_in()),
+        None => return Ok(Protocol::built_in()),
     };
-    Ok(ProtoSpec::load(path)?)
+    Ok(Protocol::load(path)?)
 }
 
 pub fn gateway_key(file: Option<&Path>) -> Result<EthKey, RunError> {
@@ -62,7 +62,7 @@ pub fn check_case_filter(suites: &[Suite], pattern: &str) -> Result<(), RunError
 
 /// What `run` and `sweep` load before dialling anything, each a located error (exit 2) when bad.
 pub struct Checks {
-    pub proto: ProtoSpec,
+    pub proto: Protocol,
     pub gateway: EthKey,
     pub suites: Vec<Suite>,
     /// Where snapshot sets live by default.
@@ -71,7 +71,7 @@ pub struct Checks {
 }
 
 pub fn load_checks(args: &CheckArgs) -> Result<Checks, RunError> {
-    let proto = load_spec(args.proto.proto.as_deref())?;
+    let proto = load_protocol(args.proto.proto.as_deref())?;
     let gateway = gateway_key(args.gateway_key.as_deref())?;
     let (suites, suites_dir) = load_suites(args.suite.as_deref(), &proto)?;
     if let Some(pattern) = &args.case {
@@ -89,7 +89,7 @@ pub fn load_checks(args: &CheckArgs) -> Result<Checks, RunError> {
 
 /// `--suite PATH`, else `./suites` when it holds suite files, else the built-in suites.
 /// Returns the directory snapshots live under too.
-pub fn load_suites(explicit: Option<&Path>, proto: &ProtoSpec) -> Result<(Vec<Suite>, PathBuf), RunError> {
+pub fn load_suites(explicit: Option<&Path>, proto: &Protocol) -> Result<(Vec<Suite>, PathBuf), RunError> {
     let default_dir = PathBuf::from("suites");
     let path = match explicit {
         Some(path) => path.to_path_buf(),

@@ -74,15 +74,15 @@ fn write_proto(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn run_time_load_matches_the_build_time_descriptors() {
-    let loaded = ProtoSpec::load(&proto_dir()).unwrap();
+    let loaded = Protocol::load(&proto_dir()).unwrap();
     assert_eq!(loaded.files(), [proto_dir().join("lp_rpc.proto")]);
     assert!(
         wire_facts(loaded.pool()).len() > 100,
         "the comparison must see the real protocol"
     );
-    assert_eq!(first_difference(loaded.pool(), ProtoSpec::built_in().pool()), None);
+    assert_eq!(first_difference(loaded.pool(), Protocol::built_in().pool()), None);
 
-    let single_file = ProtoSpec::load(&proto_dir().join("lp_rpc.proto")).unwrap();
+    let single_file = Protocol::load(&proto_dir().join("lp_rpc.proto")).unwrap();
     assert_eq!(first_difference(single_file.pool(), loaded.pool()), None);
     let ping = single_file.method("net.Orchestrator", "Ping").unwrap();
     assert_eq!(
@@ -98,10 +98,7 @@ fn comparison_reports_a_changed_field_number() {
     let changed = original.replacen("int64 pricePerUnit = 1;", "int64 pricePerUnit = 9;", 1);
     assert_ne!(changed, original, "the edit must apply");
     write_proto(&dir, "lp_rpc.proto", &changed);
-    let difference = first_difference(
-        ProtoSpec::load(dir.path()).unwrap().pool(),
-        ProtoSpec::built_in().pool(),
-    );
+    let difference = first_difference(Protocol::load(dir.path()).unwrap().pool(), Protocol::built_in().pool());
     let difference = difference.expect("a renumbered field is a difference");
     assert!(
         difference.contains("pricePerUnit = 9") && difference.contains("pricePerUnit = 1"),
@@ -117,7 +114,7 @@ fn syntax_error_is_located_by_file_line_and_column() {
         "bad.proto",
         "syntax = \"proto3\";\npackage net;\nmessage Broken { int32 x = 1 }\n",
     );
-    let error = ProtoSpec::load(dir.path()).unwrap_err().to_string();
+    let error = Protocol::load(dir.path()).unwrap_err().to_string();
     assert!(error.starts_with(&format!("{}:3:", path.display())), "{error}");
     assert!(error.contains("';'"), "{error}");
 }
@@ -127,7 +124,7 @@ fn problems_in_every_file_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let first = write_proto(&dir, "a.proto", "syntax = \"proto3\";\nmessage A { int32 x = 1 }\n");
     let second = write_proto(&dir, "b.proto", "syntax = \"proto3\";\nmessage B { Unknown y = 1; }\n");
-    let error = ProtoSpec::load(dir.path()).unwrap_err().to_string();
+    let error = Protocol::load(dir.path()).unwrap_err().to_string();
     let lines: Vec<&str> = error.lines().collect();
     assert!(lines.len() == 2, "{error}");
     assert!(lines[0].starts_with(&format!("{}:2:", first.display())), "{error}");
@@ -153,9 +150,9 @@ fn missing_service_methods_or_messages_are_named_with_the_files_loaded() {
     for (text, missing) in cases {
         let dir = tempfile::tempdir().unwrap();
         let path = write_proto(&dir, "partial.proto", text);
-        let error = ProtoSpec::load(dir.path()).unwrap_err();
+        let error = Protocol::load(dir.path()).unwrap_err();
         assert!(
-            matches!(&error, SpecError::Missing { missing: found, .. } if *found == missing),
+            matches!(&error, ProtocolError::Missing { missing: found, .. } if *found == missing),
             "{error}"
         );
         assert!(
@@ -169,13 +166,13 @@ fn missing_service_methods_or_messages_are_named_with_the_files_loaded() {
 fn empty_or_absent_paths_are_errors_naming_them() {
     let dir = tempfile::tempdir().unwrap();
     write_proto(&dir, "notes.txt", "not a proto");
-    let error = ProtoSpec::load(dir.path()).unwrap_err().to_string();
+    let error = Protocol::load(dir.path()).unwrap_err().to_string();
     assert_eq!(
         error,
         format!("{}: no .proto files in this directory", dir.path().display())
     );
 
     let absent = dir.path().join("absent.proto");
-    let error = ProtoSpec::load(&absent).unwrap_err().to_string();
+    let error = Protocol::load(&absent).unwrap_err().to_string();
     assert!(error.starts_with(&format!("{}: ", absent.display())), "{error}");
 }

@@ -18,14 +18,14 @@ const REQUIRED_MESSAGES: [&str; 1] = ["net.OrchestratorInfo"];
 
 /// A compiled protocol: every message, enum and service of the loaded files and their imports.
 #[derive(Debug, Clone)]
-pub struct ProtoSpec {
+pub struct Protocol {
     pool: DescriptorPool,
     files: Vec<PathBuf>,
 }
 
 /// Why a protocol could not be loaded. Compile problems render as `file:line:column: message`.
 #[derive(Debug, thiserror::Error)]
-pub enum SpecError {
+pub enum ProtocolError {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("{}: no .proto files in this directory", dir.display())]
@@ -45,11 +45,11 @@ pub struct SourceProblem {
     pub message: String,
 }
 
-impl ProtoSpec {
+impl Protocol {
     /// Compiles every `*.proto` in a directory (sorted by name), or one file, with that directory
     /// as the include path.
-    pub fn load(dir_or_file: &Path) -> Result<ProtoSpec, SpecError> {
-        let io_error = |source| SpecError::Io {
+    pub fn load(dir_or_file: &Path) -> Result<Protocol, ProtocolError> {
+        let io_error = |source| ProtocolError::Io {
             path: dir_or_file.to_path_buf(),
             source,
         };
@@ -61,7 +61,7 @@ impl ProtoSpec {
             (parent.unwrap_or(Path::new(".")).to_path_buf(), vec![name])
         };
         // Each file is opened on its own so one broken file does not hide problems in the others.
-        let mut compiler = protox::Compiler::new([&include_dir]).map_err(|error| SpecError::Compile {
+        let mut compiler = protox::Compiler::new([&include_dir]).map_err(|error| ProtocolError::Compile {
             problems: problems(&include_dir, &error),
         })?;
         compiler.include_imports(true);
@@ -75,9 +75,9 @@ impl ProtoSpec {
             }
         }
         if !found.is_empty() {
-            return Err(SpecError::Compile { problems: found });
+            return Err(ProtocolError::Compile { problems: found });
         }
-        let spec = ProtoSpec {
+        let spec = Protocol {
             pool: compiler.descriptor_pool(),
             files: names.iter().map(|name| include_dir.join(name)).collect(),
         };
@@ -86,10 +86,10 @@ impl ProtoSpec {
     }
 
     /// The descriptors the binary was built with.
-    pub fn built_in() -> ProtoSpec {
+    pub fn built_in() -> Protocol {
         let pool = DescriptorPool::decode(crate::proto::BUILD_DESCRIPTOR_SET)
             .expect("build.rs encodes a valid descriptor set");
-        ProtoSpec {
+        Protocol {
             pool,
             files: Vec::new(),
         }
@@ -97,8 +97,8 @@ impl ProtoSpec {
 
     /// The built-in descriptors, decoded once per process: what the compiled types know, beside
     /// which the driver spots the fields only a newer loaded proto names.
-    pub fn built_in_ref() -> &'static ProtoSpec {
-        static BUILT_IN: std::sync::LazyLock<ProtoSpec> = std::sync::LazyLock::new(ProtoSpec::built_in);
+    pub fn built_in_ref() -> &'static Protocol {
+        static BUILT_IN: std::sync::LazyLock<Protocol> = std::sync::LazyLock::new(Protocol::built_in);
         &BUILT_IN
     }
 
@@ -141,7 +141,7 @@ impl ProtoSpec {
         }
     }
 
-    fn check_required(&self) -> Result<(), SpecError> {
+    fn check_required(&self) -> Result<(), ProtocolError> {
         let mut missing = Vec::new();
         if self.pool.get_service_by_name(ORCHESTRATOR_SERVICE).is_none() {
             missing.push(format!("service {ORCHESTRATOR_SERVICE}"));
@@ -156,7 +156,7 @@ impl ProtoSpec {
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(SpecError::Missing {
+            Err(ProtocolError::Missing {
                 missing,
                 files: self.files.clone(),
             })
@@ -175,8 +175,8 @@ impl fmt::Display for SourceProblem {
 }
 
 /// File names (relative to `dir`) of the `*.proto` files directly in it, sorted.
-fn proto_files_in(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
-    let io_error = |source| SpecError::Io {
+fn proto_files_in(dir: &Path) -> Result<Vec<PathBuf>, ProtocolError> {
+    let io_error = |source| ProtocolError::Io {
         path: dir.to_path_buf(),
         source,
     };
@@ -188,7 +188,7 @@ fn proto_files_in(dir: &Path) -> Result<Vec<PathBuf>, SpecError> {
         }
     }
     if names.is_empty() {
-        return Err(SpecError::NoProtoFiles { dir: dir.to_path_buf() });
+        return Err(ProtocolError::NoProtoFiles { dir: dir.to_path_buf() });
     }
     names.sort();
     Ok(names)
