@@ -12,7 +12,8 @@ use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::{CapabilityConstraints, Constraints};
 use crate::proto::net::{AuthToken, Capabilities, OrchestratorInfo, OrchestratorRequest};
 use crate::suite::{
-    AddressChoice, CallSpec, Case, CaseMode, DiscoveryRequest, Outcome, PingValue, SignatureChoice, Step, TokenChoice,
+    AddressChoice, CallSpec, Case, CaseMode, DiscoveryRequest, ExpectedOutcome, PingValue, SignatureChoice, Step,
+    TokenChoice,
 };
 
 /// Most models a run asks for by name (PRICE-009), so a long model list costs bounded time.
@@ -218,7 +219,7 @@ pub fn standard_case() -> Case {
             .into_iter()
             .map(|call| Step {
                 call,
-                expect: Outcome::Any,
+                expect: ExpectedOutcome::Any,
                 code: None,
                 message: None,
                 answer: Vec::new(),

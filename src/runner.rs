@@ -16,7 +16,9 @@ use crate::probe::{self, forged_auth_token, random_bytes, signed_orchestrator_re
 use crate::proto::net::{Capabilities, OrchestratorInfo, OrchestratorRequest};
 use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResult, Verdict};
 use crate::snapshot::{snapshot_view, SnapshotCheck, SnapshotStatus, SnapshotStore};
-use crate::suite::{AddressChoice, AnswerCheck, CallSpec, Case, CaseMode, DiscoveryRequest, Outcome, PingValue};
+use crate::suite::{
+    AddressChoice, AnswerCheck, CallSpec, Case, CaseMode, DiscoveryRequest, ExpectedOutcome, PingValue,
+};
 use crate::suite::{SignatureChoice, Step, Suite, TokenChoice};
 use crate::transport::{Target, TransportError, TransportOptions};
 
@@ -831,7 +833,7 @@ fn per_model_step(step: &Step, discoveries: &[CapabilityDiscovery]) -> StepRepor
             discoveries.len()
         ),
         expected: match step.expect {
-            Outcome::Ok => "an answer to each".into(),
+            ExpectedOutcome::Ok => "an answer to each".into(),
             _ => "answers or statuses".into(),
         },
         actual: if failed.is_empty() {
@@ -841,7 +843,7 @@ fn per_model_step(step: &Step, discoveries: &[CapabilityDiscovery]) -> StepRepor
         },
         // Capacity refusals (these requests set ignoreCapacityCheck) are RPC-007's and PRICE-009's
         // to judge, as for a single discovery.
-        outcome: if only_capped || step.expect != Outcome::Ok || not_judged.is_some() {
+        outcome: if only_capped || step.expect != ExpectedOutcome::Ok || not_judged.is_some() {
             StepOutcome::Passed
         } else {
             StepOutcome::Failed
@@ -906,12 +908,12 @@ fn describe_discovery(request: &DiscoveryRequest) -> String {
 
 fn step_report<T>(step: &Step, call: String, outcome: &Result<T, CallError>, elapsed: Duration) -> StepReport {
     let expected = match (step.expect, step.code, &step.message) {
-        (Outcome::Ok, _, _) => "an answer".to_string(),
-        (Outcome::Any, _, _) if step.call == CallSpec::InfoJson => {
+        (ExpectedOutcome::Ok, _, _) => "an answer".to_string(),
+        (ExpectedOutcome::Any, _, _) if step.call == CallSpec::InfoJson => {
             "an answer or a refusal within the deadline".to_string()
         }
-        (Outcome::Any, _, _) => "an answer or a status".to_string(),
-        (Outcome::Error, code, message) => {
+        (ExpectedOutcome::Any, _, _) => "an answer or a status".to_string(),
+        (ExpectedOutcome::Error, code, message) => {
             let mut text = "a gRPC error".to_string();
             if let Some(code) = code {
                 text.push_str(&format!(" with code {code:?}"));
@@ -923,12 +925,12 @@ fn step_report<T>(step: &Step, call: String, outcome: &Result<T, CallError>, ela
         }
     };
     let passed = match (step.expect, outcome) {
-        (Outcome::Ok, Ok(_)) => true,
-        (Outcome::Any, Ok(_) | Err(CallError::Status { .. } | CallError::Http(_))) => true,
+        (ExpectedOutcome::Ok, Ok(_)) => true,
+        (ExpectedOutcome::Any, Ok(_) | Err(CallError::Status { .. } | CallError::Http(_))) => true,
         // Plain HTTP is optional for an orchestrator: a gRPC-only server may refuse it any way
         // (404, a reset stream), as long as it does so within the deadline.
-        (Outcome::Any, Err(CallError::Transport(_) | CallError::Decode(_))) => step.call == CallSpec::InfoJson,
-        (Outcome::Error, Err(CallError::Status { code, message })) => {
+        (ExpectedOutcome::Any, Err(CallError::Transport(_) | CallError::Decode(_))) => step.call == CallSpec::InfoJson,
+        (ExpectedOutcome::Error, Err(CallError::Status { code, message })) => {
             step.code.is_none_or(|wanted| wanted == *code)
                 && step.message.as_ref().is_none_or(|pattern| pattern.is_match(message))
         }
@@ -968,7 +970,7 @@ mod tests {
                 value: PingValue::Random,
             },
         ] {
-            for expect in [Outcome::Ok, Outcome::Any, Outcome::Error] {
+            for expect in [ExpectedOutcome::Ok, ExpectedOutcome::Any, ExpectedOutcome::Error] {
                 let step = Step {
                     call: call.clone(),
                     expect,

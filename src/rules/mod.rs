@@ -84,10 +84,10 @@ impl fmt::Display for Mode {
 }
 
 /// A rule's check: the findings it makes, or why it could not look.
-pub type Check = fn(&Context<'_>) -> Outcome;
+pub type Check = fn(&Context<'_>) -> CheckOutcome;
 
 /// `Err` means the input the rule needs is absent: the rule is skipped, not failed.
-pub type Outcome = Result<Findings, Skipped>;
+pub type CheckOutcome = Result<Findings, Skipped>;
 
 /// A check's findings, bounded as they are made: the first [`MAX_FINDINGS_PER_RULE`] are kept,
 /// the rest only counted with the heaviest weight among them, so an answer with a million bad

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use num_bigint::BigUint;
 use num_traits::Zero;
 
-use super::{Finding, Outcome};
+use super::{CheckOutcome, Finding};
 use crate::capability;
 use crate::observe::{Call, CallError};
 use crate::view::hex_bytes;
@@ -20,7 +20,7 @@ const HEX_LIMIT: usize = 40;
 const LIST_LIMIT: usize = 20;
 
 /// Collects the verifiers' results into a check's outcome.
-pub(super) fn report(checks: impl IntoIterator<Item = Option<Finding>>) -> Outcome {
+pub(super) fn report(checks: impl IntoIterator<Item = Option<Finding>>) -> CheckOutcome {
     Ok(checks.into_iter().flatten().collect())
 }
 

@@ -74,7 +74,7 @@ pub enum CaseMode {
 #[derive(Debug, Clone)]
 pub struct Step {
     pub call: CallSpec,
-    pub expect: Outcome,
+    pub expect: ExpectedOutcome,
     /// gRPC status code name the error must carry (`Unknown`, `InvalidArgument` …).
     pub code: Option<tonic::Code>,
     /// Pattern the error message (or nothing, for `ok`) must match.
@@ -154,7 +154,7 @@ pub enum TokenChoice {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub enum ExpectedOutcome {
     /// An answer.
     Ok,
     /// A gRPC error status (not a transport failure or timeout).
@@ -222,15 +222,15 @@ struct RawStep {
     #[serde(default)]
     answer: Option<std::collections::BTreeMap<String, scripted::RawAnswerCheck>>,
     #[serde(default = "expect_ok")]
-    expect: Outcome,
+    expect: ExpectedOutcome,
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
     message: Option<String>,
 }
 
-fn expect_ok() -> Outcome {
-    Outcome::Ok
+fn expect_ok() -> ExpectedOutcome {
+    ExpectedOutcome::Ok
 }
 
 #[derive(Deserialize)]
@@ -528,10 +528,10 @@ fn step_from(raw: RawStep, proto: &Protocol) -> Result<Step, StepProblem> {
         .message
         .map(|pattern| Regex::new(&pattern).map_err(|error| format!("message: not a valid pattern: {error}")))
         .transpose()?;
-    if raw.expect == Outcome::Ok && (code.is_some() || message.is_some()) {
+    if raw.expect == ExpectedOutcome::Ok && (code.is_some() || message.is_some()) {
         return Err("code and message describe an error; set `expect: error`".into());
     }
-    if raw.expect != Outcome::Ok && !answer.is_empty() {
+    if raw.expect != ExpectedOutcome::Ok && !answer.is_empty() {
         return Err(StepProblem {
             needle: Some("answer".into()),
             message: "answer: checks need an answer; set `expect: ok`".into(),
