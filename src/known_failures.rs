@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Iso8601;
 use time::Date;
 
+use crate::escape::escape_line;
 use crate::input_file::read_input_file;
-use crate::report::escape::escape_line;
 use crate::rules::{self, Verdict};
 use crate::runner::{judged_status, CaseStatus, RunReport};
 use crate::suite::Suite;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::eth::Address;
 use crate::proto::net::{AuthToken, OrchestratorInfo, PingPong};
-use crate::view::shown_text;
+use crate::shown::shown_text;
 
 /// Why a call produced no answer. A gRPC status is the server speaking; the
 /// other variants mean the server could not be reached or understood. The text

@@ -25,6 +25,7 @@ use args::{Command, ReferenceArgs};
 
 use crate::ai_models::ModelsError;
 use crate::compare::CompareError;
+use crate::escape::escape_text;
 use crate::expect::ExpectError;
 use crate::fuzz::CorpusError;
 use crate::known_failures::KnownFailuresError;
@@ -32,7 +33,6 @@ use crate::openapi::OpenApiError;
 use crate::protocol::ProtocolError;
 use crate::reference::StartError;
 use crate::remote_signer::RemoteSignerError;
-use crate::report::escape::escape_text;
 use crate::suite::SuiteError;
 use crate::sweep::TargetsError;
 use crate::transport::TransportError;

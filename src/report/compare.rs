@@ -9,10 +9,10 @@ use std::fmt::Write as _;
 use maud::{html, Markup, DOCTYPE};
 use serde::{Deserialize, Serialize};
 
-use super::escape::escape_line;
 use super::html::{finish_page, style};
 use super::json::JsonVerdict;
 use crate::compare::{ComparedRun, Comparison, OfferChange, RuleChange};
+use crate::escape::escape_line;
 use crate::rules::Modes;
 
 /// The compare document's schema version; a field removed or retyped bumps it.

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::escape::escape_line;
+use crate::escape::escape_line;
 use crate::fuzz::{FindingFile, FuzzFinding, FuzzReport, Resent};
 use crate::rules::Severity;
 

@@ -2,13 +2,13 @@
 //! target's capability matrix as a grid, the findings, the cases and the
 //! redacted answer. Inline CSS, no scripts, no external assets; maud escapes
 //! every piece of text, so nothing an orchestrator sends becomes markup, and control and
-//! bidirectional characters are shown as escapes (`report::escape`).
+//! bidirectional characters are shown as escapes (`escape`).
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::escape::escape_line;
 use super::matrix::{capability_matrix, CapabilityRow, Listed, RowKind};
 use super::terminal::summary;
+use crate::escape::escape_line;
 use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::proto::net::OrchestratorInfo;
 use crate::rules::{RuleResult, Verdict};

@@ -12,8 +12,8 @@ use crate::observe::NewerField;
 use crate::proto::net::OrchestratorInfo;
 use crate::rules::{Modes, RuleResult, Severity, Verdict};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome, StepReport};
+use crate::shown::shown_text;
 use crate::snapshot::{SnapshotCheck, SnapshotStatus};
-use crate::view::shown_text;
 
 /// The schema version this build writes.
 pub const FORMAT_VERSION: u32 = 2;

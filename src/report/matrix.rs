@@ -7,7 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::capability::{self, CapabilityKind};
 use crate::proto::net::OrchestratorInfo;
-use crate::view::{shown_text, SHOWN_ENTRIES};
+use crate::shown::shown_text;
+use crate::view::SHOWN_ENTRIES;
 
 /// Rows shown at most; a hostile bitstring may set millions of bits.
 pub const MAX_ROWS: usize = 256;

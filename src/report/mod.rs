@@ -2,7 +2,6 @@
 //! the CLI writes what a reporter returns.
 
 pub mod compare;
-pub mod escape;
 pub mod fuzz;
 pub mod html;
 pub mod json;

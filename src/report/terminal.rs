@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use super::escape::{escape_line, escape_text};
+use crate::escape::{escape_line, escape_text};
 
 use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::rules::{RuleResult, Verdict};

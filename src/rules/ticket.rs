@@ -8,7 +8,8 @@ use super::verify::{
     bytes_text, expect_fresh, expect_len, expect_non_empty_bytes, expect_positive, expect_positive_number, report,
 };
 use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
-use crate::view::{address_text, decimal_text, SHOWN_BYTES};
+use crate::shown::{decimal_text, SHOWN_BYTES};
+use crate::view::address_text;
 
 pub(super) const FILE: &str = file!();
 

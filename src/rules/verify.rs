@@ -10,7 +10,7 @@ use num_traits::Zero;
 use super::{CheckOutcome, Finding};
 use crate::capability;
 use crate::observe::{Call, CallError};
-use crate::view::hex_bytes;
+use crate::shown::hex_bytes;
 
 /// Longest text quoted from an observation; beyond it the text is cut.
 const QUOTE_LIMIT: usize = 120;

@@ -7,7 +7,7 @@ mod html;
 mod json;
 mod table;
 
-use crate::report::escape::escape_line;
+use crate::escape::escape_line;
 use crate::sweep::{RowStatus, SweepReport, SweepRow};
 pub use html::render_sweep_html;
 pub use json::{
