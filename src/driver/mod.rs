@@ -369,10 +369,11 @@ impl Driver {
         }
     }
 
-    /// One discovery per model of `info` (see [`models_to_request`]), and one naming them all
-    /// when there are several, as a gateway asks before paying for a job.
-    pub async fn discover_models(&self, info: &OrchestratorInfo, recorder: &mut Recorder) -> Vec<CapabilityDiscovery> {
-        let models = models_to_request(info);
+    /// One discovery per model of the recorder's `info` (see [`models_to_request`]), and one
+    /// naming them all when there are several, as a gateway asks before paying for a job; none
+    /// without an `info` answer. The models are read from `info` in place, never a copy of it.
+    pub async fn discover_models(&self, recorder: &mut Recorder) -> Vec<CapabilityDiscovery> {
+        let models = recorder.info().map(models_to_request).unwrap_or_default();
         let mut requests: Vec<Vec<ModelRef>> = models.iter().map(|model| vec![model.clone()]).collect();
         if models.len() > 1 {
             requests.push(models);
