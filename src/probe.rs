@@ -100,36 +100,51 @@ pub fn malformed_address_request(gateway: impl Into<Gateway>) -> OrchestratorReq
 }
 
 /// The (AI capability, model) pairs to ask for by name: every priced model (BYOC aside, priced
-/// by capability name), else every listed one; at most [`MAX_MODEL_DISCOVERIES`].
+/// by capability name), else every listed one; the first [`MAX_MODEL_DISCOVERIES`] in order.
+/// Only those are copied out of the answer, so a long model list costs a pass, not a copy.
 pub fn models_to_request(info: &OrchestratorInfo) -> Vec<ModelRef> {
     let is_ai = |number: u32| capability::lookup(number).is_some_and(|known| known.is_ai());
-    let mut models: Vec<ModelRef> = info
+    let priced = info
         .capabilities_prices
         .iter()
         .filter(|price| is_ai(price.capability) && !price.constraint.is_empty())
-        .map(|price| ModelRef {
-            capability: price.capability,
-            model_id: price.constraint.clone(),
-        })
-        .collect();
+        .map(|price| (price.capability, price.constraint.as_str()));
+    let mut models = first_distinct(priced);
     if models.is_empty() {
         let constraints = info.capabilities.as_ref().and_then(|c| c.constraints.as_ref());
-        models = constraints
+        let listed = constraints
             .into_iter()
             .flat_map(|constraints| &constraints.per_capability)
             .filter(|(number, _)| is_ai(**number))
             .flat_map(|(number, per_capability)| {
-                per_capability.models.keys().map(|model_id| ModelRef {
-                    capability: *number,
-                    model_id: model_id.clone(),
-                })
-            })
-            .collect();
+                per_capability
+                    .models
+                    .keys()
+                    .map(|model_id| (*number, model_id.as_str()))
+            });
+        models = first_distinct(listed);
     }
-    models.sort();
-    models.dedup();
-    models.truncate(MAX_MODEL_DISCOVERIES);
     models
+}
+
+/// The [`MAX_MODEL_DISCOVERIES`] smallest distinct pairs of `pairs`, sorted: what sorting,
+/// deduplicating and truncating them all would keep, holding no more than that many.
+fn first_distinct<'a>(pairs: impl Iterator<Item = (u32, &'a str)>) -> Vec<ModelRef> {
+    let mut kept = std::collections::BTreeSet::new();
+    for pair in pairs {
+        if kept.len() < MAX_MODEL_DISCOVERIES || kept.last().is_some_and(|largest| pair < *largest) {
+            kept.insert(pair);
+            if kept.len() > MAX_MODEL_DISCOVERIES {
+                kept.pop_last();
+            }
+        }
+    }
+    kept.into_iter()
+        .map(|(capability, model_id)| ModelRef {
+            capability,
+            model_id: model_id.to_string(),
+        })
+        .collect()
 }
 
 /// A signed discovery naming `models` as go-livepeer gateways build it: each capability's bit,
@@ -253,6 +268,30 @@ mod tests {
         let malformed = malformed_address_request(&gateway);
         assert_eq!(malformed.address.len(), 19);
         assert_eq!(eth::recover_signer(&message, &malformed.sig), Ok(gateway.address()));
+    }
+
+    #[test]
+    fn the_models_requested_are_the_first_distinct_ones() {
+        let pairs: Vec<(u32, String)> = (0..40u32)
+            .map(|index| (27 + index % 3, format!("model-{}", (index * 7) % 13)))
+            .collect();
+        let mut expected: Vec<ModelRef> = pairs
+            .iter()
+            .map(|(capability, model_id)| ModelRef {
+                capability: *capability,
+                model_id: model_id.clone(),
+            })
+            .collect();
+        expected.sort();
+        expected.dedup();
+        expected.truncate(MAX_MODEL_DISCOVERIES);
+        let kept = first_distinct(
+            pairs
+                .iter()
+                .map(|(capability, model_id)| (*capability, model_id.as_str())),
+        );
+        assert_eq!(kept, expected);
+        assert!(first_distinct(std::iter::empty()).is_empty());
     }
 
     #[test]

@@ -5,6 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use prost::Message as _;
+
 pub use crate::driver::SentRequest;
 use crate::driver::{Driver, Exchange};
 use crate::eth::Address;
@@ -326,7 +329,7 @@ impl RunScope<'_> {
             .map(|suite| suite.cases.iter().filter(|case| selected(suite, case)).count())
             .sum();
         let mut ended_early = None;
-        let baseline = match deadline {
+        let (baseline, baseline_answer) = match deadline {
             None => detection_probe(driver).await,
             Some(deadline) => match tokio::time::timeout_at(deadline, detection_probe(driver)).await {
                 Ok(baseline) => baseline,
@@ -336,7 +339,12 @@ impl RunScope<'_> {
                         elapsed: started.elapsed(),
                         outcome: Err(CallError::Timeout(started.elapsed())),
                     };
-                    Observation::of_discovery(driver.target().to_string(), driver.gateway().address(), deadline_passed)
+                    let observation = Observation::of_discovery(
+                        driver.target().to_string(),
+                        driver.gateway().address(),
+                        deadline_passed,
+                    );
+                    (observation, None)
                 }
             },
         };
@@ -346,6 +354,10 @@ impl RunScope<'_> {
             .outcome
             .as_ref()
             .is_err_and(CallError::is_insufficient_reserve);
+        let newer_fields = baseline.newer_fields;
+        // The baseline answer waits for the report as its bytes, decoded again at the end: a long
+        // answer is not held decoded beside each case's own while the cases run.
+        drop(baseline.info);
         let context = CaseContext {
             driver,
             expectations,
@@ -390,8 +402,8 @@ impl RunScope<'_> {
             target: driver.target().to_string(),
             profile: profile.to_string(),
             modes,
-            newer_fields: baseline.newer_fields.clone(),
-            info: baseline.info.outcome.ok(),
+            newer_fields,
+            info: baseline_answer.and_then(|bytes| OrchestratorInfo::decode(bytes).ok()),
             strict: settings.strict,
             cases,
             elapsed: started.elapsed(),
@@ -415,8 +427,9 @@ pub fn not_run_reason(ended: EndedEarly) -> &'static str {
 }
 
 /// What mode detection reads: the signed discovery answer and, when that came, a Ping. A target
-/// that stalls costs one deadline here, not one per call of the full probe.
-async fn detection_probe(driver: &Driver) -> Observation {
+/// that stalls costs one deadline here, not one per call of the full probe. Beside it, the
+/// discovery answer's bytes when they decoded (the run's report decodes them again).
+async fn detection_probe(driver: &Driver) -> (Observation, Option<Bytes>) {
     let mut recorder = driver.recorder();
     let discovery = driver
         .discover(signed_orchestrator_request(driver.gateway()), &mut recorder)
@@ -424,7 +437,9 @@ async fn detection_probe(driver: &Driver) -> Observation {
     if !matches!(discovery.answer, Err(CallError::Timeout(_))) {
         driver.ping(random_bytes(32), &mut recorder).await;
     }
-    recorder.finish()
+    let observation = recorder.finish();
+    let answer = discovery.answer.ok().filter(|_| observation.info.outcome.is_ok());
+    (observation, answer)
 }
 
 /// Runs the standard calls ([`probe::standard_case`]) as `run` runs a case, and returns what
@@ -722,10 +737,7 @@ async fn observe_case(
                 ));
             }
             CallSpec::PerModelDiscovery => {
-                let discoveries = match recorder.info().cloned() {
-                    Some(answer) => driver.discover_models(&answer, &mut recorder).await,
-                    None => Vec::new(),
-                };
+                let discoveries = driver.discover_models(&mut recorder).await;
                 steps.push(per_model_step(step, &discoveries));
             }
             CallSpec::FollowNodes => {

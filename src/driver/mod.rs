@@ -6,6 +6,7 @@
 //! answer into the compiled types the rules read and file it in the [`Recorder`]'s observation,
 //! deciding its slot from the request itself, so no caller decides where an answer goes.
 
+mod lean;
 pub mod scan;
 
 use std::time::{Duration, Instant};
@@ -102,6 +103,20 @@ impl Exchange {
     pub fn decoded<T: Message + Default>(&self) -> Call<T> {
         let outcome = self.answer.clone().and_then(|bytes| {
             T::decode(bytes).map_err(|error| CallError::Decode(format!("failed to decode Protobuf message: {error}")))
+        });
+        Call {
+            elapsed: self.elapsed,
+            outcome,
+        }
+    }
+
+    /// A discovery answer decoded as [`Call::without_lists`] files it, its lists checked but never
+    /// built ([`lean`]): a long answer costs no decoded copy per call. Outcomes and failures are
+    /// those of [`Exchange::decoded`] followed by [`Call::without_lists`].
+    pub fn discovery_without_lists(&self) -> Call<OrchestratorInfo> {
+        let outcome = self.answer.as_ref().map_err(Clone::clone).and_then(|bytes| {
+            lean::decode_without_lists(bytes)
+                .map_err(|error| CallError::Decode(format!("failed to decode Protobuf message: {error}")))
         });
         Call {
             elapsed: self.elapsed,
@@ -303,24 +318,23 @@ impl Driver {
         let slot = self.discovery_slot(&request, recorder);
         let ignore_capacity_check = request.ignore_capacity_check;
         let exchange = self.exchange(self.request(Method::GetOrchestrator, &request)).await;
-        let call = exchange.decoded::<OrchestratorInfo>();
         let observation = &mut recorder.observation;
         let path = match slot {
             DiscoverySlot::Info => {
                 recorder.info_filed = true;
-                observation.info = call;
+                observation.info = exchange.decoded::<OrchestratorInfo>();
                 observation.newer_fields = exchange.scan.newer.clone();
                 "info".to_string()
             }
             DiscoverySlot::RepeatInfo => {
-                observation.repeat_info = Some(call.without_lists());
+                observation.repeat_info = Some(exchange.discovery_without_lists());
                 "repeat_info".to_string()
             }
             DiscoverySlot::CapabilityDiscovery => {
                 observation.capability_discoveries.push(CapabilityDiscovery {
                     models: Vec::new(),
                     ignore_capacity_check,
-                    call: call.without_lists(),
+                    call: exchange.discovery_without_lists(),
                 });
                 format!(
                     "capability_discoveries[{}]",
@@ -328,11 +342,11 @@ impl Driver {
                 )
             }
             DiscoverySlot::ForgedSignature => {
-                observation.forged_signature = Some(call.without_lists());
+                observation.forged_signature = Some(exchange.discovery_without_lists());
                 "forged_signature".to_string()
             }
             DiscoverySlot::MalformedAddress => {
-                observation.malformed_address = Some(call.without_lists());
+                observation.malformed_address = Some(exchange.discovery_without_lists());
                 "malformed_address".to_string()
             }
             DiscoverySlot::None => return exchange,
@@ -369,10 +383,11 @@ impl Driver {
         }
     }
 
-    /// One discovery per model of `info` (see [`models_to_request`]), and one naming them all
-    /// when there are several, as a gateway asks before paying for a job.
-    pub async fn discover_models(&self, info: &OrchestratorInfo, recorder: &mut Recorder) -> Vec<CapabilityDiscovery> {
-        let models = models_to_request(info);
+    /// One discovery per model of the recorder's `info` (see [`models_to_request`]), and one
+    /// naming them all when there are several, as a gateway asks before paying for a job; none
+    /// without an `info` answer. The models are read from `info` in place, never a copy of it.
+    pub async fn discover_models(&self, recorder: &mut Recorder) -> Vec<CapabilityDiscovery> {
+        let models = recorder.info().map(models_to_request).unwrap_or_default();
         let mut requests: Vec<Vec<ModelRef>> = models.iter().map(|model| vec![model.clone()]).collect();
         if models.len() > 1 {
             requests.push(models);
@@ -480,7 +495,7 @@ impl Driver {
                         let driver = Driver::new(connection, self.proto.clone(), self.gateway.clone());
                         let request = crate::probe::signed_orchestrator_request(&self.gateway);
                         let exchange = driver.exchange(driver.request(Method::GetOrchestrator, &request)).await;
-                        exchange.decoded::<OrchestratorInfo>().outcome
+                        exchange.discovery_without_lists().outcome
                     }
                 },
             };
@@ -489,8 +504,7 @@ impl Driver {
                 call: Call {
                     elapsed: started.elapsed(),
                     outcome,
-                }
-                .without_lists(),
+                },
             });
         }
         followed

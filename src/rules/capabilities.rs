@@ -495,6 +495,24 @@ mod tests {
     }
 
     #[test]
+    fn cap_008_judges_every_model_of_a_long_list() {
+        // Rules read the whole answer however long: one bad model at entry 500 000 of 580 000 is found.
+        let bad = format!("m{:06}", 500_000);
+        assert_breaks(
+            "CAP-008",
+            |o| {
+                let constraints = capabilities_mut(o).constraints.as_mut().unwrap();
+                let models = &mut constraints.per_capability.get_mut(&TEXT_TO_IMAGE).unwrap().models;
+                models.extend((0..580_000).map(|index| (format!("m{index:06}"), Default::default())));
+                models.get_mut(&bad).unwrap().capacity = u32::MAX;
+            },
+            &[&format!(
+                "capabilities.constraints.PerCapability[27].models[{bad:?}].capacity"
+            )],
+        );
+    }
+
+    #[test]
     fn cap_009_orchestrator_version_minimum() {
         let minimum = |version: &str| crate::expect::Expectations {
             orch_min_version: Some(version.into()),
