@@ -15,7 +15,7 @@ use prost_reflect::{Kind, MessageDescriptor};
 
 use crate::observe::Call;
 use crate::proto::net::OrchestratorInfo;
-use crate::spec::ProtoSpec;
+use crate::protocol::Protocol;
 
 /// The answer's fields [`Call::without_lists`] drops.
 ///
@@ -49,7 +49,7 @@ pub fn decode_without_lists(bytes: &[u8]) -> Result<OrchestratorInfo, prost::Dec
 /// The answer without its lists, when every list record was checked to decode; `None` when a
 /// check failed or could not be made.
 fn checked_without_lists(bytes: &[u8]) -> Option<OrchestratorInfo> {
-    let info = ProtoSpec::built_in_ref().message("net.OrchestratorInfo")?;
+    let info = Protocol::built_in_ref().message("net.OrchestratorInfo")?;
     let lists: Vec<u32> = LIST_FIELDS
         .iter()
         .filter_map(|name| info.get_field_by_name(name).map(|field| field.number()))
