@@ -5,7 +5,6 @@
 pub mod ai_models;
 pub mod capability;
 pub mod cli;
-pub mod compare;
 pub mod driver;
 pub mod escape;
 pub mod eth;
@@ -14,7 +13,6 @@ pub mod fuzz;
 pub mod fuzz_checks;
 pub mod input_file;
 pub mod integer;
-pub mod known_failures;
 pub mod observe;
 pub mod openapi;
 pub mod probe;

@@ -163,7 +163,7 @@ fn the_readme_example_is_a_valid_list() {
         .and_then(|(_, rest)| rest.split_once("```"))
         .expect("a YAML example")
         .0;
-    let list = lpconform::known_failures::parse(
+    let list = lpconform::runner::known_failures::parse(
         example,
         std::path::Path::new("README.md"),
         &lpconform::suite::built_in(),

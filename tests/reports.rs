@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lpconform::capability;
-use lpconform::known_failures::{EntryOutcome, EntryState, KnownFailure, KnownFailureCheck};
 use lpconform::proto::net::capabilities::capability_constraints::ModelConstraint;
 use lpconform::proto::net::capabilities::{CapabilityConstraints, Constraints};
 use lpconform::proto::net::{Capabilities, GpuComputeInfo, HardwareInformation, OrchestratorInfo, PriceInfo};
@@ -19,6 +18,7 @@ use lpconform::report::html::render_html;
 use lpconform::report::json::{render_json, JsonReport, FORMAT_VERSION};
 use lpconform::report::junit::{render_junit, render_junit_error};
 use lpconform::rules::{rule, Finding, Modes, RuleResult, Severity, Verdict};
+use lpconform::runner::known_failures::{EntryOutcome, EntryState, KnownFailure, KnownFailureCheck};
 use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, SentRequest, StepOutcome, StepReport};
 use lpconform::selftest::Declared;
 use lpconform::snapshot::{SnapshotCheck, SnapshotStatus, SnapshotStore};

@@ -3,8 +3,8 @@
 
 use super::args::{CompareArgs, CompareFormat};
 use super::{print_stdout, Outcome, RunError};
-use crate::compare::{compare_runs, load};
 use crate::report::compare::{any_worse, render_compare_html, render_compare_json, render_compare_text};
+use crate::report::compare::{compare_runs, load};
 
 pub fn compare(args: &CompareArgs) -> Result<Outcome, RunError> {
     let mut runs = Vec::new();

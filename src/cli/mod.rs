@@ -24,15 +24,15 @@ pub use args::Cli;
 use args::{Command, ReferenceArgs};
 
 use crate::ai_models::ModelsError;
-use crate::compare::CompareError;
 use crate::escape::escape_text;
 use crate::expect::ExpectError;
 use crate::fuzz::CorpusError;
-use crate::known_failures::KnownFailuresError;
 use crate::openapi::OpenApiError;
 use crate::protocol::ProtocolError;
 use crate::reference::StartError;
 use crate::remote_signer::RemoteSignerError;
+use crate::report::compare::CompareError;
+use crate::runner::known_failures::KnownFailuresError;
 use crate::suite::SuiteError;
 use crate::sweep::TargetsError;
 use crate::transport::TransportError;

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::matrix::{capability_matrix, CapabilityMatrix, RowKind};
 use crate::capability;
-use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::observe::NewerField;
 use crate::proto::net::OrchestratorInfo;
 use crate::rules::{Modes, RuleResult, Severity, Verdict};
+use crate::runner::known_failures::{EntryState, KnownFailureCheck};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome, StepReport};
 use crate::shown::shown_text;
 use crate::snapshot::{SnapshotCheck, SnapshotStatus};

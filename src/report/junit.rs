@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::escape::{escape_line, escape_text};
-use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::rules::{RuleResult, Verdict};
+use crate::runner::known_failures::{EntryState, KnownFailureCheck};
 use crate::runner::{CaseReport, CaseStatus, RunReport, StepOutcome};
 use crate::snapshot::SnapshotStatus;
 

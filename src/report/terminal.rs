@@ -7,8 +7,8 @@ use anstyle::{AnsiColor, Style};
 
 use crate::escape::{escape_line, escape_text};
 
-use crate::known_failures::{EntryState, KnownFailureCheck};
 use crate::rules::{RuleResult, Verdict};
+use crate::runner::known_failures::{EntryState, KnownFailureCheck};
 use crate::runner::{CaseReport, CaseStatus, CaseStatusKind, RunReport, StepOutcome};
 use crate::snapshot::SnapshotStatus;
 use crate::view::InfoView;

@@ -9,10 +9,10 @@ use std::fmt::Write as _;
 use maud::{html, Markup, DOCTYPE};
 use serde::{Deserialize, Serialize};
 
-use super::html::{finish_page, style};
-use super::json::JsonVerdict;
-use crate::compare::{ComparedRun, Comparison, OfferChange, RuleChange};
+use super::{ComparedRun, Comparison, OfferChange, RuleChange};
 use crate::escape::escape_line;
+use crate::report::html::{finish_page, style};
+use crate::report::json::JsonVerdict;
 use crate::rules::Modes;
 
 /// The compare document's schema version; a field removed or retyped bumps it.
@@ -215,7 +215,7 @@ impl JsonOfferChange {
 
 /// The comparison as pretty-printed JSON, ending in a newline.
 pub fn render_compare_json(runs: &[ComparedRun], comparisons: &[Comparison]) -> String {
-    super::pretty_json(&JsonCompare::new(runs, comparisons), COMPARE_FORMAT_VERSION)
+    crate::report::pretty_json(&JsonCompare::new(runs, comparisons), COMPARE_FORMAT_VERSION)
 }
 
 /// One cell of the grid: its text and CSS class.

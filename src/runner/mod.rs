@@ -3,6 +3,8 @@
 //! what the suite expected, the rules evaluated on what came back, and the
 //! snapshot comparison.
 
+pub mod known_failures;
+
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -12,12 +14,12 @@ pub use crate::driver::SentRequest;
 use crate::driver::{Driver, Exchange};
 use crate::eth::Address;
 use crate::expect::Expectations;
-use crate::known_failures::KnownFailureCheck;
 use crate::observe::{Call, CallError, CapabilityDiscovery, ModelRef, NewerField, Observation};
 use crate::openapi::{OpenApiDocument, INFO_PATH};
 use crate::probe::{self, forged_auth_token, random_bytes, signed_orchestrator_request, unix_now, Gateway};
 use crate::proto::net::{Capabilities, OrchestratorInfo, OrchestratorRequest};
 use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResult, Verdict};
+use crate::runner::known_failures::KnownFailureCheck;
 use crate::snapshot::{snapshot_view, SnapshotCheck, SnapshotStatus, SnapshotStore};
 use crate::suite::{
     AddressChoice, AnswerCheck, CallSpec, Case, CaseMode, DiscoveryRequest, ExpectedOutcome, PingValue,

@@ -3,6 +3,8 @@
 //! capabilities, prices, models, versions) and whether anything got worse. Loading reads the
 //! versioned JSON documents with located errors; comparing is pure.
 
+mod render;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -10,6 +12,10 @@ use crate::input_file::read_input_file;
 use crate::report::json::{worst_verdicts, JsonAdvertised, JsonModes, JsonReport, JsonVerdict, FORMAT_VERSION};
 use crate::report::sweep::{JsonRowStatus, JsonSweep, SWEEP_FORMAT_VERSION};
 use crate::rules::Modes;
+pub use render::{
+    any_worse, render_compare_html, render_compare_json, render_compare_text, JsonCompare, JsonComparedRun,
+    JsonComparison, JsonOfferChange, JsonRuleChange, JsonRuleRow, COMPARE_FORMAT_VERSION,
+};
 
 /// One column of the comparison: a run report, or one target of a sweep.
 #[derive(Debug, Clone, PartialEq, Eq)]
