@@ -42,7 +42,7 @@ pub fn check_rules_on_bytes(bytes: &[u8]) -> Result<bool, Problem> {
 /// mode forced on, without expectations and with the operator's (including gateway limits and
 /// an OpenAPI document), at `now_unix`.
 pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem> {
-    let observation = observation_around(info)?;
+    let mut observation = observation_around(info)?;
     let nothing_declared = Expectations::default();
     let everything_forced = ModeOverrides {
         onchain: Some(true),
@@ -54,12 +54,15 @@ pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem
     check_results(&secrets, &evaluate(&detected))?;
     // The Ping exchange is the same for every input and recovering its signer is by far the
     // costliest step (secp256k1), so only the first evaluation carries it.
-    let without_ping = Observation {
-        ping: None,
-        ..observation.clone()
+    observation.ping = None;
+    // The JSON the observation was served is the answer as the shipped document renders it
+    // (`observation_around`), so SPEC-001 checks that rendering instead of making its own.
+    let document = OpenApiDocument::embedded();
+    let declared = Context::new(&observation, &OPERATOR, everything_forced, now_unix);
+    let declared = match observation.info_json.as_ref().and_then(Call::answer) {
+        Some(served) => declared.with_openapi_rendering(document, served),
+        None => declared.with_openapi(document),
     };
-    let declared =
-        Context::new(&without_ping, &OPERATOR, everything_forced, now_unix).with_openapi(OpenApiDocument::embedded());
     check_results(&secrets, &evaluate(&declared))?;
 
     // The view's values as JSON: the same strings the YAML view shows, at a fraction of

@@ -12,6 +12,7 @@ use prost::bytes::Buf;
 use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, Value as ProtoValue};
+use serde_json::Value;
 
 use super::render::{
     built_in_info, render_info_checking_long_maps, render_value_checking_long_maps, RenderError, ENTRIES_CHECKED_WHOLE,
@@ -63,6 +64,16 @@ pub(super) fn info_violations<'a>(
         .for_each(&mut each);
     long_fields.into_iter().flat_map(|long| long.found).for_each(each);
     Ok(())
+}
+
+/// Whether [`info_violations`] checks an answer rendered as `rendered` whole: it has no list or
+/// map of more than [`ENTRIES_CHECKED_WHOLE`] entries.
+pub(super) fn checked_whole(rendered: &Value) -> bool {
+    match rendered {
+        Value::Array(items) => items.len() <= ENTRIES_CHECKED_WHOLE && items.iter().all(checked_whole),
+        Value::Object(members) => members.len() <= ENTRIES_CHECKED_WHOLE && members.values().all(checked_whole),
+        _ => true,
+    }
 }
 
 /// A long repeated field, checked entry by entry.

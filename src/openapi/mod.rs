@@ -40,6 +40,24 @@ impl OpenApiDocument {
         entries::info_violations(&self.api, SchemaRef::Plain(&self.info_schema), info, each)
     }
 
+    /// As [`Self::info_violations`], given `rendered`: `info` as [`Self::render_info`] renders
+    /// it, which a caller that needed the JSON anyway already has. A rendering of no long list or
+    /// map is checked as it is rather than rendered again; a longer one is checked entry by entry
+    /// from `info`, as `info_violations` checks it.
+    pub fn rendered_info_violations(
+        &self,
+        info: &OrchestratorInfo,
+        rendered: &Value,
+        each: impl FnMut(Violation),
+    ) -> Result<(), RenderError> {
+        if entries::checked_whole(rendered) {
+            self.validate_info(rendered).into_iter().for_each(each);
+            Ok(())
+        } else {
+            self.info_violations(info, each)
+        }
+    }
+
     /// Where `json` breaks the discovery answer's schema.
     pub fn validate_info(&self, json: &Value) -> Vec<Violation> {
         validate::validate(&self.api, SchemaRef::Plain(&self.info_schema), json)
