@@ -42,7 +42,7 @@ pub fn check_rules_on_bytes(bytes: &[u8]) -> Result<bool, Problem> {
 /// mode forced on, without expectations and with the operator's (including gateway limits and
 /// an OpenAPI document), at `now_unix`.
 pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem> {
-    let observation = observation_around(info)?;
+    let mut observation = observation_around(info)?;
     let nothing_declared = Expectations::default();
     let everything_forced = ModeOverrides {
         onchain: Some(true),
@@ -54,21 +54,26 @@ pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem
     check_results(&secrets, &evaluate(&detected))?;
     // The Ping exchange is the same for every input and recovering its signer is by far the
     // costliest step (secp256k1), so only the first evaluation carries it.
-    let without_ping = Observation {
-        ping: None,
-        ..observation.clone()
+    observation.ping = None;
+    // The JSON the observation was served is the answer as the shipped document renders it
+    // (`observation_around`), so SPEC-001 checks that rendering instead of making its own.
+    let document = OpenApiDocument::embedded();
+    let declared = Context::new(&observation, &OPERATOR, everything_forced, now_unix);
+    let declared = match observation.info_json.as_ref().and_then(Call::answer) {
+        Some(served) => declared.with_openapi_rendering(document, served),
+        None => declared.with_openapi(document),
     };
-    let declared =
-        Context::new(&without_ping, &OPERATOR, everything_forced, now_unix).with_openapi(OpenApiDocument::embedded());
     check_results(&secrets, &evaluate(&declared))?;
 
     // The view's values as JSON: the same strings the YAML view shows, at a fraction of
-    // libyaml's cost, which was the largest part of a structured input's time.
-    let view = serde_json::to_string_pretty(&InfoView::new(info)).unwrap_or_default();
-    if let Some(secret) = secrets.leaked_in(&view) {
+    // libyaml's cost, which was the largest part of a structured input's time. Compact, since
+    // only a problem's text is read by a person.
+    let view = InfoView::new(info);
+    if let Some(secret) = secrets.leaked_in(&serde_json::to_string(&view).unwrap_or_default()) {
+        let shown = serde_json::to_string_pretty(&view).unwrap_or_default();
         return Err(Problem::new(
             "rules",
-            format!("the redacted view shows the {secret}:\n{view}"),
+            format!("the redacted view shows the {secret}:\n{shown}"),
         ));
     }
     Ok(())
@@ -303,7 +308,8 @@ impl<'a> Secrets<'a> {
                 continue;
             }
             let public = self.public.get_or_init(|| public_values(self.info));
-            if !public.iter().any(|value| value.contains(secret.as_str())) {
+            let mut public = public.iter().chain(CONSTANT_PUBLIC.iter());
+            if !public.any(|value| value.contains(secret.as_str())) {
                 return Some(name);
             }
         }
@@ -315,19 +321,9 @@ impl<'a> Secrets<'a> {
     }
 }
 
-/// Every value of `info` but its secrets as rules may render it (text, 0x-hex, decimal), and the
-/// values of the rest of the observation, lowercased.
-fn public_values(info: &OrchestratorInfo) -> Vec<String> {
-    let mut blanked = info.clone();
-    if let Some(token) = blanked.auth_token.as_mut() {
-        token.token.clear();
-    }
-    for s3 in blanked.storage.iter_mut().filter_map(|storage| storage.s3info.as_mut()) {
-        s3.policy.clear();
-        s3.signature.clear();
-        s3.credential.clear();
-    }
-    // What the rest of the observation and the operator's expectations show: rules may quote those.
+/// What the rest of the observation and the operator's expectations show, lowercased: rules may
+/// quote those. The same for every input, so worked out once.
+static CONSTANT_PUBLIC: LazyLock<Vec<String>> = LazyLock::new(|| {
     let template = &*TEMPLATE;
     let mut values = vec![
         hex::encode(reference::well_known_key().address().0),
@@ -341,6 +337,22 @@ fn public_values(info: &OrchestratorInfo) -> Vec<String> {
     if let Some(forged) = &template.end_session_forged {
         values.push(hex::encode(&forged.token.token));
     }
+    values
+});
+
+/// Every value of `info` but its secrets as rules may render it (text, 0x-hex, decimal),
+/// lowercased; [`CONSTANT_PUBLIC`] holds the rest of the observation's.
+fn public_values(info: &OrchestratorInfo) -> Vec<String> {
+    let mut blanked = info.clone();
+    if let Some(token) = blanked.auth_token.as_mut() {
+        token.token.clear();
+    }
+    for s3 in blanked.storage.iter_mut().filter_map(|storage| storage.s3info.as_mut()) {
+        s3.policy.clear();
+        s3.signature.clear();
+        s3.credential.clear();
+    }
+    let mut values = Vec::new();
     if let Ok(message) = DynamicMessage::decode(INFO_DESCRIPTOR.clone(), blanked.encode_to_vec().as_slice()) {
         collect_values(&message, &mut values);
     }

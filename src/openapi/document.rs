@@ -12,6 +12,7 @@ use openapiv3::{Components, Info, OpenAPI, PathItem, ReferenceOr, Schema, Server
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::compiled::Compiled;
 use super::schema::{component, component_name, escape_pointer, Keywords, SchemaRef, SCHEMA_REF_PREFIX, TYPES};
 use super::{DriftReport, INFO_PATH};
 
@@ -38,6 +39,9 @@ pub struct OpenApiDocument {
     pub(super) info_schema: ReferenceOr<Schema>,
     /// The drift against the built-in protocol, worked out once: SPEC-002 asks on every answer.
     pub(super) built_in_drift: OnceLock<DriftReport>,
+    /// The schemas compiled and the built-in answer planned, once: SPEC-001 renders and checks
+    /// every answer by them.
+    compiled: OnceLock<Compiled>,
 }
 
 /// Why a document could not be used. Every variant names the file; `Invalid` lists every problem.
@@ -142,6 +146,7 @@ impl OpenApiDocument {
                 api,
                 info_schema,
                 built_in_drift: OnceLock::new(),
+                compiled: OnceLock::new(),
             }),
             _ => Err(OpenApiError::Invalid { problems }),
         }
@@ -150,6 +155,11 @@ impl OpenApiDocument {
     /// The file it was loaded from, or that it is the built-in copy.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    pub(super) fn compiled(&self) -> &Compiled {
+        self.compiled
+            .get_or_init(|| Compiled::new(&self.api, SchemaRef::Plain(&self.info_schema)))
     }
 
     /// What reports call the discovery answer's schema: its component name, or where it is inline.

@@ -7,33 +7,32 @@
 
 use std::collections::HashMap;
 
-use openapiv3::OpenAPI;
 use prost::bytes::Buf;
 use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, Value as ProtoValue};
+use serde_json::Value;
 
+use super::compiled::{Compiled, Shape, Target};
 use super::render::{
-    built_in_info, render_info_checking_long_maps, render_value_checking_long_maps, RenderError, ENTRIES_CHECKED_WHOLE,
+    render_info_checking_long_maps, render_value_checking_long_maps, RenderError, ENTRIES_CHECKED_WHOLE,
 };
-use super::schema::{object_properties, property_for_field, resolve, Keywords, SchemaRef};
-use super::validate::{child_key, validate, validate_at, Violation};
+use super::validate::{child_key, validate, validate_at, Place, Violation};
 use crate::proto::net::OrchestratorInfo;
 
 /// Every violation of `schema` by `info` rendered as [`render_info`] renders it, given to `each`:
 /// those of the answer without its long fields first, then those of each long field's entries.
-pub(super) fn info_violations<'a>(
-    api: &'a OpenAPI,
-    schema: SchemaRef<'a>,
+pub(super) fn info_violations(
+    compiled: &Compiled,
     info: &OrchestratorInfo,
     mut each: impl FnMut(Violation),
 ) -> Result<(), RenderError> {
     let encoded = info.encode_to_vec();
-    let mut long_fields = long_fields(api, schema, &encoded);
+    let mut long_fields = long_fields(compiled, &encoded);
     let mut in_long_maps = Vec::new();
     if long_fields.is_empty() {
-        let json = render_info_checking_long_maps(api, schema, info, &mut in_long_maps)?;
-        validate(api, schema, &json)
+        let json = render_info_checking_long_maps(compiled, info, &mut in_long_maps)?;
+        validate(compiled, &compiled.info, &json)
             .into_iter()
             .chain(in_long_maps)
             .for_each(each);
@@ -45,7 +44,7 @@ pub(super) fn info_violations<'a>(
         let long = long_fields.iter_mut().find(|long| long.field.number() == number);
         match (long, payload) {
             (Some(long), Some(payload)) => {
-                if let Err(error) = long.check_entry(api, payload) {
+                if let Err(error) = long.check_entry(compiled, payload) {
                     failed.get_or_insert(error);
                 }
             }
@@ -56,8 +55,8 @@ pub(super) fn info_violations<'a>(
         return Err(error);
     }
     let rest = OrchestratorInfo::decode(rest.as_slice()).map_err(|error| RenderError(error.to_string()))?;
-    let json = render_info_checking_long_maps(api, schema, &rest, &mut in_long_maps)?;
-    validate(api, schema, &json)
+    let json = render_info_checking_long_maps(compiled, &rest, &mut in_long_maps)?;
+    validate(compiled, &compiled.info, &json)
         .into_iter()
         .chain(in_long_maps)
         .for_each(&mut each);
@@ -65,21 +64,33 @@ pub(super) fn info_violations<'a>(
     Ok(())
 }
 
+/// Whether [`info_violations`] checks an answer rendered as `rendered` whole: it has no list or
+/// map of more than [`ENTRIES_CHECKED_WHOLE`] entries.
+pub(super) fn checked_whole(rendered: &Value) -> bool {
+    match rendered {
+        Value::Array(items) => items.len() <= ENTRIES_CHECKED_WHOLE && items.iter().all(checked_whole),
+        Value::Object(members) => members.len() <= ENTRIES_CHECKED_WHOLE && members.values().all(checked_whole),
+        _ => true,
+    }
+}
+
 /// A long repeated field, checked entry by entry.
-struct LongField<'a> {
-    field: FieldDescriptor,
+struct LongField<'c> {
+    field: &'c FieldDescriptor,
+    kind: &'c Kind,
     /// Where its entries are, as the validator spells paths (`capabilities_prices`).
     path: String,
-    items: SchemaRef<'a>,
+    /// Its entries' schema, and how they render.
+    items: &'c Target,
+    item_shape: &'c Shape,
     /// Entries checked so far: the next entry's index in the answer.
     checked: usize,
     found: Vec<Violation>,
 }
 
-impl<'a> LongField<'a> {
-    fn check_entry(&mut self, api: &'a OpenAPI, payload: &[u8]) -> Result<(), RenderError> {
-        let kind = self.field.kind();
-        let entry = match &kind {
+impl LongField<'_> {
+    fn check_entry(&mut self, compiled: &Compiled, payload: &[u8]) -> Result<(), RenderError> {
+        let entry = match self.kind {
             Kind::Message(message) => ProtoValue::Message(
                 DynamicMessage::decode(message.clone(), payload).map_err(|error| RenderError(error.to_string()))?,
             ),
@@ -90,39 +101,45 @@ impl<'a> LongField<'a> {
         let path = format!("{}[{}]", self.path, self.checked);
         self.checked += 1;
         // Depth 2: below the answer's object and the field's array, as in the whole check.
-        let json = render_value_checking_long_maps(api, &kind, entry, self.items, (&path, 2), &mut self.found);
-        validate_at(api, self.items, &json, &path, 2, &mut self.found);
+        let place = Place::root(&path, 2);
+        let json =
+            render_value_checking_long_maps(compiled, self.kind, entry, self.item_shape, &place, &mut self.found);
+        validate_at(compiled, self.items, &json, &place, 2, &mut self.found);
         Ok(())
     }
 }
 
 /// The top-level repeated fields (of messages or strings) of more than [`ENTRIES_CHECKED_WHOLE`]
 /// entries whose entries the schema judges each on its own, in field order.
-fn long_fields<'a>(api: &'a OpenAPI, schema: SchemaRef<'a>, encoded: &[u8]) -> Vec<LongField<'a>> {
-    let Some(answer) = resolve(api, schema).filter(|answer| Keywords::of(answer).judged_by_parts("object")) else {
+fn long_fields<'c>(compiled: &'c Compiled, encoded: &[u8]) -> Vec<LongField<'c>> {
+    let answer = compiled.info.node().map(|answer| compiled.node(answer));
+    let (Some(plan), true) = (
+        compiled.info_shape.message.map(|plan| compiled.plan(plan)),
+        answer.is_some_and(|answer| answer.judged_by_parts("object")),
+    ) else {
         return Vec::new();
     };
     let mut counts: HashMap<u32, usize> = HashMap::new();
     if for_each_record(encoded, |number, _, _| *counts.entry(number).or_default() += 1).is_err() {
         return Vec::new();
     }
-    let properties = object_properties(api, answer);
-    built_in_info()
-        .fields()
-        .filter(|field| field.is_list() && matches!(field.kind(), Kind::Message(_) | Kind::String))
+    plan.fields
+        .iter()
+        .filter(|field| field.field.is_list() && matches!(field.kind, Kind::Message(_) | Kind::String))
         .filter(|field| {
             counts
-                .get(&field.number())
+                .get(&field.field.number())
                 .is_some_and(|count| *count > ENTRIES_CHECKED_WHOLE)
         })
         .filter_map(|field| {
-            let (name, property) = property_for_field(&properties, &field)?;
-            let keywords = Keywords::of(resolve(api, property)?);
-            let items = keywords.items.filter(|_| keywords.judged_by_parts("array"))?;
+            let property = compiled.node(field.property.as_ref()?.node()?);
+            let items = property.items.as_ref().filter(|_| property.judged_by_parts("array"))?;
             Some(LongField {
-                path: child_key("", name),
-                field,
+                field: &field.field,
+                kind: &field.kind,
+                path: child_key("", &field.name),
                 items,
+                item_shape: field.shape.element.as_deref()?,
                 checked: 0,
                 found: Vec::new(),
             })

@@ -3,6 +3,7 @@
 //! document's convention, a validator for the JSON Schema subset OpenAPI 3.0 uses, and the drift
 //! report between the document and the .proto messages. No I/O but reading the document.
 
+mod compiled;
 mod document;
 mod drift;
 mod entries;
@@ -22,7 +23,6 @@ pub use schema::same_words;
 pub use validate::{describe_json, is_decimal, Violation, MISSING_REQUIRED};
 
 use crate::proto::net::OrchestratorInfo;
-use schema::SchemaRef;
 
 /// Where an orchestrator serves its discovery answer as JSON, on its gRPC port.
 pub const INFO_PATH: &str = "/orchestrator/info";
@@ -30,19 +30,38 @@ pub const INFO_PATH: &str = "/orchestrator/info";
 impl OpenApiDocument {
     /// `info` as JSON in this document's convention (its names, hex bytes, integer numbers).
     pub fn render_info(&self, info: &OrchestratorInfo) -> Result<Value, RenderError> {
-        render::render_info(&self.api, SchemaRef::Plain(&self.info_schema), info)
+        render::render_info(self.compiled(), info)
     }
 
     /// Where `info`, rendered as [`Self::render_info`] renders it, breaks the discovery answer's
     /// schema, each violation given to `each`; a long repeated field is rendered one entry at a
     /// time, so an answer of any size is never held whole as JSON.
     pub fn info_violations(&self, info: &OrchestratorInfo, each: impl FnMut(Violation)) -> Result<(), RenderError> {
-        entries::info_violations(&self.api, SchemaRef::Plain(&self.info_schema), info, each)
+        entries::info_violations(self.compiled(), info, each)
+    }
+
+    /// As [`Self::info_violations`], given `rendered`: `info` as [`Self::render_info`] renders
+    /// it, which a caller that needed the JSON anyway already has. A rendering of no long list or
+    /// map is checked as it is rather than rendered again; a longer one is checked entry by entry
+    /// from `info`, as `info_violations` checks it.
+    pub fn rendered_info_violations(
+        &self,
+        info: &OrchestratorInfo,
+        rendered: &Value,
+        each: impl FnMut(Violation),
+    ) -> Result<(), RenderError> {
+        if entries::checked_whole(rendered) {
+            self.validate_info(rendered).into_iter().for_each(each);
+            Ok(())
+        } else {
+            self.info_violations(info, each)
+        }
     }
 
     /// Where `json` breaks the discovery answer's schema.
     pub fn validate_info(&self, json: &Value) -> Vec<Violation> {
-        validate::validate(&self.api, SchemaRef::Plain(&self.info_schema), json)
+        let compiled = self.compiled();
+        validate::validate(compiled, &compiled.info, json)
     }
 
     /// The drift against the protocol the binary was built with: the one its messages decode by.

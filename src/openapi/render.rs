@@ -12,13 +12,12 @@
 use std::sync::LazyLock;
 
 use base64::Engine as _;
-use openapiv3::{OpenAPI, Schema};
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, Kind, MapKey, MessageDescriptor, ReflectMessage as _, Value as ProtoValue};
 use serde_json::{Map, Number, Value};
 
-use super::schema::{object_properties, property_for_field, resolve, Keywords, SchemaRef};
-use super::validate::{child_key, validate_at, Violation};
+use super::compiled::{Compiled, MessagePlan, Node, Shape};
+use super::validate::{child_key, validate_at, Place, Violation};
 use crate::proto::net::OrchestratorInfo;
 use crate::protocol::Protocol;
 
@@ -41,140 +40,89 @@ pub struct RenderError(pub(super) String);
 /// its own (see the module's note); the same bound as for a long top-level repeated field.
 pub(super) const ENTRIES_CHECKED_WHOLE: usize = 1024;
 
-/// `info` as JSON shaped by `schema` (the discovery answer's schema).
-pub(super) fn render_info(api: &OpenAPI, schema: SchemaRef<'_>, info: &OrchestratorInfo) -> Result<Value, RenderError> {
-    let mut renderer = Renderer::whole(api);
-    renderer.info(schema, info)
+/// `info` as JSON shaped by the discovery answer's schema.
+pub(super) fn render_info(compiled: &Compiled, info: &OrchestratorInfo) -> Result<Value, RenderError> {
+    Renderer::whole(compiled).info(info)
 }
 
-/// As [`render_info`], except that long maps are checked against `schema` entry by entry, their
-/// violations added to `found`, and rendered as `{}`.
+/// As [`render_info`], except that long maps are checked against their schema entry by entry,
+/// their violations added to `found`, and rendered as `{}`.
 pub(super) fn render_info_checking_long_maps(
-    api: &OpenAPI,
-    schema: SchemaRef<'_>,
+    compiled: &Compiled,
     info: &OrchestratorInfo,
     found: &mut Vec<Violation>,
 ) -> Result<Value, RenderError> {
-    let mut renderer = Renderer::checking_long_maps(api, found);
-    renderer.info(schema, info)
+    Renderer::checking_long_maps(compiled, found).info(info)
 }
 
-/// One value of a field of `kind`, as JSON shaped by `schema`: an entry of a repeated field at
-/// `path`, `depth` levels into the answer. Long maps within it are checked as
-/// [`render_info_checking_long_maps`] checks them.
-pub(super) fn render_value_checking_long_maps<'a>(
-    api: &'a OpenAPI,
+/// One value of a field of `kind`, as JSON shaped by `shape`: an entry of a repeated field at
+/// `place`. Long maps within it are checked as [`render_info_checking_long_maps`] checks them.
+pub(super) fn render_value_checking_long_maps(
+    compiled: &Compiled,
     kind: &Kind,
     value: ProtoValue,
-    schema: SchemaRef<'a>,
-    (path, depth): (&str, usize),
+    shape: &Shape,
+    place: &Place<'_>,
     found: &mut Vec<Violation>,
 ) -> Value {
-    let place = Place {
-        parent: None,
-        key: Key::Root { path, depth },
-    };
-    Renderer::checking_long_maps(api, found).value(kind, value, resolve(api, schema), &place)
-}
-
-/// Where a value sits in the answer, as the validator spells paths, and how deep: its text is
-/// built only for a long map, so rendering costs no string per value.
-struct Place<'p> {
-    parent: Option<&'p Place<'p>>,
-    key: Key<'p>,
-}
-
-enum Key<'p> {
-    /// Where rendering started: the answer (`""`, depth 0) or an entry of a long repeated field.
-    Root { path: &'p str, depth: usize },
-    /// A property of an object, or the key of a map entry.
-    Name(&'p str),
-    /// An entry of a list.
-    Index(usize),
-}
-
-impl Place<'_> {
-    fn depth(&self) -> usize {
-        match (self.parent, &self.key) {
-            (_, Key::Root { depth, .. }) => *depth,
-            (Some(parent), _) => parent.depth() + 1,
-            (None, _) => 0,
-        }
-    }
-
-    fn path(&self) -> String {
-        let parent = || self.parent.map(Place::path).unwrap_or_default();
-        match &self.key {
-            Key::Root { path, .. } => path.to_string(),
-            Key::Name(name) => child_key(&parent(), name),
-            Key::Index(index) => format!("{}[{index}]", parent()),
-        }
-    }
+    Renderer::checking_long_maps(compiled, found).value(kind, value, shape, place)
 }
 
 /// Renders by value: each string and byte buffer moves from the decoded message into the JSON
 /// (or is dropped once written), so a long answer is not held three times over while rendering.
-struct Renderer<'a, 'f> {
-    api: &'a OpenAPI,
+struct Renderer<'c, 'f> {
+    compiled: &'c Compiled,
     /// Where long maps' violations go, when they are checked entry by entry.
     long_map_violations: Option<&'f mut Vec<Violation>>,
 }
 
-impl<'a, 'f> Renderer<'a, 'f> {
-    fn whole(api: &'a OpenAPI) -> Self {
+impl<'c, 'f> Renderer<'c, 'f> {
+    fn whole(compiled: &'c Compiled) -> Self {
         Self {
-            api,
+            compiled,
             long_map_violations: None,
         }
     }
 
-    fn checking_long_maps(api: &'a OpenAPI, found: &'f mut Vec<Violation>) -> Self {
+    fn checking_long_maps(compiled: &'c Compiled, found: &'f mut Vec<Violation>) -> Self {
         Self {
-            api,
+            compiled,
             long_map_violations: Some(found),
         }
     }
 
-    fn info(&mut self, schema: SchemaRef<'a>, info: &OrchestratorInfo) -> Result<Value, RenderError> {
+    fn info(&mut self, info: &OrchestratorInfo) -> Result<Value, RenderError> {
         let message = DynamicMessage::decode(built_in_info(), info.encode_to_vec().as_slice())
             .map_err(|error| RenderError(error.to_string()))?;
-        let answer = Place {
-            parent: None,
-            key: Key::Root { path: "", depth: 0 },
-        };
-        Ok(self.message(message, resolve(self.api, schema), &answer))
+        let compiled = self.compiled;
+        Ok(self.value(
+            &Kind::Message(message.descriptor()),
+            ProtoValue::Message(message),
+            &compiled.info_shape,
+            &Place::root("", 0),
+        ))
     }
 
-    fn message(&mut self, mut message: DynamicMessage, schema: Option<&'a Schema>, place: &Place<'_>) -> Value {
-        let properties = schema
-            .map(|schema| object_properties(self.api, schema))
-            .unwrap_or_default();
+    fn message(&mut self, mut message: DynamicMessage, plan: &MessagePlan, place: &Place<'_>) -> Value {
         let mut object = Map::new();
-        for field in message.descriptor().fields() {
-            if field.supports_presence() && !message.has_field(&field) {
+        for field in &plan.fields {
+            if field.supports_presence && !message.has_field(&field.field) {
                 continue;
             }
-            let (name, property) = match property_for_field(&properties, &field) {
-                Some((name, property)) => (name.to_string(), resolve(self.api, property)),
-                None => (field.name().to_string(), None),
-            };
             let value = message
-                .take_field(&field)
-                .unwrap_or_else(|| ProtoValue::default_value_for_field(&field));
-            let child = Place {
-                parent: Some(place),
-                key: Key::Name(&name),
-            };
-            let rendered = self.value(&field.kind(), value, property, &child);
-            object.insert(name, rendered);
+                .take_field(&field.field)
+                .unwrap_or_else(|| ProtoValue::default_value_for_field(&field.field));
+            let rendered = self.value(&field.kind, value, &field.shape, &place.name(&field.name));
+            object.insert(field.name.clone(), rendered);
         }
         Value::Object(object)
     }
 
-    fn value(&mut self, kind: &Kind, value: ProtoValue, schema: Option<&'a Schema>, place: &Place<'_>) -> Value {
-        let keywords = schema.map(Keywords::of);
-        let declared_type = keywords.as_ref().and_then(|keywords| keywords.typ);
-        let declared_format = keywords.as_ref().and_then(|keywords| keywords.format);
+    fn value(&mut self, kind: &Kind, value: ProtoValue, shape: &Shape, place: &Place<'_>) -> Value {
+        let compiled = self.compiled;
+        let schema = shape.node.map(|node| compiled.node(node));
+        let declared_type = schema.and_then(|schema| schema.typ.as_deref());
+        let declared_format = schema.and_then(|schema| schema.format.as_deref());
         let wide = |number: Value| {
             if declared_type == Some("string") {
                 Value::String(number.to_string())
@@ -182,6 +130,7 @@ impl<'a, 'f> Renderer<'a, 'f> {
                 number
             }
         };
+        let element = || shape.element.as_deref().unwrap_or(&NO_SHAPE);
         match value {
             ProtoValue::Bool(flag) => Value::Bool(flag),
             ProtoValue::I32(number) => Value::from(number),
@@ -202,18 +151,16 @@ impl<'a, 'f> Renderer<'a, 'f> {
                 };
                 name.map_or_else(|| Value::from(number), |value| Value::from(value.name()))
             }
-            ProtoValue::Message(message) => self.message(message, schema, place),
+            ProtoValue::Message(message) => match shape.message {
+                Some(plan) => self.message(message, compiled.plan(plan), place),
+                // Only the built-in OrchestratorInfo's messages are rendered, and all are planned.
+                None => Value::Object(Map::new()),
+            },
             ProtoValue::List(items) => {
-                let item_schema = keywords
-                    .and_then(|keywords| keywords.items)
-                    .and_then(|items| resolve(self.api, items));
+                let item_shape = element();
                 let mut array = Vec::with_capacity(items.len());
                 for (index, item) in items.into_iter().enumerate() {
-                    let child = Place {
-                        parent: Some(place),
-                        key: Key::Index(index),
-                    };
-                    array.push(self.value(kind, item, item_schema, &child));
+                    array.push(self.value(kind, item, item_shape, &place.index(index)));
                 }
                 Value::Array(array)
             }
@@ -223,27 +170,28 @@ impl<'a, 'f> Renderer<'a, 'f> {
                     Kind::Message(entry) => entry.map_entry_value_field().kind(),
                     other => other.clone(),
                 };
-                let entry_schema = keywords
-                    .as_ref()
-                    .filter(|keywords| keywords.judges_entries_alone())
-                    .and_then(Keywords::additional_schema)
+                let entry_schema = schema
+                    .filter(|schema| schema.judges_entries_alone())
+                    .and_then(Node::additional_schema)
                     .filter(|_| self.long_map_violations.is_some() && entries.len() > ENTRIES_CHECKED_WHOLE);
-                let value_schema = keywords
-                    .and_then(|keywords| keywords.additional_schema())
-                    .and_then(|additional| resolve(self.api, additional));
+                let value_shape = element();
                 let mut object = Map::new();
                 let map_path = entry_schema.map(|_| place.path());
+                let depth = entry_schema.map(|_| place.depth() + 1);
                 for (key, value) in entries {
                     let key = map_key(key);
-                    let child = Place {
-                        parent: Some(place),
-                        key: Key::Name(&key),
-                    };
-                    let rendered = self.value(&value_kind, value, value_schema, &child);
-                    match (entry_schema, &map_path, self.long_map_violations.as_deref_mut()) {
-                        (Some(entry_schema), Some(map_path), Some(found)) => {
+                    let rendered = self.value(&value_kind, value, value_shape, &place.name(&key));
+                    match (entry_schema, &map_path, depth, self.long_map_violations.as_deref_mut()) {
+                        (Some(entry_schema), Some(map_path), Some(depth), Some(found)) => {
                             let path = child_key(map_path, &key);
-                            validate_at(self.api, entry_schema, &rendered, &path, place.depth() + 1, found);
+                            validate_at(
+                                compiled,
+                                entry_schema,
+                                &rendered,
+                                &Place::root(&path, depth),
+                                depth,
+                                found,
+                            );
                         }
                         _ => {
                             object.insert(key, rendered);
@@ -255,6 +203,13 @@ impl<'a, 'f> Renderer<'a, 'f> {
         }
     }
 }
+
+/// The shape of a value no schema describes.
+static NO_SHAPE: Shape = Shape {
+    node: None,
+    message: None,
+    element: None,
+};
 
 /// Map keys are JSON object keys: always strings, numbers in decimal.
 fn map_key(key: MapKey) -> String {

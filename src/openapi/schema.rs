@@ -14,7 +14,7 @@ use serde_json::Value;
 pub(super) const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
 /// A `$ref` chain longer than this is taken as a cycle.
-const MAX_REF_HOPS: usize = 32;
+pub(super) const MAX_REF_HOPS: usize = 32;
 
 /// The six types of OpenAPI 3.0.
 pub(super) const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
@@ -177,28 +177,6 @@ impl<'a> Keywords<'a> {
         found
     }
 
-    /// Whether a value of type `typ` under these keywords is judged only by its parts, each on
-    /// its own: nothing about the value as a whole (an `enum`, a `format`, alternatives) but its
-    /// type.
-    pub(super) fn judged_by_parts(&self, typ: &str) -> bool {
-        self.typ.is_none_or(|declared| declared == typ)
-            && self.format.is_none()
-            && self.enumeration.is_empty()
-            && self.all_of.is_empty()
-            && self.any_of.is_empty()
-            && self.one_of.is_empty()
-            && self.not.is_none()
-    }
-
-    /// Whether these keywords judge an object (a map) only by each entry's value against
-    /// `additionalProperties`: no declared property or `required` name concerns a key.
-    pub(super) fn judges_entries_alone(&self) -> bool {
-        self.judged_by_parts("object")
-            && self.properties.is_empty()
-            && self.required.is_empty()
-            && self.additional_schema().is_some()
-    }
-
     /// The schema of additional property values, when it is a schema rather than a yes/no.
     pub(super) fn additional_schema(&self) -> Option<SchemaRef<'a>> {
         match self.additional_properties {
@@ -303,7 +281,7 @@ fn collect_object<'a>(api: &'a OpenAPI, schema: &'a Schema, depth: usize, visit:
 /// Whether two names are the same words in any of snake_case, lowerCamelCase or PascalCase
 /// (`price_info`, `priceInfo`, `PriceInfo`).
 pub fn same_words(left: &str, right: &str) -> bool {
-    // Compared as iterators: this runs for every field of every rendered message, so no Strings.
+    // Compared as iterators, so no Strings: planning compares every field with every property.
     fn squashed(name: &str) -> impl Iterator<Item = char> + '_ {
         name.chars()
             .filter(|character| *character != '_')
@@ -314,14 +292,12 @@ pub fn same_words(left: &str, right: &str) -> bool {
 
 /// The property that stands for a proto field: one named like the field or like its proto3 JSON
 /// name, else one with the same words in another case convention.
-pub(super) fn property_for_field<'a>(
-    properties: &[(&'a str, SchemaRef<'a>)],
+pub(super) fn property_for_field<'p, 'n, T>(
+    properties: &'p [(&'n str, T)],
     field: &FieldDescriptor,
-) -> Option<(&'a str, SchemaRef<'a>)> {
+) -> Option<&'p (&'n str, T)> {
     let exact = properties
         .iter()
         .find(|(name, _)| *name == field.name() || *name == field.json_name());
-    exact
-        .or_else(|| properties.iter().find(|(name, _)| same_words(name, field.name())))
-        .copied()
+    exact.or_else(|| properties.iter().find(|(name, _)| same_words(name, field.name())))
 }

@@ -580,3 +580,26 @@ fn drift_names_each_kind_of_disagreement() {
 
     assert_eq!(report(proto3_json_document()), []);
 }
+
+#[test]
+fn a_given_rendering_is_checked_as_the_answer_itself_is() {
+    let document = OpenApiDocument::embedded();
+    let mut info = full_info();
+    info.storage[0].storage_type = 7;
+    let checked = |info: &OrchestratorInfo, rendered: &Value| {
+        let (mut given, mut own) = (Vec::new(), Vec::new());
+        document
+            .rendered_info_violations(info, rendered, |violation| given.push(violation))
+            .unwrap();
+        document.info_violations(info, |violation| own.push(violation)).unwrap();
+        (given, own)
+    };
+    let (given, own) = checked(&info, &document.render_info(&info).unwrap());
+    assert_eq!((given.len(), &given), (1, &own));
+    // A long answer is checked entry by entry from the answer, as without a rendering, so its
+    // violations come in that check's order.
+    info.nodes = vec!["https://node:8935".into(); 2000];
+    info.storage = vec![info.storage[0].clone(); 1500];
+    let (given, own) = checked(&info, &document.render_info(&info).unwrap());
+    assert_eq!((given.len(), &given), (1500, &own));
+}

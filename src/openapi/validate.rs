@@ -4,10 +4,9 @@
 //! Other keywords (minimum, pattern, lengths ...) are not checked.
 
 use base64::Engine as _;
-use openapiv3::{AdditionalProperties, OpenAPI};
 use serde_json::Value;
 
-use super::schema::{resolve, Keywords, SchemaRef};
+use super::compiled::{Additional, Compiled, Node, Target};
 
 /// The expected text of a violation for a `required` property that is absent.
 pub const MISSING_REQUIRED: &str = "present (required)";
@@ -28,33 +27,98 @@ pub struct Violation {
     pub actual: String,
 }
 
-/// Every violation of `schema` by `value`, in document order.
-pub(super) fn validate(api: &OpenAPI, schema: SchemaRef<'_>, value: &Value) -> Vec<Violation> {
+/// Every violation of `target` by `value`, in document order.
+pub(super) fn validate(compiled: &Compiled, target: &Target, value: &Value) -> Vec<Violation> {
     let mut found = Vec::new();
-    validate_at(api, schema, value, "", 0, &mut found);
+    validate_at(compiled, target, value, &Place::root("", 0), 0, &mut found);
     found
 }
 
-/// Every violation of `schema` by `value`, a part `depth` levels into a whole value at `path`.
+/// Every violation of `target` by `value`, a part `depth` levels into a whole value at `place`.
 pub(super) fn validate_at(
-    api: &OpenAPI,
-    schema: SchemaRef<'_>,
+    compiled: &Compiled,
+    target: &Target,
     value: &Value,
-    path: &str,
+    place: &Place<'_>,
     depth: usize,
     found: &mut Vec<Violation>,
 ) {
-    Validator { api }.check(schema, value, path, depth, found);
+    Validator { compiled }.check(target, value, place, depth, found);
 }
 
-struct Validator<'a> {
-    api: &'a OpenAPI,
+/// Where a value sits in the whole value, as violations spell paths: its text is built only when
+/// a violation names it, so checking costs no string per value.
+pub(super) struct Place<'p> {
+    parent: Option<&'p Place<'p>>,
+    key: Key<'p>,
 }
 
-impl<'a> Validator<'a> {
-    fn check(&self, schema: SchemaRef<'a>, value: &Value, path: &str, depth: usize, found: &mut Vec<Violation>) {
+enum Key<'p> {
+    /// Where checking started: the answer (`""`, depth 0) or an entry of a long field or map.
+    Root { path: &'p str, depth: usize },
+    /// A property of an object, or the key of a map entry.
+    Name(&'p str),
+    /// An entry of a list.
+    Index(usize),
+}
+
+impl<'p> Place<'p> {
+    /// The whole value (`path` empty), or a part of it at `path`, `depth` levels in.
+    pub(super) fn root(path: &'p str, depth: usize) -> Self {
+        Place {
+            parent: None,
+            key: Key::Root { path, depth },
+        }
+    }
+
+    /// The property or map entry `name` of the value here.
+    pub(super) fn name(&'p self, name: &'p str) -> Self {
+        Place {
+            parent: Some(self),
+            key: Key::Name(name),
+        }
+    }
+
+    /// The entry `index` of the list here.
+    pub(super) fn index(&'p self, index: usize) -> Self {
+        Place {
+            parent: Some(self),
+            key: Key::Index(index),
+        }
+    }
+
+    /// How many levels into the whole value.
+    pub(super) fn depth(&self) -> usize {
+        match (self.parent, &self.key) {
+            (_, Key::Root { depth, .. }) => *depth,
+            (Some(parent), _) => parent.depth() + 1,
+            (None, _) => 0,
+        }
+    }
+
+    pub(super) fn path(&self) -> String {
+        let parent = || self.parent.map(Place::path).unwrap_or_default();
+        match &self.key {
+            Key::Root { path, .. } => path.to_string(),
+            Key::Name(name) => child_key(&parent(), name),
+            Key::Index(index) => format!("{}[{index}]", parent()),
+        }
+    }
+
+    /// The path as a violation shows it.
+    fn shown(&self) -> String {
+        display_path(&self.path())
+    }
+}
+
+struct Validator<'c> {
+    compiled: &'c Compiled,
+}
+
+impl Validator<'_> {
+    fn check(&self, target: &Target, value: &Value, place: &Place<'_>, depth: usize, found: &mut Vec<Violation>) {
         let violation = |expected: String, actual: String| Violation {
-            path: display_path(path),
+            path: place.shown(),
             expected,
             actual,
         };
@@ -65,59 +129,57 @@ impl<'a> Validator<'a> {
             ));
             return;
         }
-        let Some(schema) = resolve(self.api, schema) else {
-            found.push(violation(
-                "a schema that resolves".into(),
-                format!(
-                    "$ref {} ends in a cycle of $refs",
-                    schema.reference().unwrap_or_default()
-                ),
-            ));
-            return;
+        let schema = match target {
+            Target::Node(id) => self.compiled.node(*id),
+            Target::Broken(reference) => {
+                found.push(violation(
+                    "a schema that resolves".into(),
+                    format!("$ref {reference} ends in a cycle of $refs"),
+                ));
+                return;
+            }
         };
-        let keywords = Keywords::of(schema);
-        if value.is_null() && keywords.nullable {
+        if value.is_null() && schema.nullable {
             return;
         }
-        if let Some(typ) = keywords.typ {
+        if let Some(typ) = schema.typ.as_deref() {
             if !has_type(value, typ) {
-                found.push(violation(expected_type(&keywords), describe_json(value)));
+                found.push(violation(expected_type(schema), describe_json(value)));
                 return;
             }
         }
-        if let Some(problem) = keywords.format.and_then(|format| format_problem(format, value)) {
-            found.push(violation(expected_type(&keywords), problem));
+        if let Some(problem) = schema
+            .format
+            .as_deref()
+            .and_then(|format| format_problem(format, value))
+        {
+            found.push(violation(expected_type(schema), problem));
         }
-        if !keywords.enumeration.is_empty() && !keywords.enumeration.contains(value) {
-            let allowed: Vec<String> = keywords.enumeration.iter().map(Value::to_string).collect();
+        if !schema.enumeration.is_empty() && !schema.enumeration.contains(value) {
+            let allowed: Vec<String> = schema.enumeration.iter().map(Value::to_string).collect();
             found.push(violation(
                 format!("one of {}", allowed.join(", ")),
                 describe_enum_miss(value),
             ));
         }
         if let Some(object) = value.as_object() {
-            for name in keywords.required {
+            for name in &schema.required {
                 if !object.contains_key(name) {
                     found.push(Violation {
-                        path: display_path(&child_key(path, name)),
+                        path: place.name(name).shown(),
                         expected: MISSING_REQUIRED.into(),
                         actual: "absent".into(),
                     });
                 }
             }
             for (key, member) in object {
-                let declared = keywords.properties.iter().find(|(name, _)| name == key);
-                match (declared, keywords.additional_properties) {
-                    (Some((_, property)), _) => self.check(*property, member, &child_key(path, key), depth + 1, found),
-                    (None, Some(AdditionalProperties::Schema(additional))) => self.check(
-                        SchemaRef::Plain(additional),
-                        member,
-                        &child_key(path, key),
-                        depth + 1,
-                        found,
-                    ),
-                    (None, Some(AdditionalProperties::Any(false))) => found.push(Violation {
-                        path: display_path(&child_key(path, key)),
+                let declared = schema.properties.iter().find(|(name, _)| name == key);
+                let child = place.name(key);
+                match (declared, &schema.additional) {
+                    (Some((_, property)), _) => self.check(property, member, &child, depth + 1, found),
+                    (None, Additional::Schema(additional)) => self.check(additional, member, &child, depth + 1, found),
+                    (None, Additional::Any(false)) => found.push(Violation {
+                        path: child.shown(),
                         expected: "no property of this name (additionalProperties: false)".into(),
                         actual: describe_json(member),
                     }),
@@ -125,61 +187,61 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        if let (Some(items), Some(array)) = (keywords.items, value.as_array()) {
+        if let (Some(items), Some(array)) = (&schema.items, value.as_array()) {
             for (index, item) in array.iter().enumerate() {
-                self.check(items, item, &format!("{path}[{index}]"), depth + 1, found);
+                self.check(items, item, &place.index(index), depth + 1, found);
             }
         }
-        for part in &keywords.all_of {
-            self.check(*part, value, path, depth + 1, found);
+        for part in &schema.all_of {
+            self.check(part, value, place, depth + 1, found);
         }
-        self.check_alternatives(&keywords, value, path, depth, found);
+        self.check_alternatives(schema, value, place, depth, found);
     }
 
     /// anyOf, oneOf and not: each alternative is judged on its own, and only the count reported.
     fn check_alternatives(
         &self,
-        keywords: &Keywords<'a>,
+        schema: &Node,
         value: &Value,
-        path: &str,
+        place: &Place<'_>,
         depth: usize,
         found: &mut Vec<Violation>,
     ) {
-        let matches = |schemas: &[SchemaRef<'a>]| {
-            schemas
+        let matches = |targets: &[Target]| {
+            targets
                 .iter()
-                .filter(|schema| {
+                .filter(|target| {
                     let mut inner = Vec::new();
-                    self.check(**schema, value, path, depth + 1, &mut inner);
+                    self.check(target, value, place, depth + 1, &mut inner);
                     inner.is_empty()
                 })
                 .count()
         };
         let violation = |expected: String, actual: String| Violation {
-            path: display_path(path),
+            path: place.shown(),
             expected,
             actual,
         };
-        if !keywords.any_of.is_empty() && matches(&keywords.any_of) == 0 {
+        if !schema.any_of.is_empty() && matches(&schema.any_of) == 0 {
             found.push(violation(
-                format!("a value matching any of {} schemas (anyOf)", keywords.any_of.len()),
+                format!("a value matching any of {} schemas (anyOf)", schema.any_of.len()),
                 format!("{}, matching none", describe_json(value)),
             ));
         }
-        if !keywords.one_of.is_empty() {
-            let count = matches(&keywords.one_of);
+        if !schema.one_of.is_empty() {
+            let count = matches(&schema.one_of);
             if count != 1 {
                 found.push(violation(
                     format!(
                         "a value matching exactly one of {} schemas (oneOf)",
-                        keywords.one_of.len()
+                        schema.one_of.len()
                     ),
                     format!("{}, matching {count}", describe_json(value)),
                 ));
             }
         }
-        if let Some(not) = keywords.not {
-            if matches(&[not]) == 1 {
+        if let Some(not) = &schema.not {
+            if matches(std::slice::from_ref(not)) == 1 {
                 found.push(violation(
                     "a value not matching the `not` schema".into(),
                     describe_json(value),
@@ -203,13 +265,13 @@ fn has_type(value: &Value, typ: &str) -> bool {
 }
 
 /// `integer (int64)`, `string (hex)`; `any value` when the schema sets no type.
-fn expected_type(keywords: &Keywords<'_>) -> String {
-    let typ = keywords.typ.unwrap_or("any value");
-    let typ = match keywords.format {
+fn expected_type(schema: &Node) -> String {
+    let typ = schema.typ.as_deref().unwrap_or("any value");
+    let typ = match &schema.format {
         Some(format) => format!("{typ} ({format})"),
         None => typ.to_string(),
     };
-    if keywords.nullable {
+    if schema.nullable {
         format!("{typ} or null")
     } else {
         typ

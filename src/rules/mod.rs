@@ -348,6 +348,9 @@ pub struct Context<'a> {
     pub now_unix: i64,
     /// The OpenAPI document the SPEC rules judge by; without one they are skipped.
     pub openapi: Option<&'a OpenApiDocument>,
+    /// The discovery answer as `openapi` renders it, when the caller already has that JSON
+    /// (`with_openapi_rendering`): SPEC-001 checks it rather than rendering the answer again.
+    info_rendering: Option<&'a serde_json::Value>,
     /// The Ping answer's signer, recovered once per evaluation: IDENT-001 and IDENT-002 both
     /// need it, and secp256k1 recovery is the costliest step of the catalog.
     ping_signer: OnceLock<Result<Address, EthError>>,
@@ -367,6 +370,7 @@ impl<'a> Context<'a> {
             modes: Modes::detect(observation, overrides),
             now_unix,
             openapi: None,
+            info_rendering: None,
             ping_signer: OnceLock::new(),
         }
     }
@@ -380,8 +384,25 @@ impl<'a> Context<'a> {
     pub fn with_openapi(self, document: &'a OpenApiDocument) -> Self {
         Self {
             openapi: Some(document),
+            info_rendering: None,
             ..self
         }
+    }
+
+    /// As [`Self::with_openapi`], with the discovery answer as `document` renders it
+    /// (`OpenApiDocument::render_info` of [`Self::info`]), which the caller rendered for its own
+    /// use: the answer is then rendered once, not once more by SPEC-001.
+    pub fn with_openapi_rendering(self, document: &'a OpenApiDocument, rendered: &'a serde_json::Value) -> Self {
+        Self {
+            openapi: Some(document),
+            info_rendering: Some(rendered),
+            ..self
+        }
+    }
+
+    /// The discovery answer as the OpenAPI document renders it, when the caller gave it.
+    pub(crate) fn info_rendering(&self) -> Option<&'a serde_json::Value> {
+        self.info_rendering
     }
 
     /// The discovery answer; without one, rules about it are skipped.

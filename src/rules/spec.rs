@@ -3,7 +3,7 @@
 //! the drift is reported once, as a warning, instead of failing every answer.
 
 use super::{Context, Finding, Findings, Mode, Rule, Severity, Skipped};
-use crate::openapi::{DriftKind, OpenApiDocument, MISSING_REQUIRED};
+use crate::openapi::{DriftKind, OpenApiDocument, Violation, MISSING_REQUIRED};
 
 pub(super) const FILE: &str = file!();
 
@@ -26,13 +26,16 @@ const SPEC_001: Rule = Rule {
             _ => false,
         };
         let mut findings = Findings::default();
-        document
-            .info_violations(info, |violation| {
-                if !(violation.expected == MISSING_REQUIRED && excused(&violation.path)) {
-                    findings.push(Finding::new(violation.path, violation.expected, violation.actual));
-                }
-            })
-            .map_err(|error| Skipped(error.to_string()))?;
+        let each = |violation: Violation| {
+            if !(violation.expected == MISSING_REQUIRED && excused(&violation.path)) {
+                findings.push(Finding::new(violation.path, violation.expected, violation.actual));
+            }
+        };
+        match ctx.info_rendering() {
+            Some(rendered) => document.rendered_info_violations(info, rendered, each),
+            None => document.info_violations(info, each),
+        }
+        .map_err(|error| Skipped(error.to_string()))?;
         Ok(findings)
     },
 };
@@ -181,6 +184,28 @@ mod tests {
             ]
         );
         assert_eq!(result.findings[2].actual, "integer 1");
+    }
+
+    #[test]
+    fn spec_001_judges_a_given_rendering_as_its_own() {
+        let shipped = OpenApiDocument::embedded();
+        let expectations = Expectations::default();
+        for mutate in [
+            (|_: &mut Observation| {}) as fn(&mut Observation),
+            |o| info_mut(o).price_info = None,
+            |o| info_mut(o).storage[0].storage_type = 7,
+        ] {
+            let mut observation = good_observation();
+            mutate(&mut observation);
+            let rendered = shipped.render_info(observation.info.answer().unwrap()).unwrap();
+            let own = context(&observation, &expectations).with_openapi(shipped);
+            let given = context(&observation, &expectations).with_openapi_rendering(shipped, &rendered);
+            let judged = |context| {
+                let result = evaluate_rule(rule("SPEC-001").unwrap(), context);
+                (result.verdict, result.findings)
+            };
+            assert_eq!(judged(&given), judged(&own));
+        }
     }
 
     #[test]
