@@ -65,11 +65,12 @@ pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem
     };
     check_results(&secrets, &evaluate(&declared))?;
 
-    // The view's values as JSON: the same strings the YAML view shows, at a fraction of
-    // libyaml's cost, which was the largest part of a structured input's time. Compact, since
-    // only a problem's text is read by a person.
+    // The view's values one by one (map keys too), as JSON values: the same strings the YAML view
+    // shows, at a fraction of libyaml's cost. Searched value by value, not as one serialized text,
+    // so a secret spelled like the JSON between two values (`"],"`) is not taken for a leak.
     let view = InfoView::new(info);
-    if let Some(secret) = secrets.leaked_in(&serde_json::to_string(&view).unwrap_or_default()) {
+    let values = serde_json::to_value(&view).unwrap_or_default();
+    if let Some(secret) = shown_values(&values).find_map(|value| secrets.leaked_in(&value)) {
         let shown = serde_json::to_string_pretty(&view).unwrap_or_default();
         return Err(Problem::new(
             "rules",
@@ -268,6 +269,22 @@ fn check_results(secrets: &Secrets<'_>, results: &[RuleResult]) -> Result<(), Pr
     Ok(())
 }
 
+/// Every string, number and map key a JSON value holds, as text.
+fn shown_values(value: &serde_json::Value) -> Box<dyn Iterator<Item = String> + '_> {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Box::new(std::iter::once(text.clone())),
+        Value::Number(number) => Box::new(std::iter::once(number.to_string())),
+        Value::Array(items) => Box::new(items.iter().flat_map(shown_values)),
+        Value::Object(entries) => Box::new(
+            entries
+                .iter()
+                .flat_map(|(key, value)| std::iter::once(key.clone()).chain(shown_values(value))),
+        ),
+        Value::Null | Value::Bool(_) => Box::new(std::iter::empty()),
+    }
+}
+
 /// The secrets of one answer (auth token, S3 policy, signature and credential) long enough to
 /// count, worked out once per input: every finding and the view are searched for them.
 pub(super) struct Secrets<'a> {
@@ -337,8 +354,32 @@ static CONSTANT_PUBLIC: LazyLock<Vec<String>> = LazyLock::new(|| {
     if let Some(forged) = &template.end_session_forged {
         values.push(hex::encode(&forged.token.token));
     }
+    // The view's own words: capability labels it writes for bits and the names of its fields.
+    for known in crate::capability::KNOWN {
+        values.push(format!("{} ({})", known.name, known.number).to_lowercase());
+    }
+    let mut full = reference_info(crate::reference::Preset::OnChainMixed, &[]);
+    full.storage.push(crate::proto::net::OsInfo {
+        s3info: Some(Default::default()),
+        ..Default::default()
+    });
+    values.extend(view_keys(
+        &serde_json::to_value(InfoView::new(&full)).unwrap_or_default(),
+    ));
     values
 });
+
+/// The object keys of a JSON value, at any depth.
+fn view_keys(value: &serde_json::Value) -> Vec<String> {
+    match value {
+        serde_json::Value::Array(items) => items.iter().flat_map(view_keys).collect(),
+        serde_json::Value::Object(entries) => entries
+            .iter()
+            .flat_map(|(key, value)| std::iter::once(key.to_lowercase()).chain(view_keys(value)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
 
 /// Every value of `info` but its secrets as rules may render it (text, 0x-hex, decimal),
 /// lowercased; [`CONSTANT_PUBLIC`] holds the rest of the observation's.

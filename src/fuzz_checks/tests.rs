@@ -190,6 +190,29 @@ fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
     );
 }
 
+/// Found by `rules_on_arbitrary_info` (fixtures/corpus/rules_on_arbitrary_info/regression-s3-policy-in-view-*):
+/// an S3 policy spelled like part of a capability label the view writes for a bit, or like the JSON
+/// between two values, is the view's own text, not a leak.
+#[test]
+fn a_secret_spelled_like_the_views_own_words_is_no_leak() {
+    let mut info = reference_info(Preset::OnChainMixed, &[]);
+    for policy in ["fractional fram", "\",\"capacity_in_use", "capacity_in_use"] {
+        info.storage = vec![net::OsInfo {
+            storage_type: net::os_info::StorageType::S3 as i32,
+            s3info: Some(net::S3osInfo {
+                policy: policy.into(),
+                ..Default::default()
+            }),
+        }];
+        check_rules(&info, FUZZ_NOW).unwrap_or_else(|problem| panic!("{policy}: {problem:?}"));
+    }
+    assert_eq!(
+        Secrets::of(&info).leaked_in("the policy capacity_in_use_x-amz-secret"),
+        None,
+        "the view's own field names are public"
+    );
+}
+
 #[test]
 fn a_decode_input_selects_its_message() {
     for name in message_names() {
