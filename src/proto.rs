@@ -59,7 +59,7 @@ mod tests {
     use prost::Message;
     use prost_reflect::{DescriptorPool, DynamicMessage};
 
-    use crate::fuzz_checks::every_field_set;
+    use crate::invariants::every_field_set;
 
     /// Decodes with the generated type of `name` and encodes again; `None` for a name not listed.
     fn through_generated_type(name: &str, bytes: &[u8]) -> Option<Vec<u8>> {

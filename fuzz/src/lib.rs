@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use arbitrary::{Arbitrary, Result, Unstructured};
 use lpconform::capability::{self, encode_bitstring};
-use lpconform::fuzz_checks::{reference_info, FUZZ_NOW, SERVICE_URI};
+use lpconform::invariants::{reference_info, FUZZ_NOW, SERVICE_URI};
 use lpconform::proto::net::capabilities::capability_constraints::ModelConstraint;
 use lpconform::proto::net::capabilities::Constraints;
 use lpconform::proto::net::{
@@ -612,7 +612,7 @@ mod tests {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
             let input = InfoInput::arbitrary_take_rest(Unstructured::new(&bytes)).unwrap();
-            lpconform::fuzz_checks::check_rules(&input.info, input.now_unix).unwrap();
+            lpconform::invariants::check_rules(&input.info, input.now_unix).unwrap();
             built += 1;
         }
         assert!(built >= 5);

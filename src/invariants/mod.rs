@@ -1,4 +1,6 @@
-//! The checks the cargo-fuzz targets in `fuzz/` run, kept here so the targets stay thin and
+//! What must hold on any input: prost and prost-reflect decode alike, the catalog judges any
+//! answer without panicking, contradicting itself or quoting a secret. The cargo-fuzz targets in
+//! `fuzz/` run these checks, kept here so the targets stay thin and
 //! `cargo test` (on stable) replays the seed corpus in `fixtures/corpus/` through the same code.
 //! A check returns a [`Problem`] when an invariant breaks; a panic inside a decoder or a rule
 //! propagates as itself.

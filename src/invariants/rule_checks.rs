@@ -28,6 +28,9 @@ pub const FUZZ_NOW: i64 = 1_700_000_000;
 pub const SERVICE_URI: &str = "https://orch.example:8935";
 /// Secrets shorter than this are too likely to occur by chance in what rules may quote.
 const MIN_SECRET_LEN: usize = 12;
+/// A secret of fewer distinct characters (an all-`ff` token) is spelled by numbers rules compute
+/// and print (a ticket's EV in hex), so finding it says nothing about a leak.
+const MIN_SECRET_DISTINCT_CHARS: usize = 4;
 
 /// Decodes an OrchestratorInfo (as a gateway would) and runs [`check_rules`] on it. `Ok(false)`
 /// when the bytes do not decode.
@@ -305,7 +308,10 @@ impl<'a> Secrets<'a> {
             secrets.push(("S3 signature", s3.signature.to_lowercase()));
             secrets.push(("S3 credential", s3.credential.to_lowercase()));
         }
-        secrets.retain(|(_, secret)| secret.chars().count() >= MIN_SECRET_LEN);
+        secrets.retain(|(_, secret)| {
+            let distinct: std::collections::BTreeSet<char> = secret.chars().collect();
+            secret.chars().count() >= MIN_SECRET_LEN && distinct.len() >= MIN_SECRET_DISTINCT_CHARS
+        });
         Self {
             info,
             secrets,

@@ -50,7 +50,7 @@ fn every_message_of_the_proto_has_a_selector() {
     let selectable: BTreeSet<String> = message_names().map(str::to_string).collect();
     assert_eq!(
         selectable, in_proto,
-        "list every message of lp_rpc.proto in fuzz_checks::decode"
+        "list every message of lp_rpc.proto in invariants::decode"
     );
 }
 
@@ -106,14 +106,14 @@ fn seed_corpus_is_current() {
     }
     assert!(
         stale.is_empty(),
-        "fixtures/corpus is stale: {}\nregenerate with LPCONFORM_BLESS=1 cargo test --lib fuzz_checks",
+        "fixtures/corpus is stale: {}\nregenerate with LPCONFORM_BLESS=1 cargo test --lib invariants",
         stale.join("; ")
     );
 }
 
 /// What the fuzz targets do to each seed, without libFuzzer: `cargo test` on stable runs it.
 #[test]
-fn seed_corpus_passes_the_fuzz_checks() {
+fn seed_corpus_passes_the_invariants() {
     let mut checked = 0;
     for (name, bytes) in files_in(&corpus_dir("decode_static_dynamic")) {
         check_decode(&bytes).unwrap_or_else(|problem| panic!("decode_static_dynamic/{name}: {problem}"));
@@ -210,6 +210,12 @@ fn a_secret_spelled_like_the_views_own_words_is_no_leak() {
         Secrets::of(&info).leaked_in("the policy capacity_in_use_x-amz-secret"),
         None,
         "the view's own field names are public"
+    );
+    // regression-ev-hex-quotes-token: an all-ff token is spelled by TICKET-008's EV in hex.
+    info.auth_token.as_mut().unwrap().token = vec![0xff; 32];
+    assert_eq!(
+        Secrets::of(&info).leaked_in(&format!("EV 0x81{}", "ff".repeat(40))),
+        None
     );
 }
 
