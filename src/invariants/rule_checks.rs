@@ -11,7 +11,6 @@ use prost::Message as _;
 use prost_reflect::{DynamicMessage, MessageDescriptor, Value};
 
 use super::Problem;
-use crate::ai_models::{parse_ai_models, AiModel};
 use crate::eth::{self, Address};
 use crate::expect::{Expectations, ExpectedModel, MaxCapabilityPrice, Price};
 use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
@@ -133,12 +132,6 @@ fn fixed_bytes(label: &[u8], len: usize) -> Vec<u8> {
     block.iter().copied().cycle().take(len).collect()
 }
 
-/// The AI models of fixtures/aiModels.json, which the reference's AI configurations serve.
-fn shipped_ai_models() -> Vec<AiModel> {
-    const SHIPPED: &str = include_str!("../../fixtures/aiModels.json");
-    parse_ai_models(SHIPPED, std::path::Path::new("fixtures/aiModels.json")).expect("the shipped models file is valid")
-}
-
 static INFO_DESCRIPTOR: LazyLock<MessageDescriptor> = LazyLock::new(|| {
     Protocol::built_in()
         .message("net.OrchestratorInfo")
@@ -152,7 +145,7 @@ static OPERATOR: LazyLock<Expectations> = LazyLock::new(|| Expectations {
     price_per_unit: Some(1000),
     pixels_per_unit: Some(1),
     address: Some(reference::well_known_key().address()),
-    ai_models: shipped_ai_models()
+    ai_models: reference::shipped_ai_models()
         .iter()
         .map(|model| ExpectedModel::of(model, None))
         .collect(),
