@@ -5,19 +5,18 @@
 
 use std::cell::OnceCell;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, MessageDescriptor, Value};
 
 use super::Problem;
-use crate::eth::{self, Address};
+use crate::eth;
 use crate::expect::{Expectations, ExpectedModel, MaxCapabilityPrice, Price};
-use crate::observe::{Call, CallError, EndSessionExchange, Observation, PingExchange};
+use crate::observe::{Call, Observation};
 use crate::openapi::OpenApiDocument;
-use crate::proto::net::{AuthToken, OrchestratorInfo, OrchestratorRequest, PingPong};
+use crate::proto::net::{OrchestratorInfo, OrchestratorRequest};
 use crate::protocol::Protocol;
-use crate::reference::{self, Fault, ReferenceConfig, ReferenceService};
+use crate::reference::{self, Fault, ProbeAnswers, ReferenceConfig, ReferenceService};
 use crate::rules::{catalog, evaluate, Context, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::view::InfoView;
 
@@ -89,15 +88,7 @@ pub fn observation_around(info: &OrchestratorInfo) -> Result<Observation, Proble
     let served = OpenApiDocument::embedded()
         .render_info(info)
         .map_err(|error| Problem::new("rules", format!("{error} for {info:?}")))?;
-    let mut observation = TEMPLATE.clone();
-    observation.info = answered(info.clone());
-    observation.liveness_after_fuzz = Some(answered(info.clone()));
-    observation.info_json = Some(answered(served));
-    observation.end_session_issued = info.auth_token.clone().map(|token| EndSessionExchange {
-        token,
-        call: answered(()),
-    });
-    Ok(observation)
+    Ok(PROBE_ANSWERS.around(info.clone(), served))
 }
 
 /// What the reference orchestrator in `configuration` with `faults` answers a gateway that asks
@@ -167,58 +158,8 @@ static OPERATOR: LazyLock<Expectations> = LazyLock::new(|| Expectations {
 });
 
 /// Everything but the discovery answer, as a conformant on-chain orchestrator answers it.
-static TEMPLATE: LazyLock<Observation> = LazyLock::new(|| {
-    let ping_value = vec![0x42; 32];
-    let signature = reference::well_known_key().sign_message(&eth::ping_message(&ping_value));
-    Observation {
-        target: SERVICE_URI.to_string(),
-        gateway: Address([0x99; 20]),
-        info: refused(""),
-        forged_signature: Some(refused(reference::SIG_CHECK_FAILED)),
-        malformed_address: Some(refused("Invalid orchestrator request: invalid address")),
-        ping: Some(PingExchange {
-            value: ping_value,
-            call: answered(PingPong {
-                value: signature.to_vec(),
-            }),
-        }),
-        end_session_forged: Some(EndSessionExchange {
-            token: AuthToken {
-                token: vec![1; 32],
-                session_id: "forged".into(),
-                expiration: FUZZ_NOW + 600,
-            },
-            call: refused(reference::INVALID_AUTH_TOKEN),
-        }),
-        end_session_issued: None,
-        liveness_after_fuzz: None,
-        info_json: None,
-        repeat_info: None,
-        capability_discoveries: Vec::new(),
-        followed_nodes: None,
-        unknown_fields: Vec::new(),
-        newer_fields: Vec::new(),
-        fuzzed: None,
-        scripted: Vec::new(),
-    }
-});
-
-fn answered<T>(answer: T) -> Call<T> {
-    Call {
-        elapsed: Duration::from_millis(12),
-        outcome: Ok(answer),
-    }
-}
-
-fn refused<T>(message: &str) -> Call<T> {
-    Call {
-        elapsed: Duration::from_millis(3),
-        outcome: Err(CallError::Status {
-            code: tonic::Code::Unknown,
-            message: message.into(),
-        }),
-    }
-}
+static PROBE_ANSWERS: LazyLock<ProbeAnswers> =
+    LazyLock::new(|| ProbeAnswers::new(&reference::well_known_key(), SERVICE_URI, FUZZ_NOW));
 
 /// The catalog's own promises: one result per rule in catalog order, verdicts that match the
 /// findings and severity, findings that name their rule, and no secret in any finding.
@@ -340,7 +281,7 @@ impl<'a> Secrets<'a> {
 /// What the rest of the observation and the operator's expectations show, lowercased: rules may
 /// quote those. The same for every input, so worked out once.
 static CONSTANT_PUBLIC: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let template = &*TEMPLATE;
+    let template = PROBE_ANSWERS.around(OrchestratorInfo::default(), serde_json::Value::Null);
     let mut values = vec![
         hex::encode(reference::well_known_key().address().0),
         hex::encode(template.gateway.0),

@@ -9,6 +9,7 @@ mod advert;
 mod faults;
 mod payment;
 mod presets;
+pub mod probe_answers;
 mod server;
 mod service;
 
@@ -19,6 +20,7 @@ pub use advert::{LIVEPEER_VERSION, TX_COST_MULTIPLIER};
 pub use faults::{Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, LEAKED_PANIC, STALL, STALL_PING_LEN};
 pub use payment::TICKET_EV_WEI;
 pub use presets::Preset;
+pub use probe_answers::ProbeAnswers;
 pub use server::{start, RunningOrchestrator, StartError, TargetOrEmbedded};
 pub use service::{ReferenceService, INVALID_AUTH_TOKEN, NIL_POINTER_PANIC, RESTARTING, SIG_CHECK_FAILED};
 

@@ -9,15 +9,16 @@ use num_bigint::BigUint;
 
 use super::{evaluate_rule, rule, Context, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::capability::{self, encode_bitstring};
-use crate::eth::{self, Address, EthKey};
+use crate::eth::{Address, EthKey};
 use crate::expect::Expectations;
-use crate::observe::{Call, CallError, CapabilityDiscovery, EndSessionExchange, ModelRef, Observation, PingExchange};
+use crate::observe::{Call, CallError, CapabilityDiscovery, ModelRef, Observation};
 use crate::openapi::OpenApiDocument;
 use crate::proto::net::{
     self, capabilities::capability_constraints::ModelConstraint, capabilities::CapabilityConstraints,
     capabilities::Constraints, os_info::StorageType, AuthToken, Capabilities, GpuComputeInfo, HardwareInformation,
     OrchestratorInfo, OsInfo, PingPong, PriceInfo, S3osInfo, TicketExpirationParams, TicketParams,
 };
+use crate::reference::ProbeAnswers;
 
 /// The evaluation clock of every fixture.
 pub(super) const NOW: i64 = 1_700_000_000;
@@ -147,22 +148,7 @@ pub(super) fn good_info() -> OrchestratorInfo {
     }
 }
 
-pub(super) fn answered<T>(answer: T) -> Call<T> {
-    Call {
-        elapsed: Duration::from_millis(12),
-        outcome: Ok(answer),
-    }
-}
-
-pub(super) fn refused<T>(message: &str) -> Call<T> {
-    Call {
-        elapsed: Duration::from_millis(3),
-        outcome: Err(CallError::Status {
-            code: tonic::Code::Unknown,
-            message: message.into(),
-        }),
-    }
-}
+pub(super) use crate::reference::probe_answers::{answered, refused};
 
 pub(super) fn failed_call<T>(error: CallError) -> Call<T> {
     Call {
@@ -209,59 +195,25 @@ fn capability_discovery(info: &OrchestratorInfo, models: &[(u32, &str)], price: 
     }
 }
 
-/// What an on-chain go-livepeer orchestrator answers to the standard probe.
+/// What an on-chain go-livepeer orchestrator answers to the standard probe, with a repeat
+/// discovery and three capability discoveries.
 pub(super) fn good_observation() -> Observation {
-    let ping_value = vec![0x42; 32];
-    let signature = orchestrator_key().sign_message(&eth::ping_message(&ping_value));
     let info = good_info();
-    let issued = info.auth_token.clone().unwrap();
     // The JSON it serves at GET /orchestrator/info, in the shipped document's convention.
     let served = OpenApiDocument::embedded().render_info(&info).unwrap();
-    Observation {
-        target: TARGET.into(),
-        gateway: Address([0x99; 20]),
-        info: answered(info.clone()),
-        repeat_info: Some(answered(repeat_info(&info))),
-        // The entries' prices: 4768371/1 and 30/1000000 (0.00003) wei per pixel, and their sum.
-        capability_discoveries: vec![
-            capability_discovery(&info, &[(TEXT_TO_IMAGE, SD_TURBO)], (4_768_371, 1)),
-            capability_discovery(&info, &[(LLM, LLAMA)], (3, 100_000)),
-            capability_discovery(
-                &info,
-                &[(TEXT_TO_IMAGE, SD_TURBO), (LLM, LLAMA)],
-                (476_837_100_003, 100_000),
-            ),
-        ],
-        followed_nodes: None,
-        unknown_fields: Vec::new(),
-        newer_fields: Vec::new(),
-        fuzzed: None,
-        scripted: Vec::new(),
-        forged_signature: Some(refused(
-            "Invalid orchestrator request: orchestrator req sig check failed",
-        )),
-        malformed_address: Some(refused("Invalid orchestrator request: invalid address")),
-        ping: Some(PingExchange {
-            value: ping_value,
-            call: answered(PingPong {
-                value: signature.to_vec(),
-            }),
-        }),
-        end_session_forged: Some(EndSessionExchange {
-            token: AuthToken {
-                token: vec![1; 32],
-                session_id: "forged".into(),
-                expiration: NOW + 600,
-            },
-            call: refused("Invalid auth token"),
-        }),
-        end_session_issued: Some(EndSessionExchange {
-            token: issued,
-            call: answered(()),
-        }),
-        liveness_after_fuzz: Some(answered(info)),
-        info_json: Some(answered(served)),
-    }
+    let mut observation = ProbeAnswers::new(&orchestrator_key(), TARGET, NOW).around(info.clone(), served);
+    observation.repeat_info = Some(answered(repeat_info(&info)));
+    // The entries' prices: 4768371/1 and 30/1000000 (0.00003) wei per pixel, and their sum.
+    observation.capability_discoveries = vec![
+        capability_discovery(&info, &[(TEXT_TO_IMAGE, SD_TURBO)], (4_768_371, 1)),
+        capability_discovery(&info, &[(LLM, LLAMA)], (3, 100_000)),
+        capability_discovery(
+            &info,
+            &[(TEXT_TO_IMAGE, SD_TURBO), (LLM, LLAMA)],
+            (476_837_100_003, 100_000),
+        ),
+    ];
+    observation
 }
 
 /// An off-chain orchestrator: no ticket params, empty Ping answers.
