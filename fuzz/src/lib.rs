@@ -58,53 +58,44 @@ impl InfoInput {
 }
 
 /// The answer the edits start from.
-#[derive(Arbitrary, Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub enum Start {
     Empty,
-    Reference(Reference),
+    Reference(Preset),
 }
 
-/// One of the reference orchestrator's configurations.
-#[derive(Arbitrary, Debug, Clone, Copy)]
-pub enum Reference {
-    OffChainTranscoding,
-    OnChainTranscoding,
-    AiOnly,
-    OnChainAiOnly,
-    Mixed,
-    OnChainMixed,
-}
-
-impl Reference {
-    fn preset(self) -> Preset {
-        match self {
-            Reference::OffChainTranscoding => Preset::OffChainTranscoding,
-            Reference::OnChainTranscoding => Preset::OnChainTranscoding,
-            Reference::AiOnly => Preset::AiOnly,
-            Reference::OnChainAiOnly => Preset::OnChainAiOnly,
-            Reference::Mixed => Preset::Mixed,
-            Reference::OnChainMixed => Preset::OnChainMixed,
-        }
+impl<'a> Arbitrary<'a> for Start {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(match variant(u, 2)? {
+            0 => Start::Empty,
+            _ => Start::Reference(Preset::ALL[variant(u, Preset::ALL.len())?]),
+        })
     }
+}
+
+/// A variant index out of `count`, read as `#[derive(Arbitrary)]` reads an enum's, so a saved
+/// input starts from the same preset as when `Start` was derived.
+fn variant(u: &mut Unstructured<'_>, count: usize) -> Result<usize> {
+    let drawn = u64::from(u32::arbitrary(u)?);
+    Ok(((drawn * count as u64) >> 32) as usize)
 }
 
 /// The reference's answers, built once: each is deterministic.
 static REFERENCE: LazyLock<Vec<(Preset, OrchestratorInfo)>> = LazyLock::new(|| {
     Preset::ALL
         .iter()
-        .map(|configuration| (*configuration, reference_info(*configuration, &[])))
+        .map(|preset| (*preset, reference_info(*preset, &[])))
         .collect()
 });
 
 impl Start {
     fn info(self) -> OrchestratorInfo {
-        let Start::Reference(reference) = self else {
+        let Start::Reference(wanted) = self else {
             return OrchestratorInfo::default();
         };
-        let wanted = reference.preset();
         REFERENCE
             .iter()
-            .find(|(configuration, _)| *configuration == wanted)
+            .find(|(preset, _)| *preset == wanted)
             .map(|(_, info)| info.clone())
             .unwrap_or_default()
     }
