@@ -7,15 +7,14 @@
 
 use std::collections::HashMap;
 
-use prost::bytes::Buf;
-use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
 use prost::Message as _;
-use prost_reflect::{DynamicMessage, FieldDescriptor, Kind, Value as ProtoValue};
+use prost_reflect::{FieldDescriptor, Kind};
 use serde_json::Value;
 
 use super::compiled::{Compiled, Shape, Target};
+use super::records::for_each_record;
 use super::render::{
-    render_info_checking_long_maps, render_value_checking_long_maps, RenderError, ENTRIES_CHECKED_WHOLE,
+    render_encoded_info_checking_long_maps, render_entry_checking_long_maps, RenderError, ENTRIES_CHECKED_WHOLE,
 };
 use super::validate::{child_key, validate, validate_at, Place, Violation};
 use crate::proto::net::OrchestratorInfo;
@@ -31,7 +30,7 @@ pub(super) fn info_violations(
     let mut long_fields = long_fields(compiled, &encoded);
     let mut in_long_maps = Vec::new();
     if long_fields.is_empty() {
-        let json = render_info_checking_long_maps(compiled, info, &mut in_long_maps)?;
+        let json = render_encoded_info_checking_long_maps(compiled, &encoded, &mut in_long_maps)?;
         validate(compiled, &compiled.info, &json)
             .into_iter()
             .chain(in_long_maps)
@@ -54,8 +53,7 @@ pub(super) fn info_violations(
     if let Some(error) = failed {
         return Err(error);
     }
-    let rest = OrchestratorInfo::decode(rest.as_slice()).map_err(|error| RenderError(error.to_string()))?;
-    let json = render_info_checking_long_maps(compiled, &rest, &mut in_long_maps)?;
+    let json = render_encoded_info_checking_long_maps(compiled, &rest, &mut in_long_maps)?;
     validate(compiled, &compiled.info, &json)
         .into_iter()
         .chain(in_long_maps)
@@ -90,20 +88,12 @@ struct LongField<'c> {
 
 impl LongField<'_> {
     fn check_entry(&mut self, compiled: &Compiled, payload: &[u8]) -> Result<(), RenderError> {
-        let entry = match self.kind {
-            Kind::Message(message) => ProtoValue::Message(
-                DynamicMessage::decode(message.clone(), payload).map_err(|error| RenderError(error.to_string()))?,
-            ),
-            _ => {
-                ProtoValue::String(String::from_utf8(payload.to_vec()).map_err(|error| RenderError(error.to_string()))?)
-            }
-        };
         let path = format!("{}[{}]", self.path, self.checked);
         self.checked += 1;
         // Depth 2: below the answer's object and the field's array, as in the whole check.
         let place = Place::root(&path, 2);
         let json =
-            render_value_checking_long_maps(compiled, self.kind, entry, self.item_shape, &place, &mut self.found);
+            render_entry_checking_long_maps(compiled, self.kind, payload, self.item_shape, &place, &mut self.found)?;
         validate_at(compiled, self.items, &json, &place, 2, &mut self.found);
         Ok(())
     }
@@ -145,29 +135,4 @@ fn long_fields<'c>(compiled: &'c Compiled, encoded: &[u8]) -> Vec<LongField<'c>>
             })
         })
         .collect()
-}
-
-/// Calls `visit` with each top-level record of `encoded`: its field number, its payload when
-/// length-delimited, and the whole record's bytes.
-fn for_each_record(encoded: &[u8], mut visit: impl FnMut(u32, Option<&[u8]>, &[u8])) -> Result<(), RenderError> {
-    let malformed = |error: prost::DecodeError| RenderError(error.to_string());
-    let mut bytes = encoded;
-    while bytes.has_remaining() {
-        let start = bytes;
-        let (number, wire_type) = decode_key(&mut bytes).map_err(malformed)?;
-        let payload = if wire_type == WireType::LengthDelimited {
-            let len = usize::try_from(decode_varint(&mut bytes).map_err(malformed)?).unwrap_or(usize::MAX);
-            if len > bytes.len() {
-                return Err(RenderError("a length past the answer's end".into()));
-            }
-            let (payload, after) = bytes.split_at(len);
-            bytes = after;
-            Some(payload)
-        } else {
-            skip_field(wire_type, number, &mut bytes, DecodeContext::default()).map_err(malformed)?;
-            None
-        };
-        visit(number, payload, &start[..start.len() - bytes.len()]);
-    }
-    Ok(())
 }

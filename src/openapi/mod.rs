@@ -7,6 +7,7 @@ mod compiled;
 mod document;
 mod drift;
 mod entries;
+mod records;
 mod render;
 mod schema;
 mod validate;

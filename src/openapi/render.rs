@@ -1,4 +1,4 @@
-//! Renders a decoded message as JSON in the document's convention rather than proto3 JSON's:
+//! Renders an encoded message as JSON in the document's convention rather than proto3 JSON's:
 //! property names as the document spells them, 64-bit numbers as JSON integers (strings where the
 //! document declares `string`), bytes as 0x-hex (base64 where it declares `format: byte`), enums
 //! by name (by number where it declares `integer`). Scalars are always written, since proto3
@@ -9,14 +9,17 @@
 //! rendered and left out of the JSON: 580 thousand models rendered whole take about 500 bytes
 //! each as JSON objects, past a run's memory bound.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use base64::Engine as _;
 use prost::Message as _;
-use prost_reflect::{DynamicMessage, Kind, MapKey, MessageDescriptor, ReflectMessage as _, Value as ProtoValue};
+use prost_reflect::{DynamicMessage, Kind, MapKey, MessageDescriptor, Value as ProtoValue};
 use serde_json::{Map, Number, Value};
 
-use super::compiled::{Compiled, MessagePlan, Node, Shape};
+use super::compiled::{Compiled, Node, Shape};
+use super::records::for_each_record;
 use super::validate::{child_key, validate_at, Place, Violation};
 use crate::proto::net::OrchestratorInfo;
 use crate::protocol::Protocol;
@@ -42,34 +45,45 @@ pub(super) const ENTRIES_CHECKED_WHOLE: usize = 1024;
 
 /// `info` as JSON shaped by the discovery answer's schema.
 pub(super) fn render_info(compiled: &Compiled, info: &OrchestratorInfo) -> Result<Value, RenderError> {
-    Renderer::whole(compiled).info(info)
+    Renderer::whole(compiled).info(&info.encode_to_vec())
 }
 
-/// As [`render_info`], except that long maps are checked against their schema entry by entry,
-/// their violations added to `found`, and rendered as `{}`.
-pub(super) fn render_info_checking_long_maps(
+/// As [`render_info`], given the answer encoded from a typed message, except that long maps are
+/// checked against their schema entry by entry, their violations added to `found`, and rendered
+/// as `{}`.
+pub(super) fn render_encoded_info_checking_long_maps(
     compiled: &Compiled,
-    info: &OrchestratorInfo,
+    encoded: &[u8],
     found: &mut Vec<Violation>,
 ) -> Result<Value, RenderError> {
-    Renderer::checking_long_maps(compiled, found).info(info)
+    Renderer::checking_long_maps(compiled, found).info(encoded)
 }
 
-/// One value of a field of `kind`, as JSON shaped by `shape`: an entry of a repeated field at
-/// `place`. Long maps within it are checked as [`render_info_checking_long_maps`] checks them.
-pub(super) fn render_value_checking_long_maps(
+/// One entry of a repeated field of `kind` (a message or a string), given its encoded payload,
+/// as JSON shaped by `shape`: the entry at `place`. Long maps within it are checked as
+/// [`render_encoded_info_checking_long_maps`] checks them.
+pub(super) fn render_entry_checking_long_maps(
     compiled: &Compiled,
     kind: &Kind,
-    value: ProtoValue,
+    payload: &[u8],
     shape: &Shape,
     place: &Place<'_>,
     found: &mut Vec<Violation>,
-) -> Value {
-    Renderer::checking_long_maps(compiled, found).value(kind, value, shape, place)
+) -> Result<Value, RenderError> {
+    let mut renderer = Renderer::checking_long_maps(compiled, found);
+    match kind {
+        Kind::Message(descriptor) => renderer.encoded_message(descriptor, payload, shape, place),
+        _ => String::from_utf8(payload.to_vec())
+            .map(Value::String)
+            .map_err(|error| RenderError(error.to_string())),
+    }
 }
 
-/// Renders by value: each string and byte buffer moves from the decoded message into the JSON
-/// (or is dropped once written), so a long answer is not held three times over while rendering.
+/// Renders from the encoding one message at a time: a message's scalars, strings and bytes are
+/// decoded when it is rendered and move into the JSON, and the messages within it (entries of
+/// maps and lists too) stay encoded until their turn, so a long answer is never held decoded
+/// whole beside its rendering. The encoding is always one a typed message made (every map key
+/// and every singular field once), which is what lets a map's entries be taken one by one.
 struct Renderer<'c, 'f> {
     compiled: &'c Compiled,
     /// Where long maps' violations go, when they are checked entry by entry.
@@ -91,33 +105,123 @@ impl<'c, 'f> Renderer<'c, 'f> {
         }
     }
 
-    fn info(&mut self, info: &OrchestratorInfo) -> Result<Value, RenderError> {
-        let message = DynamicMessage::decode(built_in_info(), info.encode_to_vec().as_slice())
-            .map_err(|error| RenderError(error.to_string()))?;
+    fn info(&mut self, encoded: &[u8]) -> Result<Value, RenderError> {
         let compiled = self.compiled;
-        Ok(self.value(
-            &Kind::Message(message.descriptor()),
-            ProtoValue::Message(message),
-            &compiled.info_shape,
-            &Place::root("", 0),
-        ))
+        self.encoded_message(&built_in_info(), encoded, &compiled.info_shape, &Place::root("", 0))
     }
 
-    fn message(&mut self, mut message: DynamicMessage, plan: &MessagePlan, place: &Place<'_>) -> Value {
+    fn encoded_message(
+        &mut self,
+        descriptor: &MessageDescriptor,
+        encoded: &[u8],
+        shape: &Shape,
+        place: &Place<'_>,
+    ) -> Result<Value, RenderError> {
+        let compiled = self.compiled;
+        // Only the built-in OrchestratorInfo's messages are rendered, and all are planned.
+        let Some(plan) = shape.message.map(|plan| compiled.plan(plan)) else {
+            return Ok(Value::Object(Map::new()));
+        };
+        let (mut message, mut within) = decoded_but_messages(descriptor, encoded)?;
         let mut object = Map::new();
         for field in &plan.fields {
-            if field.supports_presence && !message.has_field(&field.field) {
-                continue;
-            }
-            let value = message
-                .take_field(&field.field)
-                .unwrap_or_else(|| ProtoValue::default_value_for_field(&field.field));
-            let rendered = self.value(&field.kind, value, &field.shape, &place.name(&field.name));
+            let name = place.name(&field.name);
+            let rendered = if let Kind::Message(inner) = &field.kind {
+                let payloads = within.remove(&field.field.number()).unwrap_or_default();
+                if field.field.is_map() {
+                    self.encoded_map(inner, &payloads, &field.shape, &name)?
+                } else if field.field.is_list() {
+                    let item_shape = field.shape.element.as_deref().unwrap_or(&NO_SHAPE);
+                    let mut array = Vec::with_capacity(payloads.len());
+                    for (index, payload) in payloads.into_iter().enumerate() {
+                        array.push(self.encoded_message(inner, payload, item_shape, &name.index(index))?);
+                    }
+                    Value::Array(array)
+                } else if payloads.is_empty() && field.supports_presence {
+                    continue;
+                } else {
+                    self.encoded_message(inner, &merged(&payloads), &field.shape, &name)?
+                }
+            } else {
+                if field.supports_presence && !message.has_field(&field.field) {
+                    continue;
+                }
+                let value = message
+                    .take_field(&field.field)
+                    .unwrap_or_else(|| ProtoValue::default_value_for_field(&field.field));
+                self.value(&field.kind, value, &field.shape, &name)
+            };
             object.insert(field.name.clone(), rendered);
         }
-        Value::Object(object)
+        Ok(Value::Object(object))
     }
 
+    /// A map field's entries, each an encoded entry message of `entry`. A long map whose schema
+    /// judges each entry on its own is checked entry by entry and rendered as `{}` when long maps
+    /// are checked.
+    fn encoded_map(
+        &mut self,
+        entry: &MessageDescriptor,
+        entries: &[&[u8]],
+        shape: &Shape,
+        place: &Place<'_>,
+    ) -> Result<Value, RenderError> {
+        let compiled = self.compiled;
+        let entry_schema = shape
+            .node
+            .map(|node| compiled.node(node))
+            .filter(|schema| schema.judges_entries_alone())
+            .and_then(Node::additional_schema)
+            .filter(|_| self.long_map_violations.is_some() && entries.len() > ENTRIES_CHECKED_WHOLE);
+        let key_field = entry.map_entry_key_field();
+        let value_field = entry.map_entry_value_field();
+        let value_kind = value_field.kind();
+        let value_shape = shape.element.as_deref().unwrap_or(&NO_SHAPE);
+        let map_path = entry_schema.map(|_| place.path());
+        let depth = place.depth() + 1;
+        let mut object = Map::new();
+        for encoded in entries {
+            let (mut decoded, mut within) = decoded_but_messages(entry, encoded)?;
+            let key = decoded
+                .take_field(&key_field)
+                .unwrap_or_else(|| ProtoValue::default_value_for_field(&key_field))
+                .into_map_key()
+                .map(map_key)
+                .ok_or_else(|| RenderError("a map entry whose key is not a map key".into()))?;
+            let name = place.name(&key);
+            let rendered = match &value_kind {
+                Kind::Message(inner) => {
+                    let payloads = within.remove(&value_field.number()).unwrap_or_default();
+                    self.encoded_message(inner, &merged(&payloads), value_shape, &name)?
+                }
+                scalar => {
+                    let value = decoded
+                        .take_field(&value_field)
+                        .unwrap_or_else(|| ProtoValue::default_value_for_field(&value_field));
+                    self.value(scalar, value, value_shape, &name)
+                }
+            };
+            match (entry_schema, &map_path, self.long_map_violations.as_deref_mut()) {
+                (Some(entry_schema), Some(map_path), Some(found)) => {
+                    let path = child_key(map_path, &key);
+                    validate_at(
+                        compiled,
+                        entry_schema,
+                        &rendered,
+                        &Place::root(&path, depth),
+                        depth,
+                        found,
+                    );
+                }
+                _ => {
+                    object.insert(key, rendered);
+                }
+            }
+        }
+        Ok(Value::Object(object))
+    }
+
+    /// A scalar, string, bytes or enum value, or a list of them.
     fn value(&mut self, kind: &Kind, value: ProtoValue, shape: &Shape, place: &Place<'_>) -> Value {
         let compiled = self.compiled;
         let schema = shape.node.map(|node| compiled.node(node));
@@ -130,7 +234,6 @@ impl<'c, 'f> Renderer<'c, 'f> {
                 number
             }
         };
-        let element = || shape.element.as_deref().unwrap_or(&NO_SHAPE);
         match value {
             ProtoValue::Bool(flag) => Value::Bool(flag),
             ProtoValue::I32(number) => Value::from(number),
@@ -151,56 +254,53 @@ impl<'c, 'f> Renderer<'c, 'f> {
                 };
                 name.map_or_else(|| Value::from(number), |value| Value::from(value.name()))
             }
-            ProtoValue::Message(message) => match shape.message {
-                Some(plan) => self.message(message, compiled.plan(plan), place),
-                // Only the built-in OrchestratorInfo's messages are rendered, and all are planned.
-                None => Value::Object(Map::new()),
-            },
             ProtoValue::List(items) => {
-                let item_shape = element();
+                let item_shape = shape.element.as_deref().unwrap_or(&NO_SHAPE);
                 let mut array = Vec::with_capacity(items.len());
                 for (index, item) in items.into_iter().enumerate() {
                     array.push(self.value(kind, item, item_shape, &place.index(index)));
                 }
                 Value::Array(array)
             }
-            ProtoValue::Map(entries) => {
-                // A map field's kind is its entry message; the values have the entry's value kind.
-                let value_kind = match kind {
-                    Kind::Message(entry) => entry.map_entry_value_field().kind(),
-                    other => other.clone(),
-                };
-                let entry_schema = schema
-                    .filter(|schema| schema.judges_entries_alone())
-                    .and_then(Node::additional_schema)
-                    .filter(|_| self.long_map_violations.is_some() && entries.len() > ENTRIES_CHECKED_WHOLE);
-                let value_shape = element();
-                let mut object = Map::new();
-                let map_path = entry_schema.map(|_| place.path());
-                let depth = entry_schema.map(|_| place.depth() + 1);
-                for (key, value) in entries {
-                    let key = map_key(key);
-                    let rendered = self.value(&value_kind, value, value_shape, &place.name(&key));
-                    match (entry_schema, &map_path, depth, self.long_map_violations.as_deref_mut()) {
-                        (Some(entry_schema), Some(map_path), Some(depth), Some(found)) => {
-                            let path = child_key(map_path, &key);
-                            validate_at(
-                                compiled,
-                                entry_schema,
-                                &rendered,
-                                &Place::root(&path, depth),
-                                depth,
-                                found,
-                            );
-                        }
-                        _ => {
-                            object.insert(key, rendered);
-                        }
-                    }
-                }
-                Value::Object(object)
-            }
+            // Messages and maps are rendered from their encoding (`encoded_message`), so a decoded
+            // one is never given.
+            ProtoValue::Message(_) | ProtoValue::Map(_) => Value::Object(Map::new()),
         }
+    }
+}
+
+/// The still encoded payloads of a message's fields of message kind, by field number, in order.
+type Within<'b> = HashMap<u32, Vec<&'b [u8]>>;
+
+/// `encoded` decoded as `descriptor` but for its fields of message kind (messages, lists of them
+/// and maps), whose records' payloads are given by field number, still encoded, in order.
+fn decoded_but_messages<'b>(
+    descriptor: &MessageDescriptor,
+    encoded: &'b [u8],
+) -> Result<(DynamicMessage, Within<'b>), RenderError> {
+    let mut rest = Vec::new();
+    let mut within = Within::new();
+    for_each_record(encoded, |number, payload, record| {
+        let of_messages = descriptor
+            .get_field(number)
+            .is_some_and(|field| matches!(field.kind(), Kind::Message(_)));
+        match payload {
+            Some(payload) if of_messages => within.entry(number).or_default().push(payload),
+            _ => rest.extend_from_slice(record),
+        }
+    })?;
+    let decoded =
+        DynamicMessage::decode(descriptor.clone(), rest.as_slice()).map_err(|error| RenderError(error.to_string()))?;
+    Ok((decoded, within))
+}
+
+/// A singular message's records as one encoding: protobuf merges them in order, as their
+/// concatenation decodes.
+fn merged<'b>(payloads: &[&'b [u8]]) -> Cow<'b, [u8]> {
+    match payloads {
+        [] => Cow::Borrowed(&[]),
+        [one] => Cow::Borrowed(one),
+        several => Cow::Owned(several.concat()),
     }
 }
 
