@@ -306,27 +306,34 @@ const PRICE_009: Rule = Rule {
             };
             let sum: BigRational = entries.iter().sum();
             let bounds = PriceBounds::around(&sum, entries.len(), ctx.expectations);
-            let path = format!("capability_discoveries[{index}].price_info");
-            let named = discovery
-                .models
-                .iter()
-                .map(|model| format!("({}, {})", capability_text(model.capability), quoted(&model.model_id)))
-                .collect::<Vec<_>>()
-                .join(" + ");
-            let expected = format!("{} for {named}", bounds.describe(&sum));
+            // What the finding says is built only for a finding: most answers pass, and the
+            // decimals cost more than the check.
+            let finding = |actual: String| {
+                let named = discovery
+                    .models
+                    .iter()
+                    .map(|model| format!("({}, {})", capability_text(model.capability), quoted(&model.model_id)))
+                    .collect::<Vec<_>>()
+                    .join(" + ");
+                Finding::new(
+                    format!("capability_discoveries[{index}].price_info"),
+                    format!("{} for {named}", bounds.describe(&sum)),
+                    actual,
+                )
+            };
             let answer = match &discovery.call.outcome {
                 Ok(answer) => answer,
                 Err(error) => {
-                    findings.push(Finding::new(path, expected, outcome_text(Err(error))));
+                    findings.push(finding(outcome_text(Err(error))));
                     continue;
                 }
             };
             let Some(price) = answer.price_info.as_ref() else {
-                findings.push(Finding::new(path, expected, "absent"));
+                findings.push(finding("absent".into()));
                 continue;
             };
             let Some(advertised) = rational(price.price_per_unit, price.pixels_per_unit) else {
-                findings.push(Finding::new(path, expected, Price::of(price).to_string()));
+                findings.push(finding(Price::of(price).to_string()));
                 continue;
             };
             // go-livepeer falls back to the transcoding price when the requested prices sum to 0.
@@ -335,15 +342,11 @@ const PRICE_009: Rule = Rule {
                 continue;
             }
             let is_transcoding = transcoding.as_ref() == Some(&advertised);
-            findings.push(Finding::new(
-                path,
-                expected,
-                format!(
-                    "{}{}",
-                    Price::of(price),
-                    if is_transcoding { " (the transcoding price)" } else { "" }
-                ),
-            ));
+            findings.push(finding(format!(
+                "{}{}",
+                Price::of(price),
+                if is_transcoding { " (the transcoding price)" } else { "" }
+            )));
         }
         Ok(findings)
     },
