@@ -122,7 +122,12 @@ impl<'c, 'f> Renderer<'c, 'f> {
         let Some(plan) = shape.message.map(|plan| compiled.plan(plan)) else {
             return Ok(Value::Object(Map::new()));
         };
-        let (mut message, mut within) = decoded_but_messages(descriptor, encoded)?;
+        let of_messages = |number| {
+            plan.fields
+                .iter()
+                .any(|field| field.field.number() == number && matches!(field.kind, Kind::Message(_)))
+        };
+        let (mut message, mut within) = decoded_but(descriptor, encoded, of_messages)?;
         let mut object = Map::new();
         for field in &plan.fields {
             let name = place.name(&field.name);
@@ -180,8 +185,11 @@ impl<'c, 'f> Renderer<'c, 'f> {
         let map_path = entry_schema.map(|_| place.path());
         let depth = place.depth() + 1;
         let mut object = Map::new();
+        let value_number = value_field.number();
+        let value_is_message = matches!(value_kind, Kind::Message(_));
         for encoded in entries {
-            let (mut decoded, mut within) = decoded_but_messages(entry, encoded)?;
+            let (mut decoded, mut within) =
+                decoded_but(entry, encoded, |number| value_is_message && number == value_number)?;
             let key = decoded
                 .take_field(&key_field)
                 .unwrap_or_else(|| ProtoValue::default_value_for_field(&key_field))
@@ -191,7 +199,7 @@ impl<'c, 'f> Renderer<'c, 'f> {
             let name = place.name(&key);
             let rendered = match &value_kind {
                 Kind::Message(inner) => {
-                    let payloads = within.remove(&value_field.number()).unwrap_or_default();
+                    let payloads = within.remove(&value_number).unwrap_or_default();
                     self.encoded_message(inner, &merged(&payloads), value_shape, &name)?
                 }
                 scalar => {
@@ -272,22 +280,19 @@ impl<'c, 'f> Renderer<'c, 'f> {
 /// The still encoded payloads of a message's fields of message kind, by field number, in order.
 type Within<'b> = HashMap<u32, Vec<&'b [u8]>>;
 
-/// `encoded` decoded as `descriptor` but for its fields of message kind (messages, lists of them
-/// and maps), whose records' payloads are given by field number, still encoded, in order.
-fn decoded_but_messages<'b>(
+/// `encoded` decoded as `descriptor` but for the fields `of_messages` names (those of message
+/// kind: messages, lists of them and maps), whose records' payloads are given by field number,
+/// still encoded, in order.
+fn decoded_but<'b>(
     descriptor: &MessageDescriptor,
     encoded: &'b [u8],
+    of_messages: impl Fn(u32) -> bool,
 ) -> Result<(DynamicMessage, Within<'b>), RenderError> {
     let mut rest = Vec::new();
     let mut within = Within::new();
-    for_each_record(encoded, |number, payload, record| {
-        let of_messages = descriptor
-            .get_field(number)
-            .is_some_and(|field| matches!(field.kind(), Kind::Message(_)));
-        match payload {
-            Some(payload) if of_messages => within.entry(number).or_default().push(payload),
-            _ => rest.extend_from_slice(record),
-        }
+    for_each_record(encoded, |number, payload, record| match payload {
+        Some(payload) if of_messages(number) => within.entry(number).or_default().push(payload),
+        _ => rest.extend_from_slice(record),
     })?;
     let decoded =
         DynamicMessage::decode(descriptor.clone(), rest.as_slice()).map_err(|error| RenderError(error.to_string()))?;
