@@ -229,10 +229,22 @@ impl FieldFamily {
         };
         let mut field = Vec::new();
         self.encode(number, value, &mut field);
+        // Each parent's key and length, innermost first, then written outermost first before the
+        // field: nesting by wrapping would copy a 1 MiB value once per level.
+        let mut headers = Vec::with_capacity(parents.len());
+        let mut nested_len = field.len();
         for &parent in parents.iter().rev() {
-            field = length_delimited(parent, &field);
+            let mut header = Vec::new();
+            encode_key(parent, WireType::LengthDelimited, &mut header);
+            encode_varint(nested_len as u64, &mut header);
+            nested_len += header.len();
+            headers.push(header);
         }
         let mut body = base;
+        body.reserve_exact(nested_len);
+        for header in headers.iter().rev() {
+            body.extend_from_slice(header);
+        }
         body.extend_from_slice(&field);
         body
     }
@@ -256,8 +268,16 @@ impl FieldFamily {
                 encode_key(number, WireType::SixtyFourBit, out);
                 out.extend_from_slice(&bits.to_le_bytes());
             }
-            Value::Payload(payload) => out.extend_from_slice(&length_delimited(number, payload)),
-            Value::Long(fill) => out.extend_from_slice(&length_delimited(number, &vec![fill; LONG_VALUE])),
+            Value::Payload(payload) => {
+                encode_key(number, WireType::LengthDelimited, out);
+                encode_varint(payload.len() as u64, out);
+                out.extend_from_slice(payload);
+            }
+            Value::Long(fill) => {
+                encode_key(number, WireType::LengthDelimited, out);
+                encode_varint(LONG_VALUE as u64, out);
+                out.resize(out.len() + LONG_VALUE, fill);
+            }
             Value::DeepNesting => {
                 let mut nested = Vec::new();
                 for _ in 0..DEEP_NESTING {
