@@ -301,8 +301,11 @@ impl FieldFamily {
                     Shape::Map => Value::Payload(&[0x08, 0x00, 0x10, 0x00]),
                     Shape::Message => Value::Payload(b""),
                 };
+                let mut entry = Vec::new();
+                self.encode(number, one, &mut entry);
+                out.reserve(entry.len() * LONG_REPEATED);
                 for _ in 0..LONG_REPEATED {
-                    self.encode(number, one, out);
+                    out.extend_from_slice(&entry);
                 }
             }
             Value::WrongWireType(wire_type) => {

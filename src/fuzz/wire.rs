@@ -13,12 +13,22 @@ pub enum WireType {
 }
 
 /// Appends `value` as a base-128 varint.
-pub fn varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8 & 0x7f) | 0x80);
+pub fn varint(out: &mut Vec<u8>, value: u64) {
+    out.extend(varint_bytes(value));
+}
+
+/// The bytes of `value` as a base-128 varint, least significant group first.
+fn varint_bytes(mut value: u64) -> impl Iterator<Item = u8> {
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let low = value as u8 & 0x7f;
         value >>= 7;
-    }
-    out.push(value as u8);
+        done = value == 0;
+        Some(if done { low } else { low | 0x80 })
+    })
 }
 
 /// Bytes `value` takes as a varint.
@@ -44,11 +54,20 @@ pub fn varint_field(out: &mut Vec<u8>, field: u32, value: u64) {
     varint(out, value);
 }
 
-/// A length-delimited field built by `build`, for nesting messages.
+/// A length-delimited field built by `build`, for nesting messages: built in place at `out`'s
+/// end, then its key and length put in front of it, so a field of many small entries costs one
+/// short move per entry rather than a buffer per entry.
 pub fn message_field(out: &mut Vec<u8>, field: u32, build: impl FnOnce(&mut Vec<u8>)) {
-    let mut inner = Vec::new();
-    build(&mut inner);
-    len_field(out, field, &inner);
+    let start = out.len();
+    build(out);
+    let len = out.len() - start;
+    let mut header = [0u8; 20];
+    let mut used = 0;
+    for byte in varint_bytes((u64::from(field) << 3) | WireType::Len as u64).chain(varint_bytes(len as u64)) {
+        header[used] = byte;
+        used += 1;
+    }
+    out.splice(start..start, header[..used].iter().copied());
 }
 
 #[cfg(test)]
@@ -65,6 +84,15 @@ mod tests {
             assert_eq!(ours, theirs, "{value}");
             assert_eq!(varint_len(value), theirs.len(), "{value}");
         }
+    }
+
+    #[test]
+    fn a_message_field_built_in_place_is_a_length_delimited_field() {
+        let mut in_place = vec![7];
+        message_field(&mut in_place, 300, |out| out.extend_from_slice(&[1; 200]));
+        let mut expected = vec![7];
+        len_field(&mut expected, 300, &[1; 200]);
+        assert_eq!(in_place, expected);
     }
 
     #[test]
