@@ -5,7 +5,9 @@
 //!   many plain signed GetOrchestrator calls with tonic's generated client: the floor.
 //! - `rules_per_answer` evaluates the whole catalog on one observed answer.
 //! - `fuzz_requests` is `lpconform fuzz` for a fixed number of requests; `bare_tonic_loop`
-//!   sends the same generated bodies with tonic alone at the same concurrency.
+//!   sends the same generated bodies with tonic alone at the same concurrency;
+//!   `fuzz_generation` only makes those bodies, the CPU fuzzing takes from the target beside it
+//!   on the same cores.
 //! - `sweep` runs the suites against 1, 16 and 128 embedded orchestrators, 16 at a time.
 //!
 //! README's performance section records the figures and their ratios.
@@ -106,14 +108,8 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
     let calls_per_suite_run = probe_calls + report.cases.iter().map(|case| case.steps.len() + 1).sum::<usize>();
     let seed = 1;
     let ingredients = Ingredients::new(&fuzz::gateway_for_seed(seed), seed);
-    // The cases a fuzz run sends, in the order it takes turns between the families.
     let fuzz_families = fuzz::families(fuzz_driver.proto());
-    let fuzz_inputs = (0..FUZZ_REQUESTS)
-        .map(|index| {
-            let family = &fuzz_families[index as usize % fuzz_families.len()];
-            fuzz::generate(family, index / fuzz_families.len() as u64, seed, &ingredients)
-        })
-        .collect();
+    let fuzz_inputs = fuzz_cases(&fuzz_families, seed, &ingredients).collect();
     Bench {
         runtime,
         _running: running,
@@ -194,6 +190,31 @@ fn fuzz_requests(bencher: Bencher) {
         assert_eq!(report.finding_count(), 0, "the reference orchestrator survives fuzzing");
         report.requests
     });
+}
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn fuzz_generation(bencher: Bencher) {
+    let bench = &*BENCH;
+    let seed = 1;
+    let ingredients = Ingredients::new(&fuzz::gateway_for_seed(seed), seed);
+    bencher.bench(|| {
+        fuzz_cases(&bench.fuzz_families, seed, &ingredients)
+            .map(|input| input.body.len())
+            .sum::<usize>()
+    });
+}
+
+/// The cases a fuzz run of [`FUZZ_REQUESTS`] sends, in the order it takes turns between the
+/// families.
+fn fuzz_cases<'a>(
+    families: &'a [Family],
+    seed: u64,
+    ingredients: &'a Ingredients,
+) -> impl Iterator<Item = FuzzInput> + 'a {
+    (0..FUZZ_REQUESTS).map(move |index| {
+        let family = &families[index as usize % families.len()];
+        fuzz::generate(family, index / families.len() as u64, seed, ingredients)
+    })
 }
 
 #[divan::bench(sample_count = 10, sample_size = 1)]

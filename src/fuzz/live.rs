@@ -21,7 +21,7 @@ use crate::proto::net::{OrchestratorInfo, OrchestratorRequest};
 use crate::rules::{Finding, Rule};
 
 /// A batch is this many rounds of `concurrency` requests.
-const BATCH_ROUNDS: usize = 4;
+const BATCH_ROUNDS: usize = 8;
 /// How often a target that went down is asked again.
 const RECOVERY_POLL: Duration = Duration::from_millis(200);
 /// Findings kept (and saved) per rule and family; the rest are only counted.

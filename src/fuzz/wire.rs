@@ -54,20 +54,26 @@ pub fn varint_field(out: &mut Vec<u8>, field: u32, value: u64) {
     varint(out, value);
 }
 
-/// A length-delimited field built by `build`, for nesting messages: built in place at `out`'s
-/// end, then its key and length put in front of it, so a field of many small entries costs one
-/// short move per entry rather than a buffer per entry.
+/// A length-delimited field built by `build`, for nesting messages: built in place after its key
+/// and a one-byte length, which is widened (moving the field once) only when the field is 128
+/// bytes or longer, so a field of many small entries needs no buffer per entry.
 pub fn message_field(out: &mut Vec<u8>, field: u32, build: impl FnOnce(&mut Vec<u8>)) {
-    let start = out.len();
+    key(out, field, WireType::Len);
+    let length_at = out.len();
+    out.push(0);
     build(out);
-    let len = out.len() - start;
-    let mut header = [0u8; 20];
-    let mut used = 0;
-    for byte in varint_bytes((u64::from(field) << 3) | WireType::Len as u64).chain(varint_bytes(len as u64)) {
-        header[used] = byte;
-        used += 1;
+    let len = out.len() - length_at - 1;
+    if len < 0x80 {
+        out[length_at] = len as u8;
+    } else {
+        let mut length = [0u8; 10];
+        let mut used = 0;
+        for byte in varint_bytes(len as u64) {
+            length[used] = byte;
+            used += 1;
+        }
+        out.splice(length_at..=length_at, length[..used].iter().copied());
     }
-    out.splice(start..start, header[..used].iter().copied());
 }
 
 #[cfg(test)]
@@ -88,11 +94,13 @@ mod tests {
 
     #[test]
     fn a_message_field_built_in_place_is_a_length_delimited_field() {
-        let mut in_place = vec![7];
-        message_field(&mut in_place, 300, |out| out.extend_from_slice(&[1; 200]));
-        let mut expected = vec![7];
-        len_field(&mut expected, 300, &[1; 200]);
-        assert_eq!(in_place, expected);
+        for len in [0, 1, 127, 128, 200, 20_000] {
+            let mut in_place = vec![7];
+            message_field(&mut in_place, 300, |out| out.extend(std::iter::repeat_n(1, len)));
+            let mut expected = vec![7];
+            len_field(&mut expected, 300, &vec![1; len]);
+            assert_eq!(in_place, expected, "{len}");
+        }
     }
 
     #[test]
