@@ -9,6 +9,7 @@
 use prost::encoding::{encode_key, encode_varint, WireType};
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, MethodDescriptor};
 
+use super::wire;
 use crate::driver::Method;
 use crate::protocol::Protocol;
 
@@ -227,26 +228,17 @@ impl FieldFamily {
         let Some((&number, parents)) = self.numbers.split_last() else {
             return base;
         };
-        let mut field = Vec::new();
-        self.encode(number, value, &mut field);
-        // Each parent's key and length, innermost first, then written outermost first before the
-        // field: nesting by wrapping would copy a 1 MiB value once per level.
-        let mut headers = Vec::with_capacity(parents.len());
-        let mut nested_len = field.len();
-        for &parent in parents.iter().rev() {
-            let mut header = Vec::new();
-            encode_key(parent, WireType::LengthDelimited, &mut header);
-            encode_varint(nested_len as u64, &mut header);
-            nested_len += header.len();
-            headers.push(header);
-        }
         let mut body = base;
-        body.reserve_exact(nested_len);
-        for header in headers.iter().rev() {
-            body.extend_from_slice(header);
-        }
-        body.extend_from_slice(&field);
+        self.nested(parents, &mut body, &|out| self.encode(number, value, out));
         body
+    }
+
+    /// `write` inside each of `parents` in turn (outermost first), built in place at `out`'s end.
+    fn nested(&self, parents: &[u32], out: &mut Vec<u8>, write: &dyn Fn(&mut Vec<u8>)) {
+        match parents.split_first() {
+            None => write(out),
+            Some((&parent, inner)) => wire::message_field(out, parent, |out| self.nested(inner, out, write)),
+        }
     }
 
     fn encode(&self, number: u32, value: Value, out: &mut Vec<u8>) {
@@ -268,11 +260,7 @@ impl FieldFamily {
                 encode_key(number, WireType::SixtyFourBit, out);
                 out.extend_from_slice(&bits.to_le_bytes());
             }
-            Value::Payload(payload) => {
-                encode_key(number, WireType::LengthDelimited, out);
-                encode_varint(payload.len() as u64, out);
-                out.extend_from_slice(payload);
-            }
+            Value::Payload(payload) => wire::len_field(out, number, payload),
             Value::Long(fill) => {
                 encode_key(number, WireType::LengthDelimited, out);
                 encode_varint(LONG_VALUE as u64, out);

@@ -13,22 +13,12 @@ pub enum WireType {
 }
 
 /// Appends `value` as a base-128 varint.
-pub fn varint(out: &mut Vec<u8>, value: u64) {
-    out.extend(varint_bytes(value));
-}
-
-/// The bytes of `value` as a base-128 varint, least significant group first.
-fn varint_bytes(mut value: u64) -> impl Iterator<Item = u8> {
-    let mut done = false;
-    std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        let low = value as u8 & 0x7f;
+pub fn varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8 & 0x7f) | 0x80);
         value >>= 7;
-        done = value == 0;
-        Some(if done { low } else { low | 0x80 })
-    })
+    }
+    out.push(value as u8);
 }
 
 /// Bytes `value` takes as a varint.
@@ -66,13 +56,9 @@ pub fn message_field(out: &mut Vec<u8>, field: u32, build: impl FnOnce(&mut Vec<
     if len < 0x80 {
         out[length_at] = len as u8;
     } else {
-        let mut length = [0u8; 10];
-        let mut used = 0;
-        for byte in varint_bytes(len as u64) {
-            length[used] = byte;
-            used += 1;
-        }
-        out.splice(length_at..=length_at, length[..used].iter().copied());
+        let mut length = Vec::with_capacity(10);
+        varint(&mut length, len as u64);
+        out.splice(length_at..=length_at, length);
     }
 }
 
