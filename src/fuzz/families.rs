@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 
 use super::fields::{field_families, FieldFamily};
+use super::filler::FillerPool;
 use super::wire::{self, WireType};
 use crate::capability;
 use crate::driver::Method;
@@ -78,7 +79,7 @@ pub struct WrittenFamily {
     pub name: &'static str,
     /// One line for `--help` and the README.
     pub about: &'static str,
-    generate: fn(&mut Draw<'_>) -> (Method, Vec<u8>),
+    generate: fn(&mut Draw<'_>) -> (Method, Bytes),
 }
 
 /// Every written family, in the order a run takes turns between them.
@@ -142,13 +143,14 @@ pub const FAMILIES: &[WrittenFamily] = &[
 
 /// What every case may build on, made once per run: a correctly signed discovery request and
 /// signatures that are wrong in instructive ways. Signing is deterministic (RFC 6979), so the
-/// same key gives the same bytes in every run.
+/// same key gives the same bytes in every run. Beside them, the buffers oversized bodies reuse.
 pub struct Ingredients {
     signed: OrchestratorRequest,
     /// The gateway's message signed by another key.
     impostor_signature: Vec<u8>,
     /// The gateway's signature over another address's message.
     wrong_message_signature: Vec<u8>,
+    fillers: Arc<FillerPool>,
 }
 
 impl Ingredients {
@@ -161,6 +163,7 @@ impl Ingredients {
             wrong_message_signature: gateway
                 .sign_message(&eth::orchestrator_request_message(&other))
                 .to_vec(),
+            fillers: Arc::default(),
         }
     }
 }
@@ -199,7 +202,7 @@ pub fn generate(family: &Family, index: u64, run_seed: u64, ingredients: &Ingred
         }
         Family::Field(family) => {
             let base = family.method.map(|method| draw.valid_body(method)).unwrap_or_default();
-            (family.path.clone(), family.body(index, base))
+            (family.path.clone(), Bytes::from(family.body(index, base)))
         }
     };
     FuzzInput {
@@ -207,7 +210,7 @@ pub fn generate(family: &Family, index: u64, run_seed: u64, ingredients: &Ingred
         family: family.name().to_string(),
         case_seed,
         path,
-        body: Bytes::from(body),
+        body,
     }
 }
 
@@ -323,7 +326,7 @@ const RAW_SHAPES: &[RawShape] = &[
     RawShape::BareKeys,
 ];
 
-fn raw_bytes(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn raw_bytes(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let (method, len) = draw.method_and_entry(RAW_LENGTHS);
     let body = match draw.pick(RAW_SHAPES) {
         RawShape::Filled(fill) => draw.filled(len, fill),
@@ -337,7 +340,7 @@ fn raw_bytes(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
             .map(|_| (draw.rng.gen::<u8>() & 0xf8) | draw.rng.gen_range(0..6))
             .collect(),
     };
-    (method, body)
+    (method, body.into())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -360,7 +363,7 @@ const MUTATIONS: &[Mutation] = &[
     Mutation::OverrunLength,
 ];
 
-fn mutated_encoding(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn mutated_encoding(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let (method, mutation) = draw.method_and_entry(MUTATIONS);
     let mut body = draw.valid_body(method);
     let times = draw.rng.gen_range(1..=4);
@@ -402,7 +405,7 @@ fn mutated_encoding(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
             }
         }
     }
-    (method, body)
+    (method, body.into())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -445,7 +448,7 @@ const SIGNATURE_MUTATIONS: &[SignatureMutation] = &[
 /// The order of secp256k1, for the high-s twin of a signature.
 const CURVE_ORDER: &[u8] = b"fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
 
-fn bad_signature(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn bad_signature(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let mut request = draw.signed();
     let signature = &mut request.sig;
     match draw.entry(SIGNATURE_MUTATIONS, draw.index) {
@@ -470,7 +473,7 @@ fn bad_signature(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
         SignatureMutation::Impostor => signature.clone_from(&draw.ingredients.impostor_signature),
         SignatureMutation::WrongMessage => signature.clone_from(&draw.ingredients.wrong_message_signature),
     }
-    (Method::GetOrchestrator, request.encode_to_vec())
+    (Method::GetOrchestrator, request.encode_to_vec().into())
 }
 
 /// The same signature with s replaced by n - s and the recovery byte flipped.
@@ -506,7 +509,7 @@ const ADDRESS_SOURCES: &[AddressSource] = &[AddressSource::Gateway, AddressSourc
 /// Every address length from 0 to this.
 const LONGEST_ADDRESS: u64 = 64;
 
-fn address_length(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn address_length(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let len = (draw.index % (LONGEST_ADDRESS + 1)) as usize;
     let mut request = draw.signed();
     request.address = match draw.pick(ADDRESS_SOURCES) {
@@ -521,7 +524,7 @@ fn address_length(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
         AddressSource::Zeros => vec![0; len],
         AddressSource::Random => draw.bytes(len),
     };
-    (Method::GetOrchestrator, request.encode_to_vec())
+    (Method::GetOrchestrator, request.encode_to_vec().into())
 }
 
 const BITSTRING_WORDS: &[usize] = &[1, 65, 0, 1_000, 2, 64, 100_000, 3, 63, 10_000];
@@ -548,7 +551,7 @@ const WORD_PATTERNS: &[WordPattern] = &[
 
 const VERSIONS: &[&str] = &["", "0.8.0", "v99999.99999.99999", "latest", "1.2.3-rc.1+build.5"];
 
-fn capability_bitstring(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn capability_bitstring(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let words = draw.entry(BITSTRING_WORDS, draw.index);
     let pattern = draw.pick(WORD_PATTERNS);
     let bitstring: Vec<u64> = (0..words)
@@ -576,7 +579,7 @@ fn capability_bitstring(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
         ignore_capacity_check: draw.rng.gen(),
         ..draw.signed()
     };
-    (Method::GetOrchestrator, request.encode_to_vec())
+    (Method::GetOrchestrator, request.encode_to_vec().into())
 }
 
 const MAP_ENTRIES: &[usize] = &[1_000, 0, 5_000, 1, 20_000, 2_500];
@@ -602,7 +605,7 @@ const MAP_FIELDS: &[MapField] = &[MapField::Capacities, MapField::PerCapability,
 
 /// Maps are written entry by entry: prost encodes a `HashMap` in an order that changes between
 /// runs, and a case must be the same bytes every time.
-fn capacities_map(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn capacities_map(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let entries = draw.entry(MAP_ENTRIES, draw.index);
     let keys = draw.pick(MAP_KEYS);
     let field = draw.pick(MAP_FIELDS);
@@ -657,7 +660,7 @@ fn capacities_map(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
     }
     let mut body = draw.signed().encode_to_vec();
     wire::len_field(&mut body, 3, &capabilities);
-    (Method::GetOrchestrator, body)
+    (Method::GetOrchestrator, body.into())
 }
 
 /// One entry of `CapabilityConstraints.models`: model id → ModelConstraint.
@@ -705,14 +708,14 @@ const STRING_FIELDS: &[StringField] = &[
     StringField::SessionId,
 ];
 
-fn invalid_utf8(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn invalid_utf8(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let field = draw.entry(STRING_FIELDS, draw.index);
     let bad = draw.entry(INVALID_UTF8, draw.index / STRING_FIELDS.len() as u64);
     let mut capabilities = Vec::new();
     // Capabilities 0 and 1 (H.264, MPEG-TS) as a packed bitstring.
     wire::len_field(&mut capabilities, 1, &[0x03]);
     match field {
-        StringField::SessionId => return (Method::EndTranscodingSession, bad_session_id(draw, bad)),
+        StringField::SessionId => return (Method::EndTranscodingSession, bad_session_id(draw, bad).into()),
         StringField::CapabilitiesVersion => wire::len_field(&mut capabilities, 4, bad),
         StringField::MinVersion => wire::message_field(&mut capabilities, 5, |out| wire::len_field(out, 1, bad)),
         StringField::ModelId => model_constraint(&mut capabilities, bad, b"0.1.0"),
@@ -720,7 +723,7 @@ fn invalid_utf8(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
     }
     let mut body = draw.signed().encode_to_vec();
     wire::len_field(&mut body, 3, &capabilities);
-    (Method::GetOrchestrator, body)
+    (Method::GetOrchestrator, body.into())
 }
 
 /// An EndTranscodingSessionRequest whose auth token has `session_id` as its session id.
@@ -778,7 +781,7 @@ const EXTRAS: &[Extra] = &[
     Extra::WrongWireType,
 ];
 
-fn unknown_fields(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn unknown_fields(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let (method, extra) = draw.method_and_entry(EXTRAS);
     let valid = draw.valid_body(method);
     let mut fields = Vec::new();
@@ -815,7 +818,7 @@ fn unknown_fields(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
     } else {
         [fields, valid].concat()
     };
-    (method, body)
+    (method, body.into())
 }
 
 /// Sizes relative to [`GRPC_MESSAGE_LIMIT`].
@@ -824,7 +827,7 @@ const SIZE_OFFSETS: &[i64] = &[-1, 0, 1, -1_024, 65_536, -65_536, GRPC_MESSAGE_L
 /// The unknown field that pads a message to size.
 const PADDING_FIELD: u32 = 1_000;
 
-fn oversized(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn oversized(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let (method, offset) = draw.method_and_entry(SIZE_OFFSETS);
     let target = (GRPC_MESSAGE_LIMIT as i64 + offset).max(0) as usize;
     let mut body = draw.valid_body(method);
@@ -837,16 +840,13 @@ fn oversized(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
     let fill = draw.pick(&[0x00, 0x41, 0xff]);
     wire::key(&mut body, PADDING_FIELD, WireType::Len);
     wire::varint(&mut body, pad as u64);
-    // The padding allocated filled and the start written over it: no 4 MiB copy, and zeros
-    // come from the allocator's zeroed pages without a pass over them.
-    let mut padded = vec![fill; body.len() + pad];
-    padded[..body.len()].copy_from_slice(&body);
+    let padded = draw.ingredients.fillers.body(&body, fill, body.len() + pad);
     (method, padded)
 }
 
 const PING_LENGTHS: &[usize] = &[0, 1, 31, 33, 64, 65, 2, 255, 4_096, 65_536, 7, 1_048_576];
 
-fn ping_value(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn ping_value(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let len = draw.entry(PING_LENGTHS, draw.index);
     let fill = draw.pick(FILLS);
     let value = draw.filled(len, fill);
@@ -858,7 +858,7 @@ fn ping_value(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
         wire::len_field(&mut body, 1, &earlier);
     }
     body.extend(PingPong { value }.encode_to_vec());
-    (Method::Ping, body)
+    (Method::Ping, body.into())
 }
 
 const TOKEN_LENGTHS: &[usize] = &[32, 0, 16, 1, 31, 33, 64, 4_096];
@@ -895,7 +895,7 @@ const TOKEN_SHAPES: &[TokenShape] = &[
     TokenShape::CutShort,
 ];
 
-fn end_session_token(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
+fn end_session_token(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let len = draw.entry(TOKEN_LENGTHS, draw.index);
     let mut session_id = draw.pick(SESSION_IDS).to_string();
     if draw.chance(8) {
@@ -918,7 +918,7 @@ fn end_session_token(draw: &mut Draw<'_>) -> (Method, Vec<u8>) {
             body
         }
     };
-    (Method::EndTranscodingSession, body)
+    (Method::EndTranscodingSession, body.into())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod corpus;
 mod families;
 mod fields;
+mod filler;
 mod judge;
 mod live;
 mod wire;

@@ -1,0 +1,138 @@
+//! Bodies that are a short start and then one repeated byte up to a size near the gRPC message
+//! limit (the `oversized` family), written into buffers that are reused once the body is
+//! dropped. A fresh 4 MiB body per case costs a thousand page faults and a pass of writes, more
+//! than all other generation of a live run together; a reused buffer needs only its start
+//! written again.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+
+/// Buffers kept for reuse once their bodies are dropped; beyond these they are freed. A batch
+/// has a few oversized cases alive at a time, each at most twice the message limit.
+const KEPT: usize = 6;
+
+/// The buffers of one run's oversized bodies.
+#[derive(Debug, Default)]
+pub struct FillerPool {
+    free: Mutex<Vec<Filler>>,
+    /// The longest body asked for so far.
+    largest: AtomicUsize,
+}
+
+/// A buffer holding `fill` everywhere but its first `written` bytes.
+#[derive(Debug)]
+struct Filler {
+    fill: u8,
+    bytes: Vec<u8>,
+    written: usize,
+}
+
+impl FillerPool {
+    /// `start`, then `fill` up to `len` bytes in all (`start` no longer than `len`).
+    pub fn body(self: &Arc<Self>, start: &[u8], fill: u8, len: usize) -> Bytes {
+        let len = len.max(start.len());
+        let mut filler = self.take(fill, len);
+        if filler.fill == fill {
+            filler.bytes[..filler.written].fill(fill);
+        } else {
+            filler.bytes.fill(fill);
+            filler.fill = fill;
+        }
+        filler.bytes[..start.len()].copy_from_slice(start);
+        filler.written = start.len();
+        let lent = Lent {
+            filler: Some(filler),
+            pool: Arc::clone(self),
+        };
+        Bytes::from_owner(lent).slice(..len)
+    }
+
+    /// A kept buffer of at least `len` bytes, one already of `fill` when there is one, else a
+    /// new one.
+    fn take(&self, fill: u8, len: usize) -> Filler {
+        let largest = self.largest.fetch_max(len, Ordering::Relaxed).max(len);
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        let fits = |filler: &Filler| filler.bytes.len() >= len;
+        let position =
+            (free.iter().position(|filler| fits(filler) && filler.fill == fill)).or_else(|| free.iter().position(fits));
+        match position {
+            Some(position) => free.swap_remove(position),
+            // As long as the longest body seen, so it fits every later one.
+            None => Filler {
+                fill,
+                bytes: vec![fill; len.max(largest)],
+                written: 0,
+            },
+        }
+    }
+
+    fn give_back(&self, filler: Filler) {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        if free.len() < KEPT {
+            free.push(filler);
+        }
+    }
+}
+
+/// A buffer lent to one body (and its clones); it goes back to the pool when the last is dropped.
+struct Lent {
+    filler: Option<Filler>,
+    pool: Arc<FillerPool>,
+}
+
+impl AsRef<[u8]> for Lent {
+    fn as_ref(&self) -> &[u8] {
+        self.filler.as_ref().map_or(&[], |filler| &filler.bytes)
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if let Some(filler) = self.filler.take() {
+            self.pool.give_back(filler);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expected(start: &[u8], fill: u8, len: usize) -> Vec<u8> {
+        let mut body = vec![fill; len];
+        body[..start.len()].copy_from_slice(start);
+        body
+    }
+
+    #[test]
+    fn reused_buffers_hold_exactly_the_new_body() {
+        let pool = Arc::new(FillerPool::default());
+        let first = pool.body(b"a long first start", 0x41, 1_000);
+        assert_eq!(first, expected(b"a long first start", 0x41, 1_000));
+        drop(first);
+        // Same fill, shorter start and length: the old start is filled over, the rest cut off.
+        let second = pool.body(b"short", 0x41, 600);
+        assert_eq!(second, expected(b"short", 0x41, 600));
+        drop(second);
+        // Another fill reuses the buffer too, filled anew.
+        let third = pool.body(b"xyz", 0xff, 900);
+        assert_eq!(third, expected(b"xyz", 0xff, 900));
+        assert_eq!(pool.free.lock().unwrap().len(), 0, "the one buffer is lent out");
+    }
+
+    #[test]
+    fn a_body_alive_keeps_its_buffer_and_the_pool_keeps_at_most_kept() {
+        let pool = Arc::new(FillerPool::default());
+        let alive = pool.body(b"alive", 0, 64);
+        let clone = alive.clone();
+        drop(alive);
+        let other = pool.body(b"other", 0, 64);
+        assert_eq!(clone, expected(b"alive", 0, 64), "a clone's buffer is not lent twice");
+        assert_eq!(other, expected(b"other", 0, 64));
+        let many: Vec<Bytes> = (0..KEPT + 3).map(|_| pool.body(b"", 7, 32)).collect();
+        drop((clone, other, many));
+        assert_eq!(pool.free.lock().unwrap().len(), KEPT);
+    }
+}
