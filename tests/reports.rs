@@ -58,13 +58,8 @@ async fn faulted_run(preset: Preset, fault: Fault) -> RunReport {
     live_run(config, Declared::Configuration).await
 }
 
-fn case(name: &str, status: CaseStatus) -> CaseReport {
-    let (suite, id) = name.split_once("::").unwrap();
+fn case(suite: &str, id: &str, status: CaseStatus) -> CaseReport {
     CaseReport {
-        suite: suite.into(),
-        id: id.into(),
-        description: format!("{name} <described>"),
-        status,
         steps: vec![StepReport {
             call: "GetOrchestrator (signed)".into(),
             expected: "an answer".into(),
@@ -75,9 +70,8 @@ fn case(name: &str, status: CaseStatus) -> CaseReport {
             request: None,
             reproducer: None,
         }],
-        rules: Vec::new(),
-        snapshot: None,
         elapsed: Duration::from_millis(3),
+        ..CaseReport::new(suite, id, &format!("{suite}::{id} <described>"), status)
     }
 }
 
@@ -100,7 +94,7 @@ fn result(id: &str, verdict: Verdict, findings: Vec<Finding>, omitted_findings: 
 /// A run with every variant a report can hold: each case status, each verdict,
 /// a failed call, every snapshot status, and an answer with AI capabilities.
 fn sample_report() -> RunReport {
-    let mut failed = case("pricing::ticket_params", CaseStatus::Failed);
+    let mut failed = case("pricing", "ticket_params", CaseStatus::Failed);
     failed.rules = vec![
         result(
             "TICKET-004",
@@ -114,7 +108,7 @@ fn sample_report() -> RunReport {
         result("REQ-005", Verdict::Pass, Vec::new(), 0),
         result(
             "PRICE-008",
-            Verdict::Skip("no --expect maxPricePerUnit".into()),
+            Verdict::Skip("no expected maxPricePerUnit".into()),
             Vec::new(),
             0,
         ),
@@ -142,7 +136,7 @@ fn sample_report() -> RunReport {
             diff: "@@ -1 +1 @@\n-wei_per_pixel: 1000/1\n+wei_per_pixel: 1200/1\n".into(),
         },
     });
-    let mut warned = case("capabilities::structure", CaseStatus::Warned);
+    let mut warned = case("capabilities", "structure", CaseStatus::Warned);
     warned.rules = vec![result(
         "CAP-006",
         Verdict::Warn,
@@ -158,25 +152,26 @@ fn sample_report() -> RunReport {
         path: PathBuf::from("suites/snapshots/p/capabilities__capabilities.snap"),
         status: SnapshotStatus::Missing,
     });
-    let mut passed = case("discovery::signed_request", CaseStatus::Passed);
+    let mut passed = case("discovery", "signed_request", CaseStatus::Passed);
     passed.rules = vec![result("REQ-001", Verdict::Pass, Vec::new(), 0)];
     passed.snapshot = Some(SnapshotCheck {
         name: "info".into(),
         path: PathBuf::from("suites/snapshots/p/discovery__info.snap"),
         status: SnapshotStatus::Matched,
     });
-    let mut recorded = case("discovery::requested_capabilities", CaseStatus::Passed);
+    let mut recorded = case("discovery", "requested_capabilities", CaseStatus::Passed);
     recorded.snapshot = Some(SnapshotCheck {
         name: "requested".into(),
         path: PathBuf::from("suites/snapshots/p/discovery__requested.snap"),
         status: SnapshotStatus::Recorded,
     });
     let mut skipped = case(
-        "identity::ping_signed_by_address",
+        "identity",
+        "ping_signed_by_address",
         CaseStatus::Skipped("applies to `onchain` orchestrators".into()),
     );
     skipped.steps.clear();
-    let mut known = case("sessions::forged_token_rejected", CaseStatus::KnownFailure);
+    let mut known = case("sessions", "forged_token_rejected", CaseStatus::KnownFailure);
     known.rules = vec![result(
         "AUTH-003",
         Verdict::KnownFailure("go-livepeer#0000 <accepted> until the fix".into()),
@@ -343,7 +338,7 @@ fn json_report_carries_the_run() {
     );
     assert_eq!(
         failed.rules[2].skip_reason.as_deref(),
-        Some("no --expect maxPricePerUnit")
+        Some("no expected maxPricePerUnit")
     );
     assert!(failed
         .snapshot
@@ -548,7 +543,7 @@ fn junit_of_the_sample_has_failures_with_path_expected_and_actual() {
                 && node.parent().unwrap().attribute("name") == Some("pricing::ticket_params::PRICE-008")
         })
         .unwrap();
-    assert_eq!(skipped.attribute("message"), Some("no --expect maxPricePerUnit"));
+    assert_eq!(skipped.attribute("message"), Some("no expected maxPricePerUnit"));
     // A warning passes unless --strict, as it does the run.
     let strict = RunReport {
         strict: true,

@@ -361,7 +361,7 @@ async fn a_target_past_its_deadline_is_a_timed_out_row_that_keeps_its_finished_c
     assert_eq!(row.status(), RowStatus::TimedOut);
     let problem = row.problem().unwrap();
     assert!(
-        problem.contains("--target-timeout") && problem.contains("1 of 3 cases finished"),
+        problem.contains("no verdict within the target deadline") && problem.contains("1 of 3 cases finished"),
         "{problem}"
     );
     let cases = &row.report().expect("the finished cases are kept").cases;

@@ -236,23 +236,16 @@ mod tests {
 
     const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/reports/terminal.txt");
 
-    fn case(name: &str, status: CaseStatus) -> CaseReport {
-        let (suite, id) = name.split_once("::").unwrap();
+    fn case(suite: &str, id: &str, status: CaseStatus) -> CaseReport {
         CaseReport {
-            suite: suite.into(),
-            id: id.into(),
-            description: String::new(),
-            status,
-            steps: Vec::new(),
-            rules: Vec::new(),
-            snapshot: None,
             elapsed: Duration::from_millis(3),
+            ..CaseReport::new(suite, id, "", status)
         }
     }
 
     /// A run with one case of every status, a failed call, findings and a changed snapshot.
     fn sample_report() -> RunReport {
-        let mut failed = case("pricing::ticket_params", CaseStatus::Failed);
+        let mut failed = case("pricing", "ticket_params", CaseStatus::Failed);
         failed.rules = vec![RuleResult {
             rule: rule("TICKET-004").unwrap(),
             verdict: Verdict::Fail,
@@ -273,7 +266,7 @@ mod tests {
             request: None,
             reproducer: None,
         }];
-        let mut warned = case("capabilities::structure", CaseStatus::Warned);
+        let mut warned = case("capabilities", "structure", CaseStatus::Warned);
         warned.rules = vec![RuleResult {
             rule: rule("CAP-006").unwrap(),
             verdict: Verdict::Warn,
@@ -284,7 +277,7 @@ mod tests {
             }],
             omitted_findings: 3,
         }];
-        let mut changed = case("discovery::signed_request", CaseStatus::Failed);
+        let mut changed = case("discovery", "signed_request", CaseStatus::Failed);
         changed.snapshot = Some(SnapshotCheck {
             name: "info".into(),
             path: PathBuf::from("suites/snapshots/p/discovery__info.snap"),
@@ -313,12 +306,13 @@ mod tests {
             }),
             strict: false,
             cases: vec![
-                case("sessions::token_issued", CaseStatus::Passed),
+                case("sessions", "token_issued", CaseStatus::Passed),
                 warned,
                 failed,
                 changed,
                 case(
-                    "identity::ping_offchain",
+                    "identity",
+                    "ping_offchain",
                     CaseStatus::Skipped("applies to `offchain` orchestrators".into()),
                 ),
             ],

@@ -227,7 +227,7 @@ const CAP_009: Rule = Rule {
             .expectations
             .orch_min_version
             .as_deref()
-            .ok_or_else(|| Skipped("no --expect orchMinLivepeerVersion given".into()))?;
+            .ok_or_else(|| Skipped("no expected orchMinLivepeerVersion given".into()))?;
         let version = &ctx.capabilities()?.version;
         report([below_minimum("capabilities.version", version, minimum)])
     },
@@ -243,7 +243,7 @@ const CAP_010: Rule = Rule {
     check: |ctx| {
         let minimums = &ctx.expectations.ai_min_runner_versions;
         if minimums.is_empty() {
-            return Err(Skipped("no --expect aiMinRunnerVersion given".into()));
+            return Err(Skipped("no expected aiMinRunnerVersion given".into()));
         }
         let Some(constraints) = ctx.capabilities()?.constraints.as_ref() else {
             return Ok(Findings::default());

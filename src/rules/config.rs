@@ -26,7 +26,7 @@ const CFG_001: Rule = Rule {
     hint: "the orchestrator runs with another -serviceAddr than expected; check its command line",
     check: |ctx| {
         let expected = ctx.expectations.service_uri.as_deref();
-        let expected = expected.ok_or_else(|| Skipped("no --expect serviceAddr given".into()))?;
+        let expected = expected.ok_or_else(|| Skipped("no expected serviceAddr given".into()))?;
         let transcoder = &ctx.info()?.transcoder;
         let same = Endpoint::parse(expected)
             .ok()
@@ -50,13 +50,13 @@ const CFG_002: Rule = Rule {
         }
         let expected = expectations
             .transcoding_price()
-            .ok_or_else(|| Skipped("no --expect pricePerUnit given (pixelsPerUnit alone fixes no price)".into()))?;
+            .ok_or_else(|| Skipped("no expected pricePerUnit given (pixelsPerUnit alone fixes no price)".into()))?;
         let advertised = Price::of(ctx.price_info()?);
         let ordering = advertised.compare(&expected);
         let (agrees, wanted) = if expectations.auto_adjusts_price() {
             (
                 matches!(ordering, Some(Ordering::Equal | Ordering::Greater)),
-                format!(">= {expected} (auto-adjusted; --expect autoAdjustPrice=false for exactly)"),
+                format!(">= {expected} (auto-adjusted, as go-livepeer does by default)"),
             )
         } else {
             (ordering == Some(Ordering::Equal), expected.to_string())
@@ -83,7 +83,7 @@ const CFG_003: Rule = Rule {
     hint: "the orchestrator runs with another Ethereum account than expected; check -ethAcctAddr and the keystore",
     check: |ctx| {
         let expected = ctx.expectations.address.as_ref();
-        let expected = expected.ok_or_else(|| Skipped("no --expect ethAcctAddr given".into()))?;
+        let expected = expected.ok_or_else(|| Skipped("no expected ethAcctAddr given".into()))?;
         let address = &ctx.info()?.address;
         report([(expected.0.as_slice() != address.as_slice())
             .then(|| Finding::new("address", expected.to_checksum(), address_text(address)))])
@@ -110,7 +110,7 @@ const CFG_004: Rule = Rule {
             })
             .collect();
         if models.is_empty() {
-            return Err(Skipped("no expected AI models given (--expect aiModels=)".into()));
+            return Err(Skipped("no expected AI models given (aiModels)".into()));
         }
         let info = ctx.info()?;
         report(models.into_iter().map(|model| model_price_finding(info, model)))
@@ -127,7 +127,7 @@ const CFG_005: Rule = Rule {
     check: |ctx| {
         let warm: Vec<&ExpectedModel> = ctx.expectations.ai_models.iter().filter(|model| model.warm).collect();
         if warm.is_empty() {
-            return Err(Skipped("no expected warm AI models given (--expect aiModels=)".into()));
+            return Err(Skipped("no expected warm AI models given (aiModels)".into()));
         }
         let constraints = ctx.capabilities()?.constraints.as_ref();
         report(warm.into_iter().map(|model| {
@@ -157,7 +157,7 @@ const CFG_006: Rule = Rule {
     hint: "tickets pay another account than expected; check -ethOrchAddr",
     check: |ctx| {
         let expected = ctx.expectations.orch_address.as_ref();
-        let expected = expected.ok_or_else(|| Skipped("no --expect ethOrchAddr given".into()))?;
+        let expected = expected.ok_or_else(|| Skipped("no expected ethOrchAddr given".into()))?;
         let recipient = &ctx.ticket_params()?.recipient;
         report([(expected.0.as_slice() != recipient.as_slice()).then(|| {
             Finding::new(
@@ -179,11 +179,11 @@ const CFG_007: Rule = Rule {
     check: |ctx| {
         let expectations = ctx.expectations;
         if !expectations.auto_adjusts_price() {
-            return Err(Skipped("--expect autoAdjustPrice=false: CFG-002 checks the price exactly".into()));
+            return Err(Skipped("autoAdjustPrice=false is expected: CFG-002 checks the price exactly".into()));
         }
         let expected = expectations
             .transcoding_price()
-            .ok_or_else(|| Skipped("no --expect pricePerUnit given".into()))?;
+            .ok_or_else(|| Skipped("no expected pricePerUnit given".into()))?;
         let price = ctx.price_info()?;
         let (Some(configured), Some(advertised)) = (
             rational(expected.price_per_unit, expected.pixels_per_unit),

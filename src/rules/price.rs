@@ -234,7 +234,7 @@ const PRICE_008: Rule = Rule {
     check: |ctx| {
         let expectations = ctx.expectations;
         if expectations.max_price_per_unit.is_none() && expectations.max_price_per_capability.is_empty() {
-            return Err(Skipped("no --expect maxPricePerUnit or maxPricePerCapability given".into()));
+            return Err(Skipped("no expected maxPricePerUnit or maxPricePerCapability given".into()));
         }
         let info = ctx.info()?;
         let transcoding = info.price_info.as_ref().zip(expectations.max_price_per_unit.as_ref());

@@ -83,8 +83,7 @@ const SPEC_003: Rule = Rule {
 };
 
 fn document<'a>(ctx: &Context<'a>) -> Result<&'a OpenApiDocument, Skipped> {
-    ctx.openapi
-        .ok_or_else(|| Skipped("no OpenAPI document given (--openapi)".into()))
+    ctx.openapi.ok_or_else(|| Skipped("no OpenAPI document loaded".into()))
 }
 
 fn drift_hint(kind: DriftKind) -> &'static str {
@@ -213,7 +212,7 @@ mod tests {
         let observation = good_observation();
         let expectations = Expectations::default();
         let without = evaluate_rule(rule("SPEC-001").unwrap(), &context(&observation, &expectations));
-        assert!(matches!(without.verdict, Verdict::Skip(reason) if reason.contains("--openapi")));
+        assert!(matches!(without.verdict, Verdict::Skip(reason) if reason.contains("no OpenAPI document")));
         let unanswered = judged("SPEC-001", OpenApiDocument::embedded(), |o| {
             o.info.outcome = Err(CallError::Transport("connection refused".into()))
         });

@@ -41,7 +41,7 @@ const TICKET_001: Rule = Rule {
             return report([(recipient.as_slice() != expected.0.as_slice()).then(|| {
                 Finding::new(
                     "ticket_params.recipient",
-                    format!("{} (--expect ethOrchAddr)", expected.to_checksum()),
+                    format!("{} (expected ethOrchAddr)", expected.to_checksum()),
                     address_text(recipient),
                 )
             })]);
@@ -232,7 +232,7 @@ const TICKET_009: Rule = Rule {
         let l1_block = ctx
             .expectations
             .l1_block
-            .ok_or_else(|| Skipped("no --expect l1Block given".into()))?;
+            .ok_or_else(|| Skipped("no expected l1Block given".into()))?;
         let expiration = BigUint::from_bytes_be(&ctx.ticket_params()?.expiration_block);
         let path = "ticket_params.expiration_block";
         if expiration <= BigUint::from(l1_block.saturating_add(1)) {

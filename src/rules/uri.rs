@@ -59,7 +59,7 @@ const URI_002: Rule = Rule {
         }
         let wanted = match expected {
             Some(expected) => format!(
-                "{} (dialled) or {} (--expect serviceAddr)",
+                "{} (dialled) or {} (expected serviceAddr)",
                 quoted(target),
                 quoted(expected)
             ),

@@ -357,17 +357,10 @@ mod tests {
         }
     }
 
-    fn case(name: &str, status: CaseStatus, rules: Vec<RuleResult>) -> CaseReport {
-        let (suite, id) = name.split_once("::").unwrap();
+    fn case(suite: &str, id: &str, status: CaseStatus, rules: Vec<RuleResult>) -> CaseReport {
         CaseReport {
-            suite: suite.into(),
-            id: id.into(),
-            description: String::new(),
-            status,
-            steps: Vec::new(),
             rules,
-            snapshot: None,
-            elapsed: Duration::ZERO,
+            ..CaseReport::new(suite, id, "", status)
         }
     }
 
@@ -390,12 +383,14 @@ mod tests {
     fn failing_run() -> RunReport {
         report(vec![
             case(
-                "discovery::signed_request",
+                "discovery",
+                "signed_request",
                 CaseStatus::Failed,
                 vec![result("ADDR-001", Verdict::Fail), result("REQ-001", Verdict::Pass)],
             ),
             case(
-                "identity::ping_offchain",
+                "identity",
+                "ping_offchain",
                 CaseStatus::Skipped("applies to `offchain` orchestrators".into()),
                 vec![],
             ),

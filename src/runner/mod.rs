@@ -77,6 +77,20 @@ pub enum EndedEarly {
 }
 
 impl CaseReport {
+    /// A case before anything of it ran: no steps, rules or snapshot yet, no time taken.
+    pub fn new(suite: &str, id: &str, description: &str, status: CaseStatus) -> CaseReport {
+        CaseReport {
+            suite: suite.to_string(),
+            id: id.to_string(),
+            description: description.to_string(),
+            status,
+            steps: Vec::new(),
+            rules: Vec::new(),
+            snapshot: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     /// `suite::case`, the name tests, reports and `--case` use.
     pub fn name(&self) -> String {
         format!("{}::{}", self.suite, self.id)
@@ -424,7 +438,7 @@ pub const SETUP_SUITE: &str = "connection";
 pub fn not_run_reason(ended: EndedEarly) -> &'static str {
     match ended {
         EndedEarly::StoppedAnswering => "not run: the target stopped answering (a discovery call timed out)",
-        EndedEarly::DeadlinePassed => "not run: the run's deadline passed (--target-timeout)",
+        EndedEarly::DeadlinePassed => "not run: the run's deadline passed",
     }
 }
 
@@ -463,16 +477,12 @@ pub async fn probe(driver: &Driver) -> Observation {
 
 /// A case that was selected but not run, and why.
 fn not_run(suite: &Suite, case: &Case, reason: &str) -> CaseReport {
-    CaseReport {
-        suite: suite.name.clone(),
-        id: case.id.clone(),
-        description: case.description.clone(),
-        status: CaseStatus::Skipped(reason.to_string()),
-        steps: Vec::new(),
-        rules: Vec::new(),
-        snapshot: None,
-        elapsed: Duration::ZERO,
-    }
+    CaseReport::new(
+        &suite.name,
+        &case.id,
+        &case.description,
+        CaseStatus::Skipped(reason.to_string()),
+    )
 }
 
 /// The report of a run that ended at connection setup because the server accepted the
@@ -491,7 +501,7 @@ pub fn setup_failure_report(
     };
     let step = StepReport {
         call: "connect (TCP, TLS for https, HTTP/2)".into(),
-        expected: "a working HTTP/2 connection within --connect-timeout".into(),
+        expected: "a working HTTP/2 connection within the connect timeout".into(),
         actual: error.to_string(),
         outcome: StepOutcome::Failed,
         elapsed,
@@ -508,14 +518,15 @@ pub fn setup_failure_report(
     let context = Context::new(&observation, &expectations, settings.overrides, unix_now());
     let rules = rules::rule("RPC-003").map(|rule| evaluate_rule(rule, &context));
     let case = CaseReport {
-        suite: SETUP_SUITE.into(),
-        id: "setup".into(),
-        description: "The orchestrator accepts a connection and completes TLS and HTTP/2 setup.".into(),
-        status: CaseStatus::Failed,
         steps: vec![step],
         rules: rules.into_iter().collect(),
-        snapshot: None,
         elapsed,
+        ..CaseReport::new(
+            SETUP_SUITE,
+            "setup",
+            "The orchestrator accepts a connection and completes TLS and HTTP/2 setup.",
+            CaseStatus::Failed,
+        )
     };
     RunReport {
         target: target.to_string(),
@@ -571,16 +582,7 @@ async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, case: &Case
         modes,
     } = *context;
     let started = Instant::now();
-    let mut report = CaseReport {
-        suite: suite.name.clone(),
-        id: case.id.clone(),
-        description: case.description.clone(),
-        status: CaseStatus::Passed,
-        steps: Vec::new(),
-        rules: Vec::new(),
-        snapshot: None,
-        elapsed: Duration::ZERO,
-    };
+    let mut report = CaseReport::new(&suite.name, &case.id, &case.description, CaseStatus::Passed);
     if !applies(case.mode, modes) {
         report.status = CaseStatus::Skipped(format!("applies to `{:?}` orchestrators", case.mode).to_lowercase());
         return (report, false);

@@ -256,11 +256,11 @@ impl SweepRow {
                 let deadline = humantime::format_duration(*deadline);
                 Some(match finished.as_deref() {
                     Some(report) => format!(
-                        "no verdict within the target deadline of {deadline} (see --target-timeout); {} of {} cases finished",
+                        "no verdict within the target deadline of {deadline}; {} of {} cases finished",
                         finished_cases(report),
                         report.cases.len()
                     ),
-                    None => format!("no connection within the target deadline of {deadline} (see --target-timeout)"),
+                    None => format!("no connection within the target deadline of {deadline}"),
                 })
             }
             TargetOutcome::Ran(report) if report.ended_early == Some(EndedEarly::StoppedAnswering) => Some(format!(
