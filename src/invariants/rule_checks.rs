@@ -17,7 +17,7 @@ use crate::openapi::OpenApiDocument;
 use crate::proto::net::{OrchestratorInfo, OrchestratorRequest};
 use crate::protocol::Protocol;
 use crate::reference::{self, Fault, ProbeAnswers, ReferenceConfig, ReferenceService};
-use crate::rules::{catalog, evaluate, Context, ModeOverrides, RuleResult, Severity, Verdict};
+use crate::rules::{catalog, evaluate, Context, Finding, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::view::InfoView;
 
 /// The evaluation clock when the input does not choose one.
@@ -44,27 +44,10 @@ pub fn check_rules_on_bytes(bytes: &[u8]) -> Result<bool, Problem> {
 /// an OpenAPI document), at `now_unix`.
 pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem> {
     let mut observation = observation_around(info)?;
-    let nothing_declared = Expectations::default();
-    let everything_forced = ModeOverrides {
-        onchain: Some(true),
-        transcoding: Some(true),
-        ai: Some(true),
-    };
-    let secrets = Secrets::of(info);
-    let detected = Context::new(&observation, &nothing_declared, ModeOverrides::default(), now_unix);
-    check_results(&secrets, &evaluate(&detected))?;
-    // The Ping exchange is the same for every input and recovering its signer is by far the
-    // costliest step (secp256k1), so only the first evaluation carries it.
-    observation.ping = None;
-    // The JSON the observation was served is the answer as the shipped document renders it
-    // (`observation_around`), so SPEC-001 checks that rendering instead of making its own.
-    let document = OpenApiDocument::embedded();
-    let declared = Context::new(&observation, &OPERATOR, everything_forced, now_unix);
-    let declared = match observation.info_json.as_ref().and_then(Call::answer) {
-        Some(served) => declared.with_openapi_rendering(document, served),
-        None => declared.with_openapi(document),
-    };
-    check_results(&secrets, &evaluate(&declared))?;
+    let secrets = Secrets::of(info, now_unix);
+    evaluate_both(&mut observation, now_unix, &mut |results| {
+        check_results(&secrets, results)
+    })?;
 
     // The view's values one by one (map keys too), as JSON values: the same strings the YAML view
     // shows, at a fraction of libyaml's cost. Searched value by value, not as one serialized text,
@@ -79,6 +62,44 @@ pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem
         ));
     }
     Ok(())
+}
+
+/// The catalog on `observation` twice, each result list handed to `each`: with the modes
+/// detected and nothing declared, then with every mode forced on under the operator's
+/// expectations and the OpenAPI document.
+fn evaluate_both(
+    observation: &mut Observation,
+    now_unix: i64,
+    each: &mut dyn FnMut(&[RuleResult]) -> Result<(), Problem>,
+) -> Result<(), Problem> {
+    let nothing_declared = Expectations::default();
+    let everything_forced = ModeOverrides {
+        onchain: Some(true),
+        transcoding: Some(true),
+        ai: Some(true),
+    };
+    let detected = Context::new(observation, &nothing_declared, ModeOverrides::default(), now_unix);
+    each(&evaluate(&detected))?;
+    // The Ping exchange is the same for every input and recovering its signer is by far the
+    // costliest step (secp256k1), so only the first evaluation carries it.
+    observation.ping = None;
+    // The JSON the observation was served is the answer as the shipped document renders it
+    // (`observation_around`), so SPEC-001 checks that rendering instead of making its own.
+    let document = OpenApiDocument::embedded();
+    let declared = Context::new(observation, &OPERATOR, everything_forced, now_unix);
+    let declared = match observation.info_json.as_ref().and_then(Call::answer) {
+        Some(served) => declared.with_openapi_rendering(document, served),
+        None => declared.with_openapi(document),
+    };
+    each(&evaluate(&declared))
+}
+
+/// A finding as one text, the way the secret search reads it.
+fn finding_text(finding: &Finding) -> String {
+    format!(
+        "{} {} {} {}",
+        finding.path, finding.expected, finding.actual, finding.hint
+    )
 }
 
 /// An on-chain orchestrator's answers to the standard probe, as [`reference`] gives them, around
@@ -191,11 +212,7 @@ fn check_results(secrets: &Secrets<'_>, results: &[RuleResult]) -> Result<(), Pr
             if !secrets.any() {
                 continue;
             }
-            let text = format!(
-                "{} {} {} {}",
-                finding.path, finding.expected, finding.actual, finding.hint
-            );
-            if let Some(secret) = secrets.leaked_in(&text) {
+            if let Some(secret) = secrets.leaked_in(&finding_text(finding)) {
                 return problem(format!(
                     "{}: a finding quotes the {secret}: {finding:?}",
                     result.rule.id
@@ -226,13 +243,16 @@ fn shown_values(value: &serde_json::Value) -> Box<dyn Iterator<Item = String> + 
 /// count, worked out once per input: every finding and the view are searched for them.
 pub(super) struct Secrets<'a> {
     info: &'a OrchestratorInfo,
+    /// The clock the rules judge the answer at.
+    now_unix: i64,
     secrets: Vec<(&'static str, String)>,
-    /// The answer's other values, built only when a secret turns up in some text.
+    /// The answer's other values, and what the rules and the view say of it with its secrets
+    /// swapped, built only when a secret turns up in some text.
     public: OnceCell<Vec<String>>,
 }
 
 impl<'a> Secrets<'a> {
-    pub(super) fn of(info: &'a OrchestratorInfo) -> Self {
+    pub(super) fn of(info: &'a OrchestratorInfo, now_unix: i64) -> Self {
         let mut secrets: Vec<(&'static str, String)> = Vec::new();
         if let Some(token) = &info.auth_token {
             secrets.push(("auth token", hex::encode(&token.token)));
@@ -248,13 +268,16 @@ impl<'a> Secrets<'a> {
         });
         Self {
             info,
+            now_unix,
             secrets,
             public: OnceCell::new(),
         }
     }
 
     /// Which secret `text` shows, if any. A secret that also occurs among the answer's other
-    /// values is not counted: quoting those is fair, and the text cannot tell which one it quoted.
+    /// values, or in what the rules and the view say of the answer with its secrets swapped, is
+    /// not counted: that text comes from the rest of the answer (a fuzzer spells a policy like
+    /// a finding's `0xffffff (3 bytes)`), and the text cannot tell which one it quoted.
     pub(super) fn leaked_in(&self, text: &str) -> Option<&'static str> {
         if self.secrets.is_empty() {
             return None;
@@ -264,7 +287,11 @@ impl<'a> Secrets<'a> {
             if !text.contains(secret.as_str()) {
                 continue;
             }
-            let public = self.public.get_or_init(|| public_values(self.info));
+            let public = self.public.get_or_init(|| {
+                let mut public = public_values(self.info);
+                public.extend(said_without_secrets(self.info, self.now_unix));
+                public
+            });
             let mut public = public.iter().chain(CONSTANT_PUBLIC.iter());
             if !public.any(|value| value.contains(secret.as_str())) {
                 return Some(name);
@@ -308,6 +335,47 @@ static CONSTANT_PUBLIC: LazyLock<Vec<String>> = LazyLock::new(|| {
     ));
     values
 });
+
+/// Every finding the rules make and every value the view shows of `info` with its secrets
+/// swapped for text of the same length, lowercased.
+fn said_without_secrets(info: &OrchestratorInfo, now_unix: i64) -> Vec<String> {
+    let swapped = with_secrets_swapped(info);
+    let mut said = Vec::new();
+    if let Ok(mut observation) = observation_around(&swapped) {
+        let mut collect = |results: &[RuleResult]| {
+            let findings = results.iter().flat_map(|result| &result.findings);
+            said.extend(findings.map(|finding| finding_text(finding).to_lowercase()));
+            Ok(())
+        };
+        // Collecting never fails.
+        let _ = evaluate_both(&mut observation, now_unix, &mut collect);
+    }
+    let view = serde_json::to_value(InfoView::new(&swapped)).unwrap_or_default();
+    said.extend(shown_values(&view).map(|value| value.to_lowercase()));
+    said
+}
+
+/// `info` with every byte of its auth token and every character of its S3 policy, signature and
+/// credential changed, so what is said of it spells an old secret only where the rest of the
+/// answer does: a swapped text is one or two letters, and a secret has four or more distinct
+/// characters ([`MIN_SECRET_DISTINCT_CHARS`]).
+fn with_secrets_swapped(info: &OrchestratorInfo) -> OrchestratorInfo {
+    let mut swapped = info.clone();
+    if let Some(token) = swapped.auth_token.as_mut() {
+        token.token.iter_mut().for_each(|byte| *byte ^= 0x5a);
+    }
+    let swap = |text: &mut String| {
+        *text = (text.chars())
+            .map(|c| if c.eq_ignore_ascii_case(&'q') { 'z' } else { 'q' })
+            .collect();
+    };
+    for s3 in swapped.storage.iter_mut().filter_map(|storage| storage.s3info.as_mut()) {
+        swap(&mut s3.policy);
+        swap(&mut s3.signature);
+        swap(&mut s3.credential);
+    }
+    swapped
+}
 
 /// The object keys of a JSON value, at any depth.
 fn view_keys(value: &serde_json::Value) -> Vec<String> {

@@ -164,10 +164,13 @@ fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
     let mut info = reference_info(Preset::OffChainTranscoding, &[]);
     let token = info.auth_token.as_ref().unwrap().token.clone();
     let quoting = format!("expected something, got 0x{}", hex::encode(&token).to_uppercase());
-    assert_eq!(Secrets::of(&info).leaked_in(&quoting), Some("auth token"));
-    assert_eq!(Secrets::of(&info).leaked_in("expected something, got 0x00"), None);
+    assert_eq!(Secrets::of(&info, FUZZ_NOW).leaked_in(&quoting), Some("auth token"));
+    assert_eq!(
+        Secrets::of(&info, FUZZ_NOW).leaked_in("expected something, got 0x00"),
+        None
+    );
     info.nodes.push(format!("https://{}.example", hex::encode(&token)));
-    assert_eq!(Secrets::of(&info).leaked_in(&quoting), None);
+    assert_eq!(Secrets::of(&info, FUZZ_NOW).leaked_in(&quoting), None);
 
     // The Ping signer (the reference's key) is quoted by IDENT-002 whatever the token holds.
     info.auth_token.as_mut().unwrap().token = crate::reference::well_known_key().address().0.to_vec();
@@ -175,7 +178,7 @@ fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
         "a signature by {}",
         crate::reference::well_known_key().address().to_checksum()
     );
-    assert_eq!(Secrets::of(&info).leaked_in(&signer), None);
+    assert_eq!(Secrets::of(&info, FUZZ_NOW).leaked_in(&signer), None);
 
     info.storage.push(net::OsInfo {
         storage_type: net::os_info::StorageType::S3 as i32,
@@ -185,7 +188,7 @@ fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
         }),
     });
     assert_eq!(
-        Secrets::of(&info).leaked_in("credential AKIAEXAMPLE/20260101/us-east-1"),
+        Secrets::of(&info, FUZZ_NOW).leaked_in("credential AKIAEXAMPLE/20260101/us-east-1"),
         Some("S3 credential")
     );
 }
@@ -207,15 +210,42 @@ fn a_secret_spelled_like_the_views_own_words_is_no_leak() {
         check_rules(&info, FUZZ_NOW).unwrap_or_else(|problem| panic!("{policy}: {problem:?}"));
     }
     assert_eq!(
-        Secrets::of(&info).leaked_in("the policy capacity_in_use_x-amz-secret"),
+        Secrets::of(&info, FUZZ_NOW).leaked_in("the policy capacity_in_use_x-amz-secret"),
         None,
         "the view's own field names are public"
     );
     // regression-ev-hex-quotes-token: an all-ff token is spelled by TICKET-008's EV in hex.
     info.auth_token.as_mut().unwrap().token = vec![0xff; 32];
     assert_eq!(
-        Secrets::of(&info).leaked_in(&format!("EV 0x81{}", "ff".repeat(40))),
+        Secrets::of(&info, FUZZ_NOW).leaked_in(&format!("EV 0x81{}", "ff".repeat(40))),
         None
+    );
+}
+
+/// Found by `rules_on_arbitrary_info` (regression-s3-policy-spelled-by-a-finding, after 267 847
+/// inputs): a policy spelled like TICKET-001's rendering of a 3-byte recipient is said of the
+/// answer whatever the policy holds, so it is no leak; the policy quoted itself still is.
+#[test]
+fn a_secret_spelled_like_what_rules_say_of_the_rest_is_no_leak() {
+    let mut info = reference_info(Preset::OnChainMixed, &[]);
+    info.ticket_params.as_mut().unwrap().recipient = vec![0xff; 3];
+    let policy = "0xffffff (3 byt";
+    info.storage = vec![net::OsInfo {
+        storage_type: net::os_info::StorageType::S3 as i32,
+        s3info: Some(net::S3osInfo {
+            policy: policy.into(),
+            ..Default::default()
+        }),
+    }];
+    check_rules(&info, FUZZ_NOW).unwrap_or_else(|problem| panic!("{problem:?}"));
+    let secrets = Secrets::of(&info, FUZZ_NOW);
+    assert_eq!(secrets.leaked_in("actual 0xffffff (3 bytes)"), None);
+    assert_eq!(secrets.leaked_in("the policy is 0XFFFFFF (3 BYT, quoted"), None);
+    info.ticket_params.as_mut().unwrap().recipient = vec![0xee; 20];
+    assert_eq!(
+        Secrets::of(&info, FUZZ_NOW).leaked_in("actual 0xffffff (3 bytes)"),
+        Some("S3 policy"),
+        "with no 3-byte ff value in the answer the same text can only come from the policy"
     );
 }
 
