@@ -207,7 +207,7 @@ pub async fn fuzz(
                 }
                 if !down.recovered {
                     stopped_early = Some(format!(
-                        "the target did not answer GetOrchestrator again within {:?} (see --recovery-timeout)",
+                        "the target did not answer GetOrchestrator again within the recovery timeout of {:?}",
                         settings.recovery_timeout
                     ));
                     break;
