@@ -193,6 +193,17 @@ fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
     );
 }
 
+/// One S3 storage entry with `policy` and nothing else set.
+fn s3_storage_with_policy(policy: &str) -> Vec<net::OsInfo> {
+    vec![net::OsInfo {
+        storage_type: net::os_info::StorageType::S3 as i32,
+        s3info: Some(net::S3osInfo {
+            policy: policy.into(),
+            ..Default::default()
+        }),
+    }]
+}
+
 /// Found by `rules_on_arbitrary_info` (fixtures/corpus/rules_on_arbitrary_info/regression-s3-policy-in-view-*):
 /// an S3 policy spelled like part of a capability label the view writes for a bit, or like the JSON
 /// between two values, is the view's own text, not a leak.
@@ -200,13 +211,7 @@ fn a_quoted_secret_is_caught_unless_the_answer_shows_it_elsewhere() {
 fn a_secret_spelled_like_the_views_own_words_is_no_leak() {
     let mut info = reference_info(Preset::OnChainMixed, &[]);
     for policy in ["fractional fram", "\",\"capacity_in_use", "capacity_in_use"] {
-        info.storage = vec![net::OsInfo {
-            storage_type: net::os_info::StorageType::S3 as i32,
-            s3info: Some(net::S3osInfo {
-                policy: policy.into(),
-                ..Default::default()
-            }),
-        }];
+        info.storage = s3_storage_with_policy(policy);
         check_rules(&info, FUZZ_NOW).unwrap_or_else(|problem| panic!("{policy}: {problem:?}"));
     }
     assert_eq!(
@@ -230,13 +235,7 @@ fn a_secret_spelled_like_what_rules_say_of_the_rest_is_no_leak() {
     let mut info = reference_info(Preset::OnChainMixed, &[]);
     info.ticket_params.as_mut().unwrap().recipient = vec![0xff; 3];
     let policy = "0xffffff (3 byt";
-    info.storage = vec![net::OsInfo {
-        storage_type: net::os_info::StorageType::S3 as i32,
-        s3info: Some(net::S3osInfo {
-            policy: policy.into(),
-            ..Default::default()
-        }),
-    }];
+    info.storage = s3_storage_with_policy(policy);
     check_rules(&info, FUZZ_NOW).unwrap_or_else(|problem| panic!("{problem:?}"));
     let secrets = Secrets::of(&info, FUZZ_NOW);
     assert_eq!(secrets.leaked_in("actual 0xffffff (3 bytes)"), None);
