@@ -4,21 +4,23 @@
 //! than all other generation of a live run together; a reused buffer needs only its start
 //! written again.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 
-/// Buffers kept for reuse once their bodies are dropped; beyond these they are freed. A batch
-/// has a few oversized cases alive at a time, each at most twice the message limit.
+/// Buffers kept for reuse once their bodies are dropped; beyond these the shortest are freed.
+/// With the families taking turns, the batch on the wire and the one being judged hold a few
+/// oversized bodies; a run of the oversized family alone holds two batches of them, and gains
+/// less.
 const KEPT: usize = 6;
+
+/// Buffers are made in whole MiB, so one serves the bodies a little over and under its size.
+const GRANULE: usize = 1 << 20;
 
 /// The buffers of one run's oversized bodies.
 #[derive(Debug, Default)]
 pub struct FillerPool {
     free: Mutex<Vec<Filler>>,
-    /// The longest body asked for so far.
-    largest: AtomicUsize,
 }
 
 /// A buffer holding `fill` everywhere but its first `written` bytes.
@@ -49,29 +51,38 @@ impl FillerPool {
         Bytes::from_owner(lent).slice(..len)
     }
 
-    /// A kept buffer of at least `len` bytes, one already of `fill` when there is one, else a
-    /// new one.
+    /// The shortest kept buffer of at least `len` bytes, one already of `fill` when there is
+    /// one, else a new one.
     fn take(&self, fill: u8, len: usize) -> Filler {
-        let largest = self.largest.fetch_max(len, Ordering::Relaxed).max(len);
         let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
-        let fits = |filler: &Filler| filler.bytes.len() >= len;
-        let position =
-            (free.iter().position(|filler| fits(filler) && filler.fill == fill)).or_else(|| free.iter().position(fits));
-        match position {
+        let shortest_fitting = |same_fill: bool| {
+            (free.iter().enumerate())
+                .filter(|(_, filler)| filler.bytes.len() >= len && (!same_fill || filler.fill == fill))
+                .min_by_key(|(_, filler)| filler.bytes.len())
+                .map(|(position, _)| position)
+        };
+        match shortest_fitting(true).or_else(|| shortest_fitting(false)) {
             Some(position) => free.swap_remove(position),
-            // As long as the longest body seen, so it fits every later one.
             None => Filler {
                 fill,
-                bytes: vec![fill; len.max(largest)],
+                bytes: vec![fill; len.next_multiple_of(GRANULE)],
                 written: 0,
             },
         }
     }
 
+    /// Keeps `filler` for reuse; when the pool is full the shortest buffer goes, this one or
+    /// a kept one, since a long buffer serves more bodies.
     fn give_back(&self, filler: Filler) {
         let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
-        if free.len() < KEPT {
-            free.push(filler);
+        free.push(filler);
+        if free.len() > KEPT {
+            let shortest = (free.iter().enumerate())
+                .min_by_key(|(_, filler)| filler.bytes.len())
+                .map(|(position, _)| position);
+            if let Some(shortest) = shortest {
+                free.swap_remove(shortest);
+            }
         }
     }
 }

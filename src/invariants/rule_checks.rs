@@ -114,7 +114,8 @@ pub fn observation_around(info: &OrchestratorInfo) -> Result<Observation, Proble
 
 /// What the reference orchestrator in `configuration` with `faults` answers a gateway that asks
 /// for no particular capabilities, at [`FUZZ_NOW`], with the per-call random values (auth token,
-/// session id, ticket seed and rand hash) replaced by fixed bytes of the same length, so the
+/// session id, ticket seed and rand hash) replaced by fixed bytes of the same length (the seed,
+/// a big integer's bytes, always 32), so the
 /// answer is the same on every run and every fault keeps its shape.
 pub fn reference_info(preset: crate::reference::Preset, faults: &[Fault]) -> OrchestratorInfo {
     let config = ReferenceConfig {
@@ -132,7 +133,10 @@ pub fn reference_info(preset: crate::reference::Preset, faults: &[Fault]) -> Orc
         token.session_id = session_id[..token.session_id.len()].to_string();
     }
     if let Some(ticket) = info.ticket_params.as_mut() {
-        ticket.seed = fixed_bytes(b"ticket seed", ticket.seed.len());
+        // The seed is a random big integer's bytes, shorter in about one answer of 256 (a
+        // leading zero): written 32 long whenever there is one, or the answer changes with the draw.
+        let seed_len = if ticket.seed.is_empty() { 0 } else { 32 };
+        ticket.seed = fixed_bytes(b"ticket seed", seed_len);
         ticket.recipient_rand_hash = fixed_bytes(b"recipient rand hash", ticket.recipient_rand_hash.len());
     }
     info
@@ -246,9 +250,11 @@ pub(super) struct Secrets<'a> {
     /// The clock the rules judge the answer at.
     now_unix: i64,
     secrets: Vec<(&'static str, String)>,
-    /// The answer's other values, and what the rules and the view say of it with its secrets
-    /// swapped, built only when a secret turns up in some text.
+    /// The answer's other values, built only when a secret turns up in some text.
     public: OnceCell<Vec<String>>,
+    /// What the rules and the view say of the answer under each of [`SWAPS`], built only when
+    /// a secret turns up in some text and not among the other values.
+    said_without: OnceCell<Vec<Vec<String>>>,
 }
 
 impl<'a> Secrets<'a> {
@@ -271,13 +277,15 @@ impl<'a> Secrets<'a> {
             now_unix,
             secrets,
             public: OnceCell::new(),
+            said_without: OnceCell::new(),
         }
     }
 
     /// Which secret `text` shows, if any. A secret that also occurs among the answer's other
-    /// values, or in what the rules and the view say of the answer with its secrets swapped, is
-    /// not counted: that text comes from the rest of the answer (a fuzzer spells a policy like
-    /// a finding's `0xffffff (3 bytes)`), and the text cannot tell which one it quoted.
+    /// values, or in what the rules and the view say of the answer under both swaps of its
+    /// secrets, is not counted: that text comes from the rest of the answer (a fuzzer spells a
+    /// policy like a finding's `0xffffff (3 bytes)`), and the text cannot tell which one it
+    /// quoted. Two swaps, because one swapped text may itself spell a secret.
     pub(super) fn leaked_in(&self, text: &str) -> Option<&'static str> {
         if self.secrets.is_empty() {
             return None;
@@ -287,13 +295,20 @@ impl<'a> Secrets<'a> {
             if !text.contains(secret.as_str()) {
                 continue;
             }
-            let public = self.public.get_or_init(|| {
-                let mut public = public_values(self.info);
-                public.extend(said_without_secrets(self.info, self.now_unix));
-                public
-            });
+            let public = self.public.get_or_init(|| public_values(self.info));
             let mut public = public.iter().chain(CONSTANT_PUBLIC.iter());
-            if !public.any(|value| value.contains(secret.as_str())) {
+            if public.any(|value| value.contains(secret.as_str())) {
+                continue;
+            }
+            let said_without = self.said_without.get_or_init(|| {
+                (SWAPS.iter())
+                    .map(|swap| said_without_secrets(self.info, self.now_unix, swap))
+                    .collect()
+            });
+            let said_by_every_swap = said_without
+                .iter()
+                .all(|said| said.iter().any(|value| value.contains(secret.as_str())));
+            if !said_by_every_swap {
                 return Some(name);
             }
         }
@@ -337,11 +352,13 @@ static CONSTANT_PUBLIC: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// Every finding the rules make and every value the view shows of `info` with its secrets
-/// swapped for text of the same length, lowercased.
-fn said_without_secrets(info: &OrchestratorInfo, now_unix: i64) -> Vec<String> {
-    let swapped = with_secrets_swapped(info);
+/// swapped, lowercased. The Ping is left out (its signer is among [`CONSTANT_PUBLIC`]), which
+/// saves a secp256k1 recovery.
+fn said_without_secrets(info: &OrchestratorInfo, now_unix: i64, swap: &Swap) -> Vec<String> {
+    let swapped = with_secrets_swapped(info, swap);
     let mut said = Vec::new();
     if let Ok(mut observation) = observation_around(&swapped) {
+        observation.ping = None;
         let mut collect = |results: &[RuleResult]| {
             let findings = results.iter().flat_map(|result| &result.findings);
             said.extend(findings.map(|finding| finding_text(finding).to_lowercase()));
@@ -355,24 +372,43 @@ fn said_without_secrets(info: &OrchestratorInfo, now_unix: i64) -> Vec<String> {
     said
 }
 
+/// How [`with_secrets_swapped`] changes the secrets: the token's bytes XORed with `token_xor`,
+/// each character of a text replaced by `letters.0`, or by `letters.1` where it already is that.
+struct Swap {
+    token_xor: u8,
+    letters: (char, char),
+}
+
+/// Two swaps with nothing in common: what both say of an answer is not said of a secret.
+const SWAPS: [Swap; 2] = [
+    Swap {
+        token_xor: 0x5a,
+        letters: ('q', 'z'),
+    },
+    Swap {
+        token_xor: 0xa5,
+        letters: ('x', 'y'),
+    },
+];
+
 /// `info` with every byte of its auth token and every character of its S3 policy, signature and
-/// credential changed, so what is said of it spells an old secret only where the rest of the
-/// answer does: a swapped text is one or two letters, and a secret has four or more distinct
-/// characters ([`MIN_SECRET_DISTINCT_CHARS`]).
-fn with_secrets_swapped(info: &OrchestratorInfo) -> OrchestratorInfo {
+/// credential changed as `swap` says, so what is said of it spells an old secret only where
+/// the rest of the answer does, or where the swapped text happens to (hence two swaps).
+fn with_secrets_swapped(info: &OrchestratorInfo, swap: &Swap) -> OrchestratorInfo {
     let mut swapped = info.clone();
     if let Some(token) = swapped.auth_token.as_mut() {
-        token.token.iter_mut().for_each(|byte| *byte ^= 0x5a);
+        token.token.iter_mut().for_each(|byte| *byte ^= swap.token_xor);
     }
-    let swap = |text: &mut String| {
+    let (letter, other) = swap.letters;
+    let replace = |text: &mut String| {
         *text = (text.chars())
-            .map(|c| if c.eq_ignore_ascii_case(&'q') { 'z' } else { 'q' })
+            .map(|c| if c.eq_ignore_ascii_case(&letter) { other } else { letter })
             .collect();
     };
     for s3 in swapped.storage.iter_mut().filter_map(|storage| storage.s3info.as_mut()) {
-        swap(&mut s3.policy);
-        swap(&mut s3.signature);
-        swap(&mut s3.credential);
+        replace(&mut s3.policy);
+        replace(&mut s3.signature);
+        replace(&mut s3.credential);
     }
     swapped
 }

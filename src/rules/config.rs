@@ -56,7 +56,7 @@ const CFG_002: Rule = Rule {
         let (agrees, wanted) = if expectations.auto_adjusts_price() {
             (
                 matches!(ordering, Some(Ordering::Equal | Ordering::Greater)),
-                format!(">= {expected} (auto-adjusted, as go-livepeer does by default)"),
+                format!(">= {expected} (auto-adjusted, go-livepeer's default; an expected autoAdjustPrice=false checks it exactly)"),
             )
         } else {
             (ordering == Some(Ordering::Equal), expected.to_string())

@@ -438,7 +438,7 @@ pub const SETUP_SUITE: &str = "connection";
 pub fn not_run_reason(ended: EndedEarly) -> &'static str {
     match ended {
         EndedEarly::StoppedAnswering => "not run: the target stopped answering (a discovery call timed out)",
-        EndedEarly::DeadlinePassed => "not run: the run's deadline passed",
+        EndedEarly::DeadlinePassed => "not run: the target deadline passed",
     }
 }
 
