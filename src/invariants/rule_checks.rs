@@ -45,9 +45,9 @@ pub fn check_rules_on_bytes(bytes: &[u8]) -> Result<bool, Problem> {
 pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem> {
     let mut observation = observation_around(info)?;
     let secrets = Secrets::of(info, now_unix);
-    evaluate_both(&mut observation, now_unix, &mut |results| {
-        check_results(&secrets, results)
-    })?;
+    for results in evaluate_both(&mut observation, now_unix) {
+        check_results(&secrets, &results)?;
+    }
 
     // The view's values one by one (map keys too), as JSON values: the same strings the YAML view
     // shows, at a fraction of libyaml's cost. Searched value by value, not as one serialized text,
@@ -64,22 +64,21 @@ pub fn check_rules(info: &OrchestratorInfo, now_unix: i64) -> Result<(), Problem
     Ok(())
 }
 
-/// The catalog on `observation` twice, each result list handed to `each`: with the modes
-/// detected and nothing declared, then with every mode forced on under the operator's
-/// expectations and the OpenAPI document.
-fn evaluate_both(
-    observation: &mut Observation,
-    now_unix: i64,
-    each: &mut dyn FnMut(&[RuleResult]) -> Result<(), Problem>,
-) -> Result<(), Problem> {
+/// The catalog on `observation` twice: with the modes detected and nothing declared, then with
+/// every mode forced on under the operator's expectations and the OpenAPI document.
+fn evaluate_both(observation: &mut Observation, now_unix: i64) -> [Vec<RuleResult>; 2] {
     let nothing_declared = Expectations::default();
     let everything_forced = ModeOverrides {
         onchain: Some(true),
         transcoding: Some(true),
         ai: Some(true),
     };
-    let detected = Context::new(observation, &nothing_declared, ModeOverrides::default(), now_unix);
-    each(&evaluate(&detected))?;
+    let detected = evaluate(&Context::new(
+        observation,
+        &nothing_declared,
+        ModeOverrides::default(),
+        now_unix,
+    ));
     // The Ping exchange is the same for every input and recovering its signer is by far the
     // costliest step (secp256k1), so only the first evaluation carries it.
     observation.ping = None;
@@ -91,7 +90,7 @@ fn evaluate_both(
         Some(served) => declared.with_openapi_rendering(document, served),
         None => declared.with_openapi(document),
     };
-    each(&evaluate(&declared))
+    [detected, evaluate(&declared)]
 }
 
 /// A finding as one text, the way the secret search reads it.
@@ -115,8 +114,8 @@ pub fn observation_around(info: &OrchestratorInfo) -> Result<Observation, Proble
 /// What the reference orchestrator in `configuration` with `faults` answers a gateway that asks
 /// for no particular capabilities, at [`FUZZ_NOW`], with the per-call random values (auth token,
 /// session id, ticket seed and rand hash) replaced by fixed bytes of the same length (the seed,
-/// a big integer's bytes, always 32), so the
-/// answer is the same on every run and every fault keeps its shape.
+/// a big integer's bytes, always 32), so the answer is the same on every run and every fault
+/// keeps its shape.
 pub fn reference_info(preset: crate::reference::Preset, faults: &[Fault]) -> OrchestratorInfo {
     let config = ReferenceConfig {
         eth_key: reference::well_known_key(),
@@ -359,13 +358,9 @@ fn said_without_secrets(info: &OrchestratorInfo, now_unix: i64, swap: &Swap) -> 
     let mut said = Vec::new();
     if let Ok(mut observation) = observation_around(&swapped) {
         observation.ping = None;
-        let mut collect = |results: &[RuleResult]| {
-            let findings = results.iter().flat_map(|result| &result.findings);
-            said.extend(findings.map(|finding| finding_text(finding).to_lowercase()));
-            Ok(())
-        };
-        // Collecting never fails.
-        let _ = evaluate_both(&mut observation, now_unix, &mut collect);
+        let results = evaluate_both(&mut observation, now_unix);
+        let findings = results.iter().flatten().flat_map(|result| &result.findings);
+        said.extend(findings.map(|finding| finding_text(finding).to_lowercase()));
     }
     let view = serde_json::to_value(InfoView::new(&swapped)).unwrap_or_default();
     said.extend(shown_values(&view).map(|value| value.to_lowercase()));
@@ -395,22 +390,35 @@ const SWAPS: [Swap; 2] = [
 /// credential changed as `swap` says, so what is said of it spells an old secret only where
 /// the rest of the answer does, or where the swapped text happens to (hence two swaps).
 fn with_secrets_swapped(info: &OrchestratorInfo, swap: &Swap) -> OrchestratorInfo {
-    let mut swapped = info.clone();
-    if let Some(token) = swapped.auth_token.as_mut() {
-        token.token.iter_mut().for_each(|byte| *byte ^= swap.token_xor);
-    }
     let (letter, other) = swap.letters;
-    let replace = |text: &mut String| {
-        *text = (text.chars())
-            .map(|c| if c.eq_ignore_ascii_case(&letter) { other } else { letter })
-            .collect();
-    };
-    for s3 in swapped.storage.iter_mut().filter_map(|storage| storage.s3info.as_mut()) {
-        replace(&mut s3.policy);
-        replace(&mut s3.signature);
-        replace(&mut s3.credential);
+    with_secrets_changed(
+        info,
+        |token| token.iter_mut().for_each(|byte| *byte ^= swap.token_xor),
+        |text| {
+            *text = (text.chars())
+                .map(|c| if c.eq_ignore_ascii_case(&letter) { other } else { letter })
+                .collect();
+        },
+    )
+}
+
+/// `info` with `token` applied to its auth token's bytes and `text` to each S3 policy,
+/// signature and credential: the secrets [`Secrets::of`] searches for.
+fn with_secrets_changed(
+    info: &OrchestratorInfo,
+    token: impl Fn(&mut Vec<u8>),
+    text: impl Fn(&mut String),
+) -> OrchestratorInfo {
+    let mut changed = info.clone();
+    if let Some(auth_token) = changed.auth_token.as_mut() {
+        token(&mut auth_token.token);
     }
-    swapped
+    for s3 in changed.storage.iter_mut().filter_map(|storage| storage.s3info.as_mut()) {
+        text(&mut s3.policy);
+        text(&mut s3.signature);
+        text(&mut s3.credential);
+    }
+    changed
 }
 
 /// The object keys of a JSON value, at any depth.
@@ -428,15 +436,7 @@ fn view_keys(value: &serde_json::Value) -> Vec<String> {
 /// Every value of `info` but its secrets as rules may render it (text, 0x-hex, decimal),
 /// lowercased; [`CONSTANT_PUBLIC`] holds the rest of the observation's.
 fn public_values(info: &OrchestratorInfo) -> Vec<String> {
-    let mut blanked = info.clone();
-    if let Some(token) = blanked.auth_token.as_mut() {
-        token.token.clear();
-    }
-    for s3 in blanked.storage.iter_mut().filter_map(|storage| storage.s3info.as_mut()) {
-        s3.policy.clear();
-        s3.signature.clear();
-        s3.credential.clear();
-    }
+    let blanked = with_secrets_changed(info, Vec::clear, String::clear);
     let mut values = Vec::new();
     if let Ok(message) = DynamicMessage::decode(INFO_DESCRIPTOR.clone(), blanked.encode_to_vec().as_slice()) {
         collect_values(&message, &mut values);
