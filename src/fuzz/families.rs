@@ -9,6 +9,7 @@ use prost::Message;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::fields::{field_families, FieldFamily};
@@ -143,7 +144,8 @@ pub const FAMILIES: &[WrittenFamily] = &[
 
 /// What every case may build on, made once per run: a correctly signed discovery request and
 /// signatures that are wrong in instructive ways. Signing is deterministic (RFC 6979), so the
-/// same key gives the same bytes in every run. Beside them, the buffers oversized bodies reuse.
+/// same key gives the same bytes in every run. Beside them, the process's buffers for oversized
+/// bodies.
 pub struct Ingredients {
     signed: OrchestratorRequest,
     /// The gateway's message signed by another key.
@@ -163,7 +165,7 @@ impl Ingredients {
             wrong_message_signature: gateway
                 .sign_message(&eth::orchestrator_request_message(&other))
                 .to_vec(),
-            fillers: Arc::default(),
+            fillers: FillerPool::shared(),
         }
     }
 }
@@ -551,35 +553,46 @@ const WORD_PATTERNS: &[WordPattern] = &[
 
 const VERSIONS: &[&str] = &["", "0.8.0", "v99999.99999.99999", "latest", "1.2.3-rc.1+build.5"];
 
+/// Written field by field, as prost would encode the request: a hundred thousand words through
+/// prost's varint loop cost more than the rest of a batch's generation, where a word repeated is
+/// encoded once and copied.
 fn capability_bitstring(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let words = draw.entry(BITSTRING_WORDS, draw.index);
     let pattern = draw.pick(WORD_PATTERNS);
-    let bitstring: Vec<u64> = (0..words)
-        .map(|word| match pattern {
-            WordPattern::AllOnes => u64::MAX,
-            WordPattern::HighBitOnly => 1 << 63,
-            WordPattern::Alternating => 0xaaaa_aaaa_aaaa_aaaa,
-            WordPattern::Random => draw.rng.gen(),
-            WordPattern::LastWordOnly if word + 1 == words => 1 << 63,
-            WordPattern::LastWordOnly | WordPattern::Zeros => 0,
-        })
-        .collect();
-    let mandatories = match draw.rng.gen_range(0..3) {
-        0 => Vec::new(),
-        1 => bitstring.clone(),
-        _ => vec![u64::MAX; words + 1],
-    };
-    let request = OrchestratorRequest {
-        capabilities: Some(Capabilities {
-            bitstring,
-            mandatories,
-            version: draw.pick(VERSIONS).to_string(),
-            ..Default::default()
-        }),
-        ignore_capacity_check: draw.rng.gen(),
-        ..draw.signed()
-    };
-    (Method::GetOrchestrator, request.encode_to_vec().into())
+    let mut bitstring = Vec::new();
+    match pattern {
+        WordPattern::AllOnes => wire::repeated_varint(&mut bitstring, u64::MAX, words),
+        WordPattern::HighBitOnly => wire::repeated_varint(&mut bitstring, 1 << 63, words),
+        WordPattern::Alternating => wire::repeated_varint(&mut bitstring, 0xaaaa_aaaa_aaaa_aaaa, words),
+        WordPattern::Random => (0..words).for_each(|_| wire::varint(&mut bitstring, draw.rng.gen())),
+        WordPattern::LastWordOnly => {
+            wire::repeated_varint(&mut bitstring, 0, words.saturating_sub(1));
+            wire::repeated_varint(&mut bitstring, 1 << 63, words.min(1));
+        }
+        WordPattern::Zeros => wire::repeated_varint(&mut bitstring, 0, words),
+    }
+    let mut mandatories = Vec::new();
+    match draw.rng.gen_range(0..3) {
+        0 => {}
+        1 => mandatories.extend_from_slice(&bitstring),
+        _ => wire::repeated_varint(&mut mandatories, u64::MAX, words + 1),
+    }
+    let version = draw.pick(VERSIONS);
+    let ignore_capacity_check: bool = draw.rng.gen();
+
+    let mut capabilities = Vec::new();
+    // Empty repeated and string fields are left out, as prost leaves them out.
+    for (field, value) in [(1, bitstring.as_slice()), (2, &mandatories), (4, version.as_bytes())] {
+        if !value.is_empty() {
+            wire::len_field(&mut capabilities, field, value);
+        }
+    }
+    let mut body = draw.signed().encode_to_vec();
+    wire::len_field(&mut body, 3, &capabilities);
+    if ignore_capacity_check {
+        wire::varint_field(&mut body, 4, 1);
+    }
+    (Method::GetOrchestrator, body.into())
 }
 
 const MAP_ENTRIES: &[usize] = &[1_000, 0, 5_000, 1, 20_000, 2_500];
@@ -634,21 +647,27 @@ fn capacities_map(draw: &mut Draw<'_>) -> (Method, Bytes) {
             }
         }
         MapField::PerCapability => {
+            // Every entry holds the same model, encoded once.
+            let mut model = Vec::new();
+            model_entry(&mut model, "lpconform/fuzz-model", 1);
             let mut constraints = Vec::new();
             for entry in 0..entries {
                 let capability = key(draw, entry);
                 wire::message_field(&mut constraints, 2, |out| {
                     wire::varint_field(out, 1, capability);
-                    wire::message_field(out, 2, |out| model_entry(out, "lpconform/fuzz-model", 1));
+                    wire::len_field(out, 2, &model);
                 });
             }
             wire::len_field(&mut capabilities, 5, &constraints);
         }
         MapField::Models => {
             let mut models = Vec::new();
+            let mut model_id = String::new();
             for entry in 0..entries {
                 let capacity = key(draw, entry);
-                model_entry(&mut models, &format!("lpconform/model-{entry}"), capacity);
+                model_id.clear();
+                write!(model_id, "lpconform/model-{entry}").expect("a String takes any write");
+                model_entry(&mut models, &model_id, capacity);
             }
             wire::message_field(&mut capabilities, 5, |out| {
                 wire::message_field(out, 2, |out| {
@@ -1015,6 +1034,22 @@ mod tests {
         let twin = high_s(&signature);
         assert_eq!(twin.len(), 65);
         assert_eq!(eth::recover_signer(b"x", &twin), Err(eth::EthError::HighS));
+    }
+
+    #[test]
+    fn bitstrings_are_the_bytes_prost_writes() {
+        let ingredients = ingredients(1);
+        let family = family("capability-bitstring");
+        for index in 0..(BITSTRING_WORDS.len() * WORD_PATTERNS.len()) as u64 {
+            let input = generate(&family, index, 1, &ingredients);
+            let request = OrchestratorRequest::decode(input.body.clone()).expect(&input.case);
+            assert_eq!(request.encode_to_vec(), input.body, "{}", input.case);
+            let words = request
+                .capabilities
+                .map_or(0, |capabilities| capabilities.bitstring.len());
+            let expected = BITSTRING_WORDS[index as usize % BITSTRING_WORDS.len()];
+            assert_eq!(words, expected, "{}", input.case);
+        }
     }
 
     #[test]

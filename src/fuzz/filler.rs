@@ -2,9 +2,10 @@
 //! limit (the `oversized` family), written into buffers that are reused once the body is
 //! dropped. A fresh 4 MiB body per case costs a thousand page faults and a pass of writes, more
 //! than all other generation of a live run together; a reused buffer needs only its start
-//! written again.
+//! written again. One pool serves the whole process, so a short run (a test, a benchmark
+//! sample, a replay) reuses what an earlier run faulted in.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use bytes::Bytes;
 
@@ -32,6 +33,13 @@ struct Filler {
 }
 
 impl FillerPool {
+    /// The process's pool. Fifteen fresh buffers of 4 to 8 MiB cost a 400-request run twice
+    /// the rest of its generation (benchmarked), and at most [`KEPT`] stay allocated.
+    pub fn shared() -> Arc<FillerPool> {
+        static SHARED: LazyLock<Arc<FillerPool>> = LazyLock::new(Arc::default);
+        Arc::clone(&SHARED)
+    }
+
     /// `start`, then `fill` up to `len` bytes in all (`start` no longer than `len`).
     pub fn body(self: &Arc<Self>, start: &[u8], fill: u8, len: usize) -> Bytes {
         let len = len.max(start.len());

@@ -12,13 +12,37 @@ pub enum WireType {
     Fixed32 = 5,
 }
 
-/// Appends `value` as a base-128 varint.
+/// Appends `value` as a base-128 varint (a long one written to the stack first: one append, not
+/// one per byte).
 pub fn varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8 & 0x7f) | 0x80);
-        value >>= 7;
+    if value < 0x80 {
+        out.push(value as u8);
+        return;
     }
-    out.push(value as u8);
+    let mut encoded = [0u8; 10];
+    let mut last = 0;
+    while value >= 0x80 {
+        encoded[last] = (value as u8 & 0x7f) | 0x80;
+        value >>= 7;
+        last += 1;
+    }
+    encoded[last] = value as u8;
+    out.extend_from_slice(&encoded[..=last]);
+}
+
+/// Appends `value` as a varint `count` times: encoded once, then copied in doubling runs.
+pub fn repeated_varint(out: &mut Vec<u8>, value: u64, count: usize) {
+    if count == 0 {
+        return;
+    }
+    let start = out.len();
+    varint(out, value);
+    let total = (out.len() - start) * count;
+    out.reserve(total);
+    while out.len() - start < total {
+        let copied = (out.len() - start).min(total - (out.len() - start));
+        out.extend_from_within(start..start + copied);
+    }
 }
 
 /// Bytes `value` takes as a varint.
@@ -75,6 +99,17 @@ mod tests {
             prost::encoding::encode_varint(value, &mut theirs);
             assert_eq!(ours, theirs, "{value}");
             assert_eq!(varint_len(value), theirs.len(), "{value}");
+        }
+    }
+
+    #[test]
+    fn repeated_varints_are_the_varint_again_and_again() {
+        for (value, count) in [(0, 0), (0, 1), (300, 3), (u64::MAX, 7), (1 << 63, 1_000)] {
+            let mut repeated = vec![9];
+            repeated_varint(&mut repeated, value, count);
+            let mut expected = vec![9];
+            (0..count).for_each(|_| varint(&mut expected, value));
+            assert_eq!(repeated, expected, "{value} x {count}");
         }
     }
 
