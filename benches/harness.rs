@@ -6,6 +6,7 @@
 //! - `rules_per_answer` evaluates the whole catalog on one observed answer.
 //! - `fuzz_requests` is `lpconform fuzz` for a fixed number of requests; `bare_tonic_loop`
 //!   sends the same generated bodies with tonic alone at the same concurrency;
+//!   `fuzz_against_bare` runs the two alternately and prints the median ratio of their rounds;
 //!   `fuzz_generation` only makes those bodies, the CPU fuzzing takes from the target beside it
 //!   on the same cores.
 //! - `sweep` runs the suites against 1, 16 and 128 embedded orchestrators, 16 at a time.
@@ -14,7 +15,7 @@
 
 use std::path::Path;
 use std::sync::LazyLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use divan::Bencher;
 use lpconform::ai_models::load_ai_models;
@@ -178,6 +179,11 @@ fn rules_per_answer(bencher: Bencher) {
 #[divan::bench(sample_count = 40, sample_size = 1)]
 fn fuzz_requests(bencher: Bencher) {
     let bench = &*BENCH;
+    bencher.bench(|| fuzz_run(bench));
+}
+
+/// One `lpconform fuzz` run of [`FUZZ_REQUESTS`] against the embedded orchestrator.
+fn fuzz_run(bench: &Bench) -> u64 {
     let settings = FuzzSettings {
         seed: 1,
         duration: Duration::from_secs(600),
@@ -187,13 +193,11 @@ fn fuzz_requests(bencher: Bencher) {
         recovery_timeout: Duration::from_secs(5),
     };
     let gateway = fuzz::gateway_for_seed(1);
-    bencher.bench(|| {
-        let report = bench
-            .runtime
-            .block_on(fuzz::fuzz(&bench.fuzz_driver, &gateway, &settings, &mut |_| {}));
-        assert_eq!(report.finding_count(), 0, "the reference orchestrator survives fuzzing");
-        report.requests
-    });
+    let report = bench
+        .runtime
+        .block_on(fuzz::fuzz(&bench.fuzz_driver, &gateway, &settings, &mut |_| {}));
+    assert_eq!(report.finding_count(), 0, "the reference orchestrator survives fuzzing");
+    report.requests
 }
 
 #[divan::bench(sample_count = 10, sample_size = 1)]
@@ -224,24 +228,61 @@ fn fuzz_cases<'a>(
 #[divan::bench(sample_count = 40, sample_size = 1)]
 fn bare_tonic_loop(bencher: Bencher) {
     let bench = &*BENCH;
-    bencher.bench(|| {
-        bench.runtime.block_on(async {
-            for batch in bench.fuzz_inputs.chunks(CONCURRENCY) {
-                let mut calls = tokio::task::JoinSet::new();
-                for input in batch {
-                    let mut grpc = tonic::client::Grpc::new(bench.bare.clone());
-                    let path = http::uri::PathAndQuery::try_from(input.path.as_str()).unwrap();
-                    let body = input.body.clone();
-                    calls.spawn(async move {
-                        grpc.ready().await.unwrap();
-                        // Refusals are answers too: only the time matters here.
-                        let _ = grpc.unary(tonic::Request::new(body), path, RawCodec).await;
-                    });
-                }
-                calls.join_all().await;
+    bencher.bench(|| bare_loop(bench));
+}
+
+/// The fuzz run's bodies sent with tonic alone, `CONCURRENCY` at a time.
+fn bare_loop(bench: &Bench) {
+    bench.runtime.block_on(async {
+        for batch in bench.fuzz_inputs.chunks(CONCURRENCY) {
+            let mut calls = tokio::task::JoinSet::new();
+            for input in batch {
+                let mut grpc = tonic::client::Grpc::new(bench.bare.clone());
+                let path = http::uri::PathAndQuery::try_from(input.path.as_str()).unwrap();
+                let body = input.body.clone();
+                calls.spawn(async move {
+                    grpc.ready().await.unwrap();
+                    // Refusals are answers too: only the time matters here.
+                    let _ = grpc.unary(tonic::Request::new(body), path, RawCodec).await;
+                });
             }
-        })
-    });
+            calls.join_all().await;
+        }
+    })
+}
+
+/// Rounds of [`fuzz_against_bare`], after three to warm up.
+const PAIRED_ROUNDS: usize = 40;
+
+/// The bare loop and the fuzz run alternately, [`PAIRED_ROUNDS`] times, printing the median of
+/// each round's ratio: the machine's speed drifts over seconds, and the medians of the two
+/// benchmarks above are taken seconds apart (divan's own time for this one is of all rounds).
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn fuzz_against_bare() {
+    let bench = &*BENCH;
+    let time = |run: &dyn Fn()| {
+        let started = Instant::now();
+        run();
+        started.elapsed().as_secs_f64()
+    };
+    let mut ratios = Vec::new();
+    for round in 0..PAIRED_ROUNDS + 3 {
+        let bare = time(&|| bare_loop(bench));
+        let fuzzed = time(&|| {
+            fuzz_run(bench);
+        });
+        if round >= 3 {
+            ratios.push(bare / fuzzed);
+        }
+    }
+    ratios.sort_by(f64::total_cmp);
+    let quartile = |which: usize| ratios[(ratios.len() - 1) * which / 4];
+    eprintln!(
+        "fuzz/bare, {PAIRED_ROUNDS} alternating rounds: median {:.3} (quartiles {:.3} to {:.3})",
+        quartile(2),
+        quartile(1),
+        quartile(3)
+    );
 }
 
 /// Orchestrators for the sweep benchmark: as many as its largest size, h2c, off chain.

@@ -13,7 +13,7 @@ use common::lpconform;
 
 const AI_MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/aiModels.json");
 
-/// Enough for each fuzz fault's case to come up from seed 1 (they are in the first two batches).
+/// Enough for each fuzz fault's case to come up from seed 1 (each is among its first hundred cases).
 const BUDGET: &str = "100";
 
 fn text(output: &Output) -> String {
