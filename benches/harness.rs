@@ -64,6 +64,9 @@ struct Bench {
     /// The bodies `fuzz_requests` sends, for the bare loop.
     fuzz_inputs: Vec<FuzzInput>,
     fuzz_families: Vec<Family>,
+    /// The run `fuzz_requests` makes, and the gateway key it signs with.
+    fuzz_settings: FuzzSettings,
+    fuzz_gateway: EthKey,
 }
 
 static BENCH: LazyLock<Bench> = LazyLock::new(|| {
@@ -111,6 +114,14 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
     let ingredients = Ingredients::new(&fuzz::gateway_for_seed(seed), seed);
     let fuzz_families = fuzz::families(fuzz_driver.proto());
     let fuzz_inputs = fuzz_cases(&fuzz_families, seed, &ingredients).collect();
+    let fuzz_settings = FuzzSettings {
+        seed,
+        duration: Duration::from_secs(600),
+        max_requests: Some(FUZZ_REQUESTS),
+        concurrency: CONCURRENCY,
+        families: fuzz_families.clone(),
+        recovery_timeout: Duration::from_secs(5),
+    };
     Bench {
         runtime,
         _running: running,
@@ -125,6 +136,8 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
         calls_per_suite_run,
         fuzz_inputs,
         fuzz_families,
+        fuzz_settings,
+        fuzz_gateway: fuzz::gateway_for_seed(seed),
     }
 });
 
@@ -184,18 +197,12 @@ fn fuzz_requests(bencher: Bencher) {
 
 /// One `lpconform fuzz` run of [`FUZZ_REQUESTS`] against the embedded orchestrator.
 fn fuzz_run(bench: &Bench) -> u64 {
-    let settings = FuzzSettings {
-        seed: 1,
-        duration: Duration::from_secs(600),
-        max_requests: Some(FUZZ_REQUESTS),
-        concurrency: CONCURRENCY,
-        families: bench.fuzz_families.clone(),
-        recovery_timeout: Duration::from_secs(5),
-    };
-    let gateway = fuzz::gateway_for_seed(1);
-    let report = bench
-        .runtime
-        .block_on(fuzz::fuzz(&bench.fuzz_driver, &gateway, &settings, &mut |_| {}));
+    let report = bench.runtime.block_on(fuzz::fuzz(
+        &bench.fuzz_driver,
+        &bench.fuzz_gateway,
+        &bench.fuzz_settings,
+        &mut |_| {},
+    ));
     assert_eq!(report.finding_count(), 0, "the reference orchestrator survives fuzzing");
     report.requests
 }
@@ -251,34 +258,44 @@ fn bare_loop(bench: &Bench) {
     })
 }
 
-/// Rounds of [`fuzz_against_bare`], after three to warm up.
-const PAIRED_ROUNDS: usize = 40;
+/// Rounds of [`fuzz_against_bare`] that count (odd, so the median is one round's), after
+/// [`WARMUP_ROUNDS`] that do not.
+const PAIRED_ROUNDS: usize = 41;
+const WARMUP_ROUNDS: usize = 3;
 
 /// The bare loop and the fuzz run alternately, [`PAIRED_ROUNDS`] times, printing the median of
-/// each round's ratio: the machine's speed drifts over seconds, and the medians of the two
-/// benchmarks above are taken seconds apart (divan's own time for this one is of all rounds).
+/// each round's speed ratio (bare time over fuzz time): the machine's speed drifts over seconds,
+/// and the medians of the two benchmarks above are taken seconds apart. The two swap places
+/// every round, so a drift within a round favours neither. Divan's own time for this one is of
+/// all rounds.
 #[divan::bench(sample_count = 1, sample_size = 1)]
 fn fuzz_against_bare() {
     let bench = &*BENCH;
-    let time = |run: &dyn Fn()| {
+    let seconds = |run: &dyn Fn()| {
         let started = Instant::now();
         run();
         started.elapsed().as_secs_f64()
     };
+    let bare_run = || bare_loop(bench);
+    let fuzzing_run = || {
+        fuzz_run(bench);
+    };
     let mut ratios = Vec::new();
-    for round in 0..PAIRED_ROUNDS + 3 {
-        let bare = time(&|| bare_loop(bench));
-        let fuzzed = time(&|| {
-            fuzz_run(bench);
-        });
-        if round >= 3 {
-            ratios.push(bare / fuzzed);
+    for round in 0..WARMUP_ROUNDS + PAIRED_ROUNDS {
+        let (bare_seconds, fuzz_seconds) = if round % 2 == 0 {
+            (seconds(&bare_run), seconds(&fuzzing_run))
+        } else {
+            let fuzz_seconds = seconds(&fuzzing_run);
+            (seconds(&bare_run), fuzz_seconds)
+        };
+        if round >= WARMUP_ROUNDS {
+            ratios.push(bare_seconds / fuzz_seconds);
         }
     }
     ratios.sort_by(f64::total_cmp);
     let quartile = |which: usize| ratios[(ratios.len() - 1) * which / 4];
     eprintln!(
-        "fuzz/bare, {PAIRED_ROUNDS} alternating rounds: median {:.3} (quartiles {:.3} to {:.3})",
+        "fuzz/bare (speed), {PAIRED_ROUNDS} alternating rounds: median {:.3} (quartiles {:.3} to {:.3})",
         quartile(2),
         quartile(1),
         quartile(3)

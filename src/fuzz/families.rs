@@ -144,15 +144,13 @@ pub const FAMILIES: &[WrittenFamily] = &[
 
 /// What every case may build on, made once per run: a correctly signed discovery request and
 /// signatures that are wrong in instructive ways. Signing is deterministic (RFC 6979), so the
-/// same key gives the same bytes in every run. Beside them, the process's buffers for oversized
-/// bodies.
+/// same key gives the same bytes in every run.
 pub struct Ingredients {
     signed: OrchestratorRequest,
     /// The gateway's message signed by another key.
     impostor_signature: Vec<u8>,
     /// The gateway's signature over another address's message.
     wrong_message_signature: Vec<u8>,
-    fillers: Arc<FillerPool>,
 }
 
 impl Ingredients {
@@ -165,7 +163,6 @@ impl Ingredients {
             wrong_message_signature: gateway
                 .sign_message(&eth::orchestrator_request_message(&other))
                 .to_vec(),
-            fillers: FillerPool::shared(),
         }
     }
 }
@@ -859,7 +856,7 @@ fn oversized(draw: &mut Draw<'_>) -> (Method, Bytes) {
     let fill = draw.pick(&[0x00, 0x41, 0xff]);
     wire::key(&mut body, PADDING_FIELD, WireType::Len);
     wire::varint(&mut body, pad as u64);
-    let padded = draw.ingredients.fillers.body(&body, fill, body.len() + pad);
+    let padded = FillerPool::shared().body(&body, fill, body.len() + pad);
     (method, padded)
 }
 
@@ -1036,20 +1033,60 @@ mod tests {
         assert_eq!(eth::recover_signer(b"x", &twin), Err(eth::EthError::HighS));
     }
 
+    /// The capability-bitstring family as it was before it wrote its fields by hand: the
+    /// request built as a message and encoded by prost, drawing from the stream in the same order.
+    fn capability_bitstring_by_prost(draw: &mut Draw<'_>) -> Vec<u8> {
+        let words = draw.entry(BITSTRING_WORDS, draw.index);
+        let pattern = draw.pick(WORD_PATTERNS);
+        let bitstring: Vec<u64> = (0..words)
+            .map(|word| match pattern {
+                WordPattern::AllOnes => u64::MAX,
+                WordPattern::HighBitOnly => 1 << 63,
+                WordPattern::Alternating => 0xaaaa_aaaa_aaaa_aaaa,
+                WordPattern::Random => draw.rng.gen(),
+                WordPattern::LastWordOnly if word + 1 == words => 1 << 63,
+                WordPattern::LastWordOnly | WordPattern::Zeros => 0,
+            })
+            .collect();
+        let mandatories = match draw.rng.gen_range(0..3) {
+            0 => Vec::new(),
+            1 => bitstring.clone(),
+            _ => vec![u64::MAX; words + 1],
+        };
+        OrchestratorRequest {
+            capabilities: Some(Capabilities {
+                bitstring,
+                mandatories,
+                version: draw.pick(VERSIONS).to_string(),
+                ..Default::default()
+            }),
+            ignore_capacity_check: draw.rng.gen(),
+            ..draw.signed()
+        }
+        .encode_to_vec()
+    }
+
     #[test]
     fn bitstrings_are_the_bytes_prost_writes() {
         let ingredients = ingredients(1);
-        let family = family("capability-bitstring");
-        for index in 0..(BITSTRING_WORDS.len() * WORD_PATTERNS.len()) as u64 {
-            let input = generate(&family, index, 1, &ingredients);
-            let request = OrchestratorRequest::decode(input.body.clone()).expect(&input.case);
-            assert_eq!(request.encode_to_vec(), input.body, "{}", input.case);
-            let words = request
-                .capabilities
-                .map_or(0, |capabilities| capabilities.bitstring.len());
-            let expected = BITSTRING_WORDS[index as usize % BITSTRING_WORDS.len()];
-            assert_eq!(words, expected, "{}", input.case);
+        let draw = |index: u64| Draw {
+            index,
+            rng: ChaCha8Rng::seed_from_u64(case_seed(1, "capability-bitstring", index)),
+            ingredients: &ingredients,
+        };
+        let mut shapes = std::collections::BTreeSet::new();
+        for index in 0..600 {
+            let (_, written) = capability_bitstring(&mut draw(index));
+            assert_eq!(written, capability_bitstring_by_prost(&mut draw(index)), "case {index}");
+            let mut first_draws = draw(index);
+            let words = first_draws.entry(BITSTRING_WORDS, index);
+            shapes.insert((words, first_draws.pick(WORD_PATTERNS) as usize));
         }
+        assert_eq!(
+            shapes.len(),
+            BITSTRING_WORDS.len() * WORD_PATTERNS.len(),
+            "every length meets every pattern"
+        );
     }
 
     #[test]

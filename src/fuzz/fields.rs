@@ -291,10 +291,7 @@ impl FieldFamily {
                 };
                 let mut entry = Vec::new();
                 self.encode(number, one, &mut entry);
-                out.reserve(entry.len() * LONG_REPEATED);
-                for _ in 0..LONG_REPEATED {
-                    out.extend_from_slice(&entry);
-                }
+                wire::repeated(out, &entry, LONG_REPEATED);
             }
             Value::WrongWireType(wire_type) => {
                 encode_key(number, wire_type, out);

@@ -2,23 +2,24 @@
 //! limit (the `oversized` family), written into buffers that are reused once the body is
 //! dropped. A fresh 4 MiB body per case costs a thousand page faults and a pass of writes, more
 //! than all other generation of a live run together; a reused buffer needs only its start
-//! written again. One pool serves the whole process, so a short run (a test, a benchmark
-//! sample, a replay) reuses what an earlier run faulted in.
+//! written again. One pool serves the whole process, so a short run in a process that has fuzzed
+//! before (a benchmark sample, a unit test) reuses what an earlier run faulted in; a
+//! `lpconform fuzz` process fills its pool in its first batches.
 
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use bytes::Bytes;
 
-/// Buffers kept for reuse once their bodies are dropped; beyond these the shortest are freed.
-/// With the families taking turns, the batch on the wire and the one being judged hold a few
-/// oversized bodies; a run of the oversized family alone holds two batches of them, and gains
-/// less.
+/// Buffers kept for reuse once their bodies are dropped; beyond these the shortest are freed
+/// (bodies alive are not counted). With the families taking turns, a batch at the default
+/// concurrency of 8 holds about five oversized bodies, which these serve; at a concurrency of 12
+/// or more, or with the oversized family alone, each batch makes some buffers anew.
 const KEPT: usize = 6;
 
 /// Buffers are made in whole MiB, so one serves the bodies a little over and under its size.
 const GRANULE: usize = 1 << 20;
 
-/// The buffers of one run's oversized bodies.
+/// Buffers for oversized bodies; the process shares one pool, [`FillerPool::shared`].
 #[derive(Debug, Default)]
 pub struct FillerPool {
     free: Mutex<Vec<Filler>>,
@@ -34,7 +35,8 @@ struct Filler {
 
 impl FillerPool {
     /// The process's pool. Fifteen fresh buffers of 4 to 8 MiB cost a 400-request run twice
-    /// the rest of its generation (benchmarked), and at most [`KEPT`] stay allocated.
+    /// the rest of its generation (benchmarked); once their bodies are dropped, at most [`KEPT`]
+    /// stay allocated for the rest of the process.
     pub fn shared() -> Arc<FillerPool> {
         static SHARED: LazyLock<Arc<FillerPool>> = LazyLock::new(Arc::default);
         Arc::clone(&SHARED)

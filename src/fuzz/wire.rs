@@ -30,19 +30,27 @@ pub fn varint(out: &mut Vec<u8>, mut value: u64) {
     out.extend_from_slice(&encoded[..=last]);
 }
 
-/// Appends `value` as a varint `count` times: encoded once, then copied in doubling runs.
-pub fn repeated_varint(out: &mut Vec<u8>, value: u64, count: usize) {
-    if count == 0 {
+/// Appends `piece` `count` times, copying what is already written in doubling runs (a hundred
+/// thousand ten-byte appends cost generation about a millisecond per 400 cases more).
+pub fn repeated(out: &mut Vec<u8>, piece: &[u8], count: usize) {
+    let total = piece.len() * count;
+    if total == 0 {
         return;
     }
-    let start = out.len();
-    varint(out, value);
-    let total = (out.len() - start) * count;
     out.reserve(total);
+    let start = out.len();
+    out.extend_from_slice(piece);
     while out.len() - start < total {
-        let copied = (out.len() - start).min(total - (out.len() - start));
-        out.extend_from_within(start..start + copied);
+        let written = out.len() - start;
+        out.extend_from_within(start..start + written.min(total - written));
     }
+}
+
+/// Appends `value` as a varint `count` times, encoded once.
+pub fn repeated_varint(out: &mut Vec<u8>, value: u64, count: usize) {
+    let mut once = Vec::with_capacity(10);
+    varint(&mut once, value);
+    repeated(out, &once, count);
 }
 
 /// Bytes `value` takes as a varint.
