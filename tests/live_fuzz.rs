@@ -42,13 +42,22 @@ fn saved(corpus: &Path, rule: &str) -> Vec<PathBuf> {
     files
 }
 
+/// Flags beyond the fault: `both` are given to `fuzz` and `replay`, `fuzz_only` to `fuzz` alone
+/// (replay sends one input at a time, so it refuses `--concurrency`).
+#[derive(Default)]
+struct Flags<'a> {
+    both: &'a [&'a str],
+    fuzz_only: &'a [&'a str],
+}
+
 /// Fuzzes the embedded orchestrator with `fault` from seed 1, checks `rule` is found and saved,
 /// and that `lpconform replay` reproduces it with the fault and not without. Returns the file.
-fn fault_is_found_and_replayed(fault: &str, rule: &str, extra: &[&str]) -> FindingFile {
+fn fault_is_found_and_replayed(fault: &str, rule: &str, flags: Flags<'_>) -> FindingFile {
     let scratch = tempfile::tempdir().unwrap();
     let mut args = vec!["fuzz", "--seed", "1", "--duration", "20s", "--max-requests", BUDGET];
     args.extend(["--fault", fault]);
-    args.extend(extra);
+    args.extend(flags.both);
+    args.extend(flags.fuzz_only);
     let output = lpconform(scratch.path(), &args);
     let summary = text(&output);
     assert_eq!(output.status.code(), Some(1), "{summary}");
@@ -64,14 +73,14 @@ fn fault_is_found_and_replayed(fault: &str, rule: &str, extra: &[&str]) -> Findi
     assert!(summary.contains(&replay_line), "{replay_line}\n{summary}");
 
     let mut replay = vec!["replay", name.as_str(), "--fault", fault];
-    replay.extend(extra);
+    replay.extend(flags.both);
     let output = lpconform(scratch.path(), &replay);
     let verdict = text(&output);
     assert_eq!(output.status.code(), Some(1), "{verdict}");
     assert!(verdict.contains(&format!("result: reproduced {rule}")), "{verdict}");
 
     let mut clean = vec!["replay", name.as_str()];
-    clean.extend(extra);
+    clean.extend(flags.both);
     let output = lpconform(scratch.path(), &clean);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(text(&output).contains("result: did not reproduce"));
@@ -113,15 +122,27 @@ fn a_clean_orchestrator_survives_a_seeded_run_without_findings() {
     assert!(!scratch.path().join("fuzz-findings").exists(), "nothing to save");
 }
 
+/// At one request in flight a batch is sixteen cases and the huge bitstring comes up in the
+/// second: the crash is found and narrowed in a batch after the first, not only in a run's
+/// opening batch.
 #[test]
-fn a_crash_on_a_huge_bitstring_is_rpc_005_and_isolated_to_its_case() {
-    let file = fault_is_found_and_replayed("crash-on-huge-bitstring", "RPC-005", &[]);
+fn a_crash_on_a_huge_bitstring_in_a_later_batch_is_rpc_005_and_isolated_to_its_case() {
+    let flags = Flags {
+        fuzz_only: &["--concurrency", "1"],
+        ..Flags::default()
+    };
+    let file = fault_is_found_and_replayed("crash-on-huge-bitstring", "RPC-005", flags);
     assert_eq!(file.family, "capability-bitstring", "{file:?}");
     assert_eq!(
         file.requests.len(),
         1,
         "the batch is narrowed to the case that took it down"
     );
+    let families = fuzz::families(lpconform::protocol::Protocol::built_in_ref());
+    let turn = families.iter().position(|family| family.name() == file.family).unwrap();
+    let (_, index) = file.case.rsplit_once('#').unwrap();
+    let sent_before = index.parse::<usize>().unwrap() * families.len() + turn;
+    assert!(sent_before >= 16, "{sent_before} cases before it: in the first batch");
 }
 
 /// go-livepeer 0.9's known defect: an EndTranscodingSession without `auth_token` kills the
@@ -129,24 +150,31 @@ fn a_crash_on_a_huge_bitstring_is_rpc_005_and_isolated_to_its_case() {
 /// (as under a supervisor), so the fuzzer can narrow the batch to the request that killed it.
 #[test]
 fn a_crash_on_a_missing_token_is_rpc_005_and_isolated_to_its_case() {
-    let file = fault_is_found_and_replayed("crash-on-missing-token", "RPC-005", &[]);
+    let file = fault_is_found_and_replayed("crash-on-missing-token", "RPC-005", Flags::default());
     assert_eq!(file.family, "end-session-token", "{file:?}");
     assert_eq!(file.requests.len(), 1, "narrowed to the request without a token");
 }
 
 #[test]
 fn a_stall_on_a_ping_length_is_rpc_003() {
-    let file = fault_is_found_and_replayed("stall-on-ping-length", "RPC-003", &["--call-timeout", "1s"]);
+    let file = fault_is_found_and_replayed(
+        "stall-on-ping-length",
+        "RPC-003",
+        Flags {
+            both: &["--call-timeout", "1s"],
+            ..Flags::default()
+        },
+    );
     assert_eq!(file.family, "ping-value");
     assert_eq!(file.actual, "no answer within 1s");
 }
 
 #[test]
 fn a_leaked_panic_on_a_truncated_token_is_rpc_006_and_the_same_for_the_same_seed() {
-    let first = fault_is_found_and_replayed("panic-on-truncated-token", "RPC-006", &[]);
+    let first = fault_is_found_and_replayed("panic-on-truncated-token", "RPC-006", Flags::default());
     assert_eq!(first.family, "end-session-token");
     assert!(first.actual.contains("panicked"), "{first:?}");
-    let again = fault_is_found_and_replayed("panic-on-truncated-token", "RPC-006", &[]);
+    let again = fault_is_found_and_replayed("panic-on-truncated-token", "RPC-006", Flags::default());
     assert_eq!(first, again, "the same seed makes the same cases");
 }
 
