@@ -11,9 +11,10 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use bytes::Bytes;
 
 /// Buffers kept for reuse once their bodies are dropped; beyond these the shortest are freed
-/// (bodies alive are not counted). With the families taking turns, a batch at the default
-/// concurrency of 8 holds about five oversized bodies, which these serve; at a concurrency of 12
-/// or more, or with the oversized family alone, each batch makes some buffers anew.
+/// (bodies alive are not counted). A body lives from its case's generation to its answer, and
+/// with the families taking turns few oversized ones are in flight at once: measured over 5 s, a
+/// run at a concurrency of 8 to 32 makes six to nine buffers, all in its first batches; at 64,
+/// or with the oversized family alone, it makes some anew all along.
 const KEPT: usize = 6;
 
 /// Buffers are made in whole MiB, so one serves the bodies a little over and under its size.
@@ -34,9 +35,9 @@ struct Filler {
 }
 
 impl FillerPool {
-    /// The process's pool. Fifteen fresh buffers of 4 to 8 MiB cost a 400-request run twice
-    /// the rest of its generation (benchmarked); once their bodies are dropped, at most [`KEPT`]
-    /// stay allocated for the rest of the process.
+    /// The process's pool. Fresh buffers of 4 to 8 MiB for every oversized body cost the
+    /// benchmark's 400 cases twice the rest of their generation; once their bodies are dropped,
+    /// at most [`KEPT`] stay allocated for the rest of the process.
     pub fn shared() -> Arc<FillerPool> {
         static SHARED: LazyLock<Arc<FillerPool>> = LazyLock::new(Arc::default);
         Arc::clone(&SHARED)

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use super::families::{generate, Family, FuzzInput, Ingredients};
 use super::judge::{self, Judged};
-use crate::driver::{Driver, Exchange, Method};
+use crate::driver::{Driver, Method};
 use crate::eth::EthKey;
 use crate::observe::Call;
 use crate::probe::signed_orchestrator_request;
@@ -143,7 +143,10 @@ pub async fn fuzz(
     // Requests still unanswered one call deadline after the duration are given up, so a target
     // that stalls every call costs the duration and two deadlines (this one, the liveness check).
     let give_up_at = started + settings.duration + driver.connection().call_timeout();
-    let ingredients = Arc::new(Ingredients::new(gateway, settings.seed));
+    let maker = CaseMaker {
+        seed: settings.seed,
+        ingredients: Arc::new(Ingredients::new(gateway, settings.seed)),
+    };
     let liveness_request = signed_orchestrator_request(gateway);
     let concurrency = settings.concurrency.max(1);
     let mut schedule = Schedule::new(&settings.families);
@@ -153,9 +156,6 @@ pub async fn fuzz(
     let mut latencies = Vec::new();
     let mut stopped_early = None;
 
-    // A batch's answers are judged while the next batch is on the wire; its liveness findings
-    // wait with them, so findings are recorded in the order the calls were made.
-    let mut unjudged = Unjudged::default();
     for batch_number in 1.. {
         let remaining = settings
             .max_requests
@@ -170,8 +170,7 @@ pub async fn fuzz(
             break;
         }
         let sent_before = requests;
-        let in_flight = start_batch(driver, cases, settings.seed, &ingredients, concurrency);
-        unjudged.judge_into(&mut findings, &mut latencies);
+        let in_flight = start_batch(driver, cases, &maker, concurrency);
         let found_before = findings.count();
         let answered = finish_batch(in_flight, give_up_at, &mut |completed| {
             progress(&Progress {
@@ -182,8 +181,14 @@ pub async fn fuzz(
         })
         .await;
         requests += answered.len() as u64;
-        let batch: Vec<FuzzInput> = answered.iter().map(|(input, _)| input.clone()).collect();
-        unjudged.answered = answered;
+        let mut batch = Vec::with_capacity(answered.len());
+        for Answered { sent, elapsed, judged } in answered {
+            latencies.push(elapsed);
+            for judged in judged {
+                findings.record(judged, &sent.case, sent.family.name(), || vec![maker.input(&sent)]);
+            }
+            batch.push(sent);
+        }
 
         let check = liveness_check(driver, &liveness_request).await;
         liveness_checks += 1;
@@ -191,22 +196,34 @@ pub async fn fuzz(
         if !judged.is_empty() {
             let batch_name = format!("batch-{batch_number}");
             if check.outcome.is_ok() {
-                unjudged.liveness(judged, &batch_name, "", &batch);
+                findings.record_liveness(judged, &batch_name, "", &batch, &maker);
             } else if Instant::now() >= started + settings.duration {
-                unjudged.liveness(judged, &batch_name, "", &batch);
+                findings.record_liveness(judged, &batch_name, "", &batch, &maker);
                 stopped_early = Some("the duration ended while the target was not answering".to_string());
                 break;
             } else {
-                let down = went_down(driver, &liveness_request, &batch, settings.recovery_timeout, give_up_at).await;
+                let down = went_down(
+                    driver,
+                    &liveness_request,
+                    &batch,
+                    &maker,
+                    settings.recovery_timeout,
+                    give_up_at,
+                )
+                .await;
                 requests += down.resent;
                 liveness_checks += down.checks;
                 let (case, family, inputs) = match &down.culprit {
-                    Some(culprit) => (culprit.case.clone(), culprit.family.clone(), vec![culprit.clone()]),
+                    Some(culprit) => (
+                        culprit.case.clone(),
+                        culprit.family.name().to_string(),
+                        vec![culprit.clone()],
+                    ),
                     None => (batch_name, String::new(), batch),
                 };
-                unjudged.liveness(judged, &case, &family, &inputs);
+                findings.record_liveness(judged, &case, &family, &inputs, &maker);
                 if let Some(culprit) = &down.culprit {
-                    schedule.quarantine(&culprit.family);
+                    schedule.quarantine(culprit.family.name());
                 }
                 if !down.recovered {
                     stopped_early = Some(format!(
@@ -223,7 +240,6 @@ pub async fn fuzz(
             elapsed: started.elapsed(),
         });
     }
-    unjudged.judge_into(&mut findings, &mut latencies);
     progress(&Progress {
         requests,
         findings: findings.count(),
@@ -260,7 +276,7 @@ pub async fn resend(driver: &Driver, inputs: &[FuzzInput]) -> Resent {
     resend_with(
         driver,
         &signed_orchestrator_request(driver.gateway()),
-        inputs,
+        inputs.iter().cloned(),
         true,
         None,
     )
@@ -277,12 +293,12 @@ async fn liveness_check(driver: &Driver, request: &OrchestratorRequest) -> Call<
 async fn resend_with(
     driver: &Driver,
     liveness_request: &OrchestratorRequest,
-    inputs: &[FuzzInput],
+    inputs: impl IntoIterator<Item = FuzzInput>,
     judge_inputs: bool,
     give_up_at: Option<Instant>,
 ) -> Resent {
     let mut resent = Resent::default();
-    for (position, input) in inputs.iter().enumerate() {
+    for (position, input) in inputs.into_iter().enumerate() {
         if give_up_at.is_some_and(|moment| Instant::now() >= moment) {
             break;
         }
@@ -317,7 +333,7 @@ async fn resend_with(
 /// After the target stopped answering: waits for it to come back, then resends the batch one
 /// case at a time to find the case that takes it down, and waits for it to come back again.
 struct Down {
-    culprit: Option<FuzzInput>,
+    culprit: Option<SentCase>,
     recovered: bool,
     resent: u64,
     checks: u64,
@@ -326,7 +342,8 @@ struct Down {
 async fn went_down(
     driver: &Driver,
     liveness_request: &OrchestratorRequest,
-    batch: &[FuzzInput],
+    batch: &[SentCase],
+    maker: &CaseMaker,
     recovery_timeout: Duration,
     give_up_at: Instant,
 ) -> Down {
@@ -341,7 +358,8 @@ async fn went_down(
     if !wait_for_recovery(driver, liveness_request, recovery_timeout, &mut down.checks).await {
         return down;
     }
-    let isolation = resend_with(driver, liveness_request, batch, false, Some(give_up_at)).await;
+    let inputs = batch.iter().map(|sent| maker.input(sent));
+    let isolation = resend_with(driver, liveness_request, inputs, false, Some(give_up_at)).await;
     down.resent = isolation.requests;
     down.checks += isolation.requests;
     down.culprit = isolation.down_after.and_then(|position| batch.get(position).cloned());
@@ -372,19 +390,43 @@ async fn wait_for_recovery(
 
 /// A batch's calls on their way: at most `concurrency` in flight at once.
 struct InFlight {
-    tasks: JoinSet<(usize, FuzzInput, Exchange)>,
+    tasks: JoinSet<(usize, Answered)>,
 }
 
-/// Starts a batch: each call generates its case and sends it on one of the runtime's workers, so
-/// generation runs beside the calls in flight, and whatever the caller does meanwhile (judging
-/// the previous batch) is off their path; [`finish_batch`] collects the answers.
-fn start_batch(
-    driver: &Driver,
-    cases: Vec<(Family, u64)>,
+/// Makes a run's cases. A case is the same bytes each time it is made, so a batch keeps only
+/// which cases it sent, and the few inputs a finding or a resend needs are made again.
+struct CaseMaker {
     seed: u64,
-    ingredients: &Arc<Ingredients>,
-    concurrency: usize,
-) -> InFlight {
+    ingredients: Arc<Ingredients>,
+}
+
+impl CaseMaker {
+    fn input(&self, sent: &SentCase) -> FuzzInput {
+        generate(&sent.family, sent.index, self.seed, &self.ingredients)
+    }
+}
+
+/// A case a batch sent, without its body: an oversized body is 4 to 8 MiB, and a batch keeps
+/// [`BATCH_ROUNDS`] times the concurrency of cases until its liveness check is done.
+#[derive(Clone)]
+struct SentCase {
+    /// `family#index`, as in [`FuzzInput::case`].
+    case: String,
+    family: Family,
+    index: u64,
+}
+
+/// A sent case's answer, judged as soon as it came, so its body and exchange are dropped then.
+struct Answered {
+    sent: SentCase,
+    elapsed: Duration,
+    judged: Vec<Judged>,
+}
+
+/// Starts a batch: each call generates its case, sends it and judges the answer on one of the
+/// runtime's workers, so generation and judging run beside the calls in flight (a call's permit
+/// is given back before its answer is judged); [`finish_batch`] collects the verdicts.
+fn start_batch(driver: &Driver, cases: Vec<(Family, u64)>, maker: &CaseMaker, concurrency: usize) -> InFlight {
     let permits = Arc::new(Semaphore::new(concurrency));
     // One clone of the driver per batch, not one per call.
     let driver = Arc::new(driver.clone());
@@ -392,26 +434,27 @@ fn start_batch(
     for (position, (family, index)) in cases.into_iter().enumerate() {
         let driver = Arc::clone(&driver);
         let permits = Arc::clone(&permits);
-        let ingredients = Arc::clone(ingredients);
+        let (seed, ingredients) = (maker.seed, Arc::clone(&maker.ingredients));
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let input = generate(&family, index, seed, &ingredients);
-            let exchange = driver
-                .exchange(driver.request_to(&input.path, input.body.clone()))
-                .await;
-            (position, input, exchange)
+            let permit = permits.acquire_owned().await;
+            let FuzzInput { case, path, body, .. } = generate(&family, index, seed, &ingredients);
+            let exchange = driver.exchange(driver.request_to(&path, body)).await;
+            drop(permit);
+            let judged = judge::fuzzed_call(&case, &exchange);
+            let answered = Answered {
+                sent: SentCase { case, family, index },
+                elapsed: exchange.elapsed,
+                judged,
+            };
+            (position, answered)
         });
     }
     InFlight { tasks }
 }
 
-/// The answers of a batch in batch order. Requests not answered by `give_up_at` are dropped,
+/// The judged answers of a batch in batch order. Requests not answered by `give_up_at` are dropped,
 /// unsent or unanswered.
-async fn finish_batch(
-    in_flight: InFlight,
-    give_up_at: Instant,
-    completed: &mut dyn FnMut(u64),
-) -> Vec<(FuzzInput, Exchange)> {
+async fn finish_batch(in_flight: InFlight, give_up_at: Instant, completed: &mut dyn FnMut(u64)) -> Vec<Answered> {
     let mut tasks = in_flight.tasks;
     let mut answered = Vec::new();
     let give_up = tokio::time::sleep_until(give_up_at.into());
@@ -432,38 +475,7 @@ async fn finish_batch(
         }
     }
     answered.sort_by_key(|(position, ..)| *position);
-    answered.into_iter().map(|(_, input, call)| (input, call)).collect()
-}
-
-/// The last batch's answers and the findings of the liveness check after it, not yet recorded.
-#[derive(Default)]
-struct Unjudged {
-    answered: Vec<(FuzzInput, Exchange)>,
-    liveness_findings: Vec<(Judged, String, String, Vec<FuzzInput>)>,
-}
-
-impl Unjudged {
-    /// Files the liveness check's findings, located at `case` of `family`, reproduced by `inputs`.
-    fn liveness(&mut self, judged: Vec<Judged>, case: &str, family: &str, inputs: &[FuzzInput]) {
-        self.liveness_findings.extend(
-            judged
-                .into_iter()
-                .map(|judged| (judged, case.to_string(), family.to_string(), inputs.to_vec())),
-        );
-    }
-
-    /// Judges the answers and records their findings, then the liveness check's.
-    fn judge_into(&mut self, findings: &mut Findings, latencies: &mut Vec<Duration>) {
-        for (input, exchange) in self.answered.drain(..) {
-            latencies.push(exchange.elapsed);
-            for judged in judge::fuzzed_call(&input.case, &exchange) {
-                findings.record(judged, &input.case, &input.family, vec![input.clone()]);
-            }
-        }
-        for (judged, case, family, inputs) in self.liveness_findings.drain(..) {
-            findings.record(judged, &case, &family, inputs);
-        }
-    }
+    answered.into_iter().map(|(_, answered)| answered).collect()
 }
 
 /// Which family's case comes next: the families take turns, skipping quarantined ones.
@@ -526,7 +538,8 @@ struct Findings {
 }
 
 impl Findings {
-    fn record(&mut self, judged: Judged, case: &str, family: &str, inputs: Vec<FuzzInput>) {
+    /// Counts the finding, and keeps it with the inputs that reproduce it (made only when kept).
+    fn record(&mut self, judged: Judged, case: &str, family: &str, inputs: impl FnOnce() -> Vec<FuzzInput>) {
         let rule = judged.rule;
         *self.by_rule.entry(rule.id).or_default() += 1;
         let kept = (self.kept.iter())
@@ -538,7 +551,23 @@ impl Findings {
                 finding: judged.finding,
                 case: case.to_string(),
                 family: family.to_string(),
-                inputs,
+                inputs: inputs(),
+            });
+        }
+    }
+
+    /// Records the liveness check's findings, located at `case` of `family`, reproduced by `cases`.
+    fn record_liveness(
+        &mut self,
+        judged: Vec<Judged>,
+        case: &str,
+        family: &str,
+        cases: &[SentCase],
+        maker: &CaseMaker,
+    ) {
+        for judged in judged {
+            self.record(judged, case, family, || {
+                cases.iter().map(|sent| maker.input(sent)).collect()
             });
         }
     }
