@@ -10,7 +10,7 @@ use super::setup::{gateway_key, load_protocol, progress_bar, target_or_embedded,
 use super::{print_stdout, Outcome, RunError};
 use crate::driver::Driver;
 use crate::eth::EthKey;
-use crate::fuzz::{self, FindingFile, FuzzSettings, Progress};
+use crate::fuzz::{self, CorpusError, FindingFile, FuzzSettings, Progress};
 use crate::probe::Gateway;
 use crate::protocol::Protocol;
 use crate::reference::TargetOrEmbedded;
@@ -81,6 +81,9 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
         let file = FindingFile::new(found, seed, &target);
         match fuzz::save(&args.corpus, &file) {
             Ok(path) => replays.push(Some(format!("lpconform replay {}{replay_flags}", path.display()))),
+            Err(error @ CorpusError::TooLarge { .. }) => {
+                replays.push(Some(format!("{error}; the rerun line sends the same cases")));
+            }
             Err(error) => {
                 replays.push(None);
                 save_error.get_or_insert(error);

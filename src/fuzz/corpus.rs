@@ -1,6 +1,6 @@
 //! The corpus folder: every failing input saved as a small self-describing JSON file (the rule
-//! and finding, the case and seeds, each request's method path and body in base64), which
-//! `lpconform replay FILE` resends.
+//! and finding, the case and seeds, each request's method path and body in base64, a long
+//! trailing run of one byte as the byte and its count), which `lpconform replay FILE` resends.
 
 use std::path::{Path, PathBuf};
 
@@ -11,11 +11,16 @@ use serde::{Deserialize, Serialize};
 
 use super::families::FuzzInput;
 use super::live::FuzzFinding;
+use crate::input_file::MAX_INPUT_FILE_BYTES;
 
 /// The `format` every finding file declares.
 pub const FORMAT: &str = "lpconform-fuzz-finding";
-/// Bumped when a field changes meaning; older readers refuse newer files.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped when a field is added or changes meaning; older readers refuse newer files. Version 2
+/// added `body_fill`; version 1 files (without it) are read as before.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// A trailing run of one byte at least this long is saved as `body_fill`, not in base64.
+const FILL_AT_LEAST: usize = 64 * 1024;
 
 /// A finding file, as written and read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,8 +52,20 @@ pub struct SavedRequest {
     pub case_seed: u64,
     /// The HTTP/2 `:path`, e.g. `/net.Orchestrator/Ping`.
     pub method: String,
+    /// The whole body's length, `body_fill` included.
     pub body_len: usize,
     pub body_base64: String,
+    /// What follows the base64 bytes: an oversized body is 4 to 8 MiB of one byte, which in
+    /// base64 would make a file larger than `lpconform replay` reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_fill: Option<BodyFill>,
+}
+
+/// `count` times `byte`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BodyFill {
+    pub byte: u8,
+    pub count: usize,
 }
 
 /// Why a finding file could not be written or read.
@@ -58,6 +75,13 @@ pub enum CorpusError {
     Write { path: PathBuf, problem: String },
     #[error("{}: {problem}", path.display())]
     Read { path: PathBuf, problem: String },
+    /// Not written: `lpconform replay` would refuse it (a batch of many large cases).
+    #[error(
+        "not saved: its {requests} requests take {} MiB, over the {} MiB a finding file may hold",
+        bytes.div_ceil(1 << 20),
+        MAX_INPUT_FILE_BYTES >> 20
+    )]
+    TooLarge { requests: usize, bytes: usize },
 }
 
 impl FindingFile {
@@ -77,13 +101,17 @@ impl FindingFile {
             requests: found
                 .inputs
                 .iter()
-                .map(|input| SavedRequest {
-                    case: input.case.clone(),
-                    family: input.family.clone(),
-                    case_seed: input.case_seed,
-                    method: input.path.clone(),
-                    body_len: input.body.len(),
-                    body_base64: BASE64.encode(&input.body),
+                .map(|input| {
+                    let (encoded, body_fill) = split_fill(&input.body);
+                    SavedRequest {
+                        case: input.case.clone(),
+                        family: input.family.clone(),
+                        case_seed: input.case_seed,
+                        method: input.path.clone(),
+                        body_len: input.body.len(),
+                        body_base64: BASE64.encode(encoded),
+                        body_fill,
+                    }
                 })
                 .collect(),
         }
@@ -103,15 +131,19 @@ impl FindingFile {
             .iter()
             .enumerate()
             .map(|(position, request)| {
-                let body = BASE64
+                let mut body = BASE64
                     .decode(&request.body_base64)
                     .map_err(|error| format!("requests[{position}].body_base64: not base64: {error}"))?;
-                if body.len() != request.body_len {
+                let fill = request.body_fill.map_or(0, |fill| fill.count);
+                if body.len().checked_add(fill) != Some(request.body_len) {
                     return Err(format!(
-                        "requests[{position}]: body_len says {} bytes, body_base64 holds {}",
+                        "requests[{position}]: body_len says {} bytes, body_base64 holds {} and body_fill {fill}",
                         request.body_len,
                         body.len()
                     ));
+                }
+                if let Some(BodyFill { byte, count }) = request.body_fill {
+                    body.resize(body.len() + count, byte);
                 }
                 if !request.method.starts_with('/') {
                     return Err(format!(
@@ -131,16 +163,35 @@ impl FindingFile {
     }
 }
 
-/// Writes `file` into `directory` (made if missing) and returns its path.
+/// `body` as the bytes to write in base64 and, when it ends in a long run of one byte, that run.
+fn split_fill(body: &[u8]) -> (&[u8], Option<BodyFill>) {
+    let Some(&byte) = body.last() else {
+        return (body, None);
+    };
+    let count = body.iter().rev().take_while(|&&each| each == byte).count();
+    if count < FILL_AT_LEAST {
+        return (body, None);
+    }
+    (&body[..body.len() - count], Some(BodyFill { byte, count }))
+}
+
+/// Writes `file` into `directory` (made if missing) and returns its path; a file larger than
+/// [`load`] reads is not written.
 pub fn save(directory: &Path, file: &FindingFile) -> Result<PathBuf, CorpusError> {
     let path = directory.join(file.file_name());
     let problem = |problem: String| CorpusError::Write {
         path: path.clone(),
         problem,
     };
-    std::fs::create_dir_all(directory).map_err(|error| problem(error.to_string()))?;
     let mut text = serde_json::to_string_pretty(file).map_err(|error| problem(error.to_string()))?;
     text.push('\n');
+    if text.len() as u64 > MAX_INPUT_FILE_BYTES {
+        return Err(CorpusError::TooLarge {
+            requests: file.requests.len(),
+            bytes: text.len(),
+        });
+    }
+    std::fs::create_dir_all(directory).map_err(|error| problem(error.to_string()))?;
     std::fs::write(&path, text).map_err(|error| problem(error.to_string()))?;
     Ok(path)
 }
@@ -159,9 +210,9 @@ pub fn load(path: &Path) -> Result<(FindingFile, Vec<FuzzInput>), CorpusError> {
             file.format
         )));
     }
-    if file.format_version != FORMAT_VERSION {
+    if !(1..=FORMAT_VERSION).contains(&file.format_version) {
         return Err(problem(format!(
-            "format_version {} is not {FORMAT_VERSION}, the version this lpconform reads",
+            "format_version {} is not 1 to {FORMAT_VERSION}, the versions this lpconform reads",
             file.format_version
         )));
     }
@@ -217,8 +268,87 @@ mod tests {
         let error = load(&path).unwrap_err().to_string();
         assert!(error.contains("bad.json") && error.contains("line 1"), "{error}");
         file.requests[0].body_len = 5;
-        file.format_version = 2;
+        file.format_version = FORMAT_VERSION + 1;
         std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
-        assert!(load(&path).unwrap_err().to_string().contains("format_version 2"));
+        let error = load(&path).unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("format_version {}", FORMAT_VERSION + 1)),
+            "{error}"
+        );
+    }
+
+    /// One near-limit body of the oversized family: a start, then one byte up to 8 MiB.
+    fn oversized(fill: u8) -> FuzzFinding {
+        let mut found = finding();
+        let mut body = b"\x0a\x02\x0a\x00\xc2\x3e\xfe\xff\xff\x03".to_vec();
+        body.resize(8 << 20, fill);
+        found.inputs[0].body = Bytes::from(body);
+        found
+    }
+
+    #[test]
+    fn a_long_trailing_run_is_saved_as_its_byte_and_count() {
+        let directory = tempfile::tempdir().unwrap();
+        for fill in [0x00, 0x41, 0xff] {
+            let file = FindingFile::new(&oversized(fill), 1, "embedded");
+            assert_eq!(
+                file.requests[0].body_fill,
+                Some(BodyFill {
+                    byte: fill,
+                    count: (8 << 20) - 10
+                })
+            );
+            let path = save(directory.path(), &file).unwrap();
+            assert!(
+                std::fs::metadata(&path).unwrap().len() < 4096,
+                "the 8 MiB body is a few bytes of file"
+            );
+            let (_, inputs) = load(&path).unwrap();
+            assert_eq!(inputs, oversized(fill).inputs);
+        }
+        // A short run stays in base64, and a body of one byte throughout is all fill.
+        let short = FindingFile::new(&finding(), 1, "embedded");
+        assert_eq!(short.requests[0].body_fill, None);
+        let mut all_fill = oversized(7);
+        all_fill.inputs[0].body = Bytes::from(vec![7; FILL_AT_LEAST]);
+        let file = FindingFile::new(&all_fill, 1, "embedded");
+        assert_eq!(file.requests[0].body_base64, "");
+        assert_eq!(file.inputs().unwrap(), all_fill.inputs);
+    }
+
+    #[test]
+    fn version_1_files_without_fills_are_still_read() {
+        let directory = tempfile::tempdir().unwrap();
+        let mut file = FindingFile::new(&finding(), 1, "embedded");
+        file.format_version = 1;
+        let path = save(directory.path(), &file).unwrap();
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("body_fill"));
+        assert_eq!(load(&path).unwrap().1, finding().inputs);
+    }
+
+    /// A batch of large bodies that do not end in a run would make a file `load` refuses.
+    #[test]
+    fn a_file_too_large_to_replay_is_not_written() {
+        let directory = tempfile::tempdir().unwrap();
+        let mut found = finding();
+        let varied: Vec<u8> = (0..1 << 20).map(|position: u32| (position % 251) as u8).collect();
+        found.inputs = vec![
+            FuzzInput {
+                body: Bytes::from(varied),
+                ..finding().inputs[0].clone()
+            };
+            7
+        ];
+        let error = save(
+            &directory.path().join("corpus"),
+            &FindingFile::new(&found, 1, "embedded"),
+        )
+        .unwrap_err();
+        assert!(matches!(error, CorpusError::TooLarge { requests: 7, .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "not saved: its 7 requests take 10 MiB, over the 8 MiB a finding file may hold"
+        );
+        assert!(!directory.path().join("corpus").exists());
     }
 }

@@ -10,7 +10,7 @@ mod judge;
 mod live;
 mod wire;
 
-pub use corpus::{load, save, CorpusError, FindingFile, SavedRequest, FORMAT, FORMAT_VERSION};
+pub use corpus::{load, save, BodyFill, CorpusError, FindingFile, SavedRequest, FORMAT, FORMAT_VERSION};
 pub use families::{
     case_seed, families, gateway_for_seed, generate, Family, FuzzInput, Ingredients, WrittenFamily, FAMILIES,
 };
