@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process figures for README's performance section: wall time of `lpconform run` against
 # the embedded orchestrator (process start, server start, suites, report), and the peak memory
-# of a fuzz run. Usage: benches/whole-process.sh [FUZZ_SECONDS]   (default 60)
+# of fuzz runs at the default and a high concurrency.
+# Usage: benches/whole-process.sh [FUZZ_SECONDS]   (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzz_seconds="${1:-60}"
@@ -27,3 +28,10 @@ echo "lpconform run (embedded, built-in suites): $(((end - start) / runs / 10000
 read -r peak_kib seconds <"$scratch/time"
 echo "lpconform fuzz --duration ${fuzz_seconds}s (embedded): peak RSS $((peak_kib / 1024)) MiB over ${seconds} s"
 grep -E "requests|throughput|latency" "$scratch/fuzz.txt" | sed 's/^/  /'
+
+# A batch holds no bodies, so memory grows with the bodies in flight, not with the batch.
+/usr/bin/time -f '%M %e' -o "$scratch/time" \
+  "$binary" fuzz --duration 10s --seed 1 --concurrency 256 --corpus "$scratch/corpus" >"$scratch/fuzz.txt"
+read -r peak_kib seconds <"$scratch/time"
+echo "lpconform fuzz --duration 10s --concurrency 256 (embedded): peak RSS $((peak_kib / 1024)) MiB over ${seconds} s"
+grep -E "requests" "$scratch/fuzz.txt" | sed 's/^/  /'
