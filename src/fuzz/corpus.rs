@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::families::FuzzInput;
 use super::live::FuzzFinding;
 use crate::input_file::MAX_INPUT_FILE_BYTES;
+use crate::transport::GRPC_MESSAGE_LIMIT;
 
 /// The `format` every finding file declares.
 pub const FORMAT: &str = "lpconform-fuzz-finding";
@@ -21,6 +22,11 @@ pub const FORMAT_VERSION: u32 = 2;
 
 /// A trailing run of one byte at least this long is saved as `body_fill`, not in base64.
 const FILL_AT_LEAST: usize = 64 * 1024;
+/// The largest body a file may hold: the largest the oversized family makes.
+const MAX_BODY_BYTES: usize = 2 * GRPC_MESSAGE_LIMIT;
+/// The most body bytes a file may hold in all, so that replaying one, whatever counts its fills
+/// claim, holds a bounded amount in memory.
+const MAX_BODY_BYTES_IN_ALL: usize = 256 << 20;
 
 /// A finding file, as written and read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,11 +83,18 @@ pub enum CorpusError {
     Read { path: PathBuf, problem: String },
     /// Not written: `lpconform replay` would refuse it (a batch of many large cases).
     #[error(
-        "not saved: its {requests} requests take {} MiB, over the {} MiB a finding file may hold",
-        bytes.div_ceil(1 << 20),
-        MAX_INPUT_FILE_BYTES >> 20
+        "not saved: its {requests} requests are {} MiB of file and {} MiB of bodies, more than \
+         the {} MiB and {} MiB a finding file may hold",
+        file_bytes.div_ceil(1 << 20),
+        body_bytes.div_ceil(1 << 20),
+        MAX_INPUT_FILE_BYTES >> 20,
+        MAX_BODY_BYTES_IN_ALL >> 20
     )]
-    TooLarge { requests: usize, bytes: usize },
+    TooLarge {
+        requests: usize,
+        file_bytes: usize,
+        body_bytes: usize,
+    },
 }
 
 impl FindingFile {
@@ -125,8 +138,25 @@ impl FindingFile {
         format!("{}-{case}-seed{}.json", self.rule, self.seed)
     }
 
-    /// The requests to resend.
+    /// The requests to resend; their sizes are checked before any body is made.
     pub fn inputs(&self) -> Result<Vec<FuzzInput>, String> {
+        let mut in_all = 0usize;
+        for (position, request) in self.requests.iter().enumerate() {
+            if request.body_len > MAX_BODY_BYTES {
+                return Err(format!(
+                    "requests[{position}].body_len: {} bytes, more than the {} MiB of the largest body lpconform fuzz makes",
+                    request.body_len,
+                    MAX_BODY_BYTES >> 20
+                ));
+            }
+            in_all += request.body_len;
+            if in_all > MAX_BODY_BYTES_IN_ALL {
+                return Err(format!(
+                    "requests[{position}]: the bodies up to here are {in_all} bytes, more than the {} MiB a finding file may hold",
+                    MAX_BODY_BYTES_IN_ALL >> 20
+                ));
+            }
+        }
         self.requests
             .iter()
             .enumerate()
@@ -185,10 +215,12 @@ pub fn save(directory: &Path, file: &FindingFile) -> Result<PathBuf, CorpusError
     };
     let mut text = serde_json::to_string_pretty(file).map_err(|error| problem(error.to_string()))?;
     text.push('\n');
-    if text.len() as u64 > MAX_INPUT_FILE_BYTES {
+    let body_bytes = file.requests.iter().map(|request| request.body_len).sum();
+    if text.len() as u64 > MAX_INPUT_FILE_BYTES || body_bytes > MAX_BODY_BYTES_IN_ALL {
         return Err(CorpusError::TooLarge {
             requests: file.requests.len(),
-            bytes: text.len(),
+            file_bytes: text.len(),
+            body_bytes,
         });
     }
     std::fs::create_dir_all(directory).map_err(|error| problem(error.to_string()))?;
@@ -347,8 +379,36 @@ mod tests {
         assert!(matches!(error, CorpusError::TooLarge { requests: 7, .. }), "{error:?}");
         assert_eq!(
             error.to_string(),
-            "not saved: its 7 requests take 10 MiB, over the 8 MiB a finding file may hold"
+            "not saved: its 7 requests are 10 MiB of file and 7 MiB of bodies, more than the 8 MiB \
+             and 256 MiB a finding file may hold"
         );
         assert!(!directory.path().join("corpus").exists());
+        // Bodies made of fills are a small file, but no more of them than a replay may hold.
+        let mut file = FindingFile::new(&oversized(0), 1, "embedded");
+        file.requests = vec![file.requests[0].clone(); 33];
+        let error = save(directory.path(), &file).unwrap_err();
+        assert!(
+            matches!(error, CorpusError::TooLarge { body_bytes, .. } if body_bytes == 33 << 23),
+            "{error}"
+        );
+    }
+
+    /// Fill counts are the file's word: they are bounded before any body is made.
+    #[test]
+    fn fills_larger_than_any_body_are_refused_before_they_are_made() {
+        let mut file = FindingFile::new(&oversized(0), 1, "embedded");
+        let request = file.requests[0].clone();
+        for count in [usize::MAX - 10, 1 << 40, (8 << 20) - 9] {
+            file.requests = vec![SavedRequest {
+                body_len: count + 10,
+                body_fill: Some(BodyFill { byte: 0, count }),
+                ..request.clone()
+            }];
+            let error = file.inputs().unwrap_err();
+            assert!(error.starts_with("requests[0].body_len: "), "{error}");
+        }
+        file.requests = vec![request; 33];
+        let error = file.inputs().unwrap_err();
+        assert!(error.starts_with("requests[32]: the bodies up to here are"), "{error}");
     }
 }
