@@ -122,8 +122,8 @@ fn a_clean_orchestrator_survives_a_seeded_run_without_findings() {
     assert!(!scratch.path().join("fuzz-findings").exists(), "nothing to save");
 }
 
-/// At one request in flight a batch is sixteen cases and the huge bitstring comes up in the
-/// second: the crash is found and narrowed in a batch after the first, not only in a run's
+/// At one request in flight a batch is `BATCH_ROUNDS` cases and the huge bitstring comes up in
+/// a later one: the crash is found and narrowed in a batch after the first, not only in a run's
 /// opening batch.
 #[test]
 fn a_crash_on_a_huge_bitstring_in_a_later_batch_is_rpc_005_and_isolated_to_its_case() {
@@ -142,7 +142,10 @@ fn a_crash_on_a_huge_bitstring_in_a_later_batch_is_rpc_005_and_isolated_to_its_c
     let turn = families.iter().position(|family| family.name() == file.family).unwrap();
     let (_, index) = file.case.rsplit_once('#').unwrap();
     let sent_before = index.parse::<usize>().unwrap() * families.len() + turn;
-    assert!(sent_before >= 16, "{sent_before} cases before it: in the first batch");
+    assert!(
+        sent_before >= fuzz::BATCH_ROUNDS,
+        "{sent_before} cases before it: in the first batch"
+    );
 }
 
 /// go-livepeer 0.9's known defect: an EndTranscodingSession without `auth_token` kills the

@@ -11,10 +11,11 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use bytes::Bytes;
 
 /// Buffers kept for reuse once their bodies are dropped; beyond these the shortest are freed
-/// (bodies alive are not counted). A body lives from its case's generation to its answer, and
-/// with the families taking turns few oversized ones are in flight at once: measured over 5 s, a
-/// run at a concurrency of 8 to 32 makes six to nine buffers, all in its first batches; at 64,
-/// or with the oversized family alone, it makes some anew all along.
+/// (bodies alive are not counted). A body lives from its case's generation to its answer (a
+/// kept finding's, made again, for the run), and with the families taking turns few oversized
+/// ones are in flight at once: measured over 5 s, a run at a concurrency of 8 to 32 makes six to
+/// nine buffers, all in its first batches; at 64, or with the oversized family alone, it makes
+/// some anew all along.
 const KEPT: usize = 6;
 
 /// Buffers are made in whole MiB, so one serves the bodies a little over and under its size.

@@ -24,7 +24,7 @@ use crate::rules::{Finding, Rule};
 /// drained and a liveness call alone on the wire: at eight rounds that cost the benchmark's run
 /// about 7 % against sixteen (thirty-two gained nothing more), while a target that goes down
 /// gets the whole batch resent one case at a time to find the culprit.
-const BATCH_ROUNDS: usize = 16;
+pub const BATCH_ROUNDS: usize = 16;
 /// How often a target that went down is asked again.
 const RECOVERY_POLL: Duration = Duration::from_millis(200);
 /// Findings kept (and saved) per rule and family; the rest are only counted.
@@ -468,10 +468,15 @@ async fn finish_batch(in_flight: InFlight, give_up_at: Instant, completed: &mut 
             }
         };
         let Some(joined) = joined else { break };
-        // A task only fails by panicking, and then has nothing to report.
-        if let Ok(result) = joined {
-            answered.push(result);
-            completed(answered.len() as u64);
+        // A panic (a bug in generation or judging) goes on in the caller rather than losing the
+        // call; tasks are cancelled only as the loop ends.
+        match joined {
+            Ok(result) => {
+                answered.push(result);
+                completed(answered.len() as u64);
+            }
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => {}
         }
     }
     answered.sort_by_key(|(position, ..)| *position);
@@ -565,9 +570,14 @@ impl Findings {
         cases: &[SentCase],
         maker: &CaseMaker,
     ) {
+        // Made once for all its findings (a timed-out check is RPC-003 and RPC-005), which then
+        // share the bodies.
+        let mut inputs: Option<Vec<FuzzInput>> = None;
         for judged in judged {
             self.record(judged, case, family, || {
-                cases.iter().map(|sent| maker.input(sent)).collect()
+                inputs
+                    .get_or_insert_with(|| cases.iter().map(|sent| maker.input(sent)).collect())
+                    .clone()
             });
         }
     }
