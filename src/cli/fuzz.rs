@@ -1,7 +1,7 @@
 //! `lpconform fuzz`: hostile requests to an orchestrator (or the embedded one) with a progress
 //! bar, findings saved to the corpus folder; `lpconform replay FILE`: resend one saved input.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
@@ -79,11 +79,8 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
     let mut save_error = None;
     for found in &report.findings {
         let file = FindingFile::new(found, seed, &target);
-        match fuzz::save(&args.corpus, &file) {
-            Ok(path) => replays.push(Some(format!("lpconform replay {}{replay_flags}", path.display()))),
-            Err(error @ CorpusError::TooLarge { .. }) => {
-                replays.push(Some(format!("{error}; the rerun line sends the same cases")));
-            }
+        match replay_line(fuzz::save(&args.corpus, &file), &replay_flags) {
+            Ok(line) => replays.push(Some(line)),
             Err(error) => {
                 replays.push(None);
                 save_error.get_or_insert(error);
@@ -99,6 +96,18 @@ pub async fn fuzz(args: FuzzArgs) -> Result<Outcome, RunError> {
         return Err(error.into());
     }
     Ok(outcome(report.finding_count()))
+}
+
+/// What the summary says under a finding once it is saved: the command that replays it, or why
+/// it is too large to replay. Any other error ends the run once the summary is printed.
+fn replay_line(saved: Result<PathBuf, CorpusError>, replay_flags: &str) -> Result<String, CorpusError> {
+    match saved {
+        Ok(path) => Ok(format!("lpconform replay {}{replay_flags}", path.display())),
+        Err(error @ CorpusError::TooLarge { .. }) => Ok(format!(
+            "{error}; the rerun line sends the same cases in the same order"
+        )),
+        Err(error) => Err(error),
+    }
 }
 
 pub async fn replay(args: ReplayArgs) -> Result<Outcome, RunError> {
@@ -212,6 +221,31 @@ mod tests {
             Command::Fuzz(args) => *args,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_finding_too_large_to_save_says_so_and_other_save_errors_end_the_run() {
+        let saved = Ok(PathBuf::from("fuzz-findings/RPC-005-batch-3-seed1.json"));
+        assert_eq!(
+            replay_line(saved, " --onchain").unwrap(),
+            "lpconform replay fuzz-findings/RPC-005-batch-3-seed1.json --onchain"
+        );
+        let too_large = CorpusError::TooLarge {
+            problem: "its 4096 requests are 23 MiB of file, more than the 8 MiB replay reads".into(),
+        };
+        assert_eq!(
+            replay_line(Err(too_large), "").unwrap(),
+            "not saved: its 4096 requests are 23 MiB of file, more than the 8 MiB replay reads; \
+             the rerun line sends the same cases in the same order"
+        );
+        let unwritable = CorpusError::Write {
+            path: "x".into(),
+            problem: "read-only".into(),
+        };
+        assert!(matches!(
+            replay_line(Err(unwritable), ""),
+            Err(CorpusError::Write { .. })
+        ));
     }
 
     #[test]

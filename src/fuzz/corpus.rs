@@ -17,7 +17,8 @@ use crate::transport::GRPC_MESSAGE_LIMIT;
 /// The `format` every finding file declares.
 pub const FORMAT: &str = "lpconform-fuzz-finding";
 /// Bumped when a field is added or changes meaning; older readers refuse newer files. Version 2
-/// added `body_fill`; version 1 files (without it) are read as before.
+/// added `body_fill`: a file is written as version 1 when no request has one, so that older
+/// readers still read it.
 pub const FORMAT_VERSION: u32 = 2;
 
 /// A trailing run of one byte at least this long is saved as `body_fill`, not in base64.
@@ -82,24 +83,13 @@ pub enum CorpusError {
     #[error("{}: {problem}", path.display())]
     Read { path: PathBuf, problem: String },
     /// Not written: `lpconform replay` would refuse it (a batch of many large cases).
-    #[error(
-        "not saved: its {requests} requests are {} MiB of file and {} MiB of bodies, more than \
-         the {} MiB and {} MiB a finding file may hold",
-        file_bytes.div_ceil(1 << 20),
-        body_bytes.div_ceil(1 << 20),
-        MAX_INPUT_FILE_BYTES >> 20,
-        MAX_BODY_BYTES_IN_ALL >> 20
-    )]
-    TooLarge {
-        requests: usize,
-        file_bytes: usize,
-        body_bytes: usize,
-    },
+    #[error("not saved: {problem}")]
+    TooLarge { problem: String },
 }
 
 impl FindingFile {
     pub fn new(found: &FuzzFinding, seed: u64, target: &str) -> Self {
-        Self {
+        let mut file = Self {
             format: FORMAT.to_string(),
             format_version: FORMAT_VERSION,
             rule: found.rule.id.to_string(),
@@ -127,7 +117,11 @@ impl FindingFile {
                     }
                 })
                 .collect(),
+        };
+        if file.requests.iter().all(|request| request.body_fill.is_none()) {
+            file.format_version = 1;
         }
+        file
     }
 
     /// `RPC-006-end-session-token-2-seed42.json`: rule, case and seed, so runs do not collide.
@@ -140,23 +134,7 @@ impl FindingFile {
 
     /// The requests to resend; their sizes are checked before any body is made.
     pub fn inputs(&self) -> Result<Vec<FuzzInput>, String> {
-        let mut in_all = 0usize;
-        for (position, request) in self.requests.iter().enumerate() {
-            if request.body_len > MAX_BODY_BYTES {
-                return Err(format!(
-                    "requests[{position}].body_len: {} bytes, more than the {} MiB of the largest body lpconform fuzz makes",
-                    request.body_len,
-                    MAX_BODY_BYTES >> 20
-                ));
-            }
-            in_all += request.body_len;
-            if in_all > MAX_BODY_BYTES_IN_ALL {
-                return Err(format!(
-                    "requests[{position}]: the bodies up to here are {in_all} bytes, more than the {} MiB a finding file may hold",
-                    MAX_BODY_BYTES_IN_ALL >> 20
-                ));
-            }
-        }
+        check_sizes(&self.requests)?;
         self.requests
             .iter()
             .enumerate()
@@ -173,6 +151,12 @@ impl FindingFile {
                     ));
                 }
                 if let Some(BodyFill { byte, count }) = request.body_fill {
+                    if self.format_version < 2 {
+                        return Err(format!(
+                            "requests[{position}].body_fill: a version 2 field in a format_version {} file",
+                            self.format_version
+                        ));
+                    }
                     body.resize(body.len() + count, byte);
                 }
                 if !request.method.starts_with('/') {
@@ -191,6 +175,30 @@ impl FindingFile {
             })
             .collect()
     }
+}
+
+/// Bounds the bodies `requests` would make, before any is made: each no larger than the
+/// fuzzer makes, and a bounded amount in all.
+fn check_sizes(requests: &[SavedRequest]) -> Result<(), String> {
+    let mut in_all = 0usize;
+    for (position, request) in requests.iter().enumerate() {
+        if request.body_len > MAX_BODY_BYTES {
+            return Err(format!(
+                "requests[{position}].body_len: {} bytes, more than the {} MiB of the largest body lpconform fuzz makes",
+                request.body_len,
+                MAX_BODY_BYTES >> 20
+            ));
+        }
+        in_all += request.body_len;
+        if in_all > MAX_BODY_BYTES_IN_ALL {
+            return Err(format!(
+                "requests[{position}]: the bodies up to here are {} MiB, more than the {} MiB a finding file may hold",
+                in_all.div_ceil(1 << 20),
+                MAX_BODY_BYTES_IN_ALL >> 20
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `body` as the bytes to write in base64 and, when it ends in a long run of one byte, that run.
@@ -213,14 +221,17 @@ pub fn save(directory: &Path, file: &FindingFile) -> Result<PathBuf, CorpusError
         path: path.clone(),
         problem,
     };
+    check_sizes(&file.requests).map_err(|problem| CorpusError::TooLarge { problem })?;
     let mut text = serde_json::to_string_pretty(file).map_err(|error| problem(error.to_string()))?;
     text.push('\n');
-    let body_bytes = file.requests.iter().map(|request| request.body_len).sum();
-    if text.len() as u64 > MAX_INPUT_FILE_BYTES || body_bytes > MAX_BODY_BYTES_IN_ALL {
+    if text.len() as u64 > MAX_INPUT_FILE_BYTES {
         return Err(CorpusError::TooLarge {
-            requests: file.requests.len(),
-            file_bytes: text.len(),
-            body_bytes,
+            problem: format!(
+                "its {} requests are {} MiB of file, more than the {} MiB replay reads",
+                file.requests.len(),
+                text.len().div_ceil(1 << 20),
+                MAX_INPUT_FILE_BYTES >> 20
+            ),
         });
     }
     std::fs::create_dir_all(directory).map_err(|error| problem(error.to_string()))?;
@@ -348,14 +359,24 @@ mod tests {
         assert_eq!(file.inputs().unwrap(), all_fill.inputs);
     }
 
+    /// Older readers read version 1 only: a file needs version 2 only for its fills.
     #[test]
-    fn version_1_files_without_fills_are_still_read() {
+    fn files_without_fills_are_version_1_and_fills_need_version_2() {
         let directory = tempfile::tempdir().unwrap();
-        let mut file = FindingFile::new(&finding(), 1, "embedded");
-        file.format_version = 1;
+        let file = FindingFile::new(&finding(), 1, "embedded");
+        assert_eq!(file.format_version, 1);
         let path = save(directory.path(), &file).unwrap();
         assert!(!std::fs::read_to_string(&path).unwrap().contains("body_fill"));
         assert_eq!(load(&path).unwrap().1, finding().inputs);
+
+        let mut filled = FindingFile::new(&oversized(0), 1, "embedded");
+        assert_eq!(filled.format_version, FORMAT_VERSION);
+        filled.format_version = 1;
+        let error = filled.inputs().unwrap_err();
+        assert_eq!(
+            error,
+            "requests[0].body_fill: a version 2 field in a format_version 1 file"
+        );
     }
 
     /// A batch of large bodies that do not end in a run would make a file `load` refuses.
@@ -376,20 +397,19 @@ mod tests {
             &FindingFile::new(&found, 1, "embedded"),
         )
         .unwrap_err();
-        assert!(matches!(error, CorpusError::TooLarge { requests: 7, .. }), "{error:?}");
         assert_eq!(
             error.to_string(),
-            "not saved: its 7 requests are 10 MiB of file and 7 MiB of bodies, more than the 8 MiB \
-             and 256 MiB a finding file may hold"
+            "not saved: its 7 requests are 10 MiB of file, more than the 8 MiB replay reads"
         );
         assert!(!directory.path().join("corpus").exists());
         // Bodies made of fills are a small file, but no more of them than a replay may hold.
         let mut file = FindingFile::new(&oversized(0), 1, "embedded");
         file.requests = vec![file.requests[0].clone(); 33];
         let error = save(directory.path(), &file).unwrap_err();
-        assert!(
-            matches!(error, CorpusError::TooLarge { body_bytes, .. } if body_bytes == 33 << 23),
-            "{error}"
+        assert_eq!(
+            error.to_string(),
+            "not saved: requests[32]: the bodies up to here are 264 MiB, more than the 256 MiB a \
+             finding file may hold"
         );
     }
 
