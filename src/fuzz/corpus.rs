@@ -89,9 +89,24 @@ pub enum CorpusError {
 
 impl FindingFile {
     pub fn new(found: &FuzzFinding, seed: u64, target: &str) -> Self {
-        let mut file = Self {
+        let requests: Vec<SavedRequest> = (found.inputs.iter())
+            .map(|input| {
+                let (encoded, body_fill) = split_fill(&input.body);
+                SavedRequest {
+                    case: input.case.clone(),
+                    family: input.family.clone(),
+                    case_seed: input.case_seed,
+                    method: input.path.clone(),
+                    body_len: input.body.len(),
+                    body_base64: BASE64.encode(encoded),
+                    body_fill,
+                }
+            })
+            .collect();
+        let has_fills = requests.iter().any(|request| request.body_fill.is_some());
+        Self {
             format: FORMAT.to_string(),
-            format_version: FORMAT_VERSION,
+            format_version: if has_fills { FORMAT_VERSION } else { 1 },
             rule: found.rule.id.to_string(),
             severity: found.rule.severity.to_string(),
             case: found.case.clone(),
@@ -101,27 +116,8 @@ impl FindingFile {
             path: found.finding.path.clone(),
             expected: found.finding.expected.clone(),
             actual: found.finding.actual.clone(),
-            requests: found
-                .inputs
-                .iter()
-                .map(|input| {
-                    let (encoded, body_fill) = split_fill(&input.body);
-                    SavedRequest {
-                        case: input.case.clone(),
-                        family: input.family.clone(),
-                        case_seed: input.case_seed,
-                        method: input.path.clone(),
-                        body_len: input.body.len(),
-                        body_base64: BASE64.encode(encoded),
-                        body_fill,
-                    }
-                })
-                .collect(),
-        };
-        if file.requests.iter().all(|request| request.body_fill.is_none()) {
-            file.format_version = 1;
+            requests,
         }
-        file
     }
 
     /// `RPC-006-end-session-token-2-seed42.json`: rule, case and seed, so runs do not collide.

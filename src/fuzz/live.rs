@@ -395,14 +395,19 @@ struct InFlight {
 
 /// Makes a run's cases. A case is the same bytes each time it is made, so a batch keeps only
 /// which cases it sent, and the few inputs a finding or a resend needs are made again.
+#[derive(Clone)]
 struct CaseMaker {
     seed: u64,
     ingredients: Arc<Ingredients>,
 }
 
 impl CaseMaker {
+    fn make(&self, family: &Family, index: u64) -> FuzzInput {
+        generate(family, index, self.seed, &self.ingredients)
+    }
+
     fn input(&self, sent: &SentCase) -> FuzzInput {
-        generate(&sent.family, sent.index, self.seed, &self.ingredients)
+        self.make(&sent.family, sent.index)
     }
 }
 
@@ -434,10 +439,10 @@ fn start_batch(driver: &Driver, cases: Vec<(Family, u64)>, maker: &CaseMaker, co
     for (position, (family, index)) in cases.into_iter().enumerate() {
         let driver = Arc::clone(&driver);
         let permits = Arc::clone(&permits);
-        let (seed, ingredients) = (maker.seed, Arc::clone(&maker.ingredients));
+        let maker = maker.clone();
         tasks.spawn(async move {
             let permit = permits.acquire_owned().await;
-            let FuzzInput { case, path, body, .. } = generate(&family, index, seed, &ingredients);
+            let FuzzInput { case, path, body, .. } = maker.make(&family, index);
             let exchange = driver.exchange(driver.request_to(&path, body)).await;
             drop(permit);
             let judged = judge::fuzzed_call(&case, &exchange);
