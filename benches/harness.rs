@@ -19,18 +19,19 @@ use std::time::{Duration, Instant};
 
 use divan::Bencher;
 use lpconform::ai_models::load_ai_models;
+use lpconform::ambient::unix_now;
 use lpconform::driver::Driver;
 use lpconform::eth::EthKey;
 use lpconform::expect::Expectations;
 use lpconform::fuzz::{self, Family, FuzzInput, FuzzSettings, Ingredients};
+use lpconform::gateway::{signed_orchestrator_request, Gateway};
 use lpconform::observe::Observation;
 use lpconform::openapi::OpenApiDocument;
-use lpconform::probe::{signed_orchestrator_request, unix_now, Gateway};
 use lpconform::proto::net::orchestrator_client::OrchestratorClient;
 use lpconform::protocol::Protocol;
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::rules::{self, Context, ModeOverrides};
-use lpconform::runner::{probe, run_suites, RunSettings};
+use lpconform::runner::{run_suites, standard_probe, RunSettings};
 use lpconform::snapshot::SnapshotStore;
 use lpconform::suite::{self, Suite};
 use lpconform::sweep::{self, SweepSettings, SweepTarget};
@@ -105,7 +106,7 @@ static BENCH: LazyLock<Bench> = LazyLock::new(|| {
     };
     let driver = Driver::new(connection.clone(), proto.clone(), gateway.clone());
     let fuzz_driver = Driver::new(connection, proto, Gateway::from(&fuzz::gateway_for_seed(1)));
-    let observation = runtime.block_on(probe(&driver));
+    let observation = runtime.block_on(standard_probe(&driver));
     let report = runtime.block_on(run_suites(&driver, &suites, &expectations, &settings, "bench"));
     // The baseline probe's calls, then each case's implicit discovery and its steps.
     let probe_calls = 7;

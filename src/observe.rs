@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::error_text::with_causes;
 use crate::eth::Address;
 use crate::proto::net::{AuthToken, OrchestratorInfo, PingPong};
 use crate::shown::shown_text;
@@ -89,24 +90,6 @@ const TONIC_NO_STATUS: &[&str] = &[
     "grpc-status header missing, mapped from HTTP status code",
     "protocol error: missing grpc-status trailer",
 ];
-
-/// An error and its causes on one line ("connect failed: connection refused"), skipping causes
-/// whose text the line already holds.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    with_causes(error.to_string(), error.source())
-}
-
-fn with_causes(mut text: String, mut cause: Option<&(dyn std::error::Error + 'static)>) -> String {
-    while let Some(error) = cause {
-        let part = error.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        cause = error.source();
-    }
-    text
-}
 
 /// One call: what came back and how long it took.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
 use crate::eth::{Address, SIGNATURE_LEN};
-use crate::probe::Gateway;
+use crate::gateway::Gateway;
 
 /// The remote signer's endpoint for discovery signatures.
 pub const SIGN_PATH: &str = "/sign-orchestrator-info";

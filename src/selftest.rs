@@ -4,14 +4,15 @@
 
 use std::time::Duration;
 
+use crate::ambient::unix_now;
 use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::expect::Expectations;
-use crate::probe::{unix_now, Gateway};
+use crate::gateway::Gateway;
 use crate::protocol::Protocol;
 use crate::reference::{self, Fault, Preset, ReferenceConfig, RunningOrchestrator};
 use crate::rules::{self, catalog, Context, ModeOverrides, RuleResult, Severity, Verdict};
-use crate::runner::probe;
+use crate::runner::standard_probe;
 use crate::transport::{Connection, TransportOptions};
 
 /// What the operator declares for a case.
@@ -340,7 +341,7 @@ async fn evaluate_reference(
         .await
         .map_err(|error| error.to_string())?;
     let driver = Driver::new(connection, Protocol::built_in(), Gateway::from(&EthKey::random()));
-    let observation = probe(&driver).await;
+    let observation = standard_probe(&driver).await;
     let expectations = declared.expectations(&running)?;
     let context = Context::new(&observation, &expectations, ModeOverrides::default(), unix_now());
     let results = rules::evaluate(&context);

@@ -682,7 +682,7 @@ fn serve_with_crash_on_missing_token_exits_like_go_livepeer() {
         let request = lpconform::proto::net::EndTranscodingSessionRequest { auth_token: None };
         let ended = connection
             .call::<lpconform::proto::net::EndTranscodingSessionResponse>(
-                lpconform::driver::Method::EndTranscodingSession,
+                lpconform::protocol::RpcMethod::EndTranscodingSession,
                 &request,
             )
             .await;

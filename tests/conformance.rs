@@ -13,13 +13,13 @@ use lpconform::ai_models::load_ai_models;
 use lpconform::driver::Driver;
 use lpconform::eth::EthKey;
 use lpconform::expect::{flags_from_env, Expectations};
+use lpconform::gateway::Gateway;
 use lpconform::openapi::OpenApiDocument;
-use lpconform::probe::Gateway;
 use lpconform::protocol::Protocol;
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator, TargetOrEmbedded};
 use lpconform::report::terminal::render_run;
 use lpconform::rules::Modes;
-use lpconform::runner::{case_applies, probe, run_case, CaseContext, CaseStatus, RunReport, RunSettings};
+use lpconform::runner::{case_applies, run_case, standard_probe, CaseContext, CaseStatus, RunReport, RunSettings};
 use lpconform::snapshot::SnapshotStore;
 use lpconform::suite::{self, Suite};
 use lpconform::transport::{Connection, Target, TransportOptions};
@@ -91,7 +91,7 @@ fn setup(proto: Protocol) -> Result<Shared, String> {
         follow_nodes: None,
     };
     let driver = Driver::new(connection, proto, gateway);
-    let baseline = runtime.block_on(probe(&driver));
+    let baseline = runtime.block_on(standard_probe(&driver));
     let modes = Modes::detect(&baseline, settings.overrides);
     Ok(Shared {
         runtime,

@@ -89,7 +89,7 @@ fn discover_both_ways(python: &PathBuf, config: ReferenceConfig, signer: Option<
         assert_eq!(answer["session_id"].as_str().unwrap().len(), 8, "{answer}");
         let expiration = answer["expiration"].as_i64().unwrap();
         assert!(
-            (expiration - lpconform::probe::unix_now() - 30 * 60).abs() < 60,
+            (expiration - lpconform::ambient::unix_now() - 30 * 60).abs() < 60,
             "{answer}"
         );
     }

@@ -302,7 +302,7 @@ async fn a_huge_answer_is_not_read_to_its_end() {
     let outcome = driver_to(&format!("http://{address}"))
         .await
         .call::<lpconform::proto::net::PingPong>(
-            lpconform::driver::Method::Ping,
+            lpconform::protocol::RpcMethod::Ping,
             &lpconform::proto::net::PingPong { value: vec![1] },
         )
         .await;

@@ -6,15 +6,16 @@
 use std::path::Path;
 use std::process::Command;
 
+use lpconform::ambient::unix_now;
 use lpconform::driver::Driver;
 use lpconform::eth::EthKey;
 use lpconform::expect::Expectations;
-use lpconform::openapi::{OpenApiDocument, INFO_PATH};
-use lpconform::probe::{unix_now, Gateway};
-use lpconform::protocol::Protocol;
+use lpconform::gateway::Gateway;
+use lpconform::openapi::OpenApiDocument;
+use lpconform::protocol::{Protocol, INFO_PATH};
 use lpconform::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
 use lpconform::rules::{self, Context, ModeOverrides, RuleResult, Verdict};
-use lpconform::runner::probe;
+use lpconform::runner::standard_probe;
 use lpconform::transport::{Connection, TransportOptions};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -91,7 +92,7 @@ async fn judge(config: ReferenceConfig) -> Vec<RuleResult> {
         Protocol::built_in(),
         Gateway::from(&EthKey::random()),
     );
-    let observation = probe(&driver).await;
+    let observation = standard_probe(&driver).await;
     let document = shipped_document();
     let expectations = Expectations::default();
     let context =

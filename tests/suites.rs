@@ -115,7 +115,7 @@ async fn progress_names_each_case_before_it_runs_with_the_cases_done_of_all() {
     let driver = lpconform::driver::Driver::new(
         connection,
         lpconform::protocol::Protocol::built_in(),
-        lpconform::probe::Gateway::from(&EthKey::random()),
+        lpconform::gateway::Gateway::from(&EthKey::random()),
     );
     let report = run_suites_with_progress(
         &driver,

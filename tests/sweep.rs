@@ -254,7 +254,7 @@ async fn sweeps_over_a_hundred_orchestrators_with_faults_and_unreachable_ones_mi
     let report = sweep::sweep(
         targets,
         &suite::built_in(),
-        &lpconform::probe::Gateway::from(&EthKey::random()),
+        &lpconform::gateway::Gateway::from(&EthKey::random()),
         &settings(8, Duration::from_secs(40), Duration::from_secs(5)),
         |_, done| heard.push(done),
     )
@@ -351,7 +351,7 @@ async fn a_target_past_its_deadline_is_a_timed_out_row_that_keeps_its_finished_c
     let report = sweep::sweep(
         targets,
         &suites,
-        &lpconform::probe::Gateway::from(&EthKey::random()),
+        &lpconform::gateway::Gateway::from(&EthKey::random()),
         &settings(2, Duration::from_secs(3), Duration::from_secs(20)),
         |_, _| {},
     )
@@ -420,7 +420,7 @@ async fn a_target_that_connects_then_stops_answering_is_told_from_an_unreachable
     let report = sweep::sweep(
         targets,
         &suite::built_in(),
-        &lpconform::probe::Gateway::from(&EthKey::random()),
+        &lpconform::gateway::Gateway::from(&EthKey::random()),
         &settings(2, Duration::from_secs(30), Duration::from_secs(1)),
         |_, _| {},
     )

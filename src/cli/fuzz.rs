@@ -10,8 +10,8 @@ use super::setup::{gateway_key, load_protocol, progress_bar, target_or_embedded,
 use super::{print_stdout, Outcome, RunError};
 use crate::driver::Driver;
 use crate::eth::EthKey;
-use crate::fuzz::{self, CorpusError, FindingFile, FuzzSettings, Progress};
-use crate::probe::Gateway;
+use crate::fuzz::{self, CorpusError, FindingFile, FuzzProgress, FuzzSettings};
+use crate::gateway::Gateway;
 use crate::protocol::Protocol;
 use crate::reference::TargetOrEmbedded;
 use crate::report::fuzz::{render_replay, render_summary};
@@ -187,7 +187,7 @@ fn fuzz_progress_bar(settings: &FuzzSettings) -> ProgressBar {
     progress_bar("fuzzing {elapsed_precise} [{wide_bar}] {msg}", Some(length))
 }
 
-fn show(bar: &ProgressBar, settings: &FuzzSettings, progress: &Progress) {
+fn show(bar: &ProgressBar, settings: &FuzzSettings, progress: &FuzzProgress) {
     if bar.is_hidden() {
         return;
     }

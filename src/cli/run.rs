@@ -10,7 +10,7 @@ use super::{print_stdout, Outcome, RunError};
 use crate::driver::Driver;
 use crate::escape::escape_line;
 use crate::expect::Expectations;
-use crate::probe::Gateway;
+use crate::gateway::Gateway;
 use crate::report::html::{render_html, render_html_error};
 use crate::report::json::{render_json, render_json_error};
 use crate::report::junit::{render_junit, render_junit_error};

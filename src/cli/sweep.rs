@@ -44,7 +44,7 @@ pub async fn sweep(args: SweepArgs) -> Result<Outcome, RunError> {
     );
     let mut findings = 0;
     let mut unreachable = 0;
-    let gateway = crate::probe::Gateway::from(&gateway);
+    let gateway = crate::gateway::Gateway::from(&gateway);
     let report = sweep::sweep(targets, &suites, &gateway, &settings, |row: &SweepRow, done| {
         match row.status() {
             RowStatus::Findings => findings += 1,

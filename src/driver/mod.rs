@@ -16,51 +16,15 @@ use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor, MethodDescriptor};
 
 use crate::eth::{self, Address};
+use crate::gateway::{model_request, models_to_request, Gateway};
 use crate::observe::{
     Call, CallError, CapabilityDiscovery, EndSessionExchange, FuzzedCall, ModelRef, NodeDiscovery, Observation,
     PingExchange, ScriptedExchange, UnknownField,
 };
-use crate::openapi::INFO_PATH;
-use crate::probe::{model_request, models_to_request, Gateway};
 use crate::proto::net::{AuthToken, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
-use crate::protocol::Protocol;
+use crate::protocol::{Protocol, RpcMethod, INFO_PATH};
 use crate::transport::{Connection, Target, TransportOptions};
 use scan::WireScan;
-
-/// The methods of `net.Orchestrator` lpconform calls by type (any other method of the loaded
-/// proto is called by name, see [`Driver::scripted`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    GetOrchestrator,
-    Ping,
-    EndTranscodingSession,
-}
-
-impl Method {
-    pub const ALL: [Method; 3] = [Method::GetOrchestrator, Method::Ping, Method::EndTranscodingSession];
-
-    /// The name in the `net.Orchestrator` service.
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::GetOrchestrator => "GetOrchestrator",
-            Method::Ping => "Ping",
-            Method::EndTranscodingSession => "EndTranscodingSession",
-        }
-    }
-
-    /// The HTTP/2 `:path` of the method.
-    pub fn path(self) -> &'static str {
-        match self {
-            Method::GetOrchestrator => "/net.Orchestrator/GetOrchestrator",
-            Method::Ping => "/net.Orchestrator/Ping",
-            Method::EndTranscodingSession => "/net.Orchestrator/EndTranscodingSession",
-        }
-    }
-
-    pub fn from_path(path: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|method| method.path() == path)
-    }
-}
 
 /// A gRPC request as it went on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,7 +226,7 @@ impl Driver {
     }
 
     /// The request of `method` carrying `message`.
-    pub fn request(&self, method: Method, message: &impl Message) -> Request {
+    pub fn request(&self, method: RpcMethod, message: &impl Message) -> Request {
         self.request_to(method.path(), Bytes::from(message.encode_to_vec()))
     }
 
@@ -304,7 +268,7 @@ impl Driver {
 
     /// One call of `method` with its answer decoded into the compiled type `A`, filed nowhere:
     /// the liveness check after fuzzed requests, and tests of an orchestrator's answers.
-    pub async fn call<A: Message + Default>(&self, method: Method, request: &impl Message) -> Result<A, CallError> {
+    pub async fn call<A: Message + Default>(&self, method: RpcMethod, request: &impl Message) -> Result<A, CallError> {
         self.exchange(self.request(method, request))
             .await
             .decoded::<A>()
@@ -317,7 +281,7 @@ impl Driver {
     pub async fn discover(&self, request: OrchestratorRequest, recorder: &mut Recorder) -> Exchange {
         let slot = self.discovery_slot(&request, recorder);
         let ignore_capacity_check = request.ignore_capacity_check;
-        let exchange = self.exchange(self.request(Method::GetOrchestrator, &request)).await;
+        let exchange = self.exchange(self.request(RpcMethod::GetOrchestrator, &request)).await;
         let observation = &mut recorder.observation;
         let path = match slot {
             DiscoverySlot::Info => {
@@ -404,7 +368,7 @@ impl Driver {
 
     pub async fn ping(&self, value: Vec<u8>, recorder: &mut Recorder) -> Exchange {
         let request = PingPong { value: value.clone() };
-        let exchange = self.exchange(self.request(Method::Ping, &request)).await;
+        let exchange = self.exchange(self.request(RpcMethod::Ping, &request)).await;
         recorder.observation.ping = Some(PingExchange {
             value,
             call: exchange.decoded::<PingPong>(),
@@ -419,7 +383,7 @@ impl Driver {
         let request = EndTranscodingSessionRequest {
             auth_token: Some(token.clone()),
         };
-        let mut sent = self.request(Method::EndTranscodingSession, &request);
+        let mut sent = self.request(RpcMethod::EndTranscodingSession, &request);
         sent.carries_issued_token = issued;
         let exchange = self.exchange(sent).await;
         let call = exchange.decoded::<crate::proto::net::EndTranscodingSessionResponse>();
@@ -493,8 +457,10 @@ impl Driver {
                     Err(error) => Err(CallError::Transport(error.to_string())),
                     Ok(connection) => {
                         let driver = Driver::new(connection, self.proto.clone(), self.gateway.clone());
-                        let request = crate::probe::signed_orchestrator_request(&self.gateway);
-                        let exchange = driver.exchange(driver.request(Method::GetOrchestrator, &request)).await;
+                        let request = crate::gateway::signed_orchestrator_request(&self.gateway);
+                        let exchange = driver
+                            .exchange(driver.request(RpcMethod::GetOrchestrator, &request))
+                            .await;
                         exchange.discovery_without_lists().outcome
                     }
                 },

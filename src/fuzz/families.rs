@@ -16,11 +16,10 @@ use super::fields::{field_families, FieldFamily};
 use super::filler::FillerPool;
 use super::wire::{self, WireType};
 use crate::capability;
-use crate::driver::Method;
 use crate::eth::{self, EthKey};
-use crate::probe::signed_orchestrator_request;
+use crate::gateway::signed_orchestrator_request;
 use crate::proto::net::{AuthToken, Capabilities, EndTranscodingSessionRequest, OrchestratorRequest, PingPong};
-use crate::protocol::Protocol;
+use crate::protocol::{Protocol, RpcMethod};
 use crate::transport::GRPC_MESSAGE_LIMIT;
 
 /// An expiration far in the future (2100-01-01), fixed so cases replay byte for byte.
@@ -80,7 +79,7 @@ pub struct WrittenFamily {
     pub name: &'static str,
     /// One line for `--help` and the README.
     pub about: &'static str,
-    generate: fn(&mut Draw<'_>) -> (Method, Bytes),
+    generate: fn(&mut Draw<'_>) -> (RpcMethod, Bytes),
 }
 
 /// Every written family, in the order a run takes turns between them.
@@ -229,10 +228,10 @@ impl Draw<'_> {
 
     /// For families that go through the three methods first: the method, then the entry of
     /// `list` for this case.
-    fn method_and_entry<T: Copy>(&self, list: &[T]) -> (Method, T) {
-        let methods = Method::ALL.len() as u64;
+    fn method_and_entry<T: Copy>(&self, list: &[T]) -> (RpcMethod, T) {
+        let methods = RpcMethod::ALL.len() as u64;
         (
-            self.entry(&Method::ALL, self.index),
+            self.entry(&RpcMethod::ALL, self.index),
             self.entry(list, self.index / methods),
         )
     }
@@ -273,9 +272,9 @@ impl Draw<'_> {
     }
 
     /// A valid request of `method`, for the families that break valid requests.
-    fn valid_body(&mut self, method: Method) -> Vec<u8> {
+    fn valid_body(&mut self, method: RpcMethod) -> Vec<u8> {
         match method {
-            Method::GetOrchestrator => OrchestratorRequest {
+            RpcMethod::GetOrchestrator => OrchestratorRequest {
                 capabilities: Some(Capabilities {
                     bitstring: capability::encode_bitstring([capability::H264, capability::MPEGTS]),
                     version: "0.8.0".into(),
@@ -284,8 +283,8 @@ impl Draw<'_> {
                 ..self.signed()
             }
             .encode_to_vec(),
-            Method::Ping => PingPong { value: self.bytes(32) }.encode_to_vec(),
-            Method::EndTranscodingSession => EndTranscodingSessionRequest {
+            RpcMethod::Ping => PingPong { value: self.bytes(32) }.encode_to_vec(),
+            RpcMethod::EndTranscodingSession => EndTranscodingSessionRequest {
                 auth_token: Some(self.forged_token()),
             }
             .encode_to_vec(),
@@ -325,7 +324,7 @@ const RAW_SHAPES: &[RawShape] = &[
     RawShape::BareKeys,
 ];
 
-fn raw_bytes(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn raw_bytes(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let (method, len) = draw.method_and_entry(RAW_LENGTHS);
     let body = match draw.pick(RAW_SHAPES) {
         RawShape::Filled(fill) => draw.filled(len, fill),
@@ -362,7 +361,7 @@ const MUTATIONS: &[Mutation] = &[
     Mutation::OverrunLength,
 ];
 
-fn mutated_encoding(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn mutated_encoding(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let (method, mutation) = draw.method_and_entry(MUTATIONS);
     let mut body = draw.valid_body(method);
     let times = draw.rng.gen_range(1..=4);
@@ -447,7 +446,7 @@ const SIGNATURE_MUTATIONS: &[SignatureMutation] = &[
 /// The order of secp256k1, for the high-s twin of a signature.
 const CURVE_ORDER: &[u8] = b"fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
 
-fn bad_signature(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn bad_signature(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let mut request = draw.signed();
     let signature = &mut request.sig;
     match draw.entry(SIGNATURE_MUTATIONS, draw.index) {
@@ -472,7 +471,7 @@ fn bad_signature(draw: &mut Draw<'_>) -> (Method, Bytes) {
         SignatureMutation::Impostor => signature.clone_from(&draw.ingredients.impostor_signature),
         SignatureMutation::WrongMessage => signature.clone_from(&draw.ingredients.wrong_message_signature),
     }
-    (Method::GetOrchestrator, request.encode_to_vec().into())
+    (RpcMethod::GetOrchestrator, request.encode_to_vec().into())
 }
 
 /// The same signature with s replaced by n - s and the recovery byte flipped.
@@ -508,7 +507,7 @@ const ADDRESS_SOURCES: &[AddressSource] = &[AddressSource::Gateway, AddressSourc
 /// Every address length from 0 to this.
 const LONGEST_ADDRESS: u64 = 64;
 
-fn address_length(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn address_length(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let len = (draw.index % (LONGEST_ADDRESS + 1)) as usize;
     let mut request = draw.signed();
     request.address = match draw.pick(ADDRESS_SOURCES) {
@@ -523,7 +522,7 @@ fn address_length(draw: &mut Draw<'_>) -> (Method, Bytes) {
         AddressSource::Zeros => vec![0; len],
         AddressSource::Random => draw.bytes(len),
     };
-    (Method::GetOrchestrator, request.encode_to_vec().into())
+    (RpcMethod::GetOrchestrator, request.encode_to_vec().into())
 }
 
 const BITSTRING_WORDS: &[usize] = &[1, 65, 0, 1_000, 2, 64, 100_000, 3, 63, 10_000];
@@ -553,7 +552,7 @@ const VERSIONS: &[&str] = &["", "0.8.0", "v99999.99999.99999", "latest", "1.2.3-
 /// Written field by field, as prost would encode the request: a hundred thousand words through
 /// prost's varint loop cost more than the rest of a batch's generation, where a word repeated is
 /// encoded once and copied.
-fn capability_bitstring(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn capability_bitstring(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let words = draw.entry(BITSTRING_WORDS, draw.index);
     let pattern = draw.pick(WORD_PATTERNS);
     let mut bitstring = Vec::new();
@@ -589,7 +588,7 @@ fn capability_bitstring(draw: &mut Draw<'_>) -> (Method, Bytes) {
     if ignore_capacity_check {
         wire::varint_field(&mut body, 4, 1);
     }
-    (Method::GetOrchestrator, body.into())
+    (RpcMethod::GetOrchestrator, body.into())
 }
 
 const MAP_ENTRIES: &[usize] = &[1_000, 0, 5_000, 1, 20_000, 2_500];
@@ -615,7 +614,7 @@ const MAP_FIELDS: &[MapField] = &[MapField::Capacities, MapField::PerCapability,
 
 /// Maps are written entry by entry: prost encodes a `HashMap` in an order that changes between
 /// runs, and a case must be the same bytes every time.
-fn capacities_map(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn capacities_map(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let entries = draw.entry(MAP_ENTRIES, draw.index);
     let keys = draw.pick(MAP_KEYS);
     let field = draw.pick(MAP_FIELDS);
@@ -676,7 +675,7 @@ fn capacities_map(draw: &mut Draw<'_>) -> (Method, Bytes) {
     }
     let mut body = draw.signed().encode_to_vec();
     wire::len_field(&mut body, 3, &capabilities);
-    (Method::GetOrchestrator, body.into())
+    (RpcMethod::GetOrchestrator, body.into())
 }
 
 /// One entry of `CapabilityConstraints.models`: model id → ModelConstraint.
@@ -724,14 +723,14 @@ const STRING_FIELDS: &[StringField] = &[
     StringField::SessionId,
 ];
 
-fn invalid_utf8(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn invalid_utf8(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let field = draw.entry(STRING_FIELDS, draw.index);
     let bad = draw.entry(INVALID_UTF8, draw.index / STRING_FIELDS.len() as u64);
     let mut capabilities = Vec::new();
     // Capabilities 0 and 1 (H.264, MPEG-TS) as a packed bitstring.
     wire::len_field(&mut capabilities, 1, &[0x03]);
     match field {
-        StringField::SessionId => return (Method::EndTranscodingSession, bad_session_id(draw, bad).into()),
+        StringField::SessionId => return (RpcMethod::EndTranscodingSession, bad_session_id(draw, bad).into()),
         StringField::CapabilitiesVersion => wire::len_field(&mut capabilities, 4, bad),
         StringField::MinVersion => wire::message_field(&mut capabilities, 5, |out| wire::len_field(out, 1, bad)),
         StringField::ModelId => model_constraint(&mut capabilities, bad, b"0.1.0"),
@@ -739,7 +738,7 @@ fn invalid_utf8(draw: &mut Draw<'_>) -> (Method, Bytes) {
     }
     let mut body = draw.signed().encode_to_vec();
     wire::len_field(&mut body, 3, &capabilities);
-    (Method::GetOrchestrator, body.into())
+    (RpcMethod::GetOrchestrator, body.into())
 }
 
 /// An EndTranscodingSessionRequest whose auth token has `session_id` as its session id.
@@ -797,7 +796,7 @@ const EXTRAS: &[Extra] = &[
     Extra::WrongWireType,
 ];
 
-fn unknown_fields(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn unknown_fields(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let (method, extra) = draw.method_and_entry(EXTRAS);
     let valid = draw.valid_body(method);
     let mut fields = Vec::new();
@@ -843,7 +842,7 @@ const SIZE_OFFSETS: &[i64] = &[-1, 0, 1, -1_024, 65_536, -65_536, GRPC_MESSAGE_L
 /// The unknown field that pads a message to size.
 const PADDING_FIELD: u32 = 1_000;
 
-fn oversized(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn oversized(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let (method, offset) = draw.method_and_entry(SIZE_OFFSETS);
     let target = (GRPC_MESSAGE_LIMIT as i64 + offset).max(0) as usize;
     let mut body = draw.valid_body(method);
@@ -862,7 +861,7 @@ fn oversized(draw: &mut Draw<'_>) -> (Method, Bytes) {
 
 const PING_LENGTHS: &[usize] = &[0, 1, 31, 33, 64, 65, 2, 255, 4_096, 65_536, 7, 1_048_576];
 
-fn ping_value(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn ping_value(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let len = draw.entry(PING_LENGTHS, draw.index);
     let fill = draw.pick(FILLS);
     let value = draw.filled(len, fill);
@@ -874,7 +873,7 @@ fn ping_value(draw: &mut Draw<'_>) -> (Method, Bytes) {
         wire::len_field(&mut body, 1, &earlier);
     }
     body.extend(PingPong { value }.encode_to_vec());
-    (Method::Ping, body.into())
+    (RpcMethod::Ping, body.into())
 }
 
 const TOKEN_LENGTHS: &[usize] = &[32, 0, 16, 1, 31, 33, 64, 4_096];
@@ -911,7 +910,7 @@ const TOKEN_SHAPES: &[TokenShape] = &[
     TokenShape::CutShort,
 ];
 
-fn end_session_token(draw: &mut Draw<'_>) -> (Method, Bytes) {
+fn end_session_token(draw: &mut Draw<'_>) -> (RpcMethod, Bytes) {
     let len = draw.entry(TOKEN_LENGTHS, draw.index);
     let mut session_id = draw.pick(SESSION_IDS).to_string();
     if draw.chance(8) {
@@ -934,7 +933,7 @@ fn end_session_token(draw: &mut Draw<'_>) -> (Method, Bytes) {
             body
         }
     };
-    (Method::EndTranscodingSession, body.into())
+    (RpcMethod::EndTranscodingSession, body.into())
 }
 
 #[cfg(test)]
@@ -1015,8 +1014,8 @@ mod tests {
         let family = family("invalid-utf8");
         for index in 0..(STRING_FIELDS.len() * INVALID_UTF8.len()) as u64 {
             let input = generate(&family, index, 1, &ingredients);
-            let error = match Method::from_path(&input.path).unwrap() {
-                Method::GetOrchestrator => OrchestratorRequest::decode(input.body.clone()).map(drop),
+            let error = match RpcMethod::from_path(&input.path).unwrap() {
+                RpcMethod::GetOrchestrator => OrchestratorRequest::decode(input.body.clone()).map(drop),
                 _ => EndTranscodingSessionRequest::decode(input.body.clone()).map(drop),
             }
             .expect_err(&input.case);

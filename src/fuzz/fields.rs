@@ -1,5 +1,5 @@
 //! Fuzz families derived from the loaded proto: one for every field of every unary method's
-//! request message (nested messages' fields too), named `field:<Method>.<path>`, so a field a
+//! request message (nested messages' fields too), named `field:<RpcMethod>.<path>`, so a field a
 //! newer proto adds is fuzzed without code. Each case sends a valid request of the method with
 //! that one field replaced: boundary values of its type, wrong wire types, oversized and deeply
 //! nested values, long repeated and map fields, unknown fields inside messages. The field is
@@ -10,8 +10,7 @@ use prost::encoding::{encode_key, encode_varint, WireType};
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, MethodDescriptor};
 
 use super::wire;
-use crate::driver::Method;
-use crate::protocol::Protocol;
+use crate::protocol::{Protocol, RpcMethod};
 
 /// How deep nested request messages are followed for their fields.
 const MAX_FIELD_DEPTH: usize = 4;
@@ -31,7 +30,7 @@ pub struct FieldFamily {
     pub path: String,
     /// The standard method, whose valid request the cases start from; `None` for other methods
     /// of the loaded proto, whose cases start from an empty request.
-    pub method: Option<Method>,
+    pub method: Option<RpcMethod>,
     /// Field numbers from the request message down to the field.
     numbers: Vec<u32>,
     shape: Shape,
@@ -77,7 +76,7 @@ fn add_fields(
         let path = format!("/{}/{}", method.parent_service().full_name(), method.name());
         families.push(FieldFamily {
             name: format!("field:{}.{}", method.name(), names.join(".")),
-            method: Method::from_path(&path),
+            method: RpcMethod::from_path(&path),
             path,
             numbers: parents.iter().map(FieldDescriptor::number).collect(),
             shape: shape(&field),

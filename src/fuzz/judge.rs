@@ -37,7 +37,7 @@ fn evaluate(observation: &Observation, rule_ids: &[&str]) -> Vec<Judged> {
         observation,
         &expectations,
         ModeOverrides::default(),
-        crate::probe::unix_now(),
+        crate::ambient::unix_now(),
     );
     rule_ids
         .iter()
@@ -58,9 +58,10 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
-    use crate::driver::{Method, SentRequest};
+    use crate::driver::SentRequest;
     use crate::observe::CallError;
     use crate::protocol::Protocol;
+    use crate::protocol::RpcMethod;
 
     /// A fuzzed call to `path` that ended in `answer`, as the driver hands it over.
     fn sent(path: &str, answer: Result<Bytes, CallError>) -> Exchange {
@@ -90,7 +91,7 @@ mod tests {
 
     #[test]
     fn plain_refusals_and_answers_are_fine() {
-        let ping = Method::Ping.path();
+        let ping = RpcMethod::Ping.path();
         let refused = sent(
             ping,
             Err(CallError::Status {
@@ -112,7 +113,7 @@ mod tests {
 
     #[test]
     fn timeouts_leaks_and_garbled_answers_are_findings_at_the_case() {
-        let path = Method::GetOrchestrator.path();
+        let path = RpcMethod::GetOrchestrator.path();
         let stalled = fuzzed_call(
             "raw-bytes#1",
             &sent(path, Err(CallError::Timeout(Duration::from_secs(1)))),

@@ -13,11 +13,12 @@ use tokio::task::JoinSet;
 
 use super::families::{generate, Family, FuzzInput, Ingredients};
 use super::judge::{self, Judged};
-use crate::driver::{Driver, Method};
+use crate::driver::Driver;
 use crate::eth::EthKey;
+use crate::gateway::signed_orchestrator_request;
 use crate::observe::Call;
-use crate::probe::signed_orchestrator_request;
 use crate::proto::net::{OrchestratorInfo, OrchestratorRequest};
+use crate::protocol::RpcMethod;
 use crate::rules::{Finding, Rule};
 
 /// A batch is this many rounds of `concurrency` requests. Each batch ends with the pipeline
@@ -48,7 +49,7 @@ pub struct FuzzSettings {
 
 /// Where a run is, for a progress display.
 #[derive(Debug, Clone, Copy)]
-pub struct Progress {
+pub struct FuzzProgress {
     pub requests: u64,
     pub findings: usize,
     pub elapsed: Duration,
@@ -137,7 +138,7 @@ pub async fn fuzz(
     driver: &Driver,
     gateway: &EthKey,
     settings: &FuzzSettings,
-    progress: &mut dyn FnMut(&Progress),
+    progress: &mut dyn FnMut(&FuzzProgress),
 ) -> FuzzReport {
     let started = Instant::now();
     // Requests still unanswered one call deadline after the duration are given up, so a target
@@ -150,7 +151,7 @@ pub async fn fuzz(
     let liveness_request = signed_orchestrator_request(gateway);
     let concurrency = settings.concurrency.max(1);
     let mut schedule = Schedule::new(&settings.families);
-    let mut findings = Findings::default();
+    let mut findings = FuzzFindings::default();
     let mut requests = 0u64;
     let mut liveness_checks = 0u64;
     let mut latencies = Vec::new();
@@ -173,7 +174,7 @@ pub async fn fuzz(
         let in_flight = start_batch(driver, cases, &maker, concurrency);
         let found_before = findings.count();
         let answered = finish_batch(in_flight, give_up_at, &mut |completed| {
-            progress(&Progress {
+            progress(&FuzzProgress {
                 requests: sent_before + completed,
                 findings: found_before,
                 elapsed: started.elapsed(),
@@ -234,13 +235,13 @@ pub async fn fuzz(
                 }
             }
         }
-        progress(&Progress {
+        progress(&FuzzProgress {
             requests,
             findings: findings.count(),
             elapsed: started.elapsed(),
         });
     }
-    progress(&Progress {
+    progress(&FuzzProgress {
         requests,
         findings: findings.count(),
         elapsed: started.elapsed(),
@@ -285,7 +286,9 @@ pub async fn resend(driver: &Driver, inputs: &[FuzzInput]) -> Resent {
 
 /// The well-formed, signed GetOrchestrator that tells whether the target still serves.
 async fn liveness_check(driver: &Driver, request: &OrchestratorRequest) -> Call<OrchestratorInfo> {
-    let exchange = driver.exchange(driver.request(Method::GetOrchestrator, request)).await;
+    let exchange = driver
+        .exchange(driver.request(RpcMethod::GetOrchestrator, request))
+        .await;
     exchange.decoded::<OrchestratorInfo>()
 }
 
@@ -541,13 +544,15 @@ impl Schedule {
     }
 }
 
+/// The run's findings: all counted by rule, the first few per rule and family kept with the
+/// inputs that reproduce them.
 #[derive(Default)]
-struct Findings {
+struct FuzzFindings {
     kept: Vec<FuzzFinding>,
     by_rule: BTreeMap<&'static str, usize>,
 }
 
-impl Findings {
+impl FuzzFindings {
     /// Counts the finding, and keeps it with the inputs that reproduce it (made only when kept).
     fn record(&mut self, judged: Judged, case: &str, family: &str, inputs: impl FnOnce() -> Vec<FuzzInput>) {
         let rule = judged.rule;

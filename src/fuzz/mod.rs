@@ -16,6 +16,6 @@ pub use families::{
 };
 pub use judge::{CASE_RULES, LIVENESS_RULES};
 pub use live::{
-    fuzz, resend, FuzzFinding, FuzzReport, FuzzSettings, Latency, Progress, Resent, BATCH_ROUNDS,
+    fuzz, resend, FuzzFinding, FuzzProgress, FuzzReport, FuzzSettings, Latency, Resent, BATCH_ROUNDS,
     KEPT_PER_RULE_AND_FAMILY,
 };

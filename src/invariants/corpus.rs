@@ -8,7 +8,7 @@ use prost_reflect::{DynamicMessage, Kind, MapKey, MessageDescriptor, Value};
 
 use super::{canonical_bytes, decode_input, message_names, reference_info, DecodeOutcome};
 use crate::eth::{self, EthKey};
-use crate::probe::signed_orchestrator_request;
+use crate::gateway::signed_orchestrator_request;
 use crate::proto::net::OrchestratorInfo;
 use crate::protocol::Protocol;
 use crate::reference;

@@ -5,13 +5,25 @@
 //! what the document fixes (enumerations, property lists).
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use openapiv3::{AdditionalProperties, OpenAPI, Schema};
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 use serde_json::Value;
 
-use super::render::built_in_info;
 use super::schema::{property_for_field, resolve, Keywords, SchemaRef, MAX_REF_HOPS};
+use crate::protocol::Protocol;
+
+/// The descriptors the static message types were generated from.
+static BUILT_IN: LazyLock<Protocol> = LazyLock::new(Protocol::built_in);
+
+/// The message `net.OrchestratorInfo` as the binary was built with it: what every answer is
+/// planned against.
+pub(super) fn built_in_info() -> MessageDescriptor {
+    BUILT_IN
+        .message("net.OrchestratorInfo")
+        .expect("build.rs generated the OrchestratorInfo type from these descriptors")
+}
 
 /// A compiled schema's index in [`Compiled::nodes`].
 pub(super) type NodeId = usize;

@@ -13,8 +13,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::compiled::Compiled;
-use super::schema::{component, component_name, escape_pointer, Keywords, SchemaRef, SCHEMA_REF_PREFIX, TYPES};
-use super::{DriftReport, INFO_PATH};
+use super::drift::DriftReport;
+use super::schema::{
+    component, component_name, escape_pointer, schema_name, Keywords, SchemaRef, SCHEMA_REF_PREFIX, TYPES,
+};
+use crate::protocol::INFO_PATH;
 
 /// Where the document is looked for when `--openapi` is not given, from the working directory.
 pub const DEFAULT_PATH: &str = "openapi/orchestrator.yaml";
@@ -165,17 +168,9 @@ impl OpenApiDocument {
     /// What reports call the discovery answer's schema: its component name, or where it is inline.
     pub fn info_schema_name(&self) -> String {
         match self.info_schema.as_item() {
-            None => self.schema_name(SchemaRef::Plain(&self.info_schema), "OrchestratorInfo"),
+            None => schema_name(SchemaRef::Plain(&self.info_schema), "OrchestratorInfo"),
             Some(_) => format!("GET {INFO_PATH} response"),
         }
-    }
-
-    /// A component's name for a `$ref`, else `inline` (the caller's label for a schema in place).
-    pub(super) fn schema_name(&self, schema: SchemaRef<'_>, inline: &str) -> String {
-        schema
-            .reference()
-            .and_then(component_name)
-            .map_or_else(|| inline.to_string(), String::from)
     }
 }
 

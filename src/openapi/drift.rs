@@ -7,12 +7,13 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use openapiv3::Schema;
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 use serde::Serialize;
 
-use super::schema::{object_properties, object_required, property_for_field, resolve, Keywords, SchemaRef};
-use super::OpenApiDocument;
+use super::schema::{
+    object_properties, object_required, property_for_field, resolve, schema_name, Keywords, SchemaRef,
+};
 
 /// Version of the `spec drift --format json` output; bumped on incompatible changes.
 pub const DRIFT_FORMAT_VERSION: u32 = 1;
@@ -74,34 +75,38 @@ pub struct DriftReport {
     pub drifts: Vec<Drift>,
 }
 
-impl OpenApiDocument {
-    /// Compares the discovery answer's schema (and all it reaches) with `info_message`.
-    pub fn drift(&self, info_message: &MessageDescriptor, proto_source: &str) -> DriftReport {
-        let mut walker = Walker {
-            document: self,
-            seen: HashSet::new(),
-            drifts: Vec::new(),
-        };
-        let schema = SchemaRef::Plain(&self.info_schema);
-        let name = self.info_schema_name();
-        if let Some(resolved) = resolve(&self.api, schema) {
-            walker.object(&name, resolved, info_message);
-        }
-        let mut drifts = walker.drifts;
-        drifts.sort_by(|left, right| (left.kind, &left.location).cmp(&(right.kind, &right.location)));
-        DriftReport {
-            format_version: DRIFT_FORMAT_VERSION,
-            openapi: self.source().to_string(),
-            proto: proto_source.to_string(),
-            schema: name,
-            message: info_message.full_name().to_string(),
-            drifts,
-        }
+/// Compares `info_schema` of the document `api` (named `schema` in the report, its file
+/// `openapi_source`), and all it reaches, with `info_message`.
+pub(super) fn drift(
+    api: &OpenAPI,
+    info_schema: &ReferenceOr<Schema>,
+    schema: String,
+    openapi_source: &str,
+    info_message: &MessageDescriptor,
+    proto_source: &str,
+) -> DriftReport {
+    let mut walker = Walker {
+        api,
+        seen: HashSet::new(),
+        drifts: Vec::new(),
+    };
+    if let Some(resolved) = resolve(api, SchemaRef::Plain(info_schema)) {
+        walker.object(&schema, resolved, info_message);
+    }
+    let mut drifts = walker.drifts;
+    drifts.sort_by(|left, right| (left.kind, &left.location).cmp(&(right.kind, &right.location)));
+    DriftReport {
+        format_version: DRIFT_FORMAT_VERSION,
+        openapi: openapi_source.to_string(),
+        proto: proto_source.to_string(),
+        schema,
+        message: info_message.full_name().to_string(),
+        drifts,
     }
 }
 
 struct Walker<'a> {
-    document: &'a OpenApiDocument,
+    api: &'a OpenAPI,
     /// (schema name, message) pairs already compared: shared schemas are reported once.
     seen: HashSet<(String, String)>,
     drifts: Vec<Drift>,
@@ -121,7 +126,7 @@ impl<'a> Walker<'a> {
         if !self.seen.insert((name.to_string(), message.full_name().to_string())) {
             return;
         }
-        let api = &self.document.api;
+        let api = self.api;
         if is_blank(Keywords::of(schema).description) {
             self.push(
                 DriftKind::Description,
@@ -189,7 +194,7 @@ impl<'a> Walker<'a> {
                 format!("proto3 has no required fields ({presence})"),
             );
         }
-        let Some(resolved) = resolve(&self.document.api, schema) else {
+        let Some(resolved) = resolve(self.api, schema) else {
             return;
         };
         // An inline message schema is an object, whose description `object` checks.
@@ -230,7 +235,7 @@ impl<'a> Walker<'a> {
 
     /// One value of the field's kind (a list item or map value for repeated fields) against `schema`.
     fn single(&mut self, location: &str, schema: SchemaRef<'a>, field: &FieldDescriptor) {
-        let Some(resolved) = resolve(&self.document.api, schema) else {
+        let Some(resolved) = resolve(self.api, schema) else {
             return;
         };
         let keywords = Keywords::of(resolved);
@@ -238,14 +243,12 @@ impl<'a> Walker<'a> {
         let proto = kind_name(&kind);
         let Some(typ) = keywords.typ else {
             if let Kind::Message(message) = &kind {
-                self.object(&self.document.schema_name(schema, location), resolved, message);
+                self.object(&schema_name(schema, location), resolved, message);
             }
             return;
         };
         match (&kind, typ) {
-            (Kind::Message(message), "object") => {
-                self.object(&self.document.schema_name(schema, location), resolved, message)
-            }
+            (Kind::Message(message), "object") => self.object(&schema_name(schema, location), resolved, message),
             (Kind::Bool, "boolean") | (Kind::String, "string") | (Kind::Float | Kind::Double, "number") => {}
             (Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 | Kind::Uint32 | Kind::Fixed32, "integer") => {}
             (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64, "integer") => {

@@ -12,10 +12,8 @@ use prost_reflect::{FieldDescriptor, Kind};
 use serde_json::Value;
 
 use super::compiled::{Compiled, Shape, Target};
-use super::records::for_each_record;
-use super::render::{
-    render_encoded_info_checking_long_maps, render_entry_checking_long_maps, RenderError, ENTRIES_CHECKED_WHOLE,
-};
+use super::records::{for_each_record, RenderError};
+use super::render::{render_encoded_info_checking_long_maps, render_entry_checking_long_maps, ENTRIES_CHECKED_WHOLE};
 use super::validate::{child_key, validate, validate_at, Place, Violation};
 use crate::proto::net::OrchestratorInfo;
 

@@ -15,18 +15,16 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+use prost_reflect::MessageDescriptor;
 use serde_json::Value;
 
 pub use document::{OpenApiDocument, OpenApiError, Problem, DEFAULT_PATH, MAX_DOCUMENT_BYTES};
 pub use drift::{Drift, DriftKind, DriftReport, DRIFT_FORMAT_VERSION};
-pub use render::RenderError;
+pub use records::RenderError;
 pub use schema::same_words;
 pub use validate::{describe_json, is_decimal, Violation, MISSING_REQUIRED};
 
 use crate::proto::net::OrchestratorInfo;
-
-/// Where an orchestrator serves its discovery answer as JSON, on its gRPC port.
-pub const INFO_PATH: &str = "/orchestrator/info";
 
 impl OpenApiDocument {
     /// `info` as JSON in this document's convention (its names, hex bytes, integer numbers).
@@ -65,10 +63,22 @@ impl OpenApiDocument {
         validate::validate(compiled, &compiled.info, json)
     }
 
+    /// Compares the discovery answer's schema (and all it reaches) with `info_message`.
+    pub fn drift(&self, info_message: &MessageDescriptor, proto_source: &str) -> DriftReport {
+        drift::drift(
+            &self.api,
+            &self.info_schema,
+            self.info_schema_name(),
+            self.source(),
+            info_message,
+            proto_source,
+        )
+    }
+
     /// The drift against the protocol the binary was built with: the one its messages decode by.
     pub fn built_in_drift(&self) -> &DriftReport {
         self.built_in_drift
-            .get_or_init(|| self.drift(&render::built_in_info(), "built-in lp_rpc.proto"))
+            .get_or_init(|| self.drift(&compiled::built_in_info(), "built-in lp_rpc.proto"))
     }
 }
 

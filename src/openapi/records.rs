@@ -4,7 +4,11 @@
 use prost::bytes::Buf;
 use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
 
-use super::render::RenderError;
+/// Why a message could not be rendered: its records do not parse, or a value does not fit the
+/// JSON the document asks for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot render OrchestratorInfo as JSON: {0}")]
+pub struct RenderError(pub(super) String);
 
 /// Calls `visit` with each record of `encoded` (one level, not the messages within): its field
 /// number, its payload when length-delimited, and the whole record's bytes.

@@ -11,33 +11,16 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 use base64::Engine as _;
 use prost::Message as _;
 use prost_reflect::{DynamicMessage, Kind, MapKey, MessageDescriptor, Value as ProtoValue};
 use serde_json::{Map, Number, Value};
 
-use super::compiled::{Compiled, Node, Shape};
-use super::records::for_each_record;
+use super::compiled::{built_in_info, Compiled, Node, Shape};
+use super::records::{for_each_record, RenderError};
 use super::validate::{child_key, validate_at, Place, Violation};
 use crate::proto::net::OrchestratorInfo;
-use crate::protocol::Protocol;
-
-/// The descriptors the static message types were generated from.
-static BUILT_IN: LazyLock<Protocol> = LazyLock::new(Protocol::built_in);
-
-/// The message `net.OrchestratorInfo` as the binary was built with it.
-pub(super) fn built_in_info() -> MessageDescriptor {
-    BUILT_IN
-        .message("net.OrchestratorInfo")
-        .expect("build.rs generated the OrchestratorInfo type from these descriptors")
-}
-
-/// Why a message could not be rendered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot render OrchestratorInfo as JSON: {0}")]
-pub struct RenderError(pub(super) String);
 
 /// A map of more entries than this is checked entry by entry when the schema judges each entry on
 /// its own (see the module's note); the same bound as for a long top-level repeated field.

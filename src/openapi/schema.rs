@@ -229,6 +229,14 @@ pub(super) fn component<'a>(api: &'a OpenAPI, reference: &str) -> Option<&'a Ref
     api.components.as_ref()?.schemas.get(name.as_ref())
 }
 
+/// A component's name for a `$ref`, else `inline` (the caller's label for a schema in place).
+pub(super) fn schema_name(schema: SchemaRef<'_>, inline: &str) -> String {
+    schema
+        .reference()
+        .and_then(component_name)
+        .map_or_else(|| inline.to_string(), String::from)
+}
+
 /// `#/components/schemas/Name` → `Name`, with JSON-pointer escapes undone. Borrowed when there
 /// is nothing to undo: every rendered and validated value resolves its `$ref`s through here.
 pub(super) fn component_name(reference: &str) -> Option<Cow<'_, str>> {

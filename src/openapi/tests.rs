@@ -41,7 +41,7 @@ fn problems(error: OpenApiError) -> Vec<(String, String)> {
 /// names, 64-bit numbers as strings, bytes as base64, every field described and nothing
 /// required. Nothing in it drifts from the protocol.
 pub(crate) fn proto3_json_document() -> OpenApiDocument {
-    let root = super::render::built_in_info();
+    let root = super::compiled::built_in_info();
     let mut schemas = Map::new();
     let mut pending = vec![root.clone()];
     while let Some(message) = pending.pop() {
@@ -516,7 +516,7 @@ fn drift_of_the_shipped_files() {
 
 #[test]
 fn drift_names_each_kind_of_disagreement() {
-    let message = super::render::built_in_info();
+    let message = super::compiled::built_in_info();
     let report = |document: OpenApiDocument| document.drift(&message, "built-in").drifts;
     let find = |drifts: &[Drift], location: &str, kind: DriftKind| {
         drifts

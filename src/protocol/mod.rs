@@ -9,11 +9,15 @@ use std::path::{Path, PathBuf};
 use miette::Diagnostic;
 use prost_reflect::{DescriptorPool, MessageDescriptor, MethodDescriptor};
 
-use crate::observe::error_chain;
+mod endpoints;
 
-/// The service lpconform drives, and the methods and messages it cannot do without.
+pub use endpoints::{RpcMethod, INFO_PATH};
+
+use crate::error_text::error_chain;
+
+/// The service lpconform drives, and the messages it cannot do without (the methods:
+/// [`RpcMethod::ALL`]).
 const ORCHESTRATOR_SERVICE: &str = "net.Orchestrator";
-const REQUIRED_METHODS: [&str; 3] = ["GetOrchestrator", "Ping", "EndTranscodingSession"];
 const REQUIRED_MESSAGES: [&str; 1] = ["net.OrchestratorInfo"];
 
 /// A compiled protocol: every message, enum and service of the loaded files and their imports.
@@ -146,8 +150,7 @@ impl Protocol {
         if self.pool.get_service_by_name(ORCHESTRATOR_SERVICE).is_none() {
             missing.push(format!("service {ORCHESTRATOR_SERVICE}"));
         } else {
-            let absent = REQUIRED_METHODS
-                .iter()
+            let absent = (RpcMethod::ALL.iter().map(|method| method.name()))
                 .filter(|name| self.method(ORCHESTRATOR_SERVICE, name).is_none());
             missing.extend(absent.map(|name| format!("method {ORCHESTRATOR_SERVICE}/{name}")));
         }

@@ -8,8 +8,8 @@ use num_traits::{One, Zero};
 use sha2::Sha256;
 
 use super::advert::TX_COST_MULTIPLIER;
+use crate::ambient::random_bytes;
 use crate::eth::{keccak256, Address};
-use crate::probe::random_bytes;
 use crate::proto::net::{AuthToken, TicketExpirationParams, TicketParams};
 
 type HmacSha256 = Hmac<Sha256>;

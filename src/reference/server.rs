@@ -24,13 +24,13 @@ use tonic::service::Routes;
 use super::faults::{Fault, CRASH_OUTAGE};
 use super::service::ReferenceService;
 use super::{ChainMode, ReferenceConfig};
-use crate::driver::Method;
+use crate::ambient::unix_now;
 use crate::eth::Address;
 use crate::expect::{Expectations, ExpectedModel, Price};
-use crate::openapi::{OpenApiDocument, INFO_PATH};
-use crate::probe::unix_now;
+use crate::openapi::OpenApiDocument;
 use crate::proto::net::orchestrator_server::OrchestratorServer;
 use crate::proto::net::OrchestratorRequest;
+use crate::protocol::{RpcMethod, INFO_PATH};
 use crate::transport::{RawCodec, Scheme, Target, GRPC_MESSAGE_LIMIT};
 
 /// A client that does not finish the TLS handshake in this time is dropped.
@@ -367,7 +367,7 @@ fn garble_get_orchestrator(routes: Routes) -> Routes {
     });
     let router = routes
         .into_axum_router()
-        .route_service(Method::GetOrchestrator.path(), handler);
+        .route_service(RpcMethod::GetOrchestrator.path(), handler);
     Routes::from(router)
 }
 
@@ -406,7 +406,7 @@ fn extend_get_orchestrator(routes: Routes, service: Arc<ReferenceService>) -> Ro
     });
     let router = routes
         .into_axum_router()
-        .route_service(Method::GetOrchestrator.path(), handler);
+        .route_service(RpcMethod::GetOrchestrator.path(), handler);
     Routes::from(router)
 }
 

@@ -13,10 +13,10 @@ use super::faults::{
 };
 use super::payment::{AuthTokens, TicketIssuer, AUTH_TOKEN_LIFETIME_SECS};
 use super::{ChainMode, ReferenceConfig};
+use crate::ambient::unix_now;
 use crate::capability::LIVE_VIDEO_TO_VIDEO;
 use crate::eth::{self, Address, EthKey};
 use crate::observe::{INSUFFICIENT_RESERVE, ORCHESTRATOR_CAPPED};
-use crate::probe::unix_now;
 use crate::proto::net::orchestrator_server::Orchestrator;
 use crate::proto::net::{
     AuthToken, Capabilities, EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo,

@@ -5,17 +5,17 @@ use std::io::Write;
 use std::path::Path;
 
 use super::*;
-use crate::driver::{Driver, Method};
+use crate::driver::Driver;
 use crate::eth::{self, EthKey};
-use crate::observe::CallError;
-use crate::probe::{
+use crate::gateway::{
     forged_auth_token, forged_orchestrator_request, malformed_address_request, signed_orchestrator_request, Gateway,
 };
+use crate::observe::CallError;
 use crate::proto::net::{
     Capabilities, EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest,
     PingPong,
 };
-use crate::protocol::Protocol;
+use crate::protocol::{Protocol, RpcMethod};
 use crate::transport::{Connection, TransportOptions};
 
 fn config(tls: bool, chain: ChainMode) -> ReferenceConfig {
@@ -61,7 +61,7 @@ async fn off_chain_over_tls_accepts_any_signature_and_pings_empty() {
     let gateway = EthKey::random();
 
     let info = connection
-        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&gateway))
+        .call::<OrchestratorInfo>(RpcMethod::GetOrchestrator, &signed_orchestrator_request(&gateway))
         .await
         .unwrap();
     assert_eq!(info.transcoder, running.url());
@@ -72,12 +72,12 @@ async fn off_chain_over_tls_accepts_any_signature_and_pings_empty() {
     );
     assert!(info.ticket_params.is_none());
     connection
-        .call::<OrchestratorInfo>(Method::GetOrchestrator, &forged_orchestrator_request(&gateway))
+        .call::<OrchestratorInfo>(RpcMethod::GetOrchestrator, &forged_orchestrator_request(&gateway))
         .await
         .unwrap();
 
     let pong = connection
-        .call::<PingPong>(Method::Ping, &PingPong { value: vec![1; 32] })
+        .call::<PingPong>(RpcMethod::Ping, &PingPong { value: vec![1; 32] })
         .await
         .unwrap();
     assert!(pong.value.is_empty());
@@ -91,7 +91,7 @@ async fn on_chain_over_h2c_rejects_bad_signatures_and_signs_ping() {
     let gateway = EthKey::random();
 
     let info = connection
-        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&gateway))
+        .call::<OrchestratorInfo>(RpcMethod::GetOrchestrator, &signed_orchestrator_request(&gateway))
         .await
         .unwrap();
     let ticket = info.ticket_params.expect("on-chain info carries ticket params");
@@ -102,7 +102,7 @@ async fn on_chain_over_h2c_rejects_bad_signatures_and_signs_ping() {
         malformed_address_request(&gateway),
     ] {
         let error = connection
-            .call::<OrchestratorInfo>(Method::GetOrchestrator, &bad)
+            .call::<OrchestratorInfo>(RpcMethod::GetOrchestrator, &bad)
             .await
             .unwrap_err();
         assert_eq!(status_message(error), SIG_CHECK_FAILED);
@@ -110,7 +110,7 @@ async fn on_chain_over_h2c_rejects_bad_signatures_and_signs_ping() {
 
     let value = vec![9; 32];
     let pong = connection
-        .call::<PingPong>(Method::Ping, &PingPong { value: value.clone() })
+        .call::<PingPong>(RpcMethod::Ping, &PingPong { value: value.clone() })
         .await
         .unwrap();
     let signer = eth::recover_signer(&eth::ping_message(&value), &pong.value).unwrap();
@@ -122,7 +122,10 @@ async fn on_chain_over_tls_serves_signed_requests() {
     let running = start(config(true, ChainMode::OnChain)).await.unwrap();
     let connection = connect(&running).await;
     let info = connection
-        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&EthKey::random()))
+        .call::<OrchestratorInfo>(
+            RpcMethod::GetOrchestrator,
+            &signed_orchestrator_request(&EthKey::random()),
+        )
         .await
         .unwrap();
     assert!(info.ticket_params.is_some());
@@ -133,7 +136,10 @@ async fn issued_auth_tokens_end_sessions_and_forged_ones_do_not() {
     let running = start(config(false, ChainMode::OffChain)).await.unwrap();
     let connection = connect(&running).await;
     let info = connection
-        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&EthKey::random()))
+        .call::<OrchestratorInfo>(
+            RpcMethod::GetOrchestrator,
+            &signed_orchestrator_request(&EthKey::random()),
+        )
         .await
         .unwrap();
 
@@ -141,14 +147,14 @@ async fn issued_auth_tokens_end_sessions_and_forged_ones_do_not() {
         auth_token: info.auth_token,
     };
     connection
-        .call::<EndTranscodingSessionResponse>(Method::EndTranscodingSession, &issued)
+        .call::<EndTranscodingSessionResponse>(RpcMethod::EndTranscodingSession, &issued)
         .await
         .unwrap();
     let forged = EndTranscodingSessionRequest {
         auth_token: Some(forged_auth_token()),
     };
     let error = connection
-        .call::<EndTranscodingSessionResponse>(Method::EndTranscodingSession, &forged)
+        .call::<EndTranscodingSessionResponse>(RpcMethod::EndTranscodingSession, &forged)
         .await
         .unwrap_err();
     assert_eq!(status_message(error), INVALID_AUTH_TOKEN);
@@ -182,7 +188,7 @@ async fn discover_from(
 ) -> Result<OrchestratorInfo, CallError> {
     connect(running)
         .await
-        .call::<OrchestratorInfo>(Method::GetOrchestrator, &request)
+        .call::<OrchestratorInfo>(RpcMethod::GetOrchestrator, &request)
         .await
 }
 
@@ -249,7 +255,7 @@ async fn without_a_service_uri_the_request_capabilities_are_ignored() {
     let mut config = with_ai_models(config(false, ChainMode::OnChain));
     config.service_uri = Some(String::new());
     let running = start(config).await.unwrap();
-    let request = crate::probe::model_request(&EthKey::random(), &[model(LLM)]);
+    let request = crate::gateway::model_request(&EthKey::random(), &[model(LLM)]);
     let info = discover_from(&running, request).await.unwrap();
     assert_eq!(info.transcoder, "");
     assert_eq!(
@@ -305,7 +311,7 @@ async fn a_models_entry_for_one_gateway_prices_that_gateway_only() {
     own.gateway = Some(gateway.address().to_checksum().to_lowercase());
     config.ai_models.push(own);
     let running = start(config).await.unwrap();
-    let named = |key: &EthKey| crate::probe::model_request(key, &[model(IMAGE)]);
+    let named = |key: &EthKey| crate::gateway::model_request(key, &[model(IMAGE)]);
     let for_it = discover_from(&running, named(&gateway)).await.unwrap();
     assert_eq!(price(&for_it), (5, 1));
     let for_others = discover_from(&running, named(&EthKey::random())).await.unwrap();
@@ -330,7 +336,7 @@ async fn a_summed_price_beyond_int64_is_go_livepeers_error_and_a_tiny_one_still_
         model.pixels_per_unit = 1;
     }
     let running = start(config).await.unwrap();
-    let request = crate::probe::model_request(&EthKey::random(), &[model(IMAGE), model(LLM)]);
+    let request = crate::gateway::model_request(&EthKey::random(), &[model(IMAGE), model(LLM)]);
     let error = discover_from(&running, request).await.unwrap_err();
     assert_eq!(status_message(error), "price cannot be converted to int64");
 
@@ -355,7 +361,7 @@ async fn a_request_naming_models_is_answered_with_their_summed_price() {
     let answer = |models: Vec<crate::observe::ModelRef>| {
         let running = &running;
         async move {
-            let request = crate::probe::model_request(&EthKey::random(), &models);
+            let request = crate::gateway::model_request(&EthKey::random(), &models);
             discover_from(running, request).await.unwrap()
         }
     };
@@ -514,7 +520,7 @@ async fn live_video_to_video_without_an_idle_container_is_capped_unless_the_flag
     config.ai_models.push(live);
     config.running_jobs = vec![("streamdiffusion".into(), 1)];
     let running = start(config).await.unwrap();
-    let mut request = crate::probe::model_request(&EthKey::random(), &[model((35, "streamdiffusion"))]);
+    let mut request = crate::gateway::model_request(&EthKey::random(), &[model((35, "streamdiffusion"))]);
     request.ignore_capacity_check = false;
     let error = discover_from(&running, request.clone()).await.unwrap_err();
     assert_eq!(
@@ -584,7 +590,7 @@ async fn tickets_are_worth_the_default_ev_and_fresh_in_every_answer() {
     let (ta, tb) = (first.auth_token.unwrap(), second.auth_token.unwrap());
     assert_ne!(ta.session_id, tb.session_id);
     assert!(
-        (ta.expiration - crate::probe::unix_now() - 30 * 60).abs() <= 5,
+        (ta.expiration - crate::ambient::unix_now() - 30 * 60).abs() <= 5,
         "30 minutes"
     );
 }
@@ -594,14 +600,17 @@ async fn end_transcoding_session_checks_the_mac_not_the_expiration() {
     let running = start(config(false, ChainMode::OffChain)).await.unwrap();
     let connection = connect(&running).await;
     let info = connection
-        .call::<OrchestratorInfo>(Method::GetOrchestrator, &signed_orchestrator_request(&EthKey::random()))
+        .call::<OrchestratorInfo>(
+            RpcMethod::GetOrchestrator,
+            &signed_orchestrator_request(&EthKey::random()),
+        )
         .await
         .unwrap();
     let mut token = info.auth_token.unwrap();
     let end = |token: Option<crate::proto::net::AuthToken>| {
         let request = EndTranscodingSessionRequest { auth_token: token };
         let connection = &connection;
-        async move { (connection.call::<EndTranscodingSessionResponse>(Method::EndTranscodingSession, &request)).await }
+        async move { (connection.call::<EndTranscodingSessionResponse>(RpcMethod::EndTranscodingSession, &request)).await }
     };
     end(Some(token.clone())).await.unwrap();
     token.expiration -= 1;
@@ -618,7 +627,7 @@ async fn crash_on_missing_token_drops_every_connection_then_restarts() {
     let connection = connect(&running).await;
     let _ = connection
         .call::<EndTranscodingSessionResponse>(
-            Method::EndTranscodingSession,
+            RpcMethod::EndTranscodingSession,
             &EndTranscodingSessionRequest { auth_token: None },
         )
         .await
@@ -636,7 +645,7 @@ async fn crash_on_missing_token_drops_every_connection_then_restarts() {
     tokio::time::sleep(CRASH_OUTAGE + std::time::Duration::from_millis(300)).await;
     connect(&running)
         .await
-        .call::<PingPong>(Method::Ping, &PingPong::default())
+        .call::<PingPong>(RpcMethod::Ping, &PingPong::default())
         .await
         .unwrap();
 }
@@ -685,7 +694,7 @@ async fn its_certificate_can_be_pinned() {
     };
     let connection = connect_with(&running, &options).await;
     connection
-        .call::<PingPong>(Method::Ping, &PingPong::default())
+        .call::<PingPong>(RpcMethod::Ping, &PingPong::default())
         .await
         .unwrap();
 }

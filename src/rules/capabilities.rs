@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 
 use super::verify::{capability_list, capability_text, quoted, report, sorted};
-use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
+use super::{CheckFindings, Finding, Mode, Rule, Severity, Skipped};
 use crate::capability::{self, has_bit, set_bits};
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::Constraints;
@@ -106,7 +106,7 @@ const CAP_005: Rule = Rule {
     check: |ctx| {
         let capabilities = ctx.capabilities()?;
         let Some(constraints) = capabilities.constraints.as_ref() else {
-            return Ok(Findings::default());
+            return Ok(CheckFindings::default());
         };
         report(
             sorted(&constraints.per_capability)
@@ -197,7 +197,7 @@ const CAP_008: Rule = Rule {
     hint: "the orchestrator's capacity accounting went below zero; check its AI workers",
     check: |ctx| {
         let Some(constraints) = ctx.capabilities()?.constraints.as_ref() else {
-            return Ok(Findings::default());
+            return Ok(CheckFindings::default());
         };
         report(models(constraints).flat_map(|(number, model_id, model)| {
             [("capacity", model.capacity), ("capacityInUse", model.capacity_in_use)]
@@ -246,7 +246,7 @@ const CAP_010: Rule = Rule {
             return Err(Skipped("no expected aiMinRunnerVersion given".into()));
         }
         let Some(constraints) = ctx.capabilities()?.constraints.as_ref() else {
-            return Ok(Findings::default());
+            return Ok(CheckFindings::default());
         };
         report(models(constraints).flat_map(|(number, model_id, model)| {
             let pipeline = capability::lookup(number).and_then(|known| known.pipeline());

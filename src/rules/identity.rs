@@ -1,7 +1,7 @@
 //! ADDR / IDENT: the orchestrator's Ethereum identity and its Ping signature.
 
 use super::verify::{bytes_text, call_text, expect_len, report};
-use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
+use super::{CheckFindings, Finding, Mode, Rule, Severity, Skipped};
 use crate::eth::EthError;
 use crate::view::address_text;
 
@@ -80,7 +80,7 @@ const IDENT_002: Rule = Rule {
             .answer()
             .ok_or_else(|| Skipped("Ping did not answer (IDENT-001)".into()))?;
         let signer = match ctx.ping_signer(ping, pong) {
-            Ok(signer) if signer.0.as_slice() == address.as_slice() => return Ok(Findings::default()),
+            Ok(signer) if signer.0.as_slice() == address.as_slice() => return Ok(CheckFindings::default()),
             Ok(signer) => signer.to_checksum(),
             Err(EthError::Unrecoverable) => "no key: the signature does not recover".to_string(),
             Err(error) => return Err(Skipped(format!("signature is malformed (IDENT-001): {error}"))),

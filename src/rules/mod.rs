@@ -87,13 +87,13 @@ impl fmt::Display for Mode {
 pub type Check = fn(&Context<'_>) -> CheckOutcome;
 
 /// `Err` means the input the rule needs is absent: the rule is skipped, not failed.
-pub type CheckOutcome = Result<Findings, Skipped>;
+pub type CheckOutcome = Result<CheckFindings, Skipped>;
 
 /// A check's findings, bounded as they are made: the first [`MAX_FINDINGS_PER_RULE`] are kept,
 /// the rest only counted with the heaviest weight among them, so an answer with a million bad
 /// entries costs a count, not a million findings held at once.
 #[derive(Debug, Default)]
-pub struct Findings {
+pub struct CheckFindings {
     kept: Vec<Finding>,
     omitted: usize,
     /// The heaviest own weight of the omitted findings (`Must` for one without its own); the
@@ -101,7 +101,7 @@ pub struct Findings {
     heaviest_omitted: Option<Severity>,
 }
 
-impl Findings {
+impl CheckFindings {
     pub fn push(&mut self, finding: Finding) {
         if self.kept.len() < MAX_FINDINGS_PER_RULE {
             self.kept.push(finding);
@@ -122,21 +122,21 @@ impl Findings {
     }
 }
 
-impl Extend<Finding> for Findings {
+impl Extend<Finding> for CheckFindings {
     fn extend<I: IntoIterator<Item = Finding>>(&mut self, findings: I) {
         findings.into_iter().for_each(|finding| self.push(finding));
     }
 }
 
-impl FromIterator<Finding> for Findings {
+impl FromIterator<Finding> for CheckFindings {
     fn from_iter<I: IntoIterator<Item = Finding>>(findings: I) -> Self {
-        let mut collected = Findings::default();
+        let mut collected = CheckFindings::default();
         collected.extend(findings);
         collected
     }
 }
 
-impl From<Vec<Finding>> for Findings {
+impl From<Vec<Finding>> for CheckFindings {
     fn from(findings: Vec<Finding>) -> Self {
         findings.into_iter().collect()
     }
@@ -477,7 +477,7 @@ pub fn evaluate_rule(rule: &'static Rule, context: &Context<'_>) -> RuleResult {
         let reason = format!("applies in `{}` mode, which is off for this orchestrator", rule.mode);
         return skipped(rule, reason);
     }
-    let Findings {
+    let CheckFindings {
         kept: mut findings,
         omitted: omitted_findings,
         heaviest_omitted,
@@ -688,7 +688,7 @@ mod tests {
         let expectations = Expectations::default();
         let result = evaluate_rule(&RULE, &context(&observation, &expectations));
         assert_eq!((result.verdict, result.omitted_findings), (Verdict::Fail, 1));
-        let mut findings: Findings = vec![Finding::new("a", "", "")].into();
+        let mut findings: CheckFindings = vec![Finding::new("a", "", "")].into();
         findings.extend((0..MAX_FINDINGS_PER_RULE * 1000).map(|i| Finding::new(i.to_string(), "", "")));
         assert_eq!(
             (findings.kept.len(), findings.len()),

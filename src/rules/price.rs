@@ -11,10 +11,11 @@ use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
 use super::verify::{capability_text, expect_non_negative, expect_positive, outcome_text, quoted, report};
-use super::{Context, Finding, Findings, Mode, Rule, Severity, Skipped};
+use super::{CheckFindings, Context, Finding, Mode, Rule, Severity, Skipped};
 use crate::capability;
 use crate::expect::Price;
-use crate::openapi::{describe_json, is_decimal, same_words, INFO_PATH};
+use crate::openapi::{describe_json, is_decimal, same_words};
+use crate::protocol::INFO_PATH;
 
 pub(super) const FILE: &str = file!();
 
@@ -299,7 +300,7 @@ const PRICE_009: Rule = Rule {
             .price_info
             .as_ref()
             .and_then(|price| rational(price.price_per_unit, price.pixels_per_unit));
-        let mut findings = Findings::default();
+        let mut findings = CheckFindings::default();
         for (index, discovery) in discoveries {
             let Some(entries) = discovery.models.iter().map(entry).collect::<Option<Vec<_>>>() else {
                 continue; // a model without a valid entry is MATRIX-003's or PRICE-003's to report

@@ -1,7 +1,7 @@
 //! REQ: the fields a gateway cannot do without (OpenAPI `required` and gateway use).
 
 use super::verify::{expect_non_empty, expect_non_empty_bytes, expect_present, report};
-use super::{Finding, Findings, Mode, Rule, Severity};
+use super::{CheckFindings, Finding, Mode, Rule, Severity};
 
 pub(super) const FILE: &str = file!();
 
@@ -17,7 +17,7 @@ const REQ_001: Rule = Rule {
     check: |ctx| {
         let info = ctx.info()?;
         if !info.nodes.is_empty() {
-            return Ok(Findings::default());
+            return Ok(CheckFindings::default());
         }
         report([expect_non_empty("transcoder", &info.transcoder).map(|finding| Finding {
             expected: "a non-empty string (or a non-empty nodes list)".into(),

@@ -2,7 +2,7 @@
 //! convention, must satisfy the document's schema; where the document and the .proto disagree,
 //! the drift is reported once, as a warning, instead of failing every answer.
 
-use super::{Context, Finding, Findings, Mode, Rule, Severity, Skipped};
+use super::{CheckFindings, Context, Finding, Mode, Rule, Severity, Skipped};
 use crate::openapi::{DriftKind, OpenApiDocument, Violation, MISSING_REQUIRED};
 
 pub(super) const FILE: &str = file!();
@@ -25,7 +25,7 @@ const SPEC_001: Rule = Rule {
             "transcoder" => !info.nodes.is_empty(),
             _ => false,
         };
-        let mut findings = Findings::default();
+        let mut findings = CheckFindings::default();
         let each = |violation: Violation| {
             if !(violation.expected == MISSING_REQUIRED && excused(&violation.path)) {
                 findings.push(Finding::new(violation.path, violation.expected, violation.actual));

@@ -7,7 +7,7 @@ use num_traits::{One, Zero};
 use super::verify::{
     bytes_text, expect_fresh, expect_len, expect_non_empty_bytes, expect_positive, expect_positive_number, report,
 };
-use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
+use super::{CheckFindings, Finding, Mode, Rule, Severity, Skipped};
 use crate::shown::{decimal_text, SHOWN_BYTES};
 use crate::view::address_text;
 
@@ -67,7 +67,7 @@ const TICKET_002: Rule = Rule {
     hint: "check the orchestrator's -ticketEV and -maxFaceValue settings",
     check: |ctx| {
         if free(ctx)? {
-            return Ok(Findings::default());
+            return Ok(CheckFindings::default());
         }
         report([expect_positive_number(
             "ticket_params.face_value",

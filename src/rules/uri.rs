@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::verify::{outcome_text, quoted, report};
-use super::{Finding, Findings, Mode, Rule, Severity, Skipped};
+use super::{CheckFindings, Finding, Mode, Rule, Severity, Skipped};
 
 pub(super) const FILE: &str = file!();
 
@@ -55,7 +55,7 @@ const URI_002: Rule = Rule {
         let expected = ctx.expectations.service_uri.as_deref();
         let matches = |text: &str| Endpoint::parse(text).is_ok_and(|endpoint| endpoint.same_as(&advertised));
         if matches(target) || expected.is_some_and(matches) {
-            return Ok(Findings::default());
+            return Ok(CheckFindings::default());
         }
         let wanted = match expected {
             Some(expected) => format!(
@@ -109,7 +109,7 @@ const URI_004: Rule = Rule {
         let own = Endpoint::parse(&info.transcoder).ok();
         // Each endpoint's first index, by what makes endpoints the same: linear in `nodes`.
         let mut seen: HashMap<(String, String, Option<u16>), usize> = HashMap::new();
-        let mut findings = Findings::default();
+        let mut findings = CheckFindings::default();
         for (index, node) in info.nodes.iter().enumerate() {
             let Ok(endpoint) = Endpoint::parse(node) else {
                 continue; // URI-003 reports it.

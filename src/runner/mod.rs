@@ -10,21 +10,23 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use prost::Message as _;
 
+use crate::ambient::{random_bytes, unix_now};
 pub use crate::driver::SentRequest;
 use crate::driver::{Driver, Exchange};
 use crate::eth::Address;
 use crate::expect::Expectations;
+use crate::gateway::{forged_auth_token, forged_orchestrator_request, signed_orchestrator_request, Gateway};
 use crate::observe::{Call, CallError, CapabilityDiscovery, ModelRef, NewerField, Observation};
-use crate::openapi::{OpenApiDocument, INFO_PATH};
-use crate::probe::{self, forged_auth_token, random_bytes, signed_orchestrator_request, unix_now, Gateway};
+use crate::openapi::OpenApiDocument;
 use crate::proto::net::{Capabilities, OrchestratorInfo, OrchestratorRequest};
+use crate::protocol::INFO_PATH;
 use crate::rules::{self, evaluate_rule, Context, ModeOverrides, Modes, RuleResult, Verdict};
 use crate::runner::known_failures::KnownFailureCheck;
 use crate::snapshot::{snapshot_view, SnapshotCheck, SnapshotStatus, SnapshotStore};
+use crate::suite::{standard_case, SignatureChoice, Step, Suite, TokenChoice};
 use crate::suite::{
     AddressChoice, AnswerCheck, CallSpec, Case, CaseMode, DiscoveryRequest, ExpectedOutcome, PingValue,
 };
-use crate::suite::{SignatureChoice, Step, Suite, TokenChoice};
 use crate::transport::{Target, TransportError, TransportOptions};
 
 /// Most `nodes` a run follows (URI-004), so a long list costs bounded time.
@@ -458,9 +460,9 @@ async fn detection_probe(driver: &Driver) -> (Observation, Option<Bytes>) {
     (observation, answer)
 }
 
-/// Runs the standard calls ([`probe::standard_case`]) as `run` runs a case, and returns what
+/// Runs the standard calls ([`standard_case`]) as `run` runs a case, and returns what
 /// came back: what `selftest` judges the reference orchestrator by.
-pub async fn probe(driver: &Driver) -> Observation {
+pub async fn standard_probe(driver: &Driver) -> Observation {
     let settings = RunSettings {
         strict: false,
         case_filter: None,
@@ -470,9 +472,7 @@ pub async fn probe(driver: &Driver) -> Observation {
         follow_nodes: None,
     };
     let mut steps = Vec::new();
-    observe_case(driver, &probe::standard_case(), &settings, &mut steps)
-        .await
-        .0
+    observe_case(driver, &standard_case(), &settings, &mut steps).await.0
 }
 
 /// A case that was selected but not run, and why.
@@ -876,7 +876,7 @@ fn discovery_request(gateway: &Gateway, spec: &DiscoveryRequest) -> Orchestrator
     match spec.signature {
         SignatureChoice::Valid => {}
         SignatureChoice::Forged => {
-            request.sig = crate::probe::forged_orchestrator_request(gateway).sig;
+            request.sig = forged_orchestrator_request(gateway).sig;
         }
         SignatureChoice::None => request.sig.clear(),
     }

@@ -14,7 +14,9 @@ use crate::protocol::Protocol;
 use crate::rules;
 
 mod scripted;
+mod standard;
 pub use scripted::{AnswerCheck, Expectation, ScriptedCall};
+pub use standard::standard_case;
 
 /// The suites shipped in `suites/`, built in so a binary run outside the
 /// repository has them too.

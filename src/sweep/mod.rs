@@ -16,7 +16,7 @@ pub use targets::{load_targets, parse_targets, SweepTarget, TargetsError};
 
 use crate::capability;
 use crate::driver::Driver;
-use crate::probe::Gateway;
+use crate::gateway::Gateway;
 use crate::proto::net::OrchestratorInfo;
 use crate::protocol::Protocol;
 use crate::rules::{Modes, Verdict};

@@ -17,7 +17,7 @@ use super::Target;
 /// How far connection setup has got. HTTP/2 setup counts as done once the server has sent its
 /// first bytes (its SETTINGS frame): hyper's handshake only writes the client preface.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Progress {
+pub(super) enum SetupProgress {
     Tcp,
     Tls,
     Http2,
@@ -26,24 +26,27 @@ pub(super) enum Progress {
     Failed(String),
 }
 
-impl Progress {
+impl SetupProgress {
     pub(super) fn is_settled(&self) -> bool {
-        matches!(self, Progress::Ready | Progress::Closed | Progress::Failed(_))
+        matches!(
+            self,
+            SetupProgress::Ready | SetupProgress::Closed | SetupProgress::Failed(_)
+        )
     }
 
     /// The step under way, for a timeout message.
     pub(super) fn stage(&self) -> &'static str {
         match self {
-            Progress::Tcp => "TCP connect",
-            Progress::Tls => "TLS handshake",
-            Progress::Http2 => "HTTP/2 setup (no SETTINGS frame from the server)",
-            Progress::Ready | Progress::Closed | Progress::Failed(_) => "HTTP/2 setup",
+            SetupProgress::Tcp => "TCP connect",
+            SetupProgress::Tls => "TLS handshake",
+            SetupProgress::Http2 => "HTTP/2 setup (no SETTINGS frame from the server)",
+            SetupProgress::Ready | SetupProgress::Closed | SetupProgress::Failed(_) => "HTTP/2 setup",
         }
     }
 
     /// Records the next step unless the outcome is already known: tonic may redial behind the
     /// scenes, and a later connection must not hide what the first one showed.
-    fn advance(progress: &watch::Sender<Progress>, next: Progress) {
+    fn advance(progress: &watch::Sender<SetupProgress>, next: SetupProgress) {
         progress.send_if_modified(|current| {
             let changed = !current.is_settled();
             if changed {
@@ -55,11 +58,11 @@ impl Progress {
 
     /// What the first read says about the peer. HTTP/2 servers open with a SETTINGS frame
     /// (frame type 4 in the fourth byte); anything else is not HTTP/2, e.g. an HTTP/1 error page.
-    fn after_first_read(outcome: &io::Result<()>, received: &[u8]) -> Progress {
+    fn after_first_read(outcome: &io::Result<()>, received: &[u8]) -> SetupProgress {
         const SETTINGS_FRAME_TYPE: u8 = 4;
         match outcome {
-            Err(error) => Progress::Failed(error.to_string()),
-            Ok(()) if received.is_empty() => Progress::Closed,
+            Err(error) => SetupProgress::Failed(error.to_string()),
+            Ok(()) if received.is_empty() => SetupProgress::Closed,
             Ok(())
                 if received
                     .get(3)
@@ -67,7 +70,7 @@ impl Progress {
             {
                 // A TLS record starts with its type (0x15 alert, 0x16 handshake) and version 0x03.
                 let speaks_tls = matches!(received, [0x15 | 0x16, 0x03, ..]);
-                Progress::Failed(format!(
+                SetupProgress::Failed(format!(
                     "the server's first bytes are not an HTTP/2 SETTINGS frame: {}{}",
                     shown_bytes(&received[..received.len().min(40)]),
                     if speaks_tls {
@@ -77,7 +80,7 @@ impl Progress {
                     }
                 ))
             }
-            Ok(()) => Progress::Ready,
+            Ok(()) => SetupProgress::Ready,
         }
     }
 }
@@ -124,7 +127,7 @@ fn shown_bytes(bytes: &[u8]) -> String {
 pub(super) struct Dialer {
     pub(super) target: Target,
     pub(super) tls: Option<TlsConnector>,
-    pub(super) progress: Arc<watch::Sender<Progress>>,
+    pub(super) progress: Arc<watch::Sender<SetupProgress>>,
 }
 
 impl Dialer {
@@ -140,7 +143,7 @@ impl Dialer {
         let stream: Box<dyn ByteStream> = match &self.tls {
             None => Box::new(tcp),
             Some(tls) => {
-                Progress::advance(&self.progress, Progress::Tls);
+                SetupProgress::advance(&self.progress, SetupProgress::Tls);
                 Box::new(
                     tls.connect(self.target.server_name(), tcp)
                         .await
@@ -148,7 +151,7 @@ impl Dialer {
                 )
             }
         };
-        Progress::advance(&self.progress, Progress::Http2);
+        SetupProgress::advance(&self.progress, SetupProgress::Http2);
         Ok(TokioIo::new(ReportFirstRead {
             stream,
             progress: Some(self.progress),
@@ -163,7 +166,7 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> ByteStream for T {}
 /// stream or an error.
 pub(super) struct ReportFirstRead {
     stream: Box<dyn ByteStream>,
-    progress: Option<Arc<watch::Sender<Progress>>>,
+    progress: Option<Arc<watch::Sender<SetupProgress>>>,
 }
 
 impl AsyncRead for ReportFirstRead {
@@ -173,9 +176,9 @@ impl AsyncRead for ReportFirstRead {
         let poll = Pin::new(&mut this.stream).poll_read(cx, buf);
         if let Poll::Ready(outcome) = &poll {
             if let Some(progress) = this.progress.take() {
-                Progress::advance(
+                SetupProgress::advance(
                     &progress,
-                    Progress::after_first_read(outcome, &buf.filled()[filled_before..]),
+                    SetupProgress::after_first_read(outcome, &buf.filled()[filled_before..]),
                 );
             }
         }

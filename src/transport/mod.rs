@@ -25,10 +25,11 @@ use tonic::codec::Codec;
 use tonic::transport::{Channel, Endpoint};
 use tower::{service_fn, Service as _, ServiceExt as _};
 
-use crate::observe::{error_chain, CallError};
+use crate::error_text::error_chain;
+use crate::observe::CallError;
 pub use codec::RawCodec;
 
-use dial::{DialError, Dialer, Progress};
+use dial::{DialError, Dialer, SetupProgress};
 pub use target::{Scheme, Target, DEFAULT_PORT};
 
 /// Sent with every request so operators can tell harness traffic apart in their logs.
@@ -96,7 +97,7 @@ impl TransportError {
     pub fn server_misbehaved(&self) -> bool {
         match self {
             TransportError::Handshake { .. } => true,
-            TransportError::ConnectTimeout { stage, .. } => *stage != Progress::Tcp.stage(),
+            TransportError::ConnectTimeout { stage, .. } => *stage != SetupProgress::Tcp.stage(),
             TransportError::BadTarget { .. } | TransportError::CaFile { .. } | TransportError::Connect { .. } => false,
         }
     }
@@ -152,13 +153,13 @@ impl Connection {
             target: target.to_string(),
             reason,
         };
-        let timed_out = |progress: &Progress| TransportError::ConnectTimeout {
+        let timed_out = |progress: &SetupProgress| TransportError::ConnectTimeout {
             target: target.to_string(),
             stage: progress.stage(),
             timeout: options.connect_timeout,
         };
         let endpoint = endpoint(target, options).map_err(|error| cannot_connect(error_chain(&*error)))?;
-        let (progress, watcher) = watch::channel(Progress::Tcp);
+        let (progress, watcher) = watch::channel(SetupProgress::Tcp);
         let dialer = Dialer {
             target: target.clone(),
             tls,
@@ -181,9 +182,9 @@ impl Connection {
                     })
             };
             let http2 = async {
-                match verdict.wait_for(Progress::is_settled).await.as_deref() {
-                    Ok(Progress::Ready) => Ok(()),
-                    Ok(Progress::Failed(reason)) => Err(failed_setup(format!("HTTP/2 setup failed: {reason}"))),
+                match verdict.wait_for(SetupProgress::is_settled).await.as_deref() {
+                    Ok(SetupProgress::Ready) => Ok(()),
+                    Ok(SetupProgress::Failed(reason)) => Err(failed_setup(format!("HTTP/2 setup failed: {reason}"))),
                     _ => Err(failed_setup(
                         "the server closed the connection during HTTP/2 setup".to_string(),
                     )),

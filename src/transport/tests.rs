@@ -14,15 +14,15 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tonic::{Code, Request, Response, Status};
 
 use super::*;
-use crate::driver::Method;
 use crate::proto::net::orchestrator_server::{Orchestrator, OrchestratorServer};
 use crate::proto::net::{
     EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest, PingPong,
 };
+use crate::protocol::RpcMethod;
 
 impl Connection {
     /// A typed call made of `call_raw`, as the driver makes them.
-    async fn call<A: Message + Default>(&self, method: Method, request: &impl Message) -> Result<A, CallError> {
+    async fn call<A: Message + Default>(&self, method: RpcMethod, request: &impl Message) -> Result<A, CallError> {
         let answer = self
             .call_raw(method.path(), Bytes::from(request.encode_to_vec()))
             .await?;
@@ -207,7 +207,7 @@ async fn server_that_never_answers_gives_call_timeout() {
     let connection = connect_h2c(serve(true, None).await, &options).await;
     let started = Instant::now();
     let outcome = connection
-        .call::<PingPong>(Method::Ping, &PingPong { value: vec![1] })
+        .call::<PingPong>(RpcMethod::Ping, &PingPong { value: vec![1] })
         .await;
     assert_eq!(outcome, Err(CallError::Timeout(options.call_timeout)));
     assert!(
@@ -226,18 +226,21 @@ async fn h2c_calls_map_answers_statuses_and_decode_failures() {
     let connection = connect_h2c(serve(false, None).await, &options).await;
 
     let info = connection
-        .call::<OrchestratorInfo>(Method::GetOrchestrator, &OrchestratorRequest::default())
+        .call::<OrchestratorInfo>(RpcMethod::GetOrchestrator, &OrchestratorRequest::default())
         .await
         .unwrap();
     assert_eq!(info.transcoder, "https://test:8935");
     let pong = connection
-        .call::<PingPong>(Method::Ping, &PingPong { value: vec![7; 32] })
+        .call::<PingPong>(RpcMethod::Ping, &PingPong { value: vec![7; 32] })
         .await
         .unwrap();
     assert_eq!(pong.value, vec![7; 32]);
 
     let rejected = connection
-        .call::<EndTranscodingSessionResponse>(Method::EndTranscodingSession, &EndTranscodingSessionRequest::default())
+        .call::<EndTranscodingSessionResponse>(
+            RpcMethod::EndTranscodingSession,
+            &EndTranscodingSessionRequest::default(),
+        )
         .await;
     assert_eq!(
         rejected,
@@ -248,7 +251,7 @@ async fn h2c_calls_map_answers_statuses_and_decode_failures() {
     );
 
     let oversized = connection
-        .call::<PingPong>(Method::Ping, &PingPong { value: vec![7; 100] })
+        .call::<PingPong>(RpcMethod::Ping, &PingPong { value: vec![7; 100] })
         .await;
     assert!(
         matches!(&oversized, Err(CallError::Decode(text)) if text.contains("too large")),
@@ -257,7 +260,7 @@ async fn h2c_calls_map_answers_statuses_and_decode_failures() {
 
     // Ping echoes bytes that are not valid UTF-8, so read as OrchestratorInfo.transcoder they fail.
     let undecodable = connection
-        .call::<OrchestratorInfo>(Method::Ping, &PingPong { value: vec![0xff; 4] })
+        .call::<OrchestratorInfo>(RpcMethod::Ping, &PingPong { value: vec![0xff; 4] })
         .await;
     assert!(matches!(undecodable, Err(CallError::Decode(_))), "{undecodable:?}");
 
@@ -298,7 +301,10 @@ async fn tls_accepts_any_certificate_unless_a_ca_is_pinned() {
         .await
         .unwrap();
     assert_eq!(
-        unverified.call::<PingPong>(Method::Ping, &ping.clone()).await.unwrap(),
+        unverified
+            .call::<PingPong>(RpcMethod::Ping, &ping.clone())
+            .await
+            .unwrap(),
         ping
     );
 
@@ -309,7 +315,7 @@ async fn tls_accepts_any_certificate_unless_a_ca_is_pinned() {
     };
     let pinned = Connection::connect(&target, &pinned_options).await.unwrap();
     assert_eq!(
-        pinned.call::<PingPong>(Method::Ping, &ping).await.unwrap().value,
+        pinned.call::<PingPong>(RpcMethod::Ping, &ping).await.unwrap().value,
         vec![1, 2, 3]
     );
 

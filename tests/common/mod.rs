@@ -97,7 +97,7 @@ pub async fn run_embedded(
     let driver = lpconform::driver::Driver::new(
         connection,
         lpconform::protocol::Protocol::built_in(),
-        lpconform::probe::Gateway::from(&EthKey::random()),
+        lpconform::gateway::Gateway::from(&EthKey::random()),
     );
     let report = run_suites(&driver, suites, &expectations, settings, profile).await;
     running.shutdown().await;
@@ -189,7 +189,7 @@ pub async fn driver_to(url: &str) -> lpconform::driver::Driver {
     lpconform::driver::Driver::new(
         connection,
         lpconform::protocol::Protocol::built_in(),
-        lpconform::probe::Gateway::from(&EthKey::random()),
+        lpconform::gateway::Gateway::from(&EthKey::random()),
     )
 }
 

@@ -1,20 +1,14 @@
-//! The requests a gateway sends (one signing helper for all of them, from a [`Gateway`]) and the
-//! standard call sequence, as data: the driver makes the calls, the runner runs the sequence.
+//! The gateway's side of the protocol as data: its identity ([`Gateway`]: a local key or a
+//! remote signer's signature) and the requests it sends, one signing helper for all of them. The
+//! driver makes the calls; the standard sequence of them is `suite::standard_case`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use rand::RngCore;
-
+use crate::ambient::{random_bytes, unix_now};
 use crate::capability::{self, encode_bitstring};
 use crate::eth::{self, Address, EthKey};
 use crate::observe::ModelRef;
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::{CapabilityConstraints, Constraints};
 use crate::proto::net::{AuthToken, Capabilities, OrchestratorInfo, OrchestratorRequest};
-use crate::suite::{
-    AddressChoice, CallSpec, Case, CaseMode, DiscoveryRequest, ExpectedOutcome, PingValue, SignatureChoice, Step,
-    TokenChoice,
-};
 
 /// Most models a run asks for by name (PRICE-009), so a long model list costs bounded time.
 pub const MAX_MODEL_DISCOVERIES: usize = 8;
@@ -179,69 +173,6 @@ pub fn forged_auth_token() -> AuthToken {
         token: random_bytes(32),
         session_id: format!("lpconform-forged-{}", hex::encode(random_bytes(4))),
         expiration: unix_now() + 600,
-    }
-}
-
-pub fn random_bytes(len: usize) -> Vec<u8> {
-    let mut bytes = vec![0u8; len];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes
-}
-
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-/// The standard calls, as one case the runner makes like any suite's: signed discovery and its
-/// repeat, one discovery per priced model, forged and malformed discovery, Ping,
-/// EndTranscodingSession with a forged and with the issued token, and the JSON at
-/// `GET /orchestrator/info`. `selftest` and the benchmarks probe with it, so they prove the
-/// path `run` takes. Each step accepts any answer: the rules judge what came back.
-pub fn standard_case() -> Case {
-    let discovery = |signature, address| {
-        CallSpec::GetOrchestrator(DiscoveryRequest {
-            signature,
-            address,
-            capabilities: None,
-            ignore_capacity_check: false,
-        })
-    };
-    let calls = [
-        discovery(SignatureChoice::Valid, AddressChoice::Gateway),
-        discovery(SignatureChoice::Valid, AddressChoice::Gateway),
-        CallSpec::PerModelDiscovery,
-        discovery(SignatureChoice::Forged, AddressChoice::Gateway),
-        discovery(SignatureChoice::Valid, AddressChoice::Short),
-        CallSpec::Ping {
-            value: PingValue::Random,
-        },
-        CallSpec::EndSession {
-            token: TokenChoice::Forged,
-        },
-        CallSpec::EndSession {
-            token: TokenChoice::Issued,
-        },
-        CallSpec::InfoJson,
-    ];
-    Case {
-        id: "probe".into(),
-        description: "the standard calls".into(),
-        mode: CaseMode::All,
-        steps: calls
-            .into_iter()
-            .map(|call| Step {
-                call,
-                expect: ExpectedOutcome::Any,
-                code: None,
-                message: None,
-                answer: Vec::new(),
-            })
-            .collect(),
-        rules: Vec::new(),
-        snapshot: None,
     }
 }
 
