@@ -16,7 +16,7 @@ use crate::observe::{Call, Observation};
 use crate::openapi::OpenApiDocument;
 use crate::proto::net::{OrchestratorInfo, OrchestratorRequest};
 use crate::protocol::Protocol;
-use crate::reference::{self, Fault, ProbeAnswers, ReferenceConfig, ReferenceService};
+use crate::reference::{self, Fault, Node, ProbeAnswers, ReferenceConfig};
 use crate::rules::{catalog, evaluate, Context, Finding, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::view::InfoView;
 
@@ -123,7 +123,7 @@ pub fn reference_info(preset: crate::reference::Preset, faults: &[Fault]) -> Orc
         faults: faults.to_vec(),
         ..preset.config()
     };
-    let mut info = ReferenceService::new(config, SERVICE_URI.to_string())
+    let mut info = Node::new(config, SERVICE_URI.to_string())
         .info(&OrchestratorRequest::default(), FUZZ_NOW)
         .expect("the shipped configurations price within int64");
     if let Some(token) = info.auth_token.as_mut() {

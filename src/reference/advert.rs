@@ -1,7 +1,7 @@
 //! What the reference orchestrator advertises, as pure functions of its
 //! configuration and the asking gateway: capabilities with per-model constraints,
 //! prices and GPU hardware, as go-livepeer 0.9 builds them. Per-call values
-//! (auth token, ticket parameters) come from `payment`.
+//! (auth token, ticket parameters) come from `tokens` and `tickets`.
 
 use std::collections::HashMap;
 

@@ -4,25 +4,32 @@
 //! gateway can see it (docs/reference-vs-go-livepeer.md lists each behaviour and
 //! the test that pins it). `lpconform run` starts it when no target is given;
 //! `lpconform serve` runs it alone.
+//!
+//! One [`Node`] holds its state and its checks (`node`); the gRPC service (`service`) and the
+//! HTTP routes (`routes`) are thin over it, and `server` owns the port. `advert` builds what it
+//! advertises, `tokens` and `tickets` what it issues per answer, `faults` how it breaks rules.
 
 mod advert;
 mod faults;
-mod payment;
+mod node;
 mod presets;
 pub mod probe_answers;
+mod routes;
 mod server;
 mod service;
+mod tickets;
+mod tokens;
 
 use std::net::SocketAddr;
 use std::path::Path;
 
 pub use advert::{LIVEPEER_VERSION, TX_COST_MULTIPLIER};
 pub use faults::{Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, LEAKED_PANIC, STALL, STALL_PING_LEN};
-pub use payment::TICKET_EV_WEI;
+pub use node::{Node, Refusal, INVALID_AUTH_TOKEN, NIL_POINTER_PANIC, RESTARTING, SIG_CHECK_FAILED};
 pub use presets::Preset;
 pub use probe_answers::ProbeAnswers;
 pub use server::{start, RunningOrchestrator, StartError, TargetOrEmbedded};
-pub use service::{ReferenceService, INVALID_AUTH_TOKEN, NIL_POINTER_PANIC, RESTARTING, SIG_CHECK_FAILED};
+pub use tickets::TICKET_EV_WEI;
 
 use crate::ai_models::{parse_ai_models, AiModel};
 use crate::eth::{Address, EthKey};

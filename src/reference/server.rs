@@ -1,14 +1,11 @@
 //! Listening, TLS and connection handling. gRPC and HTTP share one port, as on
 //! a go-livepeer orchestrator: each connection is TLS (ALPN h2 or http/1.1)
-//! or cleartext with HTTP/2 prior knowledge (h2c), served by hyper.
+//! or cleartext with HTTP/2 prior knowledge (h2c), served by hyper, every way in
+//! over one [`Node`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-
-use bytes::Bytes;
-use http::header::CONTENT_TYPE;
-use http::StatusCode;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -21,17 +18,12 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tonic::service::Routes;
 
-use super::faults::{Fault, CRASH_OUTAGE};
-use super::service::ReferenceService;
-use super::{ChainMode, ReferenceConfig};
-use crate::ambient::unix_now;
+use super::faults::CRASH_OUTAGE;
+use super::node::Node;
+use super::{routes, service, ChainMode, ReferenceConfig};
 use crate::eth::Address;
 use crate::expect::{Expectations, ExpectedModel, Price};
-use crate::openapi::OpenApiDocument;
-use crate::proto::net::orchestrator_server::OrchestratorServer;
-use crate::proto::net::OrchestratorRequest;
-use crate::protocol::{RpcMethod, INFO_PATH};
-use crate::transport::{RawCodec, Scheme, Target, GRPC_MESSAGE_LIMIT};
+use crate::transport::{Scheme, Target};
 
 /// A client that does not finish the TLS handshake in this time is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -176,26 +168,13 @@ pub async fn start(config: ReferenceConfig) -> Result<RunningOrchestrator, Start
     let url = format!("{}://{local_addr}", if config.tls { "https" } else { "http" });
     let address = config.eth_key.address();
     let service_uri = config.service_uri.clone().unwrap_or_else(|| url.clone());
-    let config_faults = config.faults.clone();
     let expectations = operator_expectations(&config, &service_uri);
-    let serves_info_json = config.serve_info_json;
-    let service = Arc::new(ReferenceService::new(config, service_uri));
-    let crashes = service.crashes();
-    let grpc = OrchestratorServer::from_arc(Arc::clone(&service)).max_decoding_message_size(GRPC_MESSAGE_LIMIT);
-    let mut routes = Routes::new(grpc);
-    if serves_info_json {
-        routes = serve_info_json(routes, Arc::clone(&service));
-    }
-    if config_faults.contains(&Fault::GarbledResponse) {
-        routes = garble_get_orchestrator(routes);
-    }
-    if config_faults.contains(&Fault::UnknownFieldOnWire) {
-        routes = extend_get_orchestrator(routes, Arc::clone(&service));
-    }
-    let routes = not_found_outside_grpc(routes).prepare();
+    let node = Arc::new(Node::new(config, service_uri));
+    let crashes = node.crashes();
+    let routes = routes::http_routes(service::grpc_routes(Arc::clone(&node)), &node).prepare();
 
     let (stop, stopped) = watch::channel(false);
-    let accept_loop = tokio::spawn(accept_loop(listener, tls, routes, stopped, service.crashes()));
+    let accept_loop = tokio::spawn(accept_loop(listener, tls, routes, stopped, node.crashes()));
     Ok(RunningOrchestrator {
         url,
         address,
@@ -271,30 +250,6 @@ async fn accept_loop(
     }
 }
 
-/// Unknown gRPC methods get `Unimplemented`, as from any gRPC server; every other HTTP path the
-/// orchestrator does not serve is 404, as from go-livepeer's HTTP mux on the same port.
-fn not_found_outside_grpc(routes: Routes) -> Routes {
-    let fallback = |request: http::Request<axum::body::Body>| async move {
-        let grpc = request
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.starts_with("application/grpc"));
-        if grpc {
-            tonic::Status::unimplemented("").into_http::<axum::body::Body>()
-        } else {
-            let mut response = http::Response::new(axum::body::Body::from("404 page not found\n"));
-            *response.status_mut() = StatusCode::NOT_FOUND;
-            response.headers_mut().insert(
-                CONTENT_TYPE,
-                http::HeaderValue::from_static("text/plain; charset=utf-8"),
-            );
-            response
-        }
-    };
-    Routes::from(routes.into_axum_router().fallback(fallback))
-}
-
 async fn serve_connection(stream: TcpStream, tls: Option<TlsAcceptor>, routes: Routes) {
     let _ = stream.set_nodelay(true);
     match tls {
@@ -315,99 +270,6 @@ where
     let _ = auto::Builder::new(TokioExecutor::new())
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(routes))
         .await;
-}
-
-/// `GET /orchestrator/info`: the discovery answer as JSON in the shipped OpenAPI document's
-/// convention, so HTTP tools can check the document against the reference. It is what an
-/// unsigned request naming no capabilities gets (hardware listed), over HTTP/1.1 or HTTP/2.
-fn serve_info_json(routes: Routes, service: Arc<ReferenceService>) -> Routes {
-    let handler = move || {
-        let service = Arc::clone(&service);
-        async move {
-            let rendered = service
-                .info(&OrchestratorRequest::default(), unix_now())
-                .map_err(|status| status.message().to_string())
-                .and_then(|info| {
-                    OpenApiDocument::embedded()
-                        .render_info(&info)
-                        .map_err(|error| error.to_string())
-                });
-            match rendered {
-                Ok(json) => (StatusCode::OK, [(CONTENT_TYPE, "application/json")], json.to_string()),
-                Err(problem) => (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    [(CONTENT_TYPE, "text/plain")],
-                    problem,
-                ),
-            }
-        }
-    };
-    Routes::from(routes.into_axum_router().route(INFO_PATH, axum::routing::get(handler)))
-}
-
-/// For `GarbledResponse`: GetOrchestrator answers, with a proper gRPC status, a message whose
-/// `transcoder` string is not UTF-8, so it cannot decode as OrchestratorInfo.
-fn garble_get_orchestrator(routes: Routes) -> Routes {
-    const NOT_UTF8_TRANSCODER: &[u8] = &[0x0a, 0x02, 0xff, 0xfe];
-
-    #[derive(Clone)]
-    struct Garbled;
-
-    impl tonic::server::UnaryService<Bytes> for Garbled {
-        type Response = Bytes;
-        type Future = std::future::Ready<Result<tonic::Response<Bytes>, tonic::Status>>;
-
-        fn call(&mut self, _request: tonic::Request<Bytes>) -> Self::Future {
-            std::future::ready(Ok(tonic::Response::new(Bytes::from_static(NOT_UTF8_TRANSCODER))))
-        }
-    }
-
-    let handler = tower::service_fn(|request: http::Request<axum::body::Body>| async move {
-        Ok::<_, std::convert::Infallible>(tonic::server::Grpc::new(RawCodec).unary(Garbled, request).await)
-    });
-    let router = routes
-        .into_axum_router()
-        .route_service(RpcMethod::GetOrchestrator.path(), handler);
-    Routes::from(router)
-}
-
-/// `UnknownFieldOnWire`: every discovery answer as the service makes it, followed by field 35
-/// (length-delimited "newer"), which lp_rpc.proto does not define: a newer orchestrator's answer.
-fn extend_get_orchestrator(routes: Routes, service: Arc<ReferenceService>) -> Routes {
-    /// Field 35, wire type 2, 5 bytes.
-    const FIELD_35: &[u8] = &[0x9a, 0x02, 5, b'n', b'e', b'w', b'e', b'r'];
-
-    #[derive(Clone)]
-    struct Extended(Arc<ReferenceService>);
-
-    impl tonic::server::UnaryService<Bytes> for Extended {
-        type Response = Bytes;
-        type Future =
-            std::pin::Pin<Box<dyn std::future::Future<Output = Result<tonic::Response<Bytes>, tonic::Status>> + Send>>;
-
-        fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-            use crate::proto::net::orchestrator_server::Orchestrator as _;
-            use prost::Message as _;
-            let service = Arc::clone(&self.0);
-            Box::pin(async move {
-                let decoded = OrchestratorRequest::decode(request.into_inner())
-                    .map_err(|error| tonic::Status::invalid_argument(error.to_string()))?;
-                let answer = service.get_orchestrator(tonic::Request::new(decoded)).await?;
-                let mut bytes = answer.into_inner().encode_to_vec();
-                bytes.extend_from_slice(FIELD_35);
-                Ok(tonic::Response::new(Bytes::from(bytes)))
-            })
-        }
-    }
-
-    let handler = tower::service_fn(move |request: http::Request<axum::body::Body>| {
-        let extended = Extended(Arc::clone(&service));
-        async move { Ok::<_, std::convert::Infallible>(tonic::server::Grpc::new(RawCodec).unary(extended, request).await) }
-    });
-    let router = routes
-        .into_axum_router()
-        .route_service(RpcMethod::GetOrchestrator.path(), handler);
-    Routes::from(router)
 }
 
 /// A TLS acceptor with a certificate made for this run, valid for localhost

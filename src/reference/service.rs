@@ -1,244 +1,37 @@
-//! The `net.Orchestrator` gRPC service of the reference orchestrator.
+//! The `net.Orchestrator` gRPC service of the reference orchestrator: each RPC handed to the
+//! shared [`Node`], its refusals as gRPC statuses; and the faults that bend the bytes of an
+//! answer on the wire rather than its content.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::Arc;
 
-use tokio::sync::watch;
-use tokio::time::Instant;
+use bytes::Bytes;
+use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 
-use super::advert;
-use super::faults::{
-    self, truncated_token_panic, Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, ISSUED_TOKEN_LEN, LEAKED_PANIC, STALL,
-    STALL_PING_LEN,
-};
-use super::payment::{AuthTokens, TicketIssuer, AUTH_TOKEN_LIFETIME_SECS};
-use super::{ChainMode, ReferenceConfig};
+use super::faults::Fault;
+use super::node::{Node, Refusal};
 use crate::ambient::unix_now;
-use crate::capability::LIVE_VIDEO_TO_VIDEO;
-use crate::eth::{self, Address, EthKey};
-use crate::observe::{INSUFFICIENT_RESERVE, ORCHESTRATOR_CAPPED};
-use crate::proto::net::orchestrator_server::Orchestrator;
+use crate::proto::net::orchestrator_server::{Orchestrator, OrchestratorServer};
 use crate::proto::net::{
-    AuthToken, Capabilities, EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo,
-    OrchestratorRequest, PingPong,
+    EndTranscodingSessionRequest, EndTranscodingSessionResponse, OrchestratorInfo, OrchestratorRequest, PingPong,
 };
+use crate::protocol::RpcMethod;
+use crate::transport::{RawCodec, GRPC_MESSAGE_LIMIT};
 
-/// The error text go-livepeer gives an on-chain request whose signature does not check out.
-pub const SIG_CHECK_FAILED: &str = "Invalid orchestrator request: orchestrator req sig check failed";
-/// The error text go-livepeer gives a token it did not issue.
-pub const INVALID_AUTH_TOKEN: &str = "Invalid auth token";
-/// What every call gets while `CrashOnHugeBitstring` has the orchestrator down.
-pub const RESTARTING: &str = "orchestrator is restarting";
-/// What go-livepeer prints as it dies of an EndTranscodingSession without a token
-/// (`CrashOnMissingToken`); `lpconform serve` prints it and exits as the Go runtime does.
-pub const NIL_POINTER_PANIC: &str = "panic: runtime error: invalid memory address or nil pointer dereference";
-
-pub struct ReferenceService {
-    config: ReferenceConfig,
-    /// What `transcoder` advertises: `-serviceAddr`, or the URL actually served.
-    service_uri: String,
-    tokens: AuthTokens,
-    tickets: TicketIssuer,
-    /// Under `CrashOnHugeBitstring`: until when the simulated restart lasts.
-    down_until: Mutex<Option<Instant>>,
-    /// Under `ReusedSession`: the one token every answer carries.
-    first_token: Mutex<Option<AuthToken>>,
-    /// Counts crashes (`CrashOnMissingToken`): the server drops every connection when it moves.
-    crashes: watch::Sender<u32>,
-}
-
-/// How long `ShortLivedToken`'s tokens live: below AUTH-005's three minutes.
-const SHORT_TOKEN_LIFETIME_SECS: i64 = 60;
-
-/// The gateway a request comes from, read as go-livepeer's `BytesToAddress` reads it: short
-/// input left-padded, long input cut to its last 20 bytes.
-fn sender(request: &OrchestratorRequest) -> Address {
-    let mut address = [0u8; Address::LEN];
-    let bytes = &request.address[request.address.len().saturating_sub(Address::LEN)..];
-    address[Address::LEN - bytes.len()..].copy_from_slice(bytes);
-    Address(address)
-}
-
-impl ReferenceService {
-    pub fn new(config: ReferenceConfig, service_uri: String) -> Self {
-        let tickets = TicketIssuer::new(config.recipient());
-        Self {
-            config,
-            service_uri,
-            tokens: AuthTokens::new(),
-            tickets,
-            down_until: Mutex::new(None),
-            first_token: Mutex::new(None),
-            crashes: watch::channel(0).0,
-        }
-    }
-
-    /// Moves once per crash: the server watches it to drop its connections and restart.
-    pub fn crashes(&self) -> watch::Receiver<u32> {
-        self.crashes.subscribe()
-    }
-
-    /// The capabilities a request names, as go-livepeer reads them: none when it advertises no
-    /// service URI (`-serviceAddr none`).
-    fn named<'a>(&self, request: &'a OrchestratorRequest) -> Option<&'a Capabilities> {
-        request.capabilities.as_ref().filter(|_| !self.service_uri.is_empty())
-    }
-
-    /// OrchestratorInfo for one request, field by field as go-livepeer 0.9 answers. Off chain:
-    /// the zero address, no prices, no ticket parameters. A request naming capabilities is
-    /// answered with the summed price of the models it names, without hardware or capability
-    /// prices; one naming none gets the transcoding price and both lists.
-    pub fn info(&self, request: &OrchestratorRequest, now: i64) -> Result<OrchestratorInfo, Status> {
-        let config = &self.config;
-        let gateway = sender(request);
-        let on_chain = config.chain == ChainMode::OnChain;
-        let named = self.named(request);
-        let priced_as = if self.has(Fault::TranscodingPriceForModels) {
-            None
-        } else {
-            named
-        };
-        let price_info = match advert::quote(config, &gateway, priced_as) {
-            Some(quote) => Some(quote.price.map_err(|problem| self.error(&problem))?),
-            None => None,
-        };
-        // go-livepeer's tickets are worth something only for a price above 0.
-        let charges = price_info.as_ref().is_some_and(|price| price.price_per_unit > 0);
-        let mut info = OrchestratorInfo {
-            transcoder: self.service_uri.clone(),
-            ticket_params: on_chain.then(|| self.tickets.issue(now, charges)),
-            price_info,
-            address: if on_chain {
-                config.eth_key.address().0.to_vec()
-            } else {
-                vec![0; Address::LEN]
-            },
-            capabilities: Some(advert::capabilities(config)),
-            auth_token: Some(self.auth_token(now)),
-            hardware: if named.is_some() {
-                Vec::new()
-            } else {
-                advert::hardware(config)
-            },
-            storage: Vec::new(),
-            capabilities_prices: if named.is_some() {
-                Vec::new()
-            } else {
-                advert::capabilities_prices(config, &gateway)
-            },
-            nodes: config.nodes.clone(),
-        };
-        let answer = faults::Answer {
-            now,
-            transcoding_price: named.is_none(),
-        };
-        faults::corrupt(&mut info, &config.faults, answer);
-        Ok(info)
-    }
-
-    /// go-livepeer's capacity checks, in its order: the session limit (before it reads
-    /// `ignoreCapacityCheck`), then, for a request naming live-video-to-video models without
-    /// the flag, an idle container for one of them.
-    fn check_capacity(&self, request: &OrchestratorRequest) -> Result<(), Status> {
-        let capped = || self.error(&format!("Invalid orchestrator request: {ORCHESTRATOR_CAPPED}"));
-        let capped_despite_flag = self.has(Fault::CappedIgnoresFlag) && request.ignore_capacity_check;
-        if self.config.sessions_in_use >= self.config.max_sessions || capped_despite_flag {
-            return Err(capped());
-        }
-        let live = self
-            .named(request)
-            .and_then(|named| named.constraints.as_ref())
-            .and_then(|constraints| constraints.per_capability.get(&LIVE_VIDEO_TO_VIDEO));
-        let Some(live) = live.filter(|_| !request.ignore_capacity_check) else {
-            return Ok(());
-        };
-        let idle = |model_id: &String| advert::free_slots(&self.config, LIVE_VIDEO_TO_VIDEO, model_id) > 0;
-        if live.models.keys().any(idle) {
-            Ok(())
-        } else {
-            Err(capped())
-        }
-    }
-
-    /// A fresh session token, bent by `ShortLivedToken` (a minute to live) or `ReusedSession`.
-    fn auth_token(&self, now: i64) -> AuthToken {
-        if self.has(Fault::ShortLivedToken) {
-            return self
-                .tokens
-                .issue(now + SHORT_TOKEN_LIFETIME_SECS - AUTH_TOKEN_LIFETIME_SECS);
-        }
-        if self.has(Fault::ReusedSession) {
-            let mut first = self.first_token.lock().unwrap_or_else(PoisonError::into_inner);
-            return first.get_or_insert_with(|| self.tokens.issue(now)).clone();
-        }
-        self.tokens.issue(now)
-    }
-
-    fn has(&self, fault: Fault) -> bool {
-        self.config.faults.contains(&fault)
-    }
-
-    /// An error message, with internals attached under `LeakInternals`.
-    fn error(&self, message: &str) -> Status {
-        if self.has(Fault::LeakInternals) {
-            Status::unknown(format!("{message}: {LEAKED_PANIC}"))
-        } else {
-            Status::unknown(message)
-        }
-    }
-
-    /// Under `CrashOnHugeBitstring`, every call fails while the simulated restart lasts.
-    fn refuse_while_down(&self) -> Result<(), Status> {
-        let down_until = *self.down_until.lock().unwrap_or_else(PoisonError::into_inner);
-        match down_until {
-            Some(until) if Instant::now() < until => Err(Status::unavailable(RESTARTING)),
-            _ => Ok(()),
-        }
-    }
-
-    /// `CrashOnHugeBitstring`: a bitstring over the limit takes the orchestrator down for a while.
-    fn crash_on(&self, request: &OrchestratorRequest) -> Result<(), Status> {
-        let words = request.capabilities.as_ref().map_or(0, |c| c.bitstring.len());
-        if !self.has(Fault::CrashOnHugeBitstring) || words <= CRASH_BITSTRING_WORDS {
-            return Ok(());
-        }
-        *self.down_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + CRASH_OUTAGE);
-        Err(Status::unavailable(RESTARTING))
-    }
-
-    /// On chain, go-livepeer prices and issues ticket parameters only for a sender with a
-    /// deposit and reserve, and only asks when it has something to charge (a price above 0).
-    fn check_reserve(&self, request: &OrchestratorRequest) -> Result<(), Status> {
-        let gateway = sender(request);
-        let needs_reserve =
-            advert::quote(&self.config, &gateway, self.named(request)).is_some_and(|quote| quote.needs_reserve);
-        if self.config.funding.covers(&gateway) || !needs_reserve {
-            Ok(())
-        } else {
-            Err(Status::unknown(INSUFFICIENT_RESERVE))
-        }
-    }
-
-    /// On chain, the request must carry the gateway's `eth_sign` over its own checksummed
-    /// address, read as go-livepeer reads it (`BytesToAddress`): a short or long address
-    /// becomes another account, whose signature it is not.
-    fn check_signature(&self, request: &OrchestratorRequest) -> Result<(), Status> {
-        let well_formed = request.address.len() == Address::LEN;
-        if (self.has(Fault::AcceptBadSignatures) && well_formed)
-            || (self.has(Fault::AcceptMalformedAddress) && !well_formed)
-        {
-            return Ok(());
-        }
-        let sender = sender(request);
-        let message = eth::orchestrator_request_message(&sender);
-        let signed_by_sender = eth::recover_signer(&message, &request.sig).is_ok_and(|signer| signer == sender);
-        if signed_by_sender {
-            Ok(())
-        } else {
-            Err(self.error(SIG_CHECK_FAILED))
+/// go-livepeer answers every refusal with gRPC Unknown and its error text; the rest are how a
+/// crash or a recovered panic reaches a gRPC client.
+impl From<Refusal> for Status {
+    fn from(refusal: Refusal) -> Status {
+        match refusal {
+            Refusal::Error(text) => Status::unknown(text),
+            Refusal::Restarting | Refusal::Died => Status::unavailable(refusal.text()),
+            Refusal::Panicked(text) => Status::internal(text),
         }
     }
 }
+
+/// The gRPC side of a node.
+struct ReferenceService(Arc<Node>);
 
 #[tonic::async_trait]
 impl Orchestrator for ReferenceService {
@@ -246,94 +39,99 @@ impl Orchestrator for ReferenceService {
         &self,
         request: Request<OrchestratorRequest>,
     ) -> Result<Response<OrchestratorInfo>, Status> {
-        self.refuse_while_down()?;
-        let request = request.into_inner();
-        self.crash_on(&request)?;
-        let on_chain = self.config.chain == ChainMode::OnChain;
-        if on_chain {
-            self.check_signature(&request)?;
-        }
-        // go-livepeer's order: signature, capacity, then the sender's reserve when it prices.
-        self.check_capacity(&request)?;
-        if on_chain {
-            self.check_reserve(&request)?;
-        }
-        if self.has(Fault::SlowDiscovery) {
-            tokio::time::sleep(advert::SLOW_DISCOVERY).await;
-        }
-        Ok(Response::new(self.info(&request, unix_now())?))
+        Ok(Response::new(self.0.discover(request.get_ref(), unix_now()).await?))
     }
 
     async fn end_transcoding_session(
         &self,
         request: Request<EndTranscodingSessionRequest>,
     ) -> Result<Response<EndTranscodingSessionResponse>, Status> {
-        self.refuse_while_down()?;
-        let token = request.into_inner().auth_token;
-        if token.is_none() && self.has(Fault::CrashOnMissingToken) {
-            // go-livepeer dereferences the missing token and the process dies mid-call: the
-            // server drops the connection before any answer, so the gateway gets no status.
-            self.crashes.send_modify(|crashes| *crashes = crashes.wrapping_add(1));
-            tokio::time::sleep(faults::CRASH_OUTAGE).await;
-            return Err(Status::unavailable(NIL_POINTER_PANIC));
-        }
-        let token_len = token.as_ref().map_or(0, |token| token.token.len());
-        if self.has(Fault::PanicOnTruncatedToken) && (1..ISSUED_TOKEN_LEN).contains(&token_len) {
-            return Err(Status::internal(truncated_token_panic(token_len)));
-        }
-        let issued = token.is_some_and(|token| self.tokens.verify(&token));
-        let accepted = (issued && !self.has(Fault::RejectIssuedToken)) || self.has(Fault::AcceptForgedToken);
-        if accepted {
-            Ok(Response::new(EndTranscodingSessionResponse {}))
-        } else {
-            Err(self.error(INVALID_AUTH_TOKEN))
-        }
+        self.0.end_session(request.into_inner().auth_token).await?;
+        Ok(Response::new(EndTranscodingSessionResponse {}))
     }
 
-    /// On chain the answer proves the key behind `address`; off chain it is empty.
     async fn ping(&self, request: Request<PingPong>) -> Result<Response<PingPong>, Status> {
-        self.refuse_while_down()?;
-        let stall_on_length = self.has(Fault::StallOnPingLength) && request.get_ref().value.len() == STALL_PING_LEN;
-        if self.has(Fault::StallPing) || stall_on_length {
-            tokio::time::sleep(STALL).await;
-        }
-        if self.has(Fault::PingError) {
-            return Err(self.error("ping failed"));
-        }
-        let value = match self.config.chain {
-            ChainMode::OnChain => {
-                let message = eth::ping_message(&request.into_inner().value);
-                let signer = if self.has(Fault::PingOtherKey) {
-                    EthKey::random()
-                } else {
-                    self.config.eth_key.clone()
-                };
-                let mut signature = signer.sign_message(&message).to_vec();
-                if self.has(Fault::PingTruncated) {
-                    signature.truncate(64);
-                }
-                signature
-            }
-            ChainMode::OffChain => Vec::new(),
-        };
+        let value = self.0.ping(&request.get_ref().value).await?;
         Ok(Response::new(PingPong { value }))
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// go-livepeer's EndTranscodingSession recomputes the MAC and never looks at the time: a
-    /// token that expired an hour ago still ends its session.
-    #[tokio::test]
-    async fn an_expired_token_it_issued_still_ends_its_session() {
-        let service = ReferenceService::new(ReferenceConfig::loopback(), "https://o.example:8935".into());
-        let expired = service.tokens.issue(unix_now() - AUTH_TOKEN_LIFETIME_SECS - 3600);
-        assert!(expired.expiration < unix_now());
-        let request = Request::new(EndTranscodingSessionRequest {
-            auth_token: Some(expired),
-        });
-        service.end_transcoding_session(request).await.unwrap();
+/// The gRPC routes of `node`, with the faults that bend an answer's bytes in place of its method.
+pub fn grpc_routes(node: Arc<Node>) -> Routes {
+    let garbled = node.has(Fault::GarbledResponse);
+    let extended = node.has(Fault::UnknownFieldOnWire);
+    let grpc =
+        OrchestratorServer::new(ReferenceService(Arc::clone(&node))).max_decoding_message_size(GRPC_MESSAGE_LIMIT);
+    let mut routes = Routes::new(grpc);
+    if garbled {
+        routes = garble_get_orchestrator(routes);
     }
+    if extended {
+        routes = extend_get_orchestrator(routes, node);
+    }
+    routes
+}
+
+/// For `GarbledResponse`: GetOrchestrator answers, with a proper gRPC status, a message whose
+/// `transcoder` string is not UTF-8, so it cannot decode as OrchestratorInfo.
+fn garble_get_orchestrator(routes: Routes) -> Routes {
+    const NOT_UTF8_TRANSCODER: &[u8] = &[0x0a, 0x02, 0xff, 0xfe];
+
+    #[derive(Clone)]
+    struct Garbled;
+
+    impl tonic::server::UnaryService<Bytes> for Garbled {
+        type Response = Bytes;
+        type Future = std::future::Ready<Result<tonic::Response<Bytes>, tonic::Status>>;
+
+        fn call(&mut self, _request: tonic::Request<Bytes>) -> Self::Future {
+            std::future::ready(Ok(tonic::Response::new(Bytes::from_static(NOT_UTF8_TRANSCODER))))
+        }
+    }
+
+    let handler = tower::service_fn(|request: http::Request<axum::body::Body>| async move {
+        Ok::<_, std::convert::Infallible>(tonic::server::Grpc::new(RawCodec).unary(Garbled, request).await)
+    });
+    let router = routes
+        .into_axum_router()
+        .route_service(RpcMethod::GetOrchestrator.path(), handler);
+    Routes::from(router)
+}
+
+/// `UnknownFieldOnWire`: every discovery answer as the node makes it, followed by field 35
+/// (length-delimited "newer"), which lp_rpc.proto does not define: a newer orchestrator's answer.
+fn extend_get_orchestrator(routes: Routes, node: Arc<Node>) -> Routes {
+    /// Field 35, wire type 2, 5 bytes.
+    const FIELD_35: &[u8] = &[0x9a, 0x02, 5, b'n', b'e', b'w', b'e', b'r'];
+
+    #[derive(Clone)]
+    struct Extended(Arc<Node>);
+
+    impl tonic::server::UnaryService<Bytes> for Extended {
+        type Response = Bytes;
+        type Future =
+            std::pin::Pin<Box<dyn std::future::Future<Output = Result<tonic::Response<Bytes>, tonic::Status>> + Send>>;
+
+        fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+            use prost::Message as _;
+            let node = Arc::clone(&self.0);
+            Box::pin(async move {
+                let decoded = OrchestratorRequest::decode(request.into_inner())
+                    .map_err(|error| tonic::Status::invalid_argument(error.to_string()))?;
+                let answer = node.discover(&decoded, unix_now()).await?;
+                let mut bytes = answer.encode_to_vec();
+                bytes.extend_from_slice(FIELD_35);
+                Ok(tonic::Response::new(Bytes::from(bytes)))
+            })
+        }
+    }
+
+    let handler = tower::service_fn(move |request: http::Request<axum::body::Body>| {
+        let extended = Extended(Arc::clone(&node));
+        async move { Ok::<_, std::convert::Infallible>(tonic::server::Grpc::new(RawCodec).unary(extended, request).await) }
+    });
+    let router = routes
+        .into_axum_router()
+        .route_service(RpcMethod::GetOrchestrator.path(), handler);
+    Routes::from(router)
 }
