@@ -464,6 +464,63 @@ async fn a_status_message_full_of_terminal_escapes_is_shown_escaped() {
     }
 }
 
+/// A Ping refusal whose status message holds the characters XML 1.0 cannot carry (U+FFFE, U+FFFF)
+/// and a bidirectional override.
+const XML_ILLEGAL: &str = "refused%EF%BF%BE%EF%BF%BF%E2%80%AEtxt.exe";
+
+/// Ping is refused with a message a JUnit file cannot hold raw; every other call is unimplemented.
+/// The JUnit file still parses, and no report shows the characters raw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ping_status_message_xml_cannot_carry_leaves_a_well_formed_junit_file() {
+    let address = listen(|socket| async move {
+        let service = service_fn(|request: Request<Incoming>| async move {
+            let (status, message) = match request.uri().path() {
+                "/net.Orchestrator/Ping" => ("2", XML_ILLEGAL),
+                _ => ("12", "unimplemented"),
+            };
+            Ok::<_, Infallible>(
+                Response::builder()
+                    .header("content-type", "application/grpc")
+                    .header("grpc-status", status)
+                    .header("grpc-message", message)
+                    .body(Full::new(Bytes::new()))
+                    .unwrap(),
+            )
+        });
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(socket), service)
+            .await;
+    })
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let junit = scratch.path().join("junit.xml");
+    let json = scratch.path().join("report.json");
+    let text = run_against(
+        format!("http://{address}"),
+        &[
+            "--case",
+            "identity",
+            "--junit",
+            junit.to_str().unwrap(),
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    roxmltree::Document::parse(&xml).unwrap_or_else(|error| panic!("not well-formed: {error}\n{xml}"));
+    let json = std::fs::read_to_string(&json).unwrap();
+    assert!(json.contains(r"refused\ufffe\uffff\u202etxt.exe"), "{json}");
+    for (what, report) in [("terminal", &text), ("JUnit", &xml), ("JSON", &json)] {
+        assert!(report.contains("refused"), "{what} names the refusal: {report}");
+        let raw = report
+            .chars()
+            .find(|&c| lpconform::escape::needs_escape(c) && c != '\n');
+        assert_eq!(raw, None, "{what} holds a raw {raw:?}");
+    }
+    assert!(text.contains(r"refused\u{fffe}\u{ffff}\u{202e}txt.exe"), "{text}");
+}
+
 /// A value a page would run if it were markup, and one long word that must wrap.
 const SCRIPT_VALUE: &str = "%3Cscript%3Edocument.title%3D%27pwned%27%3C%2Fscript%3E";
 

@@ -762,3 +762,144 @@ fn an_unreachable_target_leaves_a_junit_error_and_exits_2() {
     let (_, counts) = read_junit(&junit);
     assert_eq!((counts.errors, counts.failures.len()), (1, 0), "{junit}");
 }
+
+// ---- Every code point through every reporter ----------------------------
+
+/// One text per class of code point the reporters must not show raw, each class whole: C0 (tab,
+/// line breaks, ESC), DEL and C1, bidirectional and zero-width controls, the noncharacters of
+/// every plane (U+FFFE/U+FFFF, which XML cannot carry), tag characters; and ordinary text, a code
+/// point of every 257 over all planes with markup characters. (`escape`'s tests take every code
+/// point through the policy itself.)
+fn code_point_classes() -> Vec<String> {
+    let range = |from: u32, to: u32| (from..=to).filter_map(char::from_u32).collect::<String>();
+    let noncharacters: String = (0..=0x10)
+        .flat_map(|plane| [plane << 16 | 0xfffe, plane << 16 | 0xffff])
+        .chain(0xfdd0..=0xfdef)
+        .filter_map(char::from_u32)
+        .collect();
+    vec![
+        range(0, 0x1f) + "[2J",
+        range(0x7f, 0x9f),
+        [
+            "\u{61c}",
+            &range(0x200b, 0x200f),
+            &range(0x2028, 0x202e),
+            &range(0x2060, 0x206f),
+            "\u{feff}",
+        ]
+        .concat(),
+        noncharacters + &range(0xfff9, 0xfffb),
+        range(0xe0000, 0xe007f),
+        (0..=0x10ffff)
+            .step_by(257)
+            .filter_map(char::from_u32)
+            .collect::<String>()
+            + "<&>\"'\\",
+    ]
+}
+
+/// The sample run with `text` in every field a target fills, and in the target and profile.
+fn hostile_report(text: &str) -> RunReport {
+    let mut report = sample_report();
+    report.target = text.into();
+    report.profile = text.into();
+    report.newer_fields[0].value = text.into();
+    let info = report.info.as_mut().unwrap();
+    info.capabilities.as_mut().unwrap().version = text.into();
+    info.transcoder = text.into();
+    for case in &mut report.cases {
+        if let CaseStatus::Skipped(reason) = &mut case.status {
+            *reason = text.into();
+        }
+        for step in &mut case.steps {
+            step.actual = text.into();
+        }
+        for result in &mut case.rules {
+            for finding in &mut result.findings {
+                finding.path = text.into();
+                finding.expected = text.into();
+                finding.actual = text.into();
+                finding.hint = text.into();
+            }
+        }
+        if let Some(SnapshotCheck {
+            status: SnapshotStatus::Changed { diff },
+            ..
+        }) = &mut case.snapshot
+        {
+            *diff = format!("-{text}\n+{text}\n");
+        }
+    }
+    report
+}
+
+/// No character a report may not show raw, a report's own line breaks aside.
+fn assert_nothing_raw(what: &str, report: &str) {
+    let raw = report
+        .char_indices()
+        .find(|&(_, c)| c != '\n' && lpconform::escape::needs_escape(c));
+    if let Some((index, c)) = raw {
+        panic!("{what} holds a raw {:?} at byte {index}", c);
+    }
+}
+
+/// A property over every class of code point: the terminal report and the HTML page show none raw, the
+/// JUnit file parses as XML (U+FFFE/U+FFFF included) and shows none raw, and the JSON report
+/// parses, carries each as a `\u` escape and gives back the very text the target sent.
+#[test]
+fn every_code_point_through_every_reporter_is_escaped_and_parses() {
+    for text in code_point_classes() {
+        let report = hostile_report(&text);
+        let terminal = lpconform::report::terminal::render_run(&report, false);
+        assert_nothing_raw("terminal", &terminal);
+        assert!(!terminal.lines().any(|line| line.starts_with("[2J")), "a forged line");
+
+        for (what, xml) in [
+            ("JUnit", render_junit(&report)),
+            ("JUnit error", render_junit_error(Some(&text), &text)),
+        ] {
+            assert_nothing_raw(what, &xml);
+            roxmltree::Document::parse(&xml).unwrap_or_else(|error| panic!("{what}: {error}"));
+        }
+
+        for (what, json) in [
+            ("JSON", render_json(&report)),
+            (
+                "JSON error",
+                lpconform::report::json::render_json_error(Some(&text), &text),
+            ),
+        ] {
+            assert_nothing_raw(what, &json);
+            let parsed: serde_json::Value =
+                serde_json::from_str(&json).unwrap_or_else(|error| panic!("{what}: {error}"));
+            assert_eq!(parsed["target"], text.as_str(), "{what} carries the data unchanged");
+        }
+
+        for (what, html) in [
+            ("HTML", render_html(&report)),
+            (
+                "HTML error",
+                lpconform::report::html::render_html_error(Some(&text), &text),
+            ),
+        ] {
+            assert_nothing_raw(what, &html);
+            assert!(
+                !html.contains('\n'),
+                "{what}: the page is one line, so nothing starts a line"
+            );
+            // Escaped text holds no `<`: every tag is the page's own, in the order it wrote them.
+            let tags: Vec<&str> = html
+                .split('<')
+                .skip(1)
+                .map(|rest| rest.split(['>', ' ']).next().unwrap())
+                .collect();
+            assert!(
+                tags.iter()
+                    .all(|tag| tag.chars().all(|c| c.is_ascii_alphanumeric() || "!/".contains(c))),
+                "{what}: {tags:?}"
+            );
+            assert_eq!(tags.first(), Some(&"!DOCTYPE"));
+            assert_eq!(tags.last(), Some(&"/html"));
+        }
+    }
+}

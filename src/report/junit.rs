@@ -114,11 +114,15 @@ pub fn render_junit_error(target: Option<&str>, message: &str) -> String {
     serialize(&junit)
 }
 
+/// The report as XML. The fields a target fills are escaped one line each where they are set;
+/// escaping the whole document too keeps it well-formed whatever field carries a character XML
+/// cannot hold (U+FFFE, a C0 control): an invalid file would lose the CI job its whole report.
 fn serialize(junit: &Report) -> String {
     // Writing to memory cannot fail; this only keeps the reporter total.
-    junit
-        .to_string()
-        .unwrap_or_else(|error| format!("<!-- the JUnit report could not be written: {error} -->\n"))
+    match junit.to_string() {
+        Ok(xml) => escape_text(&xml).into_owned(),
+        Err(error) => format!("<!-- the JUnit report could not be written: {error} -->\n"),
+    }
 }
 
 fn new_suite(name: &str, report: &RunReport) -> TestSuite {

@@ -12,10 +12,11 @@ pub mod selftest;
 pub mod sweep;
 pub mod terminal;
 
-/// A versioned JSON document pretty-printed, ending in a newline. Plain strings, numbers and
-/// enums always serialize; the fallback only keeps the reporters total.
+/// A versioned JSON document pretty-printed, ending in a newline, its unsafe characters as `\u`
+/// escapes (`escape::json_pretty`). Plain strings, numbers and enums always serialize; the
+/// fallback only keeps the reporters total.
 fn pretty_json(document: &impl serde::Serialize, format_version: u32) -> String {
-    match serde_json::to_string_pretty(document) {
+    match crate::escape::json_pretty(document) {
         Ok(text) => text + "\n",
         Err(error) => format!(
             "{}\n",
