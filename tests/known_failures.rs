@@ -172,3 +172,84 @@ fn the_readme_example_is_a_valid_list() {
     assert_eq!(list.entries.len(), 1);
     assert!(list.entries[0].until.is_some() && list.entries[0].case.is_some());
 }
+
+/// The list as loaded: each entry's rule, case, reason and until, not where it stands.
+fn entries(dir: &std::path::Path) -> Vec<(String, Option<String>, String, Option<String>)> {
+    let list = lpconform::runner::known_failures::load(&dir.join("known.yaml"), &lpconform::suite::built_in()).unwrap();
+    (list.entries.into_iter())
+        .map(|entry| {
+            (
+                entry.rule.into(),
+                entry.case,
+                entry.reason,
+                entry.until.map(|d| d.to_string()),
+            )
+        })
+        .collect()
+}
+
+/// Reading and recording one file is how a list is updated: a hand-written list whose cases
+/// `--case` left out comes back with every entry and field (its comments may go), and a failure
+/// it did not list is added after them.
+#[test]
+fn recording_over_the_list_read_keeps_every_hand_written_entry() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let written = "# accepted for 0.9.1\n\
+                   - rule: ADDR-001\n  case: discovery::signed_request\n  reason: 'go-livepeer#0000: short addresses'  # ours\n  until: 2999-12-31\n\
+                   - rule: PRICE-001\n  reason: go-livepeer#0001\n";
+    std::fs::write(dir.join("known.yaml"), written).unwrap();
+    let before = entries(dir);
+    let update = [
+        "--known-failures",
+        "known.yaml",
+        "--record-known-failures",
+        "known.yaml",
+    ];
+    let output = lpconform(dir, &[&["run", "--case", "identity"][..], &update[..]].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        entries(dir),
+        before,
+        "{}",
+        std::fs::read_to_string(dir.join("known.yaml")).unwrap()
+    );
+
+    // A new failure is added after the entries as written; the one that still fails keeps its own.
+    let faulted = [
+        "run",
+        "--case",
+        "discovery",
+        "--network",
+        "offchain",
+        "--fault",
+        "short-address",
+        "--fault",
+        "bad-service-uri",
+    ];
+    let output = lpconform(dir, &[&faulted[..], &update[..]].concat());
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let after = entries(dir);
+    assert_eq!(after[..2], before[..], "{after:?}");
+    assert!(after.len() > 2, "the new failures are added: {after:?}");
+}
+
+/// A file the run does not read is never replaced by a recording: it may be a hand-written list.
+#[test]
+fn recording_over_a_file_the_run_does_not_read_is_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let written = "- rule: ADDR-001\n  reason: go-livepeer#0000\n";
+    std::fs::write(dir.join("known.yaml"), written).unwrap();
+    let output = lpconform(
+        dir,
+        &["run", "--case", "identity", "--record-known-failures", "known.yaml"],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--record-known-failures known.yaml: the file exists and this run does not read it"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("known.yaml")).unwrap(), written);
+}

@@ -93,8 +93,9 @@ pub struct RunArgs {
     /// no longer fails, or whose until date has passed, fails the run as stale.
     #[arg(long, value_name = "FILE")]
     pub known_failures: Option<PathBuf>,
-    /// Write the run's rule failures to FILE as a known-failures list to start from (entries
-    /// of --known-failures that still fail keep their reason and date).
+    /// Write the run's rule failures to FILE as a known-failures list. To update a list, name it
+    /// here and as --known-failures: its entries stay as written, fixed ones are removed, new
+    /// failures added. Any other existing FILE is refused.
     #[arg(long, value_name = "FILE")]
     pub record_known_failures: Option<PathBuf>,
     #[command(flatten)]

@@ -25,6 +25,8 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
     let outputs = ReportOutputs::new(&args.report)?;
     if let Some(path) = &args.record_known_failures {
         writable("--record-known-failures", path)?;
+        known_failures::may_record(path, args.known_failures.as_deref())
+            .map_err(|problem| RunError::Usage(format!("--record-known-failures {}: {problem}", path.display())))?;
     }
     let report = match run_checks(&args).await {
         Ok(report) => report,

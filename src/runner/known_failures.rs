@@ -4,6 +4,7 @@
 //! entry's date has passed), as protobuf's conformance failure list does. The file is checked
 //! up front against the catalog and the suites; applying it to a run is pure (today is an input).
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -272,45 +273,119 @@ fn mark(report: &mut RunReport, entry: &KnownFailure, filtered: bool) -> EntrySt
     }
 }
 
-/// The run's failing rule evaluations (under `--strict` warnings too) as a known-failures file:
-/// a starting list. Failures the list already accepted keep their reason and date; new ones get
-/// a reason to replace, quoting the first finding.
+/// Whether `--record-known-failures` may write `path`: a new file, or the list this run reads
+/// (`read`, `--known-failures`), which [`record`] then updates. Any other existing file is
+/// refused, since the user may have written it by hand and recording would replace it.
+pub fn may_record(path: &Path, read: Option<&Path>) -> Result<(), String> {
+    let Ok(existing) = std::fs::canonicalize(path) else {
+        return Ok(());
+    };
+    if read.and_then(|read| std::fs::canonicalize(read).ok()) == Some(existing) {
+        return Ok(());
+    }
+    Err(
+        "the file exists and this run does not read it: to update a list, pass it as \
+         --known-failures too (its entries are kept and the new failures added); to start a \
+         new list, remove the file or name another"
+            .into(),
+    )
+}
+
+/// The run's failing rule evaluations (under `--strict` warnings too) as a known-failures file.
+/// When the run read a list, this is that list updated, the documented way to keep one: each
+/// entry stays as written (rule, case or none, reason, until), entries whose cases did not run or
+/// were skipped and expired ones included, unless the run shows it fixed (then the header says
+/// it was removed, with its reason); a failure no entry covers is added with a reason to replace,
+/// quoting the first finding. Only the file's comments are not kept.
 pub fn record(report: &RunReport, today: Date) -> String {
-    let known = report.known_failures.as_ref();
-    let mut entries = Vec::new();
+    let outcomes = report
+        .known_failures
+        .as_ref()
+        .map_or(&[][..], |check| &check.entries[..]);
+    let (fixed, kept): (Vec<&EntryOutcome>, Vec<&EntryOutcome>) =
+        outcomes.iter().partition(|outcome| shown_fixed(report, outcome));
+    let mut entries: Vec<RawEntry> = kept.iter().map(|outcome| RawEntry::from(&outcome.entry)).collect();
     for case in &report.cases {
+        let name = case.name();
         for result in &case.rules {
-            let accepted =
-                |entry: &&EntryOutcome| entry.entry.rule == result.rule.id && entry.entry.matches_case(&case.name());
-            let (reason, until) = match &result.verdict {
-                Verdict::Fail => (recorded_reason(result, today), None),
-                Verdict::Warn if report.strict => (recorded_reason(result, today), None),
-                Verdict::KnownFailure(reason) => {
-                    let until = known
-                        .and_then(|check| check.entries.iter().find(accepted))
-                        .and_then(|outcome| outcome.entry.until);
-                    (reason.clone(), until.map(|date| date.to_string()))
-                }
-                _ => continue,
+            let failing = result.verdict == Verdict::Fail || (report.strict && result.verdict == Verdict::Warn);
+            let covered = || {
+                kept.iter()
+                    .any(|outcome| outcome.entry.rule == result.rule.id && outcome.entry.matches_case(&name))
             };
-            entries.push(RawEntry {
-                rule: result.rule.id.to_string(),
-                case: Some(case.name()),
-                reason,
-                until,
-            });
+            if failing && !covered() {
+                entries.push(RawEntry {
+                    rule: result.rule.id.to_string(),
+                    case: Some(name.clone()),
+                    reason: recorded_reason(result, today),
+                    until: None,
+                });
+            }
         }
     }
-    let header = format!(
+    let mut header = format!(
         "# lpconform known failures, recorded {today} from {}.\n\
          # Each entry: rule, optional case (suite::case), reason, optional until (YYYY-MM-DD).\n\
          # An entry that no longer fails, or whose until date has passed, fails the run.\n",
         escape_line(&report.target)
     );
+    if let Some(check) = &report.known_failures {
+        let _ = writeln!(
+            header,
+            "# Updated from {}: {} entries kept as written, {} added, {} removed as fixed.",
+            escape_line(&check.path.display().to_string()),
+            kept.len(),
+            entries.len() - kept.len(),
+            fixed.len()
+        );
+        for outcome in fixed {
+            let why = match &outcome.state {
+                EntryState::Stale(why) => why.as_str(),
+                _ => "",
+            };
+            let _ = writeln!(
+                header,
+                "#   removed {} ({}): {}; its reason was: {}",
+                outcome.entry.name(),
+                outcome.entry.location,
+                escape_line(why),
+                escape_line(&outcome.entry.reason)
+            );
+        }
+    }
     if entries.is_empty() {
         return header + "[]\n";
     }
     header + &serde_norway::to_string(&entries).unwrap_or_default()
+}
+
+/// An entry the run shows fixed: its rule passes (or only notes) in a case it covers and fails
+/// or warns in none. Skipped, left out or no longer evaluated is not fixed: the entry stays.
+fn shown_fixed(report: &RunReport, outcome: &EntryOutcome) -> bool {
+    let entry = &outcome.entry;
+    let verdicts = || {
+        report
+            .cases
+            .iter()
+            .filter(|case| entry.matches_case(&case.name()))
+            .flat_map(|case| &case.rules)
+            .filter(|result| result.rule.id == entry.rule)
+            .map(|result| &result.verdict)
+    };
+    matches!(outcome.state, EntryState::Stale(_))
+        && verdicts().any(|verdict| matches!(verdict, Verdict::Pass | Verdict::Info))
+        && !verdicts().any(|verdict| matches!(verdict, Verdict::Fail | Verdict::Warn))
+}
+
+impl From<&KnownFailure> for RawEntry {
+    fn from(entry: &KnownFailure) -> Self {
+        Self {
+            rule: entry.rule.to_string(),
+            case: entry.case.clone(),
+            reason: entry.reason.clone(),
+            until: entry.until.map(|date| date.to_string()),
+        }
+    }
 }
 
 /// `recorded 2026-12-02, say why it is accepted: PATH: expected E, actual A`, bounded.
@@ -527,5 +602,80 @@ mod tests {
             list.entries[0].reason
         );
         assert!(record(&report(vec![]), day("2026-12-02")).ends_with("[]\n"));
+    }
+
+    /// What a list says, without where it says it.
+    fn fields(list: &KnownFailures) -> Vec<(&str, Option<&str>, &str, Option<Date>)> {
+        (list.entries.iter())
+            .map(|entry| (entry.rule, entry.case.as_deref(), entry.reason.as_str(), entry.until))
+            .collect()
+    }
+
+    #[test]
+    fn recording_over_the_list_read_keeps_its_entries_removes_fixed_ones_and_adds_new_failures() {
+        let written = concat!(
+            "# our gate's list\n",
+            "- rule: IDENT-003\n  case: identity::ping_offchain\n  reason: 'go-livepeer#3: skipped, kept'\n  until: 2999-01-01\n",
+            "- rule: PRICE-001\n  reason: go-livepeer#2, left out by --case\n",
+            "- rule: REQ-001 # fixed\n  reason: go-livepeer#1\n",
+        );
+        let list = parse_text(written).unwrap();
+        let mut run = failing_run();
+        apply(&mut run, &list, day("2026-12-02"), Some("discovery"));
+        let recorded = record(&run, day("2026-12-02"));
+        let again = parse_text(&recorded).unwrap_or_else(|error| panic!("{error}\n{recorded}"));
+        let added = recorded_reason(&failing_run().cases[0].rules[0], day("2026-12-02"));
+        assert_eq!(
+            fields(&again),
+            [
+                fields(&list)[0],
+                fields(&list)[1],
+                ("ADDR-001", Some("discovery::signed_request"), added.as_str(), None),
+            ],
+            "{recorded}"
+        );
+        assert!(
+            recorded.contains("# Updated from known.yaml: 2 entries kept as written, 1 added, 1 removed as fixed.\n"),
+            "{recorded}"
+        );
+        assert!(
+            recorded.contains("#   removed REQ-001 in every case (known.yaml:8): no longer fails: passes in discovery::signed_request; its reason was: go-livepeer#1\n"),
+            "{recorded}"
+        );
+    }
+
+    #[test]
+    fn a_list_whose_entries_all_hold_or_did_not_run_is_recorded_as_it_was_written() {
+        let written = "- rule: ADDR-001\n  reason: \"go-livepeer#1: \\\"short\\\" addresses\"\n  until: 2999-12-31\n\
+                       - rule: PRICE-001\n  case: pricing::transcoding_price\n  reason: not run\n";
+        let list = parse_text(written).unwrap();
+        let mut run = failing_run();
+        apply(&mut run, &list, day("2026-12-02"), Some("discovery"));
+        let again = parse_text(&record(&run, day("2026-12-02"))).unwrap();
+        assert_eq!(fields(&again), fields(&list));
+        // An expired entry stays too: extending its date is the user's call.
+        let expired = parse_text("- rule: ADDR-001\n  reason: r\n  until: 2020-01-01\n").unwrap();
+        let mut run = failing_run();
+        apply(&mut run, &expired, day("2026-12-02"), None);
+        assert_eq!(
+            fields(&parse_text(&record(&run, day("2026-12-02"))).unwrap()),
+            fields(&expired)
+        );
+    }
+
+    #[test]
+    fn only_a_new_file_or_the_list_read_may_be_recorded() {
+        let scratch = tempfile::tempdir().unwrap();
+        let list = scratch.path().join("known.yaml");
+        assert_eq!(may_record(&list, None), Ok(()));
+        std::fs::write(&list, "[]\n").unwrap();
+        assert_eq!(
+            may_record(&list, Some(&scratch.path().join(".").join("known.yaml"))),
+            Ok(())
+        );
+        for read in [None, Some(scratch.path().join("other.yaml"))] {
+            let refused = may_record(&list, read.as_deref()).unwrap_err();
+            assert!(refused.contains("pass it as --known-failures too"), "{refused}");
+        }
     }
 }
