@@ -126,6 +126,22 @@ pub struct SnapshotStore {
     pub info: Mapping,
 }
 
+/// A profile name (`--profile`) as given, when it names one directory inside the snapshots
+/// directory: not empty, `.` or `..`, and without a path separator, so `--update-snapshots` never
+/// writes outside that directory.
+pub fn profile_name(name: &str) -> Result<String, String> {
+    let one_directory = !matches!(name, "" | "." | "..") && !name.contains(['/', '\\', '\0']);
+    if one_directory {
+        Ok(name.to_string())
+    } else {
+        Err(
+            "a profile names one directory inside the snapshots directory: not empty, `.` or `..`, \
+             and without `/` or `\\`"
+                .into(),
+        )
+    }
+}
+
 impl SnapshotStore {
     pub fn new(suites: &Path, profile: &str, update: bool) -> Self {
         Self::under(&suites.join("snapshots"), profile, update)
@@ -223,6 +239,16 @@ fn unified_diff(recorded: &str, current: &str) -> String {
 mod tests {
     use super::*;
     use crate::proto::net::{AuthToken, PriceInfo};
+
+    #[test]
+    fn a_profile_is_one_directory_inside_the_snapshots_directory() {
+        for good in ["orch.example-8935", "release 0.9.1", "..hidden", "a..b"] {
+            assert_eq!(profile_name(good).as_deref(), Ok(good));
+        }
+        for bad in ["", ".", "..", "../../escape", "a/b", "/etc", "a\\b", "a\0b"] {
+            assert!(profile_name(bad).is_err(), "{bad:?}");
+        }
+    }
 
     fn info() -> OrchestratorInfo {
         OrchestratorInfo {

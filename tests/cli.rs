@@ -704,3 +704,33 @@ fn serve_with_crash_on_missing_token_exits_like_go_livepeer() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_profile_that_would_leave_the_snapshots_directory_is_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let inner = scratch.path().join("a").join("b");
+    std::fs::create_dir_all(&inner).unwrap();
+    for profile in ["../../escape", "..", "nested/set", ""] {
+        let output = Command::new(BINARY)
+            .current_dir(&inner)
+            .env_remove("LPCONFORM_TARGET")
+            .args([
+                "run",
+                "--case",
+                "discovery::signed_request",
+                "--update-snapshots",
+                "--profile",
+                profile,
+            ])
+            .output()
+            .unwrap();
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{profile:?}: {stderr}");
+        assert!(
+            stderr.contains("--profile") && stderr.contains("one directory inside the snapshots directory"),
+            "{stderr}"
+        );
+    }
+    assert!(!scratch.path().join("escape").exists(), "nothing was written outside");
+    assert_eq!(std::fs::read_dir(&inner).unwrap().count(), 0, "nor inside");
+}

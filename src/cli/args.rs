@@ -74,7 +74,7 @@ pub struct RunArgs {
     pub snapshots: Option<PathBuf>,
     /// Name of the snapshot set (suites/snapshots/PROFILE). Default: derived
     /// from the target, or from the embedded orchestrator's configuration.
-    #[arg(long, env = "LPCONFORM_PROFILE", value_name = "NAME")]
+    #[arg(long, env = "LPCONFORM_PROFILE", value_name = "NAME", value_parser = crate::snapshot::profile_name)]
     pub profile: Option<String>,
     /// Force a mode instead of detecting it from the answers (repeatable).
     #[arg(long = "mode", value_enum, value_name = "MODE")]
