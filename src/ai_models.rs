@@ -53,8 +53,11 @@ pub struct AiModel {
 /// Why a models file was refused; names the file and the place in it.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelsError {
-    #[error("{path}: cannot read: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: crate::input_file::InputFileError,
+    },
     #[error("{path}:{line}:{column}: {message}")]
     Syntax {
         path: PathBuf,
@@ -152,9 +155,11 @@ impl Integer {
 
 /// Reads and validates a models file.
 pub fn load_ai_models(path: &Path) -> Result<Vec<AiModel>, ModelsError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ModelsError::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = crate::input_file::read_input_text(path, crate::input_file::MAX_INPUT_FILE_BYTES).map_err(|source| {
+        ModelsError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
     parse_ai_models(&text, path)
 }

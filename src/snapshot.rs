@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_norway::{Mapping, Value};
 
 use crate::capability;
+use crate::input_file::read_input_file;
 use crate::observe::NewerField;
 use crate::proto::net::OrchestratorInfo;
 use crate::view::InfoView;
@@ -182,11 +183,14 @@ impl SnapshotStore {
                 },
             }
         } else {
-            match std::fs::read_to_string(&path) {
-                Err(_) => {
+            match read_input_file(&path) {
+                Err(_) if !path.exists() => {
                     let _ = write(&pending, expression, &self.info, content);
                     SnapshotStatus::Missing
                 }
+                Err(problem) => SnapshotStatus::Changed {
+                    diff: format!("cannot read {}: {problem}", path.display()),
+                },
                 Ok(recorded) if body(&recorded) == content => {
                     let _ = std::fs::remove_file(&pending);
                     SnapshotStatus::Matched

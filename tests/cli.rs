@@ -734,3 +734,55 @@ fn a_profile_that_would_leave_the_snapshots_directory_is_refused() {
     assert!(!scratch.path().join("escape").exists(), "nothing was written outside");
     assert_eq!(std::fs::read_dir(&inner).unwrap().count(), 0, "nor inside");
 }
+
+/// Every file input of every command goes through the one bounded reader: a FIFO no one writes
+/// to, `/dev/zero` and a directory are refused at once (exit 2), the message naming the flag,
+/// never a hang or a run out of memory.
+#[test]
+fn every_file_input_refuses_fifos_devices_and_directories_quickly_naming_the_flag() {
+    let scratch = tempfile::tempdir().unwrap();
+    let fifo = scratch.path().join("fifo");
+    let fifo_made = Command::new("mkfifo").arg(&fifo).status();
+    let mut inputs = vec!["/dev/zero".to_string(), scratch.path().to_str().unwrap().to_string()];
+    if fifo_made.is_ok_and(|status| status.success()) {
+        inputs.push(fifo.to_str().unwrap().to_string());
+    }
+    let commands: [(&str, &[&str]); 9] = [
+        ("--openapi", &["run", "--openapi"]),
+        ("--proto", &["run", "--proto"]),
+        ("--gateway-key", &["run", "--gateway-key"]),
+        ("--eth-key", &["run", "--eth-key"]),
+        ("--aiModels", &["run", "--aiModels"]),
+        ("--pricePerGateway", &["run", "--pricePerGateway"]),
+        ("--ca", &["run", "--target", "https://127.0.0.1:9", "--ca"]),
+        ("--openapi", &["spec", "drift", "--openapi"]),
+        ("--proto", &["spec", "drift", "--proto"]),
+    ];
+    for (flag, command) in commands {
+        for input in &inputs {
+            // The directory is a proto include directory: only its FIFO must not be read.
+            if flag == "--proto" && input == scratch.path().to_str().unwrap() {
+                continue;
+            }
+            let args = [command, &[input.as_str()]].concat();
+            let started = std::time::Instant::now();
+            let output = lpconform(&args);
+            let stderr = text(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains(flag), "{args:?}: {stderr}");
+            assert!(stderr.contains("not a regular file"), "{args:?}: {stderr}");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{args:?} took {:?}",
+                started.elapsed()
+            );
+        }
+    }
+    // Each kind has its cap, checked before anything is read.
+    let large = scratch.path().join("large.proto");
+    std::fs::File::create(&large).unwrap().set_len(13 << 20).unwrap();
+    let large = large.to_str().unwrap();
+    assert_refused(&["spec", "drift", "--proto", large], "is over 1 MiB");
+    assert_refused(&["run", "--gateway-key", large], "is over 4 KiB");
+    assert_refused(&["run", "--openapi", large], "too large for an OpenAPI document");
+}

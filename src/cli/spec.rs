@@ -2,9 +2,8 @@
 //! alone (no target). Drift is informational: the command exits 0 unless a file fails to load.
 
 use super::args::{DriftArgs, DriftFormat, SpecArgs, SpecCommand};
-use super::setup::load_protocol;
+use super::setup::{load_openapi, load_protocol};
 use super::{print_stdout, Outcome, RunError};
-use crate::openapi::OpenApiDocument;
 
 pub fn spec(args: &SpecArgs) -> Result<Outcome, RunError> {
     match &args.command {
@@ -13,7 +12,7 @@ pub fn spec(args: &SpecArgs) -> Result<Outcome, RunError> {
 }
 
 fn spec_drift(args: &DriftArgs) -> Result<Outcome, RunError> {
-    let document = OpenApiDocument::load_or_default(args.openapi.as_deref())?;
+    let document = load_openapi(args.openapi.as_deref())?;
     let proto = load_protocol(args.proto.proto.as_deref())?;
     let message = proto
         .message("net.OrchestratorInfo")

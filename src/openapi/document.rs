@@ -3,8 +3,7 @@
 //! the offending key for structure and meaning.
 
 use std::fmt;
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, OnceLock};
 
@@ -17,6 +16,7 @@ use super::drift::DriftReport;
 use super::schema::{
     component, component_name, escape_pointer, schema_name, Keywords, SchemaRef, SCHEMA_REF_PREFIX, TYPES,
 };
+use crate::input_file::{read_input_text, InputFileError};
 use crate::protocol::INFO_PATH;
 
 /// Where the document is looked for when `--openapi` is not given, from the working directory.
@@ -179,16 +179,14 @@ fn read_capped(path: &Path) -> Result<String, OpenApiError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|file| file.take(MAX_DOCUMENT_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(io_error)?;
-    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
-        return Err(OpenApiError::TooLarge {
+    read_input_text(path, MAX_DOCUMENT_BYTES).map_err(|error| match error {
+        InputFileError::TooLarge { .. } => OpenApiError::TooLarge {
             path: path.to_path_buf(),
-        });
-    }
-    String::from_utf8(bytes).map_err(|error| io_error(io::Error::new(io::ErrorKind::InvalidData, error)))
+        },
+        InputFileError::Unreadable(source) => io_error(source),
+        InputFileError::NotUtf8 => io_error(io::Error::new(io::ErrorKind::InvalidData, error)),
+        InputFileError::NotAFile => io_error(io::Error::other(error)),
+    })
 }
 
 fn parse_value(text: &str, source_name: &str) -> Result<Value, OpenApiError> {

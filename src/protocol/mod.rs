@@ -8,12 +8,14 @@ use std::path::{Path, PathBuf};
 
 use miette::Diagnostic;
 use prost_reflect::{DescriptorPool, MessageDescriptor, MethodDescriptor};
+use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver, IncludeFileResolver};
 
 mod endpoints;
 
 pub use endpoints::{RpcMethod, INFO_PATH};
 
 use crate::error_text::error_chain;
+use crate::input_file::{read_input_text, InputFileError, MAX_PROTO_FILE_BYTES};
 
 /// The service lpconform drives, and the messages it cannot do without (the methods:
 /// [`RpcMethod::ALL`]).
@@ -65,9 +67,10 @@ impl Protocol {
             (parent.unwrap_or(Path::new(".")).to_path_buf(), vec![name])
         };
         // Each file is opened on its own so one broken file does not hide problems in the others.
-        let mut compiler = protox::Compiler::new([&include_dir]).map_err(|error| ProtocolError::Compile {
-            problems: problems(&include_dir, &error),
-        })?;
+        let mut resolver = ChainFileResolver::new();
+        resolver.add(BoundedIncludes(include_dir.clone()));
+        resolver.add(GoogleFileResolver::new());
+        let mut compiler = protox::Compiler::with_file_resolver(resolver);
         compiler.include_imports(true);
         let mut found = Vec::new();
         for name in &names {
@@ -177,6 +180,31 @@ impl fmt::Display for SourceProblem {
     }
 }
 
+/// The include directory's files, each read by the one bounded reader (a regular file of at most
+/// `MAX_PROTO_FILE_BYTES`) before protox parses it: protox's own reader waits on a FIFO and takes
+/// a file of up to 2 GiB.
+struct BoundedIncludes(PathBuf);
+
+impl FileResolver for BoundedIncludes {
+    fn resolve_path(&self, path: &Path) -> Option<String> {
+        IncludeFileResolver::new(self.0.clone()).resolve_path(path)
+    }
+
+    fn open_file(&self, name: &str) -> Result<File, protox::Error> {
+        let path = self.0.join(name);
+        match read_input_text(&path, MAX_PROTO_FILE_BYTES) {
+            Ok(text) => File::from_source(name, &text),
+            Err(InputFileError::Unreadable(error)) if error.kind() == io::ErrorKind::NotFound => {
+                Err(protox::Error::file_not_found(name))
+            }
+            Err(error) => Err(protox::Error::new(io::Error::other(format!(
+                "{}: {error}",
+                path.display()
+            )))),
+        }
+    }
+}
+
 /// File names (relative to `dir`) of the `*.proto` files directly in it, sorted.
 fn proto_files_in(dir: &Path) -> Result<Vec<PathBuf>, ProtocolError> {
     let io_error = |source| ProtocolError::Io {
@@ -200,7 +228,9 @@ fn proto_files_in(dir: &Path) -> Result<Vec<PathBuf>, ProtocolError> {
 /// Every problem protox reports (the first plus its related ones), each at its first label.
 fn problems(include_dir: &Path, error: &protox::Error) -> Vec<SourceProblem> {
     let path = error.file().map(|name| include_dir.join(name));
-    let text = path.as_ref().and_then(|path| fs::read_to_string(path).ok());
+    let text = path
+        .as_ref()
+        .and_then(|path| read_input_text(path, MAX_PROTO_FILE_BYTES).ok());
     let locate = |diagnostic: &dyn Diagnostic, message: String| SourceProblem {
         path: path.clone(),
         position: diagnostic

@@ -1,7 +1,5 @@
 //! TLS client settings: accept any certificate as gateways do, or pin a CA the user names.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,6 +11,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use super::TransportError;
+use crate::input_file::{read_input_text, InputFileError, MAX_CA_FILE_BYTES};
 
 /// Client TLS settings offering only ALPN `h2`. Without a CA file any certificate is accepted,
 /// because orchestrators present self-signed ones and gateways do not verify them.
@@ -43,8 +42,11 @@ fn pinned_ca_verifier(
         path: path.to_path_buf(),
         problem,
     };
-    let file = File::open(path).map_err(|error| ca_problem(format!("cannot open: {error}")))?;
-    let certificates = CertificateDer::pem_reader_iter(BufReader::new(file))
+    let pem = read_input_text(path, MAX_CA_FILE_BYTES).map_err(|error| match error {
+        InputFileError::Unreadable(error) => ca_problem(format!("cannot open: {error}")),
+        refused => ca_problem(refused.to_string()),
+    })?;
+    let certificates = CertificateDer::pem_reader_iter(pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| ca_problem(format!("not readable as PEM: {error}")))?;
     if certificates.is_empty() {

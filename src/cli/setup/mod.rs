@@ -30,7 +30,18 @@ pub fn load_protocol(explicit: Option<&Path>) -> Result<Protocol, RunError> {
         None if default_dir.is_dir() => default_dir.as_path(),
         None => return Ok(Protocol::built_in()),
     };
-    Ok(Protocol::load(path)?)
+    Protocol::load(path).map_err(|error| match explicit {
+        Some(_) => RunError::Usage(format!("--proto {error}")),
+        None => error.into(),
+    })
+}
+
+/// `--openapi FILE`, else the default document (`OpenApiDocument::load_or_default`).
+pub fn load_openapi(explicit: Option<&Path>) -> Result<OpenApiDocument, RunError> {
+    OpenApiDocument::load_or_default(explicit).map_err(|error| match explicit {
+        Some(_) => RunError::Usage(format!("--openapi {error}")),
+        None => error.into(),
+    })
 }
 
 pub fn gateway_key(file: Option<&Path>) -> Result<EthKey, RunError> {
@@ -77,7 +88,7 @@ pub fn load_checks(args: &CheckArgs) -> Result<Checks, RunError> {
     if let Some(pattern) = &args.case {
         check_case_filter(&suites, pattern)?;
     }
-    let openapi = OpenApiDocument::load_or_default(args.openapi.as_deref())?;
+    let openapi = load_openapi(args.openapi.as_deref())?;
     Ok(Checks {
         proto,
         gateway,

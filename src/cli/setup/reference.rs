@@ -7,6 +7,7 @@ use std::path::Path;
 use super::super::args::{NetworkFlag, ReferenceArgs, TranscoderFlag};
 use super::super::RunError;
 use crate::eth::{Address, EthKey};
+use crate::input_file::{read_input_file, read_input_text, MAX_KEY_FILE_BYTES};
 use crate::reference::{self, ChainMode, Funding, GatewayPrice, ReferenceConfig, Transcoder};
 
 /// Which defaults fill the embedded orchestrator's flags that are not given.
@@ -54,7 +55,9 @@ pub fn reference_config(
     let fullest = defaults.fullest;
     let ai_models = match &args.ai_models {
         Some(path) if path.as_os_str() == "none" => Vec::new(),
-        Some(path) => crate::ai_models::load_ai_models(path)?,
+        Some(path) => {
+            crate::ai_models::load_ai_models(path).map_err(|error| RunError::Usage(format!("--aiModels {error}")))?
+        }
         None if fullest => reference::shipped_ai_models(),
         None => Vec::new(),
     };
@@ -194,9 +197,11 @@ fn gateway_prices(text: &str) -> Result<Vec<GatewayPrice>, RunError> {
         currency: Option<String>,
     }
     let problem = |what: String| RunError::Usage(format!("--pricePerGateway: {what}"));
-    let json = match std::fs::read_to_string(text) {
-        Ok(content) => content,
-        Err(_) => text.to_string(),
+    // go-livepeer takes the JSON itself or a file holding it.
+    let json = if Path::new(text).exists() {
+        read_input_file(Path::new(text)).map_err(|error| problem(format!("{text}: {error}")))?
+    } else {
+        text.to_string()
     };
     let file: File = serde_json::from_str(&json)
         .map_err(|error| problem(format!("line {} column {}: {error}", error.line(), error.column())))?;
@@ -240,7 +245,7 @@ fn gateway_prices(text: &str) -> Result<Vec<GatewayPrice>, RunError> {
 
 /// Reads a hex private key from a file; errors name the flag and path, never the content.
 pub fn read_key_file(path: &Path, flag: &str) -> Result<EthKey, RunError> {
-    let text = std::fs::read_to_string(path)
+    let text = read_input_text(path, MAX_KEY_FILE_BYTES)
         .map_err(|error| RunError::Usage(format!("{flag} {}: {error}", path.display())))?;
     EthKey::from_hex(&text).map_err(|error| RunError::Usage(format!("{flag} {}: {error}", path.display())))
 }
