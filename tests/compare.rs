@@ -111,3 +111,67 @@ fn files_that_are_not_reports_are_located_errors() {
     assert_eq!(alone.status.code(), Some(2));
     assert!(text(&alone.stderr).contains("compare needs at least two runs, and clean.json holds one"));
 }
+
+/// A report an older lpconform wrote (`format_version: 1`, before catalog v2: findings carry
+/// `advisory`, no `unfunded_gateway` or `advertised`) still compares after an upgrade, so a
+/// committed previous-release report does not break the gate.
+#[test]
+fn a_format_version_1_report_compares_with_a_current_one() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/reports/report-format-1.json");
+    std::fs::copy(fixture, dir.join("v1.json")).unwrap();
+    report(dir, "clean.json", &["--h2c", "--onchain"]);
+
+    let fixed = lpconform(dir, &["compare", "v1.json", "clean.json"]);
+    let shown = text(&fixed.stdout);
+    assert_eq!(fixed.status.code(), Some(0), "{shown}{}", text(&fixed.stderr));
+    assert!(shown.contains("fixed            PRICE-002  fail -> pass"), "{shown}");
+    assert!(shown.contains("fixed            CAP-006  warn -> pass"), "{shown}");
+
+    let worse = lpconform(dir, &["compare", "clean.json", "v1.json", "--format", "json"]);
+    assert_eq!(worse.status.code(), Some(1), "{}", text(&worse.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&worse.stdout).unwrap();
+    let changes = document["comparisons"][0]["rule_changes"].as_array().unwrap();
+    assert!(
+        changes
+            .contains(&serde_json::json!({ "rule": "PRICE-002", "kind": "new_failure", "from": "pass", "to": "fail" })),
+        "{changes:?}"
+    );
+}
+
+/// Headless Chromium draws the grid's FAIL and PASS cells on their own colours (each cell has
+/// one `class` attribute). Skips, saying so, without Chromium.
+#[test]
+fn the_html_grid_colours_fail_and_pass_in_chromium() {
+    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+    else {
+        eprintln!("skipped: no Chromium at /usr/bin/chromium (Debian package chromium; .ci/run installs it)");
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    report(dir, "clean.json", &["--h2c", "--onchain"]);
+    report(dir, "faulted.json", &["--h2c", "--onchain", "--fault", "wrong-price"]);
+    let output = lpconform(dir, &["compare", "clean.json", "faulted.json", "--format", "html"]);
+    let html = text(&output.stdout);
+    assert!(html.contains(r#"<td class="cell no">FAIL</td>"#), "{html}");
+    std::fs::write(dir.join("compare.html"), &html).unwrap();
+    let measure = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/measure.py");
+    let measured = std::process::Command::new("python3")
+        .args([measure, chromium, dir.join("compare.html").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(measured.status.success(), "{}", text(&measured.stderr));
+    let measured: serde_json::Value = serde_json::from_slice(&measured.stdout).unwrap();
+    let background = |wanted: &str| {
+        let cells = measured["cells"].as_array().unwrap();
+        let cell = cells.iter().find(|cell| cell[0] == wanted);
+        cell.unwrap_or_else(|| panic!("no {wanted} cell: {measured}"))[1].clone()
+    };
+    // .yes and .no of the report's style sheet.
+    assert_eq!(background("PASS"), "rgb(218, 251, 225)", "{measured}");
+    assert_eq!(background("FAIL"), "rgb(255, 235, 233)", "{measured}");
+}

@@ -1,6 +1,6 @@
 """Loads an HTML file in headless Chromium at a 1280 px window and prints, as JSON, what
-tests/html_browser.rs checks: the page's scroll width, the script elements, the title and the
-body text. Talks to Chromium over --remote-debugging-pipe (the DevTools protocol on fds 3 and 4),
+tests/hostile.rs and tests/compare.rs check: the page's scroll width, the script elements, the
+title, the body text, and each grid cell's text with the background Chromium draws it on. Talks to Chromium over --remote-debugging-pipe (the DevTools protocol on fds 3 and 4),
 so it needs nothing beyond the Python standard library.
 
 Usage: measure.py CHROMIUM FILE"""
@@ -88,7 +88,9 @@ def main() -> None:
                         text: document.body.innerText,
                         rule_texts: document.querySelectorAll('.rule-text').length,
                         raw_backticks_in_rule_texts: [...document.querySelectorAll('.rule-text')]
-                            .filter(node => node.textContent.includes('`')).length
+                            .filter(node => node.textContent.includes('`')).length,
+                        cells: [...document.querySelectorAll('td.cell')]
+                            .map(cell => [cell.innerText.trim(), getComputedStyle(cell).backgroundColor])
                     })"""
                     result = call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
                     measured = json.loads(result["result"]["value"])

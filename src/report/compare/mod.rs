@@ -59,9 +59,9 @@ pub fn load(path: &Path) -> Result<Vec<ComparedRun>, CompareError> {
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(located)?;
     let version = value.get("format_version").and_then(serde_json::Value::as_u64);
-    let (kind, wanted) = match (value.get("cases"), value.get("targets")) {
-        (Some(_), _) => ("run report", u64::from(FORMAT_VERSION)),
-        (None, Some(_)) => ("sweep document", u64::from(SWEEP_FORMAT_VERSION)),
+    let (kind, oldest, newest) = match (value.get("cases"), value.get("targets")) {
+        (Some(_), _) => ("run report", 1, u64::from(FORMAT_VERSION)),
+        (None, Some(_)) => ("sweep document", 1, u64::from(SWEEP_FORMAT_VERSION)),
         (None, None) => {
             return Err(refuse(
                 name,
@@ -71,14 +71,22 @@ pub fn load(path: &Path) -> Result<Vec<ComparedRun>, CompareError> {
             ))
         }
     };
-    if version != Some(wanted) {
+    let Some(version) = version.filter(|version| (oldest..=newest).contains(version)) else {
         let found = version.map_or_else(|| "no format_version".to_string(), |v| format!("format_version {v}"));
+        let wanted = if oldest == newest {
+            format!("{newest}")
+        } else {
+            format!("{oldest} to {newest}")
+        };
         return Err(refuse(
             format!("{name}: format_version"),
             format!("{found}: this lpconform compares {kind}s of format_version {wanted}"),
         ));
-    }
-    if kind == "run report" {
+    };
+    if kind == "run report" && version == 1 {
+        let report: ReportV1 = serde_json::from_str(&text).map_err(located)?;
+        Ok(vec![report.into_compared(&name)])
+    } else if kind == "run report" {
         let report: JsonReport = serde_json::from_str(&text).map_err(located)?;
         Ok(vec![from_report(&name, report)])
     } else {
@@ -99,23 +107,65 @@ pub fn load(path: &Path) -> Result<Vec<ComparedRun>, CompareError> {
     }
 }
 
+/// Each rule's worst verdict over the cases.
+fn rule_verdicts<'a>(verdicts: impl IntoIterator<Item = (&'a str, JsonVerdict)>) -> BTreeMap<String, JsonVerdict> {
+    (worst_verdicts(verdicts).into_iter())
+        .map(|rule| (rule.id, rule.verdict))
+        .collect()
+}
+
 fn from_report(name: &str, report: JsonReport) -> ComparedRun {
-    let verdicts = report
-        .cases
-        .iter()
+    let verdicts = (report.cases.iter())
         .flat_map(|case| &case.rules)
         .map(|rule| (rule.id.as_str(), rule.verdict));
     ComparedRun {
         label: name.to_string(),
-        rules: worst_verdicts(verdicts)
-            .into_iter()
-            .map(|rule| (rule.id, rule.verdict))
-            .collect(),
+        rules: rule_verdicts(verdicts),
         target: report.target,
         conformant: report.conformant,
         problem: report.error,
         modes: Some(report.modes),
         advertised: report.advertised,
+    }
+}
+
+/// What `compare` reads of a `format_version: 1` run report, the schema before catalog v2 (no
+/// `info` or `known_failure` verdicts, no `advertised` answer, no `error`): each rule's verdict,
+/// the run's verdict, target and modes. The rest of the file is not read.
+#[derive(serde::Deserialize)]
+struct ReportV1 {
+    target: String,
+    conformant: bool,
+    modes: JsonModes,
+    cases: Vec<CaseV1>,
+}
+
+#[derive(serde::Deserialize)]
+struct CaseV1 {
+    rules: Vec<RuleV1>,
+}
+
+#[derive(serde::Deserialize)]
+struct RuleV1 {
+    id: String,
+    /// `pass`, `warn`, `fail` or `skip`: names version 2 kept.
+    verdict: JsonVerdict,
+}
+
+impl ReportV1 {
+    fn into_compared(self, name: &str) -> ComparedRun {
+        let verdicts = (self.cases.iter())
+            .flat_map(|case| &case.rules)
+            .map(|rule| (rule.id.as_str(), rule.verdict));
+        ComparedRun {
+            label: name.to_string(),
+            rules: rule_verdicts(verdicts),
+            target: self.target,
+            conformant: self.conformant,
+            problem: None,
+            modes: Some(self.modes),
+            advertised: None,
+        }
     }
 }
 

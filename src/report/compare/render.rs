@@ -286,7 +286,7 @@ fn rule_grid(runs: &[ComparedRun]) -> Markup {
                         th { code { (id) } }
                         @for run in runs {
                             @let (text, class) = verdict_cell(run.rules.get(id).copied());
-                            td.cell class=(class) { (text) }
+                            td.cell.(class) { (text) }
                         }
                     }
                 }
