@@ -1,190 +1,22 @@
 //! Proves the checks both ways against the embedded orchestrator: clean, in
 //! every configuration, it breaks no rule; with each fault it breaks the
-//! rule the fault aims at (and no unrelated must-rule).
+//! rule the fault aims at (and no unrelated must-rule). Each fault case
+//! (`reference::faults::FAULT_CASES`) names what runs against it (its `Exercise`);
+//! selftest runs those it can and lists the ones fuzzing proves.
 
 use std::time::Duration;
 
 use crate::ambient::unix_now;
 use crate::driver::Driver;
 use crate::eth::EthKey;
-use crate::expect::Expectations;
 use crate::gateway::Gateway;
+use crate::observe::Observation;
 use crate::protocol::Protocol;
-use crate::reference::{self, Fault, Preset, ReferenceConfig, RunningOrchestrator};
+use crate::reference::faults::{Declared, Exercise, FaultCase, FAULT_CASES};
+use crate::reference::{self, Preset, ReferenceConfig};
 use crate::rules::{self, catalog, Context, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::runner::standard_probe;
 use crate::transport::{Connection, TransportOptions};
-
-/// What the operator declares for a case.
-#[derive(Debug, Clone, Copy)]
-pub enum Declared {
-    /// Nothing: only the rules that need no expectations can fire.
-    Nothing,
-    /// The orchestrator's own configuration, as its operator would pass it.
-    Configuration,
-    /// These `--expect` flags.
-    Flags(&'static [&'static str]),
-}
-
-impl Declared {
-    /// The expectations this declaration stands for, against a started orchestrator.
-    pub fn expectations(self, running: &RunningOrchestrator) -> Result<Expectations, String> {
-        match self {
-            Declared::Nothing => Ok(Expectations::default()),
-            Declared::Configuration => Ok(running.expectations().clone()),
-            Declared::Flags(flags) => {
-                let flags: Vec<String> = flags.iter().map(|flag| flag.to_string()).collect();
-                Expectations::parse_flags(&flags).map_err(|error| error.to_string())
-            }
-        }
-    }
-}
-
-/// One fault, where to run it, and the rules it must fire.
-#[derive(Debug, Clone, Copy)]
-pub struct FaultCase {
-    pub fault: Fault,
-    pub preset: Preset,
-    pub declared: Declared,
-    /// The rules the fault breaks. More than one only where the catalog itself
-    /// states a requirement twice (PRICE-001 and MATRIX-001, TICKET-001 and CFG-006).
-    pub rules: &'static [&'static str],
-}
-
-const fn case(fault: Fault, preset: Preset, rules: &'static [&'static str]) -> FaultCase {
-    FaultCase {
-        fault,
-        preset,
-        declared: Declared::Nothing,
-        rules,
-    }
-}
-
-const fn declared(fault: Fault, preset: Preset, rules: &'static [&'static str]) -> FaultCase {
-    FaultCase {
-        fault,
-        preset,
-        declared: Declared::Configuration,
-        rules,
-    }
-}
-
-const fn flags(
-    fault: Fault,
-    preset: Preset,
-    flags: &'static [&'static str],
-    rules: &'static [&'static str],
-) -> FaultCase {
-    FaultCase {
-        fault,
-        preset,
-        declared: Declared::Flags(flags),
-        rules,
-    }
-}
-
-use Preset::{Mixed, OffChainTranscoding as OffChain, OnChainMixed, OnChainTranscoding as OnChain};
-
-/// Every fault case. Each rule an orchestrator can break appears here.
-pub const FAULT_CASES: &[FaultCase] = &[
-    case(Fault::NoTranscoder, OffChain, &["REQ-001"]),
-    case(Fault::NoAddress, OffChain, &["REQ-002"]),
-    case(Fault::NoPriceInfo, OnChain, &["REQ-003", "MATRIX-001"]),
-    case(Fault::NoCapabilities, OffChain, &["REQ-004"]),
-    case(Fault::NoTicketParams, OnChain, &["REQ-005"]),
-    case(Fault::NoAuthToken, OffChain, &["REQ-006"]),
-    case(Fault::BadServiceUri, OffChain, &["URI-001"]),
-    case(Fault::WrongServiceUri, OffChain, &["URI-002"]),
-    case(Fault::BadNodeUri, OffChain, &["URI-003"]),
-    case(Fault::SelfAsNode, OffChain, &["URI-004"]),
-    case(Fault::ShortAddress, OffChain, &["ADDR-001"]),
-    case(Fault::PingTruncated, OnChain, &["IDENT-001"]),
-    case(Fault::PingOtherKey, OnChain, &["IDENT-002"]),
-    case(Fault::PingError, OffChain, &["IDENT-003"]),
-    case(Fault::ZeroPixelsPerUnit, OnChain, &["PRICE-001", "MATRIX-001"]),
-    case(Fault::NegativePrice, OnChain, &["PRICE-002"]),
-    case(Fault::AiZeroPixels, OnChainMixed, &["PRICE-003"]),
-    case(Fault::PriceForUnadvertised, Mixed, &["PRICE-004"]),
-    case(Fault::PriceForUnlistedModel, Mixed, &["PRICE-005"]),
-    case(Fault::DuplicatePrice, OnChainMixed, &["PRICE-006"]),
-    flags(Fault::Expensive, OnChain, &["maxPricePerUnit=1000"], &["PRICE-008"]),
-    case(Fault::TranscodingPriceForModels, OnChainMixed, &["PRICE-009"]),
-    declared(Fault::RecipientNotAddress, OnChain, &["TICKET-001", "CFG-006"]),
-    case(Fault::ZeroFaceValue, OnChain, &["TICKET-002"]),
-    case(Fault::ZeroWinProb, OnChain, &["TICKET-003"]),
-    case(Fault::ShortRandHash, OnChain, &["TICKET-004"]),
-    case(Fault::NoSeed, OnChain, &["TICKET-005"]),
-    case(Fault::ZeroExpirationBlock, OnChain, &["TICKET-006"]),
-    case(Fault::NoExpirationParams, OnChain, &["TICKET-007"]),
-    case(Fault::HighTicketEv, OnChain, &["TICKET-008"]),
-    flags(Fault::StaleExpirationBlock, OnChain, &["l1Block=1000"], &["TICKET-009"]),
-    case(Fault::ReusedTicketRand, OnChain, &["TICKET-010"]),
-    case(Fault::EmptySessionId, OffChain, &["AUTH-001"]),
-    case(Fault::ExpiredAuthToken, OffChain, &["AUTH-002"]),
-    case(Fault::AcceptForgedToken, OffChain, &["AUTH-003"]),
-    case(Fault::RejectIssuedToken, OffChain, &["AUTH-004"]),
-    case(Fault::ShortLivedToken, OffChain, &["AUTH-005"]),
-    case(Fault::ReusedSession, OffChain, &["AUTH-006"]),
-    case(Fault::EmptyBitstring, OffChain, &["CAP-001"]),
-    case(Fault::UnknownCapabilityBits, OffChain, &["CAP-002"]),
-    case(Fault::MandatoriesNotAdvertised, OffChain, &["CAP-003"]),
-    case(Fault::CapacityForUnadvertised, OffChain, &["CAP-004"]),
-    case(Fault::ConstraintsForUnadvertised, Mixed, &["CAP-005"]),
-    case(Fault::BadVersion, OffChain, &["CAP-006"]),
-    case(Fault::AiCapabilityWithoutModels, Mixed, &["CAP-007"]),
-    case(Fault::UnderflowedCapacity, Mixed, &["CAP-008"]),
-    flags(
-        Fault::OldVersion,
-        OffChain,
-        &["orchMinLivepeerVersion=0.9.0"],
-        &["CAP-009"],
-    ),
-    flags(
-        Fault::OldRunnerVersion,
-        Mixed,
-        &["aiMinRunnerVersion=0.14.0"],
-        &["CAP-010"],
-    ),
-    case(Fault::MandatoryCapability, OffChain, &["CAP-011"]),
-    case(Fault::PriceOnTranscoding, OffChain, &["MATRIX-002"]),
-    case(Fault::AiModelWithoutPrice, OnChainMixed, &["MATRIX-003"]),
-    case(Fault::AiWithoutHardware, Mixed, &["MATRIX-004"]),
-    case(Fault::CodecWithoutCore, OffChain, &["MATRIX-005"]),
-    case(Fault::AiPriceWithoutModel, OnChainMixed, &["MATRIX-006"]),
-    case(Fault::HardwareUnknownPipeline, Mixed, &["HW-001"]),
-    case(Fault::GpuMemoryOverTotal, Mixed, &["HW-002"]),
-    case(Fault::S3WithoutInfo, OffChain, &["STORAGE-001"]),
-    case(Fault::AcceptBadSignatures, OnChain, &["RPC-001"]),
-    case(Fault::AcceptMalformedAddress, OnChain, &["RPC-002"]),
-    case(Fault::StallPing, OffChain, &["RPC-003"]),
-    case(Fault::GarbledResponse, OffChain, &["RPC-004"]),
-    case(Fault::UnknownFieldOnWire, OffChain, &["SPEC-003"]),
-    case(Fault::LeakInternals, OffChain, &["RPC-006"]),
-    case(Fault::CappedIgnoresFlag, Mixed, &["RPC-007"]),
-    case(Fault::SlowDiscovery, OffChain, &["RPC-008"]),
-    declared(Fault::WrongServiceUri, OffChain, &["CFG-001"]),
-    declared(Fault::WrongPrice, OnChain, &["CFG-002"]),
-    // Off chain go-livepeer advertises the zero address, which an operator may declare.
-    flags(
-        Fault::WrongAddress,
-        OffChain,
-        &["ethAcctAddr=0x0000000000000000000000000000000000000000"],
-        &["CFG-003"],
-    ),
-    // The advertised entry no longer agrees with the price answered for the model: PRICE-009 too.
-    declared(Fault::WrongModelPrice, OnChainMixed, &["CFG-004", "PRICE-009"]),
-    declared(Fault::ColdWarmModels, Mixed, &["CFG-005"]),
-    flags(Fault::OverAdjustedPrice, OnChain, &["pricePerUnit=1000"], &["CFG-007"]),
-];
-
-/// Faults only fuzzed requests set off, with the rule each breaks. `selftest` sends no fuzzed
-/// requests; `tests/live_fuzz.rs` proves `lpconform fuzz` finds each of them.
-pub const FUZZ_FAULTS: &[(Fault, &str)] = &[
-    (Fault::CrashOnHugeBitstring, "RPC-005"),
-    (Fault::StallOnPingLength, "RPC-003"),
-    (Fault::PanicOnTruncatedToken, "RPC-006"),
-    (Fault::CrashOnMissingToken, "RPC-005"),
-];
 
 /// Rules no orchestrator can break, with the reason; the harness's own tests cover them.
 pub const NOT_ORCHESTRATOR_FAULTS: &[(&str, &str)] = &[
@@ -230,20 +62,32 @@ impl CaseOutcome {
     }
 }
 
-/// Runs the clean configurations, then every fault case.
+/// Runs the clean configurations, then every fault case but those only fuzzing proves.
 pub async fn run_selftest(call_timeout: Duration) -> Vec<CaseOutcome> {
     let mut outcomes = Vec::new();
     for preset in Preset::ALL {
         outcomes.push(run_clean(preset, call_timeout).await);
     }
-    for case in FAULT_CASES {
+    for case in FAULT_CASES.iter().filter(|case| case.exercise != Exercise::FuzzedInput) {
         outcomes.push(run_fault(case, call_timeout).await);
     }
     outcomes
 }
 
+/// The fault cases only fuzzed requests set off: selftest lists them, `tests/live_fuzz.rs` proves
+/// `lpconform fuzz` finds each.
+pub fn fuzzed_cases() -> impl Iterator<Item = &'static FaultCase> {
+    FAULT_CASES.iter().filter(|case| case.exercise == Exercise::FuzzedInput)
+}
+
 async fn run_clean(preset: Preset, call_timeout: Duration) -> CaseOutcome {
-    let outcome = evaluate_reference(preset.config(), Declared::Configuration, call_timeout).await;
+    let outcome = evaluate_reference(
+        preset.config(),
+        Declared::Configuration,
+        Exercise::StandardProbe,
+        call_timeout,
+    )
+    .await;
     let mut result = CaseOutcome {
         fault: "clean".into(),
         preset,
@@ -281,7 +125,7 @@ async fn run_fault(case: &FaultCase, call_timeout: Duration) -> CaseOutcome {
         fired: Vec::new(),
         problem: None,
     };
-    let results = match evaluate_reference(config, case.declared, call_timeout).await {
+    let results = match evaluate_reference(config, case.declared, case.exercise, call_timeout).await {
         Ok(results) => results,
         Err(problem) => {
             result.problem = Some(problem);
@@ -325,10 +169,11 @@ fn fired(results: &[RuleResult]) -> Vec<&'static str> {
         .collect()
 }
 
-/// Starts the orchestrator, probes it as `lpconform run` does, and evaluates the catalog.
+/// Starts the orchestrator, runs `exercise` against it, and evaluates the catalog on what it saw.
 async fn evaluate_reference(
     config: ReferenceConfig,
     declared: Declared,
+    exercise: Exercise,
     call_timeout: Duration,
 ) -> Result<Vec<RuleResult>, String> {
     let running = reference::start(config).await.map_err(|error| error.to_string())?;
@@ -341,12 +186,20 @@ async fn evaluate_reference(
         .await
         .map_err(|error| error.to_string())?;
     let driver = Driver::new(connection, Protocol::built_in(), Gateway::from(&EthKey::random()));
-    let observation = standard_probe(&driver).await;
-    let expectations = declared.expectations(&running)?;
+    let observation = observe(exercise, &driver).await?;
+    let expectations = declared.expectations(running.expectations())?;
     let context = Context::new(&observation, &expectations, ModeOverrides::default(), unix_now());
     let results = rules::evaluate(&context);
     running.shutdown().await;
     Ok(results)
+}
+
+/// What `exercise` sees of the orchestrator behind `driver`.
+async fn observe(exercise: Exercise, driver: &Driver) -> Result<Observation, String> {
+    match exercise {
+        Exercise::StandardProbe => Ok(standard_probe(driver).await),
+        Exercise::FuzzedInput => Err("only fuzzed requests set this fault off: `lpconform fuzz` proves it".into()),
+    }
 }
 
 /// Rules of the catalog that neither a fault case nor [`NOT_ORCHESTRATOR_FAULTS`] accounts for.
@@ -370,11 +223,11 @@ mod tests {
 
     #[test]
     fn every_fault_is_exercised() {
+        use crate::reference::faults::Fault;
         use clap::ValueEnum;
         for fault in Fault::value_variants() {
             assert!(
-                FAULT_CASES.iter().any(|case| case.fault == *fault)
-                    || FUZZ_FAULTS.iter().any(|(fuzz_fault, _)| fuzz_fault == fault),
+                FAULT_CASES.iter().any(|case| case.fault == *fault),
                 "{} has no selftest case",
                 fault.name()
             );

@@ -13,7 +13,8 @@ use lpconform::expect::Expectations;
 use lpconform::gateway::Gateway;
 use lpconform::openapi::OpenApiDocument;
 use lpconform::protocol::{Protocol, INFO_PATH};
-use lpconform::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
+use lpconform::reference::faults::RequiredFault;
+use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::rules::{self, Context, ModeOverrides, RuleResult, Verdict};
 use lpconform::runner::standard_probe;
 use lpconform::transport::{Connection, TransportOptions};
@@ -120,7 +121,7 @@ async fn spec_rules_judge_the_embedded_orchestrator() {
     assert_eq!(result(&clean, "SPEC-002").verdict, Verdict::Warn);
 
     let dropped = judge(ReferenceConfig {
-        faults: vec![Fault::NoPriceInfo],
+        faults: vec![RequiredFault::NoPriceInfo.into()],
         ..full_config(true)
     })
     .await;

@@ -12,15 +12,16 @@ use lpconform::capability;
 use lpconform::proto::net::capabilities::capability_constraints::ModelConstraint;
 use lpconform::proto::net::capabilities::{CapabilityConstraints, Constraints};
 use lpconform::proto::net::{Capabilities, GpuComputeInfo, HardwareInformation, OrchestratorInfo, PriceInfo};
+use lpconform::reference::faults::Declared;
+use lpconform::reference::faults::{CapabilityFault, Fault, PriceFault, TicketFault};
 use lpconform::reference::Preset;
-use lpconform::reference::{Fault, ReferenceConfig};
+use lpconform::reference::ReferenceConfig;
 use lpconform::report::html::render_html;
 use lpconform::report::json::{render_json, JsonReport, FORMAT_VERSION};
 use lpconform::report::junit::{render_junit, render_junit_error};
 use lpconform::rules::{rule, Finding, Modes, RuleResult, Severity, Verdict};
 use lpconform::runner::known_failures::{EntryOutcome, EntryState, KnownFailure, KnownFailureCheck};
 use lpconform::runner::{CaseReport, CaseStatus, RunReport, RunSettings, SentRequest, StepOutcome, StepReport};
-use lpconform::selftest::Declared;
 use lpconform::snapshot::{SnapshotCheck, SnapshotStatus, SnapshotStore};
 use lpconform::suite;
 use time::{Date, Month};
@@ -570,9 +571,21 @@ async fn junit_of_a_clean_run_parses_back_without_failures() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn junit_of_a_faulted_run_names_the_faults_rule_as_a_failure() {
     let faults = [
-        (Preset::OnChainTranscoding, Fault::NegativePrice, "PRICE-002"),
-        (Preset::OnChainTranscoding, Fault::ShortRandHash, "TICKET-004"),
-        (Preset::Mixed, Fault::AiCapabilityWithoutModels, "CAP-007"),
+        (
+            Preset::OnChainTranscoding,
+            Fault::from(PriceFault::NegativePrice),
+            "PRICE-002",
+        ),
+        (
+            Preset::OnChainTranscoding,
+            Fault::from(TicketFault::ShortRandHash),
+            "TICKET-004",
+        ),
+        (
+            Preset::Mixed,
+            Fault::from(CapabilityFault::AiCapabilityWithoutModels),
+            "CAP-007",
+        ),
     ];
     for (configuration, fault, rule_id) in faults {
         assert_eq!(rule(rule_id).unwrap().severity, Severity::Must);
@@ -670,7 +683,7 @@ fn html_escapes_everything_the_orchestrator_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_of_a_real_run_draws_the_capability_matrix_and_findings() {
-    let report = faulted_run(Preset::Mixed, Fault::AiCapabilityWithoutModels).await;
+    let report = faulted_run(Preset::Mixed, Fault::from(CapabilityFault::AiCapabilityWithoutModels)).await;
     let html = render_html(&report);
     assert_self_contained(&html, &report.target);
     assert_every_capability_has_a_row(&html, report.info.as_ref().unwrap());

@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use lpconform::eth::EthKey;
 use lpconform::openapi::OpenApiDocument;
+use lpconform::reference::faults::{Declared, Exercise, Fault, FaultCase, PriceFault, RpcFault, FAULT_CASES};
 use lpconform::reference::Preset;
-use lpconform::reference::{self, ChainMode, Fault, ReferenceConfig, RunningOrchestrator};
+use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::report::sweep::{render_sweep_html, render_sweep_json, render_sweep_table, JsonRowStatus, JsonSweep};
 use lpconform::runner::{CaseStatus, RunSettings};
-use lpconform::selftest::{Declared, FAULT_CASES};
 use lpconform::suite;
 use lpconform::sweep::{self, RowStatus, SweepReport, SweepSettings};
 use lpconform::transport::TransportOptions;
@@ -103,16 +103,17 @@ async fn start_fleet() -> Fleet {
     let mut servers = Vec::new();
     let mut entries = Vec::new();
     let mut tls = false;
-    // Every selftest fault but the Ping stall, which costs a call deadline per Ping.
+    // Every fault the standard probe proves but the Ping stall, which costs a call deadline per Ping.
     // Info findings (SPEC-003's fault) never break a row, so their faults are left out too.
-    let breaks_a_row = |case: &&lpconform::selftest::FaultCase| {
+    let breaks_a_row = |case: &&FaultCase| {
         case.rules
             .iter()
             .any(|id| lpconform::rules::rule(id).is_some_and(|rule| rule.severity != lpconform::rules::Severity::Info))
     };
     for fault_case in FAULT_CASES
         .iter()
-        .filter(|case| case.fault != Fault::StallPing)
+        .filter(|case| case.exercise == Exercise::StandardProbe)
+        .filter(|case| case.fault != Fault::from(RpcFault::StallPing))
         .filter(breaks_a_row)
     {
         tls = !tls;
@@ -334,7 +335,7 @@ cases:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_past_its_deadline_is_a_timed_out_row_that_keeps_its_finished_cases() {
     let stalling = reference::start(ReferenceConfig {
-        faults: vec![Fault::StallOnPingLength],
+        faults: vec![RpcFault::StallOnPingLength.into()],
         ..ReferenceConfig::loopback()
     })
     .await
@@ -463,7 +464,7 @@ async fn the_binary_sweeps_a_file_with_exit_codes_table_json_and_html() {
     .await
     .unwrap();
     let faulted = reference::start(ReferenceConfig {
-        faults: vec![Fault::NegativePrice],
+        faults: vec![PriceFault::NegativePrice.into()],
         ..on_chain()
     })
     .await

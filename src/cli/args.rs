@@ -8,7 +8,7 @@ use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use super::RunError;
 use crate::integer;
-use crate::reference::Fault;
+use crate::reference::faults::Fault;
 use crate::rules::ModeOverrides;
 use crate::transport::{Scheme, Target, TransportOptions, GRPC_MESSAGE_LIMIT};
 

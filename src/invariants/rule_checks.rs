@@ -16,7 +16,8 @@ use crate::observe::{Call, Observation};
 use crate::openapi::OpenApiDocument;
 use crate::proto::net::{OrchestratorInfo, OrchestratorRequest};
 use crate::protocol::Protocol;
-use crate::reference::{self, Fault, Node, ProbeAnswers, ReferenceConfig};
+use crate::reference::faults::Fault;
+use crate::reference::{self, Node, ProbeAnswers, ReferenceConfig};
 use crate::rules::{catalog, evaluate, Context, Finding, ModeOverrides, RuleResult, Severity, Verdict};
 use crate::view::InfoView;
 

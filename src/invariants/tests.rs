@@ -154,7 +154,10 @@ fn reference_info_is_the_same_on_every_call_and_keeps_its_faults() {
     let clean = reference_info(Preset::OnChainMixed, &[]);
     assert_eq!(clean, reference_info(Preset::OnChainMixed, &[]));
     assert_eq!(clean.ticket_params.as_ref().unwrap().seed.len(), 32);
-    let short = reference_info(Preset::OnChainTranscoding, &[crate::reference::Fault::ShortRandHash]);
+    let short = reference_info(
+        Preset::OnChainTranscoding,
+        &[crate::reference::faults::TicketFault::ShortRandHash.into()],
+    );
     assert_eq!(short.ticket_params.unwrap().recipient_rand_hash.len(), 31);
     check_rules(&clean, FUZZ_NOW).unwrap();
 }

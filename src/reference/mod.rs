@@ -10,7 +10,7 @@
 //! advertises, `tokens` and `tickets` what it issues per answer, `faults` how it breaks rules.
 
 mod advert;
-mod faults;
+pub mod faults;
 mod node;
 mod presets;
 pub mod probe_answers;
@@ -24,7 +24,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 pub use advert::{LIVEPEER_VERSION, TX_COST_MULTIPLIER};
-pub use faults::{Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, LEAKED_PANIC, STALL, STALL_PING_LEN};
 pub use node::{Node, Refusal, INVALID_AUTH_TOKEN, NIL_POINTER_PANIC, RESTARTING, SIG_CHECK_FAILED};
 pub use presets::Preset;
 pub use probe_answers::ProbeAnswers;
@@ -33,6 +32,7 @@ pub use tickets::TICKET_EV_WEI;
 
 use crate::ai_models::{parse_ai_models, AiModel};
 use crate::eth::{Address, EthKey};
+use faults::Fault;
 
 /// The key the embedded orchestrator uses unless given one: fixed so its
 /// address (and so its snapshots) are the same on every run. It is derived

@@ -28,8 +28,8 @@ use tokio::time::Instant;
 
 use super::advert;
 use super::faults::{
-    self, truncated_token_panic, Fault, CRASH_BITSTRING_WORDS, CRASH_OUTAGE, ISSUED_TOKEN_LEN, LEAKED_PANIC, STALL,
-    STALL_PING_LEN,
+    self, truncated_token_panic, AuthFault, Fault, IdentityFault, PriceFault, RpcFault, CRASH_BITSTRING_WORDS,
+    CRASH_OUTAGE, ISSUED_TOKEN_LEN, LEAKED_PANIC, STALL, STALL_PING_LEN,
 };
 use super::tickets::TicketIssuer;
 use super::tokens::{AuthTokens, AUTH_TOKEN_LIFETIME_SECS};
@@ -125,8 +125,9 @@ impl Node {
         &self.config
     }
 
-    pub fn has(&self, fault: Fault) -> bool {
-        self.config.faults.contains(&fault)
+    /// Whether it was told to break rules this way (`--fault`).
+    pub fn has(&self, fault: impl Into<Fault>) -> bool {
+        self.config.faults.contains(&fault.into())
     }
 
     /// GetOrchestrator: the checks of the module's table in go-livepeer's order, then the answer.
@@ -141,7 +142,7 @@ impl Node {
         if on_chain {
             self.check_reserve(request)?;
         }
-        if self.has(Fault::SlowDiscovery) {
+        if self.has(RpcFault::SlowDiscovery) {
             tokio::time::sleep(advert::SLOW_DISCOVERY).await;
         }
         self.info(request, now)
@@ -156,7 +157,7 @@ impl Node {
         let gateway = sender(request);
         let on_chain = config.chain == ChainMode::OnChain;
         let named = self.named(request);
-        let priced_as = if self.has(Fault::TranscodingPriceForModels) {
+        let priced_as = if self.has(PriceFault::TranscodingPriceForModels) {
             None
         } else {
             named
@@ -202,7 +203,7 @@ impl Node {
     /// EndTranscodingSession: whether the session of `token` ends, by the table's checks.
     pub async fn end_session(&self, token: Option<AuthToken>) -> Result<(), Refusal> {
         self.refuse_while_down()?;
-        if token.is_none() && self.has(Fault::CrashOnMissingToken) {
+        if token.is_none() && self.has(RpcFault::CrashOnMissingToken) {
             // go-livepeer dereferences the missing token and the process dies mid-call: the
             // server drops the connection before any answer, so the gateway gets no status.
             self.crashes.send_modify(|crashes| *crashes = crashes.wrapping_add(1));
@@ -210,11 +211,11 @@ impl Node {
             return Err(Refusal::Died);
         }
         let token_len = token.as_ref().map_or(0, |token| token.token.len());
-        if self.has(Fault::PanicOnTruncatedToken) && (1..ISSUED_TOKEN_LEN).contains(&token_len) {
+        if self.has(RpcFault::PanicOnTruncatedToken) && (1..ISSUED_TOKEN_LEN).contains(&token_len) {
             return Err(Refusal::Panicked(truncated_token_panic(token_len)));
         }
         let issued = token.is_some_and(|token| self.tokens.verify(&token));
-        let accepted = (issued && !self.has(Fault::RejectIssuedToken)) || self.has(Fault::AcceptForgedToken);
+        let accepted = (issued && !self.has(AuthFault::RejectIssuedToken)) || self.has(AuthFault::AcceptForgedToken);
         if accepted {
             Ok(())
         } else {
@@ -225,23 +226,23 @@ impl Node {
     /// Ping: on chain the answer proves the key behind `address`; off chain it is empty.
     pub async fn ping(&self, value: &[u8]) -> Result<Vec<u8>, Refusal> {
         self.refuse_while_down()?;
-        let stall_on_length = self.has(Fault::StallOnPingLength) && value.len() == STALL_PING_LEN;
-        if self.has(Fault::StallPing) || stall_on_length {
+        let stall_on_length = self.has(RpcFault::StallOnPingLength) && value.len() == STALL_PING_LEN;
+        if self.has(RpcFault::StallPing) || stall_on_length {
             tokio::time::sleep(STALL).await;
         }
-        if self.has(Fault::PingError) {
+        if self.has(IdentityFault::PingError) {
             return Err(self.error("ping failed"));
         }
         Ok(match self.config.chain {
             ChainMode::OnChain => {
                 let message = eth::ping_message(value);
-                let signer = if self.has(Fault::PingOtherKey) {
+                let signer = if self.has(IdentityFault::PingOtherKey) {
                     EthKey::random()
                 } else {
                     self.config.eth_key.clone()
                 };
                 let mut signature = signer.sign_message(&message).to_vec();
-                if self.has(Fault::PingTruncated) {
+                if self.has(IdentityFault::PingTruncated) {
                     signature.truncate(64);
                 }
                 signature
@@ -261,7 +262,7 @@ impl Node {
     /// the flag, an idle container for one of them.
     fn check_capacity(&self, request: &OrchestratorRequest) -> Result<(), Refusal> {
         let capped = || self.error(&format!("Invalid orchestrator request: {ORCHESTRATOR_CAPPED}"));
-        let capped_despite_flag = self.has(Fault::CappedIgnoresFlag) && request.ignore_capacity_check;
+        let capped_despite_flag = self.has(RpcFault::CappedIgnoresFlag) && request.ignore_capacity_check;
         if self.config.sessions_in_use >= self.config.max_sessions || capped_despite_flag {
             return Err(capped());
         }
@@ -282,12 +283,12 @@ impl Node {
 
     /// A fresh session token, bent by `ShortLivedToken` (a minute to live) or `ReusedSession`.
     fn auth_token(&self, now: i64) -> AuthToken {
-        if self.has(Fault::ShortLivedToken) {
+        if self.has(AuthFault::ShortLivedToken) {
             return self
                 .tokens
                 .issue(now + SHORT_TOKEN_LIFETIME_SECS - AUTH_TOKEN_LIFETIME_SECS);
         }
-        if self.has(Fault::ReusedSession) {
+        if self.has(AuthFault::ReusedSession) {
             let mut first = self.first_token.lock().unwrap_or_else(PoisonError::into_inner);
             return first.get_or_insert_with(|| self.tokens.issue(now)).clone();
         }
@@ -296,7 +297,7 @@ impl Node {
 
     /// An error as go-livepeer returns it, with internals attached under `LeakInternals`.
     fn error(&self, message: &str) -> Refusal {
-        if self.has(Fault::LeakInternals) {
+        if self.has(RpcFault::LeakInternals) {
             Refusal::Error(format!("{message}: {LEAKED_PANIC}"))
         } else {
             Refusal::Error(message.to_string())
@@ -315,7 +316,7 @@ impl Node {
     /// `CrashOnHugeBitstring`: a bitstring over the limit takes the orchestrator down for a while.
     fn crash_on(&self, request: &OrchestratorRequest) -> Result<(), Refusal> {
         let words = request.capabilities.as_ref().map_or(0, |c| c.bitstring.len());
-        if !self.has(Fault::CrashOnHugeBitstring) || words <= CRASH_BITSTRING_WORDS {
+        if !self.has(RpcFault::CrashOnHugeBitstring) || words <= CRASH_BITSTRING_WORDS {
             return Ok(());
         }
         *self.down_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + CRASH_OUTAGE);
@@ -340,8 +341,8 @@ impl Node {
     /// becomes another account, whose signature it is not.
     fn check_signature(&self, request: &OrchestratorRequest) -> Result<(), Refusal> {
         let well_formed = request.address.len() == Address::LEN;
-        if (self.has(Fault::AcceptBadSignatures) && well_formed)
-            || (self.has(Fault::AcceptMalformedAddress) && !well_formed)
+        if (self.has(RpcFault::AcceptBadSignatures) && well_formed)
+            || (self.has(RpcFault::AcceptMalformedAddress) && !well_formed)
         {
             return Ok(());
         }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use tonic::service::Routes;
 use tonic::{Request, Response, Status};
 
-use super::faults::Fault;
+use super::faults::{RpcFault, SpecFault};
 use super::node::{Node, Refusal};
 use crate::ambient::unix_now;
 use crate::proto::net::orchestrator_server::{Orchestrator, OrchestratorServer};
@@ -58,8 +58,8 @@ impl Orchestrator for ReferenceService {
 
 /// The gRPC routes of `node`, with the faults that bend an answer's bytes in place of its method.
 pub fn grpc_routes(node: Arc<Node>) -> Routes {
-    let garbled = node.has(Fault::GarbledResponse);
-    let extended = node.has(Fault::UnknownFieldOnWire);
+    let garbled = node.has(RpcFault::GarbledResponse);
+    let extended = node.has(SpecFault::UnknownFieldOnWire);
     let grpc =
         OrchestratorServer::new(ReferenceService(Arc::clone(&node))).max_decoding_message_size(GRPC_MESSAGE_LIMIT);
     let mut routes = Routes::new(grpc);

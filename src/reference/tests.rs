@@ -622,7 +622,7 @@ async fn end_transcoding_session_checks_the_mac_not_the_expiration() {
 #[tokio::test]
 async fn crash_on_missing_token_drops_every_connection_then_restarts() {
     let mut config = config(false, ChainMode::OffChain);
-    config.faults = vec![Fault::CrashOnMissingToken];
+    config.faults = vec![faults::RpcFault::CrashOnMissingToken.into()];
     let mut running = start(config).await.unwrap();
     let connection = connect(&running).await;
     let _ = connection
@@ -642,7 +642,7 @@ async fn crash_on_missing_token_drops_every_connection_then_restarts() {
             .is_err(),
         "the port is closed"
     );
-    tokio::time::sleep(CRASH_OUTAGE + std::time::Duration::from_millis(300)).await;
+    tokio::time::sleep(faults::CRASH_OUTAGE + std::time::Duration::from_millis(300)).await;
     connect(&running)
         .await
         .call::<PingPong>(RpcMethod::Ping, &PingPong::default())

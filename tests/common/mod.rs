@@ -10,9 +10,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use lpconform::eth::EthKey;
+use lpconform::reference::faults::Declared;
 use lpconform::reference::{self, ReferenceConfig};
 use lpconform::runner::{run_suites, RunReport, RunSettings};
-use lpconform::selftest::Declared;
 use lpconform::suite::Suite;
 use lpconform::transport::{Connection, Target, TransportOptions};
 
@@ -88,7 +88,7 @@ pub async fn run_embedded(
     profile: &str,
 ) -> RunReport {
     let running = reference::start(config).await.unwrap();
-    let expectations = declared.expectations(&running).unwrap();
+    let expectations = declared.expectations(running.expectations()).unwrap();
     let options = TransportOptions {
         call_timeout: Duration::from_secs(2),
         ..TransportOptions::default()
