@@ -141,14 +141,9 @@ pub struct CheckArgs {
     /// ./openapi/orchestrator.yaml when present, else the copy built into the binary.
     #[arg(long, value_name = "FILE")]
     pub openapi: Option<PathBuf>,
-    /// What the orchestrator was configured with, in go-livepeer's flag names
-    /// (repeatable, keys case-insensitive): serviceAddr, pricePerUnit, pixelsPerUnit,
-    /// autoAdjustPrice, txCostMultiplier, ethAcctAddr, ethOrchAddr, aiModels=FILE,
-    /// orchMinLivepeerVersion, aiMinRunnerVersion, l1Block, discoveryTimeout,
-    /// maxPricePerUnit, maxPricePerCapability, maxTicketEV, maxFaceValue, pool. `run` without --target: the embedded orchestrator's
-    /// configuration. `sweep`: for every target; a target's own `expect` entry
-    /// wins for the keys it sets.
-    #[arg(long = "expect", value_name = "KEY=VALUE")]
+    /// What the orchestrator was configured with (`--expect`); its help is made from the keys'
+    /// table, `expect::KEYS`.
+    #[arg(long = "expect", value_name = "KEY=VALUE", help = expect_help(false), long_help = expect_help(true))]
     pub expect: Vec<String>,
     /// Fail on should-rules too.
     #[arg(long)]
@@ -159,6 +154,20 @@ pub struct CheckArgs {
     /// Run only cases whose `suite::case` name contains this text.
     #[arg(long, value_name = "PATTERN")]
     pub case: Option<String>,
+}
+
+/// The `--expect` help from the keys' table: their names (`-h`), or each with its value (`--help`).
+fn expect_help(long: bool) -> String {
+    let keys = if long {
+        format!(":\n{}\n", crate::expect::key_table())
+    } else {
+        format!(": {}. ", crate::expect::key_list())
+    };
+    format!(
+        "What the orchestrator was configured with, in go-livepeer's flag names (repeatable, keys \
+         case-insensitive){keys}`run` without --target: the embedded orchestrator's configuration. `sweep`: for \
+         every target; a target's own `expect` entry wins for the keys it sets."
+    )
 }
 
 /// Where the run's results go besides the exit code.
