@@ -3,7 +3,8 @@
 use super::verify::{
     expect_answer, expect_fresh, expect_grpc_error, expect_non_empty, expect_non_empty_bytes, quoted, report,
 };
-use super::{Finding, Mode, Rule, Severity, Skipped};
+use super::{Context, Finding, Mode, Rule, Severity, Skipped};
+use crate::proto::net::AuthToken;
 
 /// AUTH-002's upper bound: a token valid for more than a day is suspect.
 const MAX_TOKEN_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
@@ -147,6 +148,15 @@ const AUTH_006: Rule = Rule {
         ])
     },
 };
+
+impl<'a> Context<'a> {
+    pub fn auth_token(&self) -> Result<&'a AuthToken, Skipped> {
+        self.info()?
+            .auth_token
+            .as_ref()
+            .ok_or_else(|| Skipped("no auth_token (REQ-006)".into()))
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -4,10 +4,11 @@
 use std::cmp::Ordering;
 
 use super::verify::{capability_list, capability_text, quoted, report, sorted};
-use super::{CheckFindings, Finding, Mode, Rule, Severity, Skipped};
+use super::{CheckFindings, Context, Finding, Mode, Rule, Severity, Skipped};
 use crate::capability::{self, has_bit, set_bits};
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::Constraints;
+use crate::proto::net::Capabilities;
 use crate::version::{self, Version};
 
 pub(super) const FILE: &str = file!();
@@ -343,6 +344,15 @@ fn expect_version(path: &str, text: &str) -> Option<Finding> {
     Version::parse(text)
         .is_none()
         .then(|| Finding::new(path, "a version gateways parse (e.g. 0.9.1, v0.9.1, 0.9)", quoted(text)))
+}
+
+impl<'a> Context<'a> {
+    pub fn capabilities(&self) -> Result<&'a Capabilities, Skipped> {
+        self.info()?
+            .capabilities
+            .as_ref()
+            .ok_or_else(|| Skipped("no capabilities (REQ-004)".into()))
+    }
 }
 
 #[cfg(test)]

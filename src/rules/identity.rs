@@ -1,8 +1,9 @@
 //! ADDR / IDENT: the orchestrator's Ethereum identity and its Ping signature.
 
 use super::verify::{bytes_text, call_text, expect_len, report};
-use super::{CheckFindings, Finding, Mode, Rule, Severity, Skipped};
-use crate::eth::EthError;
+use super::{CheckFindings, Context, Finding, Mode, Rule, Severity, Skipped};
+use crate::eth::{self, Address, EthError};
+use crate::observe::PingExchange;
 use crate::view::address_text;
 
 pub(super) const FILE: &str = file!();
@@ -118,6 +119,22 @@ const IDENT_003: Rule = Rule {
         }])
     },
 };
+
+impl<'a> Context<'a> {
+    /// The Ping exchange; without one, the IDENT rules about it are skipped.
+    pub fn ping(&self) -> Result<&'a PingExchange, Skipped> {
+        self.observation
+            .ping
+            .as_ref()
+            .ok_or_else(|| Skipped("no Ping in this run".into()))
+    }
+
+    /// Who signed the Ping answer `pong` to `ping`: recovered on the first call, then remembered.
+    pub fn ping_signer(&self, ping: &PingExchange, pong: &crate::proto::net::PingPong) -> &Result<Address, EthError> {
+        self.ping_signer
+            .get_or_init(|| eth::recover_signer(&eth::ping_message(&ping.value), &pong.value))
+    }
+}
 
 #[cfg(test)]
 mod tests {

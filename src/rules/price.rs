@@ -15,6 +15,7 @@ use super::{CheckFindings, Context, Finding, Mode, Rule, Severity, Skipped};
 use crate::capability;
 use crate::expect::Price;
 use crate::openapi::{describe_json, is_decimal, same_words};
+use crate::proto::net::PriceInfo;
 use crate::protocol::INFO_PATH;
 
 pub(super) const FILE: &str = file!();
@@ -442,6 +443,15 @@ fn served_prices(json: &Value) -> Vec<(String, &Value)> {
 fn member<'a>(object: &'a Value, name: &str) -> Option<(String, &'a Value)> {
     let found = object.as_object()?.iter().find(|(key, _)| same_words(key, name));
     found.map(|(key, value)| (key.clone(), value))
+}
+
+impl<'a> Context<'a> {
+    pub fn price_info(&self) -> Result<&'a PriceInfo, Skipped> {
+        self.info()?
+            .price_info
+            .as_ref()
+            .ok_or_else(|| Skipped("no price_info (REQ-003)".into()))
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use num_traits::{One, Zero};
 use super::verify::{
     bytes_text, expect_fresh, expect_len, expect_non_empty_bytes, expect_positive, expect_positive_number, report,
 };
-use super::{CheckFindings, Finding, Mode, Rule, Severity, Skipped};
+use super::{CheckFindings, Context, Finding, Mode, Rule, Severity, Skipped};
+use crate::proto::net::TicketParams;
 use crate::shown::{decimal_text, SHOWN_BYTES};
 use crate::view::address_text;
 
@@ -302,6 +303,15 @@ fn ev_text(scaled: &BigUint) -> String {
     let micro = (&fraction * 1_000_000u32) >> 256u32;
     let exact = (&micro << 256u32) == fraction * 1_000_000u32;
     format!("{whole}.{micro:0>6}{}", if exact { "" } else { "…" })
+}
+
+impl<'a> Context<'a> {
+    pub fn ticket_params(&self) -> Result<&'a TicketParams, Skipped> {
+        self.info()?
+            .ticket_params
+            .as_ref()
+            .ok_or_else(|| Skipped("no ticket_params (REQ-005)".into()))
+    }
 }
 
 #[cfg(test)]
