@@ -33,23 +33,11 @@ use crate::reference::StartError;
 use crate::remote_signer::RemoteSignerError;
 use crate::report::compare::CompareError;
 use crate::runner::known_failures::KnownFailuresError;
+// How a command ends is said in a checked target's words (`Outcome`), mapped to an exit code in `main`.
+use crate::runner::{NotChecked, Outcome};
 use crate::suite::SuiteError;
 use crate::sweep::TargetsError;
 use crate::transport::TransportError;
-
-/// How a command ended.
-#[derive(Debug)]
-pub enum Outcome {
-    Conformant,
-    Findings,
-    /// The reports are written, but the run could not judge the orchestrator: the gateway
-    /// identity is unfunded (`insufficient sender reserve`). Exit 2, like any error of the run.
-    UnfundedGateway,
-    /// The reports are written and hold no finding, but this many steps could not be judged: their
-    /// exchange broke in transport after setup (a reset stream, an answer that is not gRPC).
-    /// Exit 2: a gate must not read an unjudged run as a verdict either way.
-    HarnessErrors(usize),
-}
 
 /// An error of the run itself (bad flag, unreadable file, unreachable target), as opposed to a
 /// finding about the orchestrator: exit 2. The library's errors say what is wrong (and where in a
@@ -65,6 +53,8 @@ pub enum RunError {
     KnownFailures(#[from] KnownFailuresError),
     #[error("{}", flagged_transport(.0))]
     Transport(#[from] TransportError),
+    #[error("{}", flagged_not_checked(.0))]
+    NotChecked(#[from] NotChecked),
     /// A private key that could not be read: `from` is the flag and file or the variable.
     #[error("{from}: {problem}")]
     Key { from: String, problem: String },
@@ -104,6 +94,14 @@ fn flagged_transport(error: &TransportError) -> String {
         TransportError::BadTarget { .. } => format!("--target {error}"),
         TransportError::CaFile { .. } => format!("--ca {error}"),
         _ => error.to_string(),
+    }
+}
+
+/// An unreachable target is said as any transport error is, with the flag that gave it.
+fn flagged_not_checked(error: &NotChecked) -> String {
+    match error {
+        NotChecked::Unreachable(error) => flagged_transport(error),
+        NotChecked::DeadlinePassed => error.to_string(),
     }
 }
 

@@ -2,12 +2,10 @@
 //! suites and report the results.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use super::args::{ModeFlag, ReportArgs, ReportFormat, RunArgs};
 use super::setup::{load_checks, progress_bar, target_or_embedded, writable, write_report, Checks, ReferenceDefaults};
 use super::{print_stdout, Outcome, RunError};
-use crate::driver::Driver;
 use crate::escape::escape_line;
 use crate::expect::Expectations;
 use crate::gateway::Gateway;
@@ -17,9 +15,9 @@ use crate::report::junit::{render_junit, render_junit_error};
 use crate::report::reproducer::{attach_reproducers, Reproduction};
 use crate::report::terminal::{colour_wanted, render_run};
 use crate::runner::known_failures;
-use crate::runner::{run_suites_with_progress, setup_failure_report, CaseProgress, RunReport, RunSettings};
+use crate::runner::{check_target, CaseProgress, RunReport, RunSettings, TargetCheck};
 use crate::snapshot::SnapshotStore;
-use crate::transport::{Connection, Target};
+use crate::transport::Target;
 
 pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
     let outputs = ReportOutputs::new(&args.report)?;
@@ -37,15 +35,7 @@ pub async fn run(args: RunArgs) -> Result<Outcome, RunError> {
         let list = known_failures::record(&report, today());
         write_report("--record-known-failures", path, &list)?;
     }
-    Ok(if report.unfunded_gateway.is_some() {
-        Outcome::UnfundedGateway
-    } else if report.has_findings() {
-        Outcome::Findings
-    } else if report.harness_errors() > 0 {
-        Outcome::HarnessErrors(report.harness_errors())
-    } else {
-        Outcome::Conformant
-    })
+    Ok(report.outcome())
 }
 
 /// A reporter whose text goes to a file.
@@ -209,29 +199,27 @@ async fn run_checks(args: &RunArgs) -> Result<RunReport, RunError> {
             .map(|store| store.with_sources(&proto.source(), openapi.source())),
         openapi: Some(openapi),
     };
-    let connecting = Instant::now();
-    let connection = match Connection::connect(&target, &options).await {
-        Ok(connection) => connection,
-        // A server that accepts and then breaks setup is judged, not an error of the run.
-        Err(error) if error.server_misbehaved() => {
-            let mut report = setup_failure_report(&target, &profile, &error, connecting.elapsed(), &settings);
-            if let Some(list) = &known_failures {
-                known_failures::apply(&mut report, list, today(), args.checks.case.as_deref());
-            }
-            return Ok(report);
-        }
-        Err(error) => return Err(error.into()),
-    };
     let bar = progress_bar("running {elapsed_precise} [{wide_bar}] {pos}/{len} {msg}", None);
     let mut show = |progress: CaseProgress<'_>| {
         bar.set_length(progress.total as u64);
         bar.set_position(progress.done as u64);
         bar.set_message(escape_line(progress.case).into_owned());
     };
-    let driver = Driver::new(connection, proto.clone(), gateway);
-    let mut report = run_suites_with_progress(&driver, &suites, &expectations, &settings, &profile, &mut show).await;
+    let check = TargetCheck {
+        target: &target,
+        transport: &options,
+        protocol: &proto,
+        gateway: &gateway,
+        suites: &suites,
+        expectations: &expectations,
+        settings: &settings,
+        profile: &profile,
+        deadline: None,
+    };
+    let checked = check_target(check, &mut show).await;
     bar.finish_and_clear();
     orchestrator.stop().await;
+    let mut report = checked?;
     if let Some(list) = &known_failures {
         known_failures::apply(&mut report, list, today(), args.checks.case.as_deref());
     }

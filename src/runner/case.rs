@@ -24,8 +24,9 @@ use crate::transport::TransportOptions;
 /// Most `nodes` a run follows (URI-004), so a long list costs bounded time.
 pub const MAX_FOLLOWED_NODES: usize = 8;
 
-/// How to run: strictness, case filter, mode overrides, snapshots, the OpenAPI document.
-#[derive(Debug, Clone)]
+/// How to run: strictness, case filter, mode overrides, snapshots, the OpenAPI document. The
+/// default is the plainest run: not strict, every case, modes as detected, nothing compared.
+#[derive(Debug, Clone, Default)]
 pub struct RunSettings {
     pub strict: bool,
     /// Substring a case's `suite::case` name must contain.

@@ -5,7 +5,8 @@
 //! This file is the runner's face: what a run returns (the report types, the statuses judged from
 //! them). By job below it: `case` running one case (`steps` what each call's outcome says),
 //! `probes` the detection probe and the standard probe, `run` the run loop (deadlines, ending
-//! early), `target` a connection whose setup broke.
+//! early), `target` one target checked end to end (`check_target`: connect, a broken setup
+//! judged, the cases; the report's [`RunReport::outcome`] says what it came to).
 
 mod case;
 pub mod known_failures;
@@ -18,8 +19,8 @@ use std::time::Duration;
 
 pub use case::{case_applies, run_case, CaseContext, RunSettings, MAX_FOLLOWED_NODES};
 pub use probes::standard_probe;
-pub use run::{run_suites, run_suites_until, run_suites_with_progress, CaseProgress};
-pub use target::setup_failure_report;
+pub use run::{run_suites, run_suites_with_progress, CaseProgress};
+pub use target::{check_target, NotChecked, TargetCheck};
 
 pub use crate::driver::SentRequest;
 use crate::eth::Address;
@@ -113,6 +114,20 @@ impl RunReport {
         stale || self.cases.iter().any(finding)
     }
 
+    /// What the run came to, the orchestrator's verdict first unless the run could not judge it:
+    /// an unfunded gateway identity, then findings, then steps that broke in transport.
+    pub fn outcome(&self) -> Outcome {
+        if self.unfunded_gateway.is_some() {
+            Outcome::UnfundedGateway
+        } else if self.has_findings() {
+            Outcome::Findings
+        } else if self.harness_errors() > 0 {
+            Outcome::HarnessErrors(self.harness_errors())
+        } else {
+            Outcome::Conformant
+        }
+    }
+
     /// Whether the run fails: a failed case (warnings count under `strict`,
     /// which the case status already reflects), or a stale known-failures entry.
     pub fn failed(&self) -> bool {
@@ -122,6 +137,21 @@ impl RunReport {
             .is_some_and(|check| check.stale().next().is_some());
         self.count(CaseStatusKind::Failed) > 0 || stale
     }
+}
+
+/// What a checked target came to ([`RunReport::outcome`]). The CLI maps it (and every command's
+/// ending, said in the same words) to an exit code in one place: 0, 1, or 2 for no verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Conformant,
+    Findings,
+    /// The run could not judge the orchestrator: the gateway identity is unfunded
+    /// (`insufficient sender reserve`).
+    UnfundedGateway,
+    /// No finding, but this many steps could not be judged: their exchange broke in transport
+    /// after setup (a reset stream, an answer that is not gRPC). A gate must not read an unjudged
+    /// run as a verdict either way.
+    HarnessErrors(usize),
 }
 
 #[derive(Debug, Clone)]

@@ -8,7 +8,6 @@ use crate::ambient::random_bytes;
 use crate::driver::Driver;
 use crate::gateway::signed_orchestrator_request;
 use crate::observe::{CallError, Observation};
-use crate::rules::ModeOverrides;
 use crate::runner::case::{observe_case, RunSettings};
 use crate::suite::standard_case;
 
@@ -31,14 +30,8 @@ pub(super) async fn detection_probe(driver: &Driver) -> (Observation, Option<Byt
 /// Runs the standard calls ([`standard_case`]) as `run` runs a case, and returns what
 /// came back: what `selftest` judges the reference orchestrator by.
 pub async fn standard_probe(driver: &Driver) -> Observation {
-    let settings = RunSettings {
-        strict: false,
-        case_filter: None,
-        overrides: ModeOverrides::default(),
-        snapshots: None,
-        openapi: None,
-        follow_nodes: None,
-    };
     let mut steps = Vec::new();
-    observe_case(driver, &standard_case(), &settings, &mut steps).await.0
+    observe_case(driver, &standard_case(), &RunSettings::default(), &mut steps)
+        .await
+        .0
 }

@@ -55,38 +55,20 @@ pub async fn run_suites_with_progress(
     run.run(on_case, None).await
 }
 
-/// [`run_suites`] that stops at `deadline`: the case running then and the later ones are
-/// reported as not run, and the report ends early ([`EndedEarly::DeadlinePassed`]) keeping the
-/// cases that finished.
-pub async fn run_suites_until(
-    driver: &Driver,
-    suites: &[Suite],
-    expectations: &Expectations,
-    settings: &RunSettings,
-    profile: &str,
-    deadline: tokio::time::Instant,
-) -> RunReport {
-    let run = RunScope {
-        driver,
-        suites,
-        expectations,
-        settings,
-        profile,
-    };
-    run.run(&mut |_| {}, Some(deadline)).await
-}
-
 /// What one run reads.
-struct RunScope<'a> {
-    driver: &'a Driver,
-    suites: &'a [Suite],
-    expectations: &'a Expectations,
-    settings: &'a RunSettings,
-    profile: &'a str,
+pub(super) struct RunScope<'a> {
+    pub(super) driver: &'a Driver,
+    pub(super) suites: &'a [Suite],
+    pub(super) expectations: &'a Expectations,
+    pub(super) settings: &'a RunSettings,
+    pub(super) profile: &'a str,
 }
 
 impl RunScope<'_> {
-    async fn run(
+    /// The run, telling `on_case` before each case. With a `deadline` it stops there: the case
+    /// running then and the later ones are reported as not run, and the report ends early
+    /// ([`EndedEarly::DeadlinePassed`]) keeping the cases that finished.
+    pub(super) async fn run(
         &self,
         on_case: &mut (dyn FnMut(CaseProgress<'_>) + Send),
         deadline: Option<tokio::time::Instant>,

@@ -15,16 +15,15 @@ use tokio::task::JoinSet;
 pub use targets::{load_targets, parse_targets, SweepTarget, TargetsError};
 
 use crate::capability;
-use crate::driver::Driver;
 use crate::gateway::Gateway;
 use crate::proto::net::OrchestratorInfo;
 use crate::protocol::Protocol;
 use crate::rules::{Modes, Verdict};
 use crate::runner::{
-    not_run_reason, run_suites_until, setup_failure_report, CaseStatus, EndedEarly, RunReport, RunSettings,
+    check_target, not_run_reason, CaseStatus, EndedEarly, NotChecked, RunReport, RunSettings, TargetCheck,
 };
 use crate::suite::Suite;
-use crate::transport::{Connection, TransportOptions};
+use crate::transport::TransportOptions;
 
 /// The profile every sweep report carries: a sweep compares no snapshots.
 pub const SWEEP_PROFILE: &str = "sweep";
@@ -390,50 +389,33 @@ async fn sweep_one(target: SweepTarget, shared: &Shared) -> SweepRow {
     }
 }
 
-/// Connects and runs the suites, exactly as `lpconform run` does for one target, within the
-/// target deadline; the cases finished by then are kept.
+/// Checks the target as `lpconform run` does ([`check_target`]), within the target deadline;
+/// the cases finished by then are kept.
 async fn probe_target(target: &SweepTarget, shared: &Shared) -> TargetOutcome {
     let settings = &shared.settings;
     let timeout = settings.target_timeout;
-    let deadline = tokio::time::Instant::now() + timeout;
-    let connecting = Instant::now();
-    let connected = tokio::time::timeout_at(deadline, Connection::connect(&target.target, &settings.transport));
-    let Ok(connected) = connected.await else {
-        return TargetOutcome::TimedOut {
-            deadline: timeout,
-            finished: None,
-        };
+    let check = TargetCheck {
+        target: &target.target,
+        transport: &settings.transport,
+        protocol: &settings.proto,
+        gateway: &shared.gateway,
+        suites: &shared.suites,
+        expectations: &target.expectations,
+        settings: &settings.run,
+        profile: SWEEP_PROFILE,
+        deadline: Some(tokio::time::Instant::now() + timeout),
     };
-    let connection = match connected {
-        Ok(connection) => connection,
-        Err(error) if error.server_misbehaved() => {
-            let report = setup_failure_report(
-                &target.target,
-                SWEEP_PROFILE,
-                &error,
-                connecting.elapsed(),
-                &settings.run,
-            );
-            return TargetOutcome::Ran(Box::new(report));
-        }
-        Err(error) => return TargetOutcome::Unreachable(error.to_string()),
-    };
-    let driver = Driver::new(connection, shared.settings.proto.clone(), shared.gateway.clone());
-    let report = run_suites_until(
-        &driver,
-        &shared.suites,
-        &target.expectations,
-        &settings.run,
-        SWEEP_PROFILE,
-        deadline,
-    )
-    .await;
-    match report.ended_early {
-        Some(EndedEarly::DeadlinePassed) => TargetOutcome::TimedOut {
+    match check_target(check, &mut |_| {}).await {
+        Ok(report) if report.ended_early == Some(EndedEarly::DeadlinePassed) => TargetOutcome::TimedOut {
             deadline: timeout,
             finished: Some(Box::new(report)),
         },
-        _ => TargetOutcome::Ran(Box::new(report)),
+        Ok(report) => TargetOutcome::Ran(Box::new(report)),
+        Err(NotChecked::DeadlinePassed) => TargetOutcome::TimedOut {
+            deadline: timeout,
+            finished: None,
+        },
+        Err(NotChecked::Unreachable(error)) => TargetOutcome::Unreachable(error.to_string()),
     }
 }
 
