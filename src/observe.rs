@@ -9,26 +9,44 @@ use crate::eth::Address;
 use crate::proto::net::{AuthToken, OrchestratorInfo, PingPong};
 use crate::shown::shown_text;
 
-/// Why a call produced no answer. A gRPC status is the server speaking; the
-/// other variants mean the server could not be reached or understood. The text
-/// shows long messages cut ([`shown_text`]); the fields keep them whole.
+/// Why a call produced no answer. A gRPC status or an HTTP refusal is the server speaking; a
+/// connection dropped after the request went out is the server's doing too; the other variants
+/// mean the server could not be reached or understood. The text shows long messages cut
+/// ([`shown_text`]); the fields keep them whole (an HTTP refusal's text is read up to
+/// `transport::REFUSAL_TEXT_LIMIT`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
     /// The server answered with a gRPC error status.
     #[error("gRPC status {code:?}: {}", shown_text(.message))]
     Status { code: tonic::Code, message: String },
-    /// Connecting, TLS, HTTP/2 or the stream failed before a status arrived.
+    /// The server answered an HTTP request with a status other than 2xx; `text` is the start of
+    /// the body (go-livepeer's `http.Error` text, e.g. `invalid auth token\n`).
+    #[error("{}", refusal_text(*.status, .text))]
+    Refused { status: u16, text: String },
+    /// Connecting, TLS, HTTP/2 or the stream failed before a status arrived; for an HTTP request,
+    /// before the request went out. The harness's or the network's problem.
     #[error("transport failure: {}", shown_text(.0))]
     Transport(String),
-    /// An HTTP answer that carries no gRPC status (e.g. 404 for `GET /orchestrator/info`).
-    #[error("HTTP status {0}")]
-    Http(u16),
+    /// An HTTP request went out on a working connection, and the server closed the connection,
+    /// reset the stream or cut the body before a whole answer: how go-livepeer looks when an
+    /// HTTP handler panics (net/http recovers and drops the connection or resets the stream).
+    #[error("the connection dropped after the request was sent, with no answer: {}", shown_text(.0))]
+    Dropped(String),
     /// No answer within the deadline.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
     /// Bytes arrived but are not the declared message (or exceed the size cap).
     #[error("response does not decode: {}", shown_text(.0))]
     Decode(String),
+}
+
+/// `HTTP status 403: invalid auth token`, the text cut when long, without the line end
+/// go-livepeer's `http.Error` adds.
+fn refusal_text(status: u16, text: &str) -> String {
+    match text.trim_end() {
+        "" => format!("HTTP status {status} with an empty body"),
+        text => format!("HTTP status {status}: {}", shown_text(text)),
+    }
 }
 
 /// The text go-livepeer refuses every discovery with when the gateway has no deposit or reserve.

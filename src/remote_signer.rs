@@ -5,13 +5,11 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
 use crate::eth::{Address, SIGNATURE_LEN};
 use crate::gateway::Gateway;
+use crate::transport::{Http1Client, HttpRequest, HttpVersion, Target, TransportOptions};
 
 /// The remote signer's endpoint for discovery signatures.
 pub const SIGN_PATH: &str = "/sign-orchestrator-info";
@@ -31,7 +29,8 @@ struct SignerAnswer {
     signature: String,
 }
 
-/// Asks the signer at `url` (`http://host:port`) for its discovery signature, within `timeout`.
+/// Asks the signer at `url` (`http://host:port`, port 80 when none) for its discovery signature
+/// over HTTP/1.1, connecting within `timeout` and answered within `timeout`.
 pub async fn gateway_from(url: &str, timeout: Duration) -> Result<Gateway, RemoteSignerError> {
     let problem = |problem: String| RemoteSignerError::Unusable {
         url: url.to_string(),
@@ -43,41 +42,25 @@ pub async fn gateway_from(url: &str, timeout: Duration) -> Result<Gateway, Remot
             "only http:// remote signers are supported (run it on loopback or behind a local proxy)".into(),
         ));
     }
-    let host = uri.host().ok_or_else(|| problem("no host".into()))?.to_string();
+    let host = uri.host().ok_or_else(|| problem("no host".into()))?;
     let port = uri.port_u16().unwrap_or(80);
-    let exchange = async {
-        let stream = tokio::net::TcpStream::connect((host.as_str(), port))
-            .await
-            .map_err(|error| format!("cannot connect: {error}"))?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|error| format!("HTTP/1.1 setup failed: {error}"))?;
-        tokio::spawn(connection);
-        let request = http::Request::post(SIGN_PATH)
-            .header(http::header::HOST, format!("{host}:{port}"))
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(Empty::<Bytes>::new())
-            .map_err(|error| error.to_string())?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|error| format!("POST {SIGN_PATH} failed: {error}"))?;
-        let status = response.status();
-        let body = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
-            .collect()
-            .await
-            .map_err(|error| format!("reading the answer failed: {error}"))?
-            .to_bytes();
-        if !status.is_success() {
-            return Err(format!("POST {SIGN_PATH} answered HTTP {}", status.as_u16()));
-        }
-        Ok(body)
+    let target = Target::parse(&format!("http://{host}:{port}")).map_err(|error| problem(error.to_string()))?;
+    let options = TransportOptions {
+        connect_timeout: timeout,
+        call_timeout: timeout,
+        max_decode_bytes: MAX_ANSWER_BYTES,
+        ca_file: None,
     };
-    let body = tokio::time::timeout(timeout, exchange)
+    let client = Http1Client::new(&target, &options).map_err(|error| problem(error.to_string()))?;
+    let request = HttpRequest::new(HttpVersion::Http1, http::Method::POST, SIGN_PATH).with_header(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    let answer = client
+        .send(&request)
         .await
-        .map_err(|_| problem(format!("no answer within {timeout:?}")))?
-        .map_err(problem)?;
-    parse_answer(&body).map_err(problem)
+        .map_err(|error| problem(format!("POST {SIGN_PATH}: {error}")))?;
+    parse_answer(&answer.body).map_err(problem)
 }
 
 /// The identity in a signer's JSON answer; the signature must be a well-formed `eth_sign`.

@@ -656,7 +656,10 @@ async fn http_paths_it_does_not_serve_are_404_and_unknown_methods_unimplemented(
     let connection = connect(&running).await;
     for path in ["/orchestrator/info", "/no/such/path"] {
         let error = connection.connection().get_json(path).await.unwrap_err();
-        assert!(matches!(error, CallError::Http(404)), "{path}: {error:?}");
+        assert!(
+            matches!(error, CallError::Refused { status: 404, .. }),
+            "{path}: {error:?}"
+        );
     }
     let unknown = (connection.connection())
         .call_raw("/net.Orchestrator/NoSuchMethod", bytes::Bytes::new())

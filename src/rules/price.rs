@@ -563,7 +563,12 @@ mod tests {
     fn price_007_needs_served_json() {
         let expectations = Expectations::default();
         assert!(assert_skips("PRICE-007", &expectations, |o| o.info_json = None).contains("did not fetch"));
-        let not_served = |o: &mut Observation| o.info_json = Some(failed_call(CallError::Http(404)));
+        let not_served = |o: &mut Observation| {
+            o.info_json = Some(failed_call(CallError::Refused {
+                status: 404,
+                text: String::new(),
+            }))
+        };
         assert!(assert_skips("PRICE-007", &expectations, not_served).contains("HTTP status 404"));
         let no_prices = |o: &mut Observation| o.info_json = Some(answered(json!({"transcoder": "https://o:8935"})));
         assert!(assert_skips("PRICE-007", &expectations, no_prices).contains("no prices"));

@@ -145,10 +145,12 @@ pub(super) fn step_report<T>(
     };
     let passed = match (step.expect, outcome) {
         (ExpectedOutcome::Ok, Ok(_)) => true,
-        (ExpectedOutcome::Any, Ok(_) | Err(CallError::Status { .. } | CallError::Http(_))) => true,
+        (ExpectedOutcome::Any, Ok(_) | Err(CallError::Status { .. } | CallError::Refused { .. })) => true,
         // Plain HTTP is optional for an orchestrator: a gRPC-only server may refuse it any way
         // (404, a reset stream), as long as it does so within the deadline.
-        (ExpectedOutcome::Any, Err(CallError::Transport(_) | CallError::Decode(_))) => step.call == CallSpec::InfoJson,
+        (ExpectedOutcome::Any, Err(CallError::Transport(_) | CallError::Dropped(_) | CallError::Decode(_))) => {
+            step.call == CallSpec::InfoJson
+        }
         (ExpectedOutcome::Error, Err(CallError::Status { code, message })) => {
             step.code.is_none_or(|wanted| wanted == *code)
                 && step.message.as_ref().is_none_or(|pattern| pattern.is_match(message))

@@ -132,23 +132,12 @@ pub(super) struct Dialer {
 
 impl Dialer {
     pub(super) async fn dial(self) -> Result<TokioIo<ReportFirstRead>, DialError> {
-        let tcp_failed = |source| DialError::Tcp {
-            address: self.target.authority(),
-            source,
-        };
-        let tcp = TcpStream::connect((self.target.host_for_dialing(), self.target.port()))
-            .await
-            .map_err(tcp_failed)?;
-        tcp.set_nodelay(true).map_err(tcp_failed)?;
+        let tcp = tcp(&self.target).await?;
         let stream: Box<dyn ByteStream> = match &self.tls {
             None => Box::new(tcp),
             Some(tls) => {
                 SetupProgress::advance(&self.progress, SetupProgress::Tls);
-                Box::new(
-                    tls.connect(self.target.server_name(), tcp)
-                        .await
-                        .map_err(DialError::Tls)?,
-                )
+                Box::new(tls_over(tls, &self.target, tcp).await?)
             }
         };
         SetupProgress::advance(&self.progress, SetupProgress::Http2);
@@ -159,7 +148,29 @@ impl Dialer {
     }
 }
 
-trait ByteStream: AsyncRead + AsyncWrite + Send + Unpin {}
+/// A TCP connection to the target, without Nagle's delay (requests are small and answered at once).
+pub(super) async fn tcp(target: &Target) -> Result<TcpStream, DialError> {
+    let tcp_failed = |source| DialError::Tcp {
+        address: target.authority(),
+        source,
+    };
+    let tcp = TcpStream::connect((target.host_for_dialing(), target.port()))
+        .await
+        .map_err(tcp_failed)?;
+    tcp.set_nodelay(true).map_err(tcp_failed)?;
+    Ok(tcp)
+}
+
+/// The TLS handshake over `tcp`, with the name the target gives.
+pub(super) async fn tls_over(
+    tls: &TlsConnector,
+    target: &Target,
+    tcp: TcpStream,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, DialError> {
+    tls.connect(target.server_name(), tcp).await.map_err(DialError::Tls)
+}
+
+pub(super) trait ByteStream: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> ByteStream for T {}
 
 /// Passes bytes through, reporting what the first read brought: SETTINGS, other bytes, end of

@@ -1,9 +1,10 @@
 //! The one way lpconform talks to an orchestrator: dial it (TLS or h2c) and make unary gRPC
-//! calls of encoded bytes (`call_raw`, which the driver encodes and decodes around) and HTTP
-//! GETs, each with a deadline and a response size cap.
+//! calls of encoded bytes (`call_raw`, which the driver encodes and decodes around) and HTTP/1.1
+//! and HTTP/2 requests (`http`), each with a deadline and a response size cap.
 
 mod codec;
 mod dial;
+mod http;
 mod target;
 #[cfg(test)]
 mod tests;
@@ -14,20 +15,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ::http::uri::PathAndQuery;
+use ::http::Uri;
 use bytes::Bytes;
-use http::uri::PathAndQuery;
-use http::Uri;
-use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use tokio::sync::watch;
 use tokio_rustls::TlsConnector;
 use tonic::client::Grpc;
 use tonic::codec::Codec;
 use tonic::transport::{Channel, Endpoint};
-use tower::{service_fn, Service as _, ServiceExt as _};
+use tower::{service_fn, ServiceExt as _};
 
 use crate::error_text::error_chain;
 use crate::observe::CallError;
 pub use codec::RawCodec;
+pub use http::{Http1Client, HttpAnswer, HttpRequest, HttpVersion, REFUSAL_TEXT_LIMIT};
 
 use dial::{DialError, Dialer, SetupProgress};
 pub use target::{Scheme, Target, DEFAULT_PORT};
@@ -107,10 +108,10 @@ impl TransportError {
 /// HTML page as gRPC frames and fail on a meaningless "compression flag". Refused here, the call
 /// fails as a transport error (the exchange broke), not as an undecodable message.
 fn grpc_answer_only(
-    result: Result<http::Response<tonic::body::Body>, tonic::transport::Error>,
-) -> Result<http::Response<tonic::body::Body>, Box<dyn Error + Send + Sync>> {
+    result: Result<::http::Response<tonic::body::Body>, tonic::transport::Error>,
+) -> Result<::http::Response<tonic::body::Body>, Box<dyn Error + Send + Sync>> {
     let response = result?;
-    let content_type = response.headers().get(http::header::CONTENT_TYPE);
+    let content_type = response.headers().get(::http::header::CONTENT_TYPE);
     let is_grpc = content_type
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/grpc"));
@@ -128,11 +129,12 @@ fn grpc_answer_only(
     .into())
 }
 
-/// An HTTP/2 channel to one orchestrator, ready for calls.
+/// An HTTP/2 channel to one orchestrator, ready for calls, and a client for its HTTP/1.1 requests.
 #[derive(Debug, Clone)]
 pub struct Connection {
     target: Target,
     channel: Channel,
+    http1: Http1Client,
     call_timeout: Duration,
     max_decode_bytes: usize,
 }
@@ -141,10 +143,8 @@ impl Connection {
     /// Dials `target` and waits until the server has spoken HTTP/2, all within `connect_timeout`,
     /// so a peer that accepts the socket and then stalls cannot hang the run.
     pub async fn connect(target: &Target, options: &TransportOptions) -> Result<Connection, TransportError> {
-        let tls = match target.scheme() {
-            Scheme::Https => Some(TlsConnector::from(tls::client_config(options.ca_file.as_deref())?)),
-            Scheme::Http => None,
-        };
+        let tls = tls_connector(target, options, tls::ALPN_H2)?;
+        let http1 = Http1Client::new(target, options)?;
         let cannot_connect = |reason: String| TransportError::Connect {
             target: target.to_string(),
             reason,
@@ -200,6 +200,7 @@ impl Connection {
         Ok(Connection {
             target: target.clone(),
             channel,
+            http1,
             call_timeout: options.call_timeout,
             max_decode_bytes: options.max_decode_bytes,
         })
@@ -221,43 +222,16 @@ impl Connection {
         self.unary(path_and_query, body, codec::RawCodec).await
     }
 
-    /// An HTTP GET of `path` over the same HTTP/2 channel, with the call deadline and the decode size
-    /// cap, parsed as JSON. A status other than 2xx is an `Http` error, a body that is not JSON
-    /// (or too large) a `Decode` error: either way the target serves no JSON there.
+    /// An HTTP/2 GET of `path` parsed as JSON. A status other than 2xx is a `Refused` error, a body
+    /// that is not JSON (or too large) a `Decode` error: either way the target serves no JSON there.
     pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, CallError> {
-        let request = http::Request::get(path)
-            .header(http::header::ACCEPT, "application/json")
-            .body(tonic::body::Body::empty())
-            .map_err(|error| CallError::Transport(format!("cannot send GET {path}: {error}")))?;
-        let mut channel = self.channel.clone();
-        let call = async {
-            let ready = channel
-                .ready()
-                .await
-                .map_err(|error| CallError::Transport(error_chain(&error)))?;
-            let response = ready
-                .call(request)
-                .await
-                .map_err(|error| CallError::Transport(error_chain(&error)))?;
-            if !response.status().is_success() {
-                return Err(CallError::Http(response.status().as_u16()));
-            }
-            let body = Limited::new(response.into_body(), self.max_decode_bytes)
-                .collect()
-                .await
-                .map_err(|error| match error.downcast_ref::<LengthLimitError>() {
-                    Some(_) => CallError::Decode(format!(
-                        "GET {path}: the body is larger than {} bytes",
-                        self.max_decode_bytes
-                    )),
-                    None => CallError::Transport(format!("GET {path}: {}", error_chain(&*error))),
-                })?
-                .to_bytes();
-            serde_json::from_slice(&body).map_err(|error| CallError::Decode(format!("GET {path}: not JSON: {error}")))
-        };
-        tokio::time::timeout(self.call_timeout, call)
-            .await
-            .unwrap_or(Err(CallError::Timeout(self.call_timeout)))
+        let request = HttpRequest::new(HttpVersion::Http2, ::http::Method::GET, path).with_header(
+            ::http::header::ACCEPT,
+            ::http::HeaderValue::from_static("application/json"),
+        );
+        let answer = self.http(&request).await?;
+        serde_json::from_slice(&answer.body)
+            .map_err(|error| CallError::Decode(format!("GET {path}: not JSON: {error}")))
     }
 
     /// Every call goes through here: one deadline, one size cap, one error mapping.
@@ -289,6 +263,19 @@ impl Connection {
     }
 }
 
+/// The TLS connector for `target` offering `alpn` with `options`' certificate policy; `None` for
+/// an `http://` target.
+fn tls_connector(
+    target: &Target,
+    options: &TransportOptions,
+    alpn: &[u8],
+) -> Result<Option<TlsConnector>, TransportError> {
+    Ok(match target.scheme() {
+        Scheme::Https => Some(tls::offering(&tls::client_config(options.ca_file.as_deref())?, alpn)),
+        Scheme::Http => None,
+    })
+}
+
 /// tonic gets a plain http:// URI because our connector does TLS itself (tonic would refuse an
 /// https:// one without its own TLS); the origin carries the real scheme to the server.
 fn endpoint(target: &Target, options: &TransportOptions) -> Result<Endpoint, Box<dyn Error + Send + Sync>> {
@@ -317,6 +304,6 @@ fn timed_out_inside(error: &(dyn Error + 'static)) -> bool {
     caused_by::<std::io::Error>(error).is_some_and(|error| error.kind() == std::io::ErrorKind::TimedOut)
 }
 
-fn bad_path(path: &str, error: &http::uri::InvalidUri) -> CallError {
+fn bad_path(path: &str, error: &::http::uri::InvalidUri) -> CallError {
     CallError::Transport(format!("cannot send to '{path}': not a valid HTTP/2 :path ({error})"))
 }

@@ -1,4 +1,5 @@
-//! TLS client settings: accept any certificate as gateways do, or pin a CA the user names.
+//! TLS client settings: accept any certificate as gateways do, or pin a CA the user names; one
+//! ALPN protocol per connection.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,13 +10,19 @@ use rustls::crypto::{self, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio_rustls::TlsConnector;
 
 use super::TransportError;
 use crate::input_file::{read_input_text, InputFileError, MAX_CA_FILE_BYTES};
 
-/// Client TLS settings offering only ALPN `h2`. Without a CA file any certificate is accepted,
-/// because orchestrators present self-signed ones and gateways do not verify them.
-pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, TransportError> {
+/// The ALPN protocol of HTTP/2 (gRPC and HTTP/2 requests share the connection).
+pub const ALPN_H2: &[u8] = b"h2";
+/// The ALPN protocol of HTTP/1.1, what the official Python gateway SDK speaks.
+pub const ALPN_HTTP1: &[u8] = b"http/1.1";
+
+/// Client TLS settings, no ALPN yet ([`offering`] adds it). Without a CA file any certificate is
+/// accepted, because orchestrators present self-signed ones and gateways do not verify them.
+pub fn client_config(ca_file: Option<&Path>) -> Result<ClientConfig, TransportError> {
     let provider = Arc::new(crypto::ring::default_provider());
     let verifier: Arc<dyn ServerCertVerifier> = match ca_file {
         None => Arc::new(AnyCertificate {
@@ -23,14 +30,20 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, Transp
         }),
         Some(path) => pinned_ca_verifier(path, provider.clone())?,
     };
-    let mut config = ClientConfig::builder_with_provider(provider)
+    Ok(ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("the ring provider supports TLS 1.2 and 1.3")
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(Arc::new(config))
+        .with_no_client_auth())
+}
+
+/// A connector with `config`'s trust offering only `alpn`, so the server cannot choose an HTTP
+/// version the connection will not speak.
+pub fn offering(config: &ClientConfig, alpn: &[u8]) -> TlsConnector {
+    let mut config = config.clone();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    TlsConnector::from(Arc::new(config))
 }
 
 /// Verifies the server's chain against the certificates in `path` only, not the system roots.
