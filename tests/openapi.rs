@@ -17,7 +17,7 @@ use lpconform::reference::faults::RequiredFault;
 use lpconform::reference::{self, ChainMode, ReferenceConfig, RunningOrchestrator};
 use lpconform::rules::{self, Context, ModeOverrides, RuleResult, Verdict};
 use lpconform::runner::standard_probe;
-use lpconform::transport::{Connection, TransportOptions};
+use lpconform::transport::{Connection, HttpRequest, HttpVersion, TransportOptions};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -62,7 +62,9 @@ async fn the_served_json_satisfies_the_shipped_document() {
     let document = shipped_document();
     for tls in [true, false] {
         let running = reference::start(full_config(tls)).await.unwrap();
-        let json = connect(&running).await.get_json(INFO_PATH).await.unwrap();
+        let get = HttpRequest::new(HttpVersion::Http2, http::Method::GET, INFO_PATH);
+        let answer = connect(&running).await.http(&get).await.unwrap();
+        let json: Value = serde_json::from_slice(&answer.body).unwrap();
         assert_eq!(document.validate_info(&json), [], "{}: {json}", running.url());
         assert!(json["price_info"]["price_per_unit"].is_i64());
         assert!(json["ticket_params"]["face_value"].as_str().unwrap().starts_with("0x"));

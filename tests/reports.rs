@@ -121,11 +121,10 @@ fn sample_report() -> RunReport {
         outcome: StepOutcome::Failed,
         elapsed: Duration::from_millis(1),
         not_judged: None,
-        request: Some(SentRequest {
-            method: "net.Orchestrator/GetOrchestrator".into(),
-            body: vec![0x0a, 0x01, 0x11].into(),
-            carries_issued_token: false,
-        }),
+        request: Some(SentRequest::grpc(
+            "/net.Orchestrator/GetOrchestrator",
+            vec![0x0a, 0x01, 0x11].into(),
+        )),
         reproducer: Some(
             "grpcurl -insecure -d '{\"address\":\"EQ==\"}' orch.example:8935 net.Orchestrator/GetOrchestrator".into(),
         ),

@@ -1,7 +1,8 @@
-//! The one call driver: every gRPC call of `run`, `selftest`, `sweep`, `fuzz` and `replay`
-//! goes through [`Driver::exchange`]. It sends the encoded request to a method of the loaded
-//! proto under the connection's deadline and size cap, times it, and walks the answer's bytes
-//! against the loaded descriptors ([`scan`]): fields the loaded proto does not define (SPEC-003)
+//! The one call driver: every call of `run`, `selftest`, `sweep`, `fuzz` and `replay`, gRPC or
+//! HTTP, goes through [`Driver::exchange`]. It sends the request (a gRPC method's encoded
+//! message, or an HTTP request on the same port: [`Wire`]) under the connection's deadline and
+//! size cap, times it, and walks a protobuf answer's bytes against the loaded descriptors
+//! ([`scan`]): fields the loaded proto does not define (SPEC-003)
 //! and fields only a newer proto names, decoded by name. The typed calls built on it decode the
 //! answer into the compiled types the rules read and file it in the [`Recorder`]'s observation,
 //! deciding its slot from the request itself, so no caller decides where an answer goes.
@@ -9,6 +10,7 @@
 mod lean;
 pub mod scan;
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -23,32 +25,73 @@ use crate::observe::{
 };
 use crate::proto::net::{AuthToken, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
 use crate::protocol::{Protocol, RpcMethod, INFO_PATH};
-use crate::transport::{Connection, Target, TransportOptions};
+use crate::transport::{Connection, HttpAnswer, HttpHead, HttpRequest, HttpVersion, Target, TransportOptions};
 use scan::WireScan;
 
-/// A gRPC request as it went on the wire.
+/// A request as it goes on the wire: a gRPC call or an HTTP request on the same port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wire {
+    /// A unary gRPC call: the method's HTTP/2 `:path` (`/net.Orchestrator/Ping`) and the request
+    /// message's protobuf encoding, the bytes sent (shared with the call, not copied: a fuzzed
+    /// body may be megabytes).
+    Grpc { path: String, body: Bytes },
+    /// An HTTP request; its header values marked sensitive are secrets reports never show.
+    Http(HttpRequest),
+}
+
+/// A request as it went on the wire, and what in it reports must not show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentRequest {
-    /// `service/method` as grpcurl names it, e.g. `net.Orchestrator/Ping`.
-    pub method: String,
-    /// The request message's protobuf encoding, the bytes sent (shared with the call, not
-    /// copied: a fuzzed body may be megabytes).
-    pub body: Bytes,
-    /// The request carries the auth token the orchestrator issued, a secret: reports never
-    /// show its bytes, and its reproducer says where the token comes from instead.
+    pub wire: Wire,
+    /// The body carries the auth token the orchestrator issued, a secret: reports never show
+    /// its bytes, and its reproducer says where the token comes from instead.
     pub carries_issued_token: bool,
 }
 
-/// One call to make: where to send which bytes, and what the answer should be.
+impl SentRequest {
+    /// A gRPC call of `body` to `path` carrying no secret.
+    pub fn grpc(path: &str, body: Bytes) -> Self {
+        Self {
+            wire: Wire::Grpc {
+                path: path.to_string(),
+                body,
+            },
+            carries_issued_token: false,
+        }
+    }
+
+    /// An HTTP request carrying no secret in its body.
+    pub fn http(request: HttpRequest) -> Self {
+        Self {
+            wire: Wire::Http(request),
+            carries_issued_token: false,
+        }
+    }
+
+    /// How reports name it: `net.Orchestrator/Ping` as grpcurl does, `GET /orchestrator/info`.
+    pub fn name(&self) -> Cow<'_, str> {
+        match &self.wire {
+            Wire::Grpc { path, .. } => Cow::Borrowed(path.strip_prefix('/').unwrap_or(path)),
+            Wire::Http(request) => Cow::Owned(format!("{} {}", request.method, request.path)),
+        }
+    }
+
+    /// The bytes of the body as sent.
+    pub fn body(&self) -> &Bytes {
+        match &self.wire {
+            Wire::Grpc { body, .. } => body,
+            Wire::Http(request) => &request.body,
+        }
+    }
+}
+
+/// One call to make: the request, and what the answer should be.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The HTTP/2 `:path`, `/service/method`.
-    pub path: String,
-    pub body: Bytes,
-    /// The answer's message in the loaded proto; `None` when the loaded proto has no such
-    /// method (a replayed path), so the answer is not walked.
+    pub sent: SentRequest,
+    /// The answer's message in the loaded proto, walked and decoded with it; `None` when the
+    /// answer is not protobuf (JSON) or the loaded proto has no such method (a replayed path).
     pub output: Option<MessageDescriptor>,
-    pub carries_issued_token: bool,
 }
 
 /// One call made: the request, how long it took, the answer's bytes or why there were none,
@@ -57,7 +100,10 @@ pub struct Request {
 pub struct Exchange {
     pub sent: SentRequest,
     pub elapsed: Duration,
+    /// The answer's message (gRPC) or body (an HTTP 2xx), or why none came.
     pub answer: Result<Bytes, CallError>,
+    /// An HTTP answer's status and headers; `None` for gRPC and when no answer came.
+    pub http_head: Option<HttpHead>,
     pub output: Option<MessageDescriptor>,
     pub scan: WireScan,
 }
@@ -95,7 +141,7 @@ impl Exchange {
                 .map_err(|error| CallError::Decode(format!("failed to decode Protobuf message: {error}"))),
             None => Err(CallError::Decode(format!(
                 "the loaded proto has no method {}",
-                self.sent.method
+                self.sent.name()
             ))),
         });
         Call {
@@ -230,21 +276,25 @@ impl Driver {
         self.request_to(method.path(), Bytes::from(message.encode_to_vec()))
     }
 
-    /// `body` sent to `path` as it is (the fuzzer's bytes, a replayed request).
+    /// `body` sent to the gRPC `path` as it is (the fuzzer's bytes, a replayed request).
     pub fn request_to(&self, path: &str, body: Bytes) -> Request {
         Request {
-            path: path.to_string(),
-            body,
+            sent: SentRequest::grpc(path, body),
             output: self.proto.method_by_path(path).map(|method| method.output()),
-            carries_issued_token: false,
         }
     }
 
-    /// Every call goes through here: sent under the connection's deadline and size cap, timed,
-    /// its answer walked against the loaded descriptors.
+    /// Every call, gRPC or HTTP, goes through here: sent under the connection's deadline and
+    /// size cap, timed, its answer walked against the loaded descriptors when it is protobuf.
     pub async fn exchange(&self, request: Request) -> Exchange {
         let started = Instant::now();
-        let answer = self.connection.call_raw(&request.path, request.body.clone()).await;
+        let (answer, http_head) = match &request.sent.wire {
+            Wire::Grpc { path, body } => (self.connection.call_raw(path, body.clone()).await, None),
+            Wire::Http(http) => match self.connection.http(http).await {
+                Ok(HttpAnswer { head, body }) => (Ok(body), Some(head)),
+                Err(error) => (Err(error), None),
+            },
+        };
         let elapsed = started.elapsed();
         let scan = match (&answer, &request.output) {
             (Ok(bytes), Some(output)) => {
@@ -254,13 +304,10 @@ impl Driver {
             _ => WireScan::default(),
         };
         Exchange {
-            sent: SentRequest {
-                method: request.path.trim_start_matches('/').to_string(),
-                body: request.body,
-                carries_issued_token: request.carries_issued_token,
-            },
+            sent: request.sent,
             elapsed,
             answer,
+            http_head,
             output: request.output,
             scan,
         }
@@ -384,7 +431,7 @@ impl Driver {
             auth_token: Some(token.clone()),
         };
         let mut sent = self.request(RpcMethod::EndTranscodingSession, &request);
-        sent.carries_issued_token = issued;
+        sent.sent.carries_issued_token = issued;
         let exchange = self.exchange(sent).await;
         let call = exchange.decoded::<crate::proto::net::EndTranscodingSessionResponse>();
         let exchange_filed = EndSessionExchange {
@@ -405,13 +452,25 @@ impl Driver {
         exchange
     }
 
-    /// `GET /orchestrator/info` on the same port (HTTP, not gRPC), filed as `info_json`.
+    /// `GET /orchestrator/info` over HTTP/2 on the same port, its JSON filed as `info_json`: a
+    /// status other than 2xx is a refusal, a body that is not JSON (or too large) undecodable;
+    /// either way the target serves no JSON there.
     pub async fn info_json(&self, recorder: &mut Recorder) -> Result<(), CallError> {
-        let started = Instant::now();
-        let outcome = self.connection.get_json(INFO_PATH).await;
+        let request = HttpRequest::new(HttpVersion::Http2, http::Method::GET, INFO_PATH)
+            .with_header(http::header::ACCEPT, http::HeaderValue::from_static("application/json"));
+        let exchange = self
+            .exchange(Request {
+                sent: SentRequest::http(request),
+                output: None,
+            })
+            .await;
+        let outcome = exchange.answer.and_then(|body| {
+            serde_json::from_slice(&body)
+                .map_err(|error| CallError::Decode(format!("GET {INFO_PATH}: not JSON: {error}")))
+        });
         let result = outcome.as_ref().map(drop).map_err(Clone::clone);
         recorder.observation.info_json = Some(Call {
-            elapsed: started.elapsed(),
+            elapsed: exchange.elapsed,
             outcome,
         });
         result
@@ -436,7 +495,7 @@ impl Driver {
         let answer = exchange.dynamic();
         let slot = format!("scripted[{}]", recorder.observation.scripted.len());
         recorder.observation.scripted.push(ScriptedExchange {
-            method: exchange.sent.method.clone(),
+            method: exchange.sent.name().into_owned(),
             call: Call {
                 elapsed: answer.elapsed,
                 outcome: answer.outcome.as_ref().map(drop).map_err(Clone::clone),

@@ -66,13 +66,10 @@ mod tests {
     /// A fuzzed call to `path` that ended in `answer`, as the driver hands it over.
     fn sent(path: &str, answer: Result<Bytes, CallError>) -> Exchange {
         Exchange {
-            sent: SentRequest {
-                method: path.trim_start_matches('/').into(),
-                body: Bytes::new(),
-                carries_issued_token: false,
-            },
+            sent: SentRequest::grpc(path, Bytes::new()),
             elapsed: Duration::from_millis(3),
             answer,
+            http_head: None,
             output: Protocol::built_in().method_by_path(path).map(|method| method.output()),
             scan: Default::default(),
         }

@@ -16,7 +16,7 @@ use crate::proto::net::{
     PingPong,
 };
 use crate::protocol::{Protocol, RpcMethod};
-use crate::transport::{Connection, TransportOptions};
+use crate::transport::{Connection, HttpRequest, HttpVersion, TransportOptions};
 
 fn config(tls: bool, chain: ChainMode) -> ReferenceConfig {
     ReferenceConfig {
@@ -655,7 +655,8 @@ async fn http_paths_it_does_not_serve_are_404_and_unknown_methods_unimplemented(
     let running = start(config(false, ChainMode::OffChain)).await.unwrap();
     let connection = connect(&running).await;
     for path in ["/orchestrator/info", "/no/such/path"] {
-        let error = connection.connection().get_json(path).await.unwrap_err();
+        let get = HttpRequest::new(HttpVersion::Http2, http::Method::GET, path);
+        let error = connection.connection().http(&get).await.unwrap_err();
         assert!(
             matches!(error, CallError::Refused { status: 404, .. }),
             "{path}: {error:?}"
@@ -678,12 +679,8 @@ async fn http_paths_it_does_not_serve_are_404_and_unknown_methods_unimplemented(
     let mut config = config(false, ChainMode::OffChain);
     config.serve_info_json = true;
     let serving = start(config).await.unwrap();
-    connect(&serving)
-        .await
-        .connection()
-        .get_json("/orchestrator/info")
-        .await
-        .unwrap();
+    let serving = connect(&serving).await;
+    serving.info_json(&mut serving.recorder()).await.unwrap();
 }
 
 #[tokio::test]

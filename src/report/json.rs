@@ -629,10 +629,10 @@ impl JsonStep {
             reproducer: step.request.as_ref().map(|request| {
                 use base64::Engine as _;
                 JsonReproducer {
-                    method: request.method.clone(),
+                    method: request.name().into_owned(),
                     grpcurl: step.reproducer.clone(),
                     request_base64: (!request.carries_issued_token)
-                        .then(|| base64::engine::general_purpose::STANDARD.encode(&request.body)),
+                        .then(|| base64::engine::general_purpose::STANDARD.encode(request.body())),
                     carries_issued_token: request.carries_issued_token,
                 }
             }),

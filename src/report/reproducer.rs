@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use prost_reflect::DynamicMessage;
 
-use crate::driver::SentRequest;
+use crate::driver::{SentRequest, Wire};
 use crate::protocol::Protocol;
 use crate::runner::RunReport;
 use crate::transport::{Scheme, Target};
@@ -31,8 +31,17 @@ pub struct Reproduction<'a> {
 pub fn attach_reproducers(report: &mut RunReport, how: Reproduction<'_>) {
     for step in report.cases.iter_mut().flat_map(|case| &mut case.steps) {
         if let Some(request) = &step.request {
-            step.reproducer = Some(grpcurl_command(request, how));
+            step.reproducer = reproducer(request, how);
         }
+    }
+}
+
+/// The command that resends `request`: a grpcurl line for a gRPC call; none yet for an HTTP
+/// request (its `curl` line, leaving out sensitive headers, comes with the job routes).
+pub fn reproducer(request: &SentRequest, how: Reproduction<'_>) -> Option<String> {
+    match request.wire {
+        Wire::Grpc { .. } => Some(grpcurl_command(request, how)),
+        Wire::Http(_) => None,
     }
 }
 
@@ -57,7 +66,7 @@ pub fn grpcurl_command(request: &SentRequest, how: Reproduction<'_>) -> String {
     }
     words.extend(["-d".into(), json]);
     words.push(how.target.authority());
-    words.push(request.method.clone());
+    words.push(request.name().into_owned());
     let command = shlex::try_join(words.iter().map(String::as_str))
         .unwrap_or_else(|error| format!("no grpcurl command: {error}"));
     if request.carries_issued_token {
@@ -72,13 +81,14 @@ pub fn grpcurl_command(request: &SentRequest, how: Reproduction<'_>) -> String {
 
 /// The request as proto3 JSON, the form `grpcurl -d` takes.
 fn request_json(request: &SentRequest, protocol: &Protocol) -> Result<String, String> {
+    let name = request.name();
     let method = protocol
-        .method_by_path(&request.method)
-        .ok_or_else(|| format!("the loaded protocol has no {}", request.method))?;
+        .method_by_path(&name)
+        .ok_or_else(|| format!("the loaded protocol has no {name}"))?;
     if request.carries_issued_token {
         return Ok(format!("{{\"authToken\":\"{ISSUED_TOKEN_PLACEHOLDER}\"}}"));
     }
-    let message = DynamicMessage::decode(method.input(), request.body.as_ref())
+    let message = DynamicMessage::decode(method.input(), request.body().as_ref())
         .map_err(|error| format!("the request does not decode with the loaded protocol: {error}"))?;
     serde_json::to_string(&message).map_err(|error| format!("the request has no JSON form: {error}"))
 }
@@ -106,6 +116,8 @@ fn proto_arguments(protocol: &Protocol) -> (PathBuf, Vec<String>) {
 mod tests {
     use super::*;
     use crate::proto::net::{AuthToken, EndTranscodingSessionRequest, OrchestratorRequest};
+    use crate::transport::{HttpRequest, HttpVersion};
+    use bytes::Bytes;
     use prost::Message as _;
 
     fn how<'a>(target: &'a Target, protocol: &'a Protocol) -> Reproduction<'a> {
@@ -121,9 +133,9 @@ mod tests {
     fn a_discovery_is_rendered_as_the_bytes_sent() {
         let protocol = Protocol::built_in();
         let target = Target::parse("https://orch.example:8935").unwrap();
-        let request = SentRequest {
-            method: "net.Orchestrator/GetOrchestrator".into(),
-            body: OrchestratorRequest {
+        let request = SentRequest::grpc(
+            "/net.Orchestrator/GetOrchestrator",
+            OrchestratorRequest {
                 address: vec![0x11; 20],
                 sig: vec![0xab; 65],
                 ignore_capacity_check: true,
@@ -131,8 +143,7 @@ mod tests {
             }
             .encode_to_vec()
             .into(),
-            carries_issued_token: false,
-        };
+        );
         let command = grpcurl_command(&request, how(&target, &protocol));
         let words = shlex::split(&command).unwrap();
         assert_eq!(
@@ -158,6 +169,26 @@ mod tests {
     }
 
     #[test]
+    fn an_http_request_gets_no_grpcurl_line() {
+        let protocol = Protocol::built_in();
+        let target = Target::parse("https://orch.example:8935").unwrap();
+        let mut payment = http::HeaderValue::from_static("c2VjcmV0");
+        payment.set_sensitive(true);
+        let request = SentRequest::http(
+            HttpRequest::new(HttpVersion::Http1, http::Method::POST, "/payment")
+                .with_header(http::HeaderName::from_static("livepeer-payment"), payment),
+        );
+        assert_eq!(request.name(), "POST /payment");
+        assert_eq!(reproducer(&request, how(&target, &protocol)), None);
+        let grpc = SentRequest::grpc("/net.Orchestrator/Ping", Bytes::new());
+        let command = reproducer(&grpc, how(&target, &protocol)).unwrap();
+        assert!(
+            command.ends_with("orch.example:8935 net.Orchestrator/Ping"),
+            "{command}"
+        );
+    }
+
+    #[test]
     fn the_issued_token_is_never_printed_and_h2c_is_plaintext() {
         let protocol = Protocol::built_in();
         let target = Target::parse("http://127.0.0.1:8935").unwrap();
@@ -167,13 +198,15 @@ mod tests {
             expiration: 1,
         };
         let request = SentRequest {
-            method: "net.Orchestrator/EndTranscodingSession".into(),
-            body: EndTranscodingSessionRequest {
-                auth_token: Some(token),
-            }
-            .encode_to_vec()
-            .into(),
             carries_issued_token: true,
+            ..SentRequest::grpc(
+                "/net.Orchestrator/EndTranscodingSession",
+                EndTranscodingSessionRequest {
+                    auth_token: Some(token),
+                }
+                .encode_to_vec()
+                .into(),
+            )
         };
         let command = grpcurl_command(&request, how(&target, &protocol));
         assert!(command.starts_with("grpcurl -plaintext "), "{command}");

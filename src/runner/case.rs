@@ -237,7 +237,7 @@ pub(super) async fn observe_case(
                     .await;
                 stopped = timed_out(&exchange);
                 let outcome = answer.outcome.as_ref().map(drop).map_err(Clone::clone);
-                let label = format!("{} (scripted)", exchange.sent.method);
+                let label = format!("{} (scripted)", exchange.sent.name());
                 let report = step_report(step, label, &outcome, exchange.elapsed);
                 steps.push(report.keep_request_if(&outcome, &exchange.sent));
                 if let Ok(answer) = &answer.outcome {

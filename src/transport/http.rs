@@ -86,12 +86,18 @@ impl HttpRequest {
     }
 }
 
-/// A 2xx answer: its status, headers and whole body (within the size cap).
+/// A 2xx answer: its head and whole body (within the size cap).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpAnswer {
+    pub head: HttpHead,
+    pub body: Bytes,
+}
+
+/// An HTTP answer's status and headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpHead {
     pub status: StatusCode,
     pub headers: HeaderMap,
-    pub body: Bytes,
 }
 
 impl Connection {
@@ -257,8 +263,10 @@ where
         )));
     }
     Ok(HttpAnswer {
-        status: parts.status,
-        headers: parts.headers,
+        head: HttpHead {
+            status: parts.status,
+            headers: parts.headers,
+        },
         body,
     })
 }

@@ -28,7 +28,7 @@ use tower::{service_fn, ServiceExt as _};
 use crate::error_text::error_chain;
 use crate::observe::CallError;
 pub use codec::RawCodec;
-pub use http::{Http1Client, HttpAnswer, HttpRequest, HttpVersion, REFUSAL_TEXT_LIMIT};
+pub use http::{Http1Client, HttpAnswer, HttpHead, HttpRequest, HttpVersion, REFUSAL_TEXT_LIMIT};
 
 use dial::{DialError, Dialer, SetupProgress};
 pub use target::{Scheme, Target, DEFAULT_PORT};
@@ -220,18 +220,6 @@ impl Connection {
     pub async fn call_raw(&self, path: &str, body: Bytes) -> Result<Bytes, CallError> {
         let path_and_query = PathAndQuery::try_from(path).map_err(|error| bad_path(path, &error))?;
         self.unary(path_and_query, body, codec::RawCodec).await
-    }
-
-    /// An HTTP/2 GET of `path` parsed as JSON. A status other than 2xx is a `Refused` error, a body
-    /// that is not JSON (or too large) a `Decode` error: either way the target serves no JSON there.
-    pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, CallError> {
-        let request = HttpRequest::new(HttpVersion::Http2, ::http::Method::GET, path).with_header(
-            ::http::header::ACCEPT,
-            ::http::HeaderValue::from_static("application/json"),
-        );
-        let answer = self.http(&request).await?;
-        serde_json::from_slice(&answer.body)
-            .map_err(|error| CallError::Decode(format!("GET {path}: not JSON: {error}")))
     }
 
     /// Every call goes through here: one deadline, one size cap, one error mapping.

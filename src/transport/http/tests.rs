@@ -47,7 +47,7 @@ async fn both_versions_reach_the_reference_over_tls_and_cleartext() {
                 .http(&request(version, Method::GET, "/orchestrator/info"))
                 .await
                 .unwrap();
-            assert_eq!(info.status, StatusCode::OK, "{version:?} tls {tls}");
+            assert_eq!(info.head.status, StatusCode::OK, "{version:?} tls {tls}");
             let json: serde_json::Value = serde_json::from_slice(&info.body).unwrap();
             assert_eq!(json["transcoder"], running.url(), "{version:?} tls {tls}");
             let refused = connection
