@@ -1,10 +1,13 @@
-//! The gateway's side of the protocol as data: its identity ([`Gateway`]: a local key or a
-//! remote signer's signature) and the requests it sends, one signing helper for all of them. The
+//! The gateway's side of the protocol as data: its identity ([`Gateway`], signed for by a
+//! [`Signer`]: a local key or a remote signer) and the requests it sends, one signing helper for
+//! all of them. The
 //! driver makes the calls; the standard sequence of them is `suite::standard_case`.
+
+use std::sync::Arc;
 
 use crate::ambient::{random_bytes, unix_now};
 use crate::capability::{self, encode_bitstring};
-use crate::eth::{self, Address, EthKey};
+use crate::eth::{self, Address, EthKey, SIGNATURE_LEN};
 use crate::observe::ModelRef;
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::{CapabilityConstraints, Constraints};
@@ -13,23 +16,68 @@ use crate::proto::net::{AuthToken, Capabilities, OrchestratorInfo, OrchestratorR
 /// Most models a run asks for by name (PRICE-009), so a long model list costs bounded time.
 pub const MAX_MODEL_DISCOVERIES: usize = 8;
 
-/// The gateway identity discovery is signed with: an address and its `eth_sign` over the
-/// EIP-55 address string, made by a local key or handed over by a go-livepeer remote signer
-/// (`--remote-signer`), so a funded key never has to reach the harness.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Gateway {
+/// The gateway identity: an address, its discovery signature (`eth_sign` over the EIP-55
+/// address string) and who signs for it ([`Signer`]). Cheap to clone: the driver, and so each
+/// fuzzed request in flight, holds one.
+#[derive(Debug, Clone)]
+pub struct Gateway(Arc<Identity>);
+
+#[derive(Debug)]
+struct Identity {
     address: Address,
     discovery_sig: Vec<u8>,
+    signer: Signer,
+}
+
+/// Who signs for the gateway. They differ in what they can sign, and the type says so: only a
+/// local key signs a message the harness chooses.
+#[derive(Debug, Clone)]
+pub enum Signer {
+    /// A key the harness holds (`--gateway-key`, or a fresh one): signs anything, discovery,
+    /// SegData and tickets alike ([`Gateway::sign`]).
+    LocalKey(EthKey),
+    /// A go-livepeer remote signer (`--remote-signer`), so a funded key never has to reach the
+    /// harness. It signs only what its endpoints offer: the discovery signature came whole from
+    /// `POST /sign-orchestrator-info`; payments (tickets, SegData) come whole from its
+    /// `POST /generate-live-payment`. It signs no message of the harness's choosing.
+    RemoteSigner { url: String },
+}
+
+/// A signature the gateway's signer cannot make.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignError {
+    #[error(
+        "the remote signer {url} signs only what its endpoints offer (discovery, whole payments), \
+         not a message of the harness's choosing: use --gateway-key for this"
+    )]
+    NotOffered { url: String },
 }
 
 impl Gateway {
-    /// A remote signer's answer: the address and the signature it made for it.
-    pub fn signed(address: Address, discovery_sig: Vec<u8>) -> Self {
-        Self { address, discovery_sig }
+    /// A remote signer's identity: its address and the discovery signature it made for it.
+    pub fn remote(url: &str, address: Address, discovery_sig: Vec<u8>) -> Self {
+        Self(Arc::new(Identity {
+            address,
+            discovery_sig,
+            signer: Signer::RemoteSigner { url: url.to_string() },
+        }))
     }
 
     pub fn address(&self) -> Address {
-        self.address
+        self.0.address
+    }
+
+    pub fn signer(&self) -> &Signer {
+        &self.0.signer
+    }
+
+    /// `eth_sign` of `message` by the gateway's key (EIP-191 over its keccak256), as go-livepeer
+    /// verifies a gateway's SegData and ticket signatures; only a local key can.
+    pub fn sign(&self, message: &[u8]) -> Result<[u8; SIGNATURE_LEN], SignError> {
+        match &self.0.signer {
+            Signer::LocalKey(key) => Ok(key.sign_message(message)),
+            Signer::RemoteSigner { url } => Err(SignError::NotOffered { url: url.clone() }),
+        }
     }
 
     /// Fills a request's `address` and `sig` (bytes fields, as OrchestratorRequest has them)
@@ -37,8 +85,8 @@ impl Gateway {
     pub fn sign_fields(&self, message: &mut prost_reflect::DynamicMessage) {
         use prost_reflect::ReflectMessage as _;
         for (name, value) in [
-            ("address", self.address.0.to_vec()),
-            ("sig", self.discovery_sig.clone()),
+            ("address", self.0.address.0.to_vec()),
+            ("sig", self.0.discovery_sig.clone()),
         ] {
             if let Some(field) = message.descriptor().get_field_by_name(name) {
                 message.set_field(&field, prost_reflect::Value::Bytes(value.into()));
@@ -56,10 +104,11 @@ impl From<&Gateway> for Gateway {
 impl From<&EthKey> for Gateway {
     fn from(key: &EthKey) -> Self {
         let address = key.address();
-        Self {
+        Self(Arc::new(Identity {
             address,
             discovery_sig: key.sign_message(&eth::orchestrator_request_message(&address)).to_vec(),
-        }
+            signer: Signer::LocalKey(key.clone()),
+        }))
     }
 }
 
@@ -68,8 +117,8 @@ impl From<&EthKey> for Gateway {
 pub fn signed_orchestrator_request(gateway: impl Into<Gateway>) -> OrchestratorRequest {
     let gateway = gateway.into();
     OrchestratorRequest {
-        address: gateway.address.0.to_vec(),
-        sig: gateway.discovery_sig,
+        address: gateway.0.address.0.to_vec(),
+        sig: gateway.0.discovery_sig.clone(),
         ..Default::default()
     }
 }
@@ -80,7 +129,7 @@ pub fn forged_orchestrator_request(gateway: impl Into<Gateway>) -> OrchestratorR
     let impostor = EthKey::random();
     OrchestratorRequest {
         sig: impostor
-            .sign_message(&eth::orchestrator_request_message(&gateway.address))
+            .sign_message(&eth::orchestrator_request_message(&gateway.address()))
             .to_vec(),
         ..signed_orchestrator_request(gateway)
     }
@@ -187,6 +236,26 @@ mod tests {
         let message = eth::orchestrator_request_message(&gateway.address());
         assert_eq!(eth::recover_signer(&message, &request.sig), Ok(gateway.address()));
         assert_eq!(request.address, gateway.address().0.to_vec());
+    }
+
+    #[test]
+    fn a_local_key_signs_any_message_and_a_remote_signer_only_what_it_offers() {
+        let key = EthKey::random();
+        let local = Gateway::from(&key);
+        let signature = local.sign(b"segment data").unwrap();
+        assert_eq!(eth::recover_signer(b"segment data", &signature), Ok(key.address()));
+
+        let discovery_sig = key.sign_message(&eth::orchestrator_request_message(&key.address()));
+        let remote = Gateway::remote("http://127.0.0.1:7936", key.address(), discovery_sig.to_vec());
+        assert_eq!(signed_orchestrator_request(&remote).sig, discovery_sig.to_vec());
+        let refused = remote.sign(b"segment data").unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .starts_with("the remote signer http://127.0.0.1:7936 signs only"),
+            "{refused}"
+        );
+        assert!(matches!(remote.signer(), Signer::RemoteSigner { url } if url == "http://127.0.0.1:7936"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The gateway identity from a go-livepeer remote signer (`-remoteSigner`): `POST
 //! /sign-orchestrator-info` answers `{"address": "0x…", "signature": "0x…"}`, the discovery
-//! signature of the signer's funded gateway account. On-chain orchestrators refuse discovery
+//! signature of the signer's funded gateway account, kept in a `Gateway` whose
+//! `Signer::RemoteSigner` signs nothing else. On-chain orchestrators refuse discovery
 //! from unfunded gateways, and this way a funded key never has to be handed to the harness.
 
 use std::time::Duration;
@@ -60,11 +61,11 @@ pub async fn gateway_from(url: &str, timeout: Duration) -> Result<Gateway, Remot
         .send(&request)
         .await
         .map_err(|error| problem(format!("POST {SIGN_PATH}: {error}")))?;
-    parse_answer(&answer.body).map_err(problem)
+    parse_answer(url, &answer.body).map_err(problem)
 }
 
 /// The identity in a signer's JSON answer; the signature must be a well-formed `eth_sign`.
-fn parse_answer(body: &[u8]) -> Result<Gateway, String> {
+fn parse_answer(url: &str, body: &[u8]) -> Result<Gateway, String> {
     let answer: SignerAnswer = serde_json::from_slice(body)
         .map_err(|error| format!("the answer is not {{address, signature}} JSON: {error}"))?;
     let address = Address::parse(&answer.address).map_err(|error| format!("address: {error}"))?;
@@ -76,25 +77,31 @@ fn parse_answer(body: &[u8]) -> Result<Gateway, String> {
             signature.len()
         ));
     }
-    Ok(Gateway::signed(address, signature))
+    Ok(Gateway::remote(url, address, signature))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const SIGNER: &str = "http://127.0.0.1:7936";
+
     #[test]
     fn answers_parse_into_an_identity_or_say_what_is_wrong() {
         let signature = format!("0x{}", "ab".repeat(65));
         let good =
             format!(r#"{{"address": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "signature": "{signature}"}}"#);
-        let gateway = parse_answer(good.as_bytes()).unwrap();
+        let gateway = parse_answer(SIGNER, good.as_bytes()).unwrap();
         assert_eq!(
             gateway.address().to_checksum(),
             "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
         );
-        assert!(parse_answer(b"not json").unwrap_err().contains("JSON"));
+        assert!(
+            gateway.sign(b"anything").is_err(),
+            "a remote signer signs only what it offers"
+        );
+        assert!(parse_answer(SIGNER, b"not json").unwrap_err().contains("JSON"));
         let short = r#"{"address": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23", "signature": "0xabcd"}"#;
-        assert!(parse_answer(short.as_bytes()).unwrap_err().contains("2 bytes"));
+        assert!(parse_answer(SIGNER, short.as_bytes()).unwrap_err().contains("2 bytes"));
     }
 }
