@@ -214,6 +214,27 @@ pub struct NodeDiscovery {
     pub call: Call<OrchestratorInfo>,
 }
 
+/// An HTTP request on the target's port and how it ended, for the RPC rules.
+#[derive(Debug, Clone)]
+pub struct HttpExchange {
+    /// The request line, `GET /orchestrator/info`.
+    pub request: String,
+    /// A 2xx answer, or why none came: a refusal (its status and text), a connection dropped
+    /// after the request, a timeout.
+    pub call: Call<()>,
+}
+
+/// What the HTTP requests on the target's port saw, beside the gRPC calls.
+#[derive(Debug, Clone, Default)]
+pub struct HttpObservation {
+    /// Every HTTP request made, in order; the RPC rules judge each as they judge a gRPC call.
+    pub exchanges: Vec<HttpExchange>,
+    /// `GET /orchestrator/info`: the JSON the target serves there, as served. It may hold the
+    /// auth token and storage credentials, so reports never render it whole. `None` when the run
+    /// did not ask.
+    pub info_json: Option<Call<serde_json::Value>>,
+}
+
 /// Everything learned from one orchestrator. Optional parts are the probes a
 /// suite case may skip; a rule whose input is absent is skipped, not failed.
 /// Only `info` holds a whole discovery answer: the runner and the probe file
@@ -248,10 +269,8 @@ pub struct Observation {
     /// A well-formed GetOrchestrator sent after the fuzzed requests: is the
     /// orchestrator still serving? `None` when the run did no fuzzing.
     pub liveness_after_fuzz: Option<Call<OrchestratorInfo>>,
-    /// `GET /orchestrator/info` on the same port: the JSON the target serves there, as served. It
-    /// may hold the auth token and storage credentials, so reports never render it whole.
-    /// `None` when the run did not ask.
-    pub info_json: Option<Call<serde_json::Value>>,
+    /// What the HTTP requests on the same port saw.
+    pub http: HttpObservation,
     /// A fuzzed request; `None` unless this observation judges one.
     pub fuzzed: Option<FuzzedCall>,
     /// The suite's calls to methods by name, in order.
@@ -277,14 +296,15 @@ impl Observation {
             end_session_forged: None,
             end_session_issued: None,
             liveness_after_fuzz: None,
-            info_json: None,
+            http: HttpObservation::default(),
             fuzzed: None,
             scripted: Vec::new(),
         }
     }
 
-    /// Every gRPC call of the observation with the path that names it in findings: its slot
-    /// (`info`, `capability_discoveries[1]`, `scripted[0]`), or the fuzz case.
+    /// Every call of the observation, gRPC and HTTP, with the path that names it in findings: its
+    /// slot (`info`, `capability_discoveries[1]`, `scripted[0]`), the fuzz case, or an HTTP
+    /// request's place and line (`http[0] GET /orchestrator/info`).
     pub fn calls(&self) -> Vec<(String, Result<(), &CallError>)> {
         fn outcome<T>(call: &Call<T>) -> Result<(), &CallError> {
             call.outcome.as_ref().map(|_| ())
@@ -317,6 +337,8 @@ impl Observation {
         let scripted = (self.scripted.iter().map(|scripted| outcome(&scripted.call)))
             .enumerate()
             .map(listed("scripted"));
+        let http = (self.http.exchanges.iter().enumerate())
+            .map(|(index, exchange)| (format!("http[{index}] {}", exchange.request), outcome(&exchange.call)));
         let fuzzed = self
             .fuzzed
             .iter()
@@ -331,6 +353,7 @@ impl Observation {
             .chain(nodes)
             .chain(scripted)
             .chain(fuzzed)
+            .chain(http)
             .collect()
     }
 

@@ -88,12 +88,21 @@ async fn h2c<F>(answer: F) -> SocketAddr
 where
     F: Fn() -> Result<Response<BoxedBody>, std::io::Error> + Clone + Send + Sync + 'static,
 {
+    h2c_by_path(move |_| answer()).await
+}
+
+/// Serves h2c, answering each request with `answer` of its path; an `Err` resets the stream, as
+/// Go's net/http does when a handler panics.
+async fn h2c_by_path<F>(answer: F) -> SocketAddr
+where
+    F: Fn(&str) -> Result<Response<BoxedBody>, std::io::Error> + Clone + Send + Sync + 'static,
+{
     listen(move |socket| {
         let answer = answer.clone();
         async move {
-            let service = service_fn(move |_: Request<Incoming>| {
-                let answer = answer.clone();
-                async move { answer() }
+            let service = service_fn(move |request: Request<Incoming>| {
+                let answered = answer(request.uri().path());
+                async move { answered }
             });
             let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(socket), service)
@@ -655,6 +664,114 @@ async fn answering(info: lpconform::proto::net::OrchestratorInfo) -> SocketAddr 
         }))
     })
     .await
+}
+
+/// One case fetching `GET /orchestrator/info` that expects an answer: an orchestrator that
+/// serves the JSON there and then refuses or drops it is at fault.
+const SERVED_JSON_SUITE: &str = "description: The JSON at GET /orchestrator/info.
+cases:
+  - id: served_json
+    description: The orchestrator serves its discovery answer as JSON.
+    calls:
+      - get_info_json: {}
+        expect: ok
+    rules: [RPC-003, RPC-006]
+";
+
+/// Runs [`SERVED_JSON_SUITE`] against a server that answers discovery and treats
+/// `GET /orchestrator/info` with `info_json`; returns the terminal report and the JSON one.
+async fn served_json_run<F>(info_json: F) -> (String, serde_json::Value)
+where
+    F: Fn() -> Result<Response<BoxedBody>, std::io::Error> + Clone + Send + Sync + 'static,
+{
+    use prost::Message as _;
+    let encoded = lpconform::proto::net::OrchestratorInfo::default().encode_to_vec();
+    let mut frame = vec![0u8];
+    frame.extend_from_slice(&(encoded.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&encoded);
+    let frame = Bytes::from(frame);
+    let address = h2c_by_path(move |path| match path {
+        "/orchestrator/info" => info_json(),
+        _ => Ok(grpc_response(Answer {
+            message: Some(frame.clone()),
+            trailers_sent: false,
+        })),
+    })
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let suite = scratch.path().join("served.yaml");
+    std::fs::write(&suite, SERVED_JSON_SUITE).unwrap();
+    let json = scratch.path().join("report.json");
+    let text = run_against(
+        format!("http://{address}"),
+        &[
+            "--suite",
+            suite.to_str().unwrap(),
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let json = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (text, json)
+}
+
+/// The one step of the JSON report's one case.
+fn only_step(report: &serde_json::Value) -> &serde_json::Value {
+    let cases = report["cases"].as_array().unwrap();
+    let case = cases
+        .iter()
+        .find(|case| case["name"].as_str().unwrap().ends_with("::served_json"))
+        .unwrap();
+    &case["steps"][0]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_refusal_reaches_the_report_with_its_status_and_escaped_text() {
+    let (text, json) = served_json_run(|| {
+        Ok(Response::builder()
+            .status(403)
+            .header("content-type", "text/plain; charset=utf-8")
+            .body(http_body_util::BodyExt::boxed(Full::new(Bytes::from_static(
+                b"invalid auth token \x1b[2J at /home/livepeer/server.go:12\n",
+            ))))
+            .unwrap())
+    })
+    .await;
+    let shown = r"HTTP status 403: invalid auth token \x1b[2J at /home/livepeer/server.go:12";
+    assert!(text.contains(shown), "{text}");
+    assert!(!text.contains('\x1b'), "{text}");
+    let step = only_step(&json);
+    assert_eq!(
+        step["actual"],
+        "HTTP status 403: invalid auth token \x1b[2J at /home/livepeer/server.go:12"
+    );
+    assert_eq!(step["passed"], false);
+    assert_eq!(step["harness_error"], false, "a refusal is the orchestrator speaking");
+    assert!(
+        text.contains("http[0] GET /orchestrator/info.message"),
+        "RPC-006 judges the text: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_after_the_request_is_reported_as_such_not_as_a_harness_error() {
+    let (text, json) = served_json_run(|| Err(std::io::Error::other("the handler panicked"))).await;
+    let step = only_step(&json);
+    let actual = step["actual"].as_str().unwrap();
+    assert!(
+        actual.starts_with("the connection dropped after the request was sent, with no answer"),
+        "{actual}"
+    );
+    assert!(
+        text.contains("the connection dropped after the request was sent"),
+        "{text}"
+    );
+    assert_eq!(step["passed"], false);
+    assert_eq!(
+        step["harness_error"], false,
+        "judged as the orchestrator's fault (exit 1), not the network's"
+    );
 }
 
 /// The largest report a run may write about one answer.

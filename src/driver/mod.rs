@@ -20,8 +20,8 @@ use prost_reflect::{DynamicMessage, MessageDescriptor, MethodDescriptor};
 use crate::eth::{self, Address};
 use crate::gateway::{model_request, models_to_request, Gateway};
 use crate::observe::{
-    Call, CallError, CapabilityDiscovery, EndSessionExchange, FuzzedCall, ModelRef, NodeDiscovery, Observation,
-    PingExchange, ScriptedExchange, UnknownField,
+    Call, CallError, CapabilityDiscovery, EndSessionExchange, FuzzedCall, HttpExchange, ModelRef, NodeDiscovery,
+    Observation, PingExchange, ScriptedExchange, UnknownField,
 };
 use crate::proto::net::{AuthToken, EndTranscodingSessionRequest, OrchestratorInfo, OrchestratorRequest, PingPong};
 use crate::protocol::{Protocol, RpcMethod, INFO_PATH};
@@ -199,6 +199,18 @@ impl Recorder {
 
     pub fn finish(self) -> Observation {
         self.observation
+    }
+
+    /// Files an HTTP exchange among the observation's HTTP exchanges: its request line and
+    /// whether an answer came.
+    fn file_http(&mut self, exchange: &Exchange) {
+        self.observation.http.exchanges.push(HttpExchange {
+            request: exchange.sent.name().into_owned(),
+            call: Call {
+                elapsed: exchange.elapsed,
+                outcome: exchange.result(),
+            },
+        });
     }
 
     /// Files the unknown fields of an answer filed under `slot`.
@@ -452,9 +464,9 @@ impl Driver {
         exchange
     }
 
-    /// `GET /orchestrator/info` over HTTP/2 on the same port, its JSON filed as `info_json`: a
-    /// status other than 2xx is a refusal, a body that is not JSON (or too large) undecodable;
-    /// either way the target serves no JSON there.
+    /// `GET /orchestrator/info` over HTTP/2 on the same port, filed among the HTTP exchanges and
+    /// its JSON as `http.info_json`: a status other than 2xx is a refusal, a body that is not
+    /// JSON (or too large) undecodable; either way the target serves no JSON there.
     pub async fn info_json(&self, recorder: &mut Recorder) -> Result<(), CallError> {
         let request = HttpRequest::new(HttpVersion::Http2, http::Method::GET, INFO_PATH)
             .with_header(http::header::ACCEPT, http::HeaderValue::from_static("application/json"));
@@ -464,12 +476,13 @@ impl Driver {
                 output: None,
             })
             .await;
+        recorder.file_http(&exchange);
         let outcome = exchange.answer.and_then(|body| {
             serde_json::from_slice(&body)
                 .map_err(|error| CallError::Decode(format!("GET {INFO_PATH}: not JSON: {error}")))
         });
         let result = outcome.as_ref().map(drop).map_err(Clone::clone);
-        recorder.observation.info_json = Some(Call {
+        recorder.observation.http.info_json = Some(Call {
             elapsed: exchange.elapsed,
             outcome,
         });

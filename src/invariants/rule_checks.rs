@@ -87,7 +87,7 @@ fn evaluate_both(observation: &mut Observation, now_unix: i64) -> [Vec<RuleResul
     // (`observation_around`), so SPEC-001 checks that rendering instead of making its own.
     let document = OpenApiDocument::embedded();
     let declared = Context::new(observation, &OPERATOR, everything_forced, now_unix);
-    let declared = match observation.info_json.as_ref().and_then(Call::answer) {
+    let declared = match observation.http.info_json.as_ref().and_then(Call::answer) {
         Some(served) => declared.with_openapi_rendering(document, served),
         None => declared.with_openapi(document),
     };

@@ -54,7 +54,7 @@ impl ProbeAnswers {
         });
         observation.liveness_after_fuzz = Some(answered(info.clone()));
         observation.info = answered(info);
-        observation.info_json = Some(answered(served));
+        observation.http.info_json = Some(answered(served));
         observation
     }
 }

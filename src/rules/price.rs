@@ -187,7 +187,7 @@ const PRICE_007: Rule = Rule {
     citation: "OpenAPI document: prices are `integer` (wei); go-livepeer server/rpc.go serves no /orchestrator/info",
     hint: "serve prices at GET /orchestrator/info as JSON integers, as the OpenAPI document declares",
     check: |ctx| {
-        let served = ctx.observation.info_json.as_ref();
+        let served = ctx.observation.http.info_json.as_ref();
         let served = served.ok_or_else(|| Skipped(format!("the run did not fetch GET {INFO_PATH}")))?;
         let json = served
             .outcome
@@ -533,7 +533,7 @@ mod tests {
     fn price_007_served_prices_are_json_integers() {
         assert_passes("PRICE-007");
         fn served(o: &mut Observation) -> &mut serde_json::Value {
-            o.info_json.as_mut().unwrap().outcome.as_mut().unwrap()
+            o.http.info_json.as_mut().unwrap().outcome.as_mut().unwrap()
         }
         // proto3 JSON: lowerCamelCase names and int64 as strings, reported once for all prices.
         let result = assert_breaks(
@@ -562,15 +562,16 @@ mod tests {
     #[test]
     fn price_007_needs_served_json() {
         let expectations = Expectations::default();
-        assert!(assert_skips("PRICE-007", &expectations, |o| o.info_json = None).contains("did not fetch"));
+        assert!(assert_skips("PRICE-007", &expectations, |o| o.http.info_json = None).contains("did not fetch"));
         let not_served = |o: &mut Observation| {
-            o.info_json = Some(failed_call(CallError::Refused {
+            o.http.info_json = Some(failed_call(CallError::Refused {
                 status: 404,
                 text: String::new(),
             }))
         };
         assert!(assert_skips("PRICE-007", &expectations, not_served).contains("HTTP status 404"));
-        let no_prices = |o: &mut Observation| o.info_json = Some(answered(json!({"transcoder": "https://o:8935"})));
+        let no_prices =
+            |o: &mut Observation| o.http.info_json = Some(answered(json!({"transcoder": "https://o:8935"})));
         assert!(assert_skips("PRICE-007", &expectations, no_prices).contains("no prices"));
     }
 

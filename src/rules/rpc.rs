@@ -88,12 +88,14 @@ const RPC_006: Rule = Rule {
     id: "RPC-006",
     severity: Severity::Should,
     mode: Mode::All,
-    text: "error messages do not leak internals (stack traces, panics, file paths)",
+    text:
+        "error messages (gRPC statuses, HTTP refusals' text) do not leak internals (stack traces, panics, file paths)",
     citation: "go-livepeer server/rpc.go: gRPC error messages reach any caller; internals belong in the node's log",
     hint: "return a short error message and log the details on the orchestrator",
     check: |ctx| {
         report(ctx.observation.calls().into_iter().map(|(path, outcome)| {
-            let Err(CallError::Status { message, .. }) = outcome else {
+            let (Err(CallError::Status { message, .. }) | Err(CallError::Refused { text: message, .. })) = outcome
+            else {
                 return None;
             };
             let lowered = message.to_lowercase();
@@ -192,7 +194,7 @@ mod tests {
 
     use super::super::fixture::*;
     use crate::expect::Expectations;
-    use crate::observe::CallError;
+    use crate::observe::{CallError, HttpExchange};
 
     #[test]
     fn rpc_001_forged_signature_refused_with_status() {
@@ -228,6 +230,24 @@ mod tests {
             &["ping"],
         );
         assert_eq!(result.findings[0].actual, "no answer within 10s");
+        let result = assert_breaks(
+            "RPC-003",
+            |o| {
+                o.http
+                    .exchanges
+                    .push(http_exchange(CallError::Timeout(Duration::from_secs(3))))
+            },
+            &["http[0] GET /orchestrator/info"],
+        );
+        assert_eq!(result.findings[0].actual, "no answer within 3s");
+    }
+
+    /// `GET /orchestrator/info` ended in `error`.
+    fn http_exchange(error: CallError) -> HttpExchange {
+        HttpExchange {
+            request: "GET /orchestrator/info".into(),
+            call: failed_call(error),
+        }
     }
 
     #[test]
@@ -265,6 +285,17 @@ mod tests {
             &["forged_signature.message"],
         );
         assert!(result.findings[0].actual.contains("(contains \"panic\")"));
+        let result = assert_breaks(
+            "RPC-006",
+            |o| {
+                o.http.exchanges.push(http_exchange(CallError::Refused {
+                    status: 500,
+                    text: "open /home/livepeer/.lpData/x.tempfile: no such file\n".into(),
+                }))
+            },
+            &["http[0] GET /orchestrator/info.message"],
+        );
+        assert!(result.findings[0].actual.contains("(contains \"/home/\")"));
     }
 
     #[test]
