@@ -6,7 +6,9 @@
 # release accepts, writes JUnit, JSON, HTML and the terminal report to --out, compares the answers
 # with the snapshots recorded for the previous release (a changed capability, price or field
 # fails, with a diff) and, given the previous release's JSON report, writes what changed since
-# (compare.txt, compare.html; a rule that newly fails or warns fails the gate).
+# (compare.txt, compare.html; a rule that newly fails or warns fails the gate). A run that could
+# not judge the orchestrator (exit 2) is compared with nothing: its report says nothing about the
+# release.
 #
 #   ci/conformance.sh --target URL [options] -- ORCHESTRATOR COMMAND LINE...
 #
@@ -155,7 +157,10 @@ case "$status" in
   *) echo "== lpconform could not run (exit $status)" ;;
 esac
 
-if [[ -n "$previous_report" && -f "$out/report.json" ]]; then
+if [[ -n "$previous_report" ]] && ((status != 0 && status != 1)); then
+  echo
+  echo "== not compared with the previous release: this run could not judge the orchestrator (exit $status)"
+elif [[ -n "$previous_report" && -f "$out/report.json" ]]; then
   echo
   echo "== lpconform compare $previous_report $out/report.json"
   set +e

@@ -214,6 +214,35 @@ fn the_gate_accepts_known_failures_fails_stale_ones_and_compares_with_the_previo
     );
 }
 
+/// A run that could not judge the orchestrator (exit 2: here a bad `--expect`) is compared with
+/// nothing: the gate says so instead of calling the release worse than the previous one.
+#[test]
+fn a_run_that_could_not_run_is_not_compared_with_the_previous_release() {
+    let scratch = tempfile::tempdir().unwrap();
+    let snapshots = scratch.path().join("snapshots");
+    let out = scratch.path().join("out");
+    let previous = scratch.path().join("previous-report.json");
+    std::fs::write(&previous, "{}").unwrap();
+    let (code, text) = gate(
+        &snapshots,
+        &out,
+        &[
+            "--expect",
+            "noSuchKey=1",
+            "--previous-report",
+            previous.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("not compared with the previous release: this run could not judge the orchestrator (exit 2)"),
+        "{text}"
+    );
+    assert!(!text.contains("worse than the previous release"), "{text}");
+    assert!(!out.join("compare.txt").exists(), "{text}");
+}
+
 /// The workflow an orchestrator's repository copies starts go-livepeer with its own flag names,
 /// expects no price off chain (go-livepeer advertises none there) and passes the script only
 /// options it has.
@@ -267,4 +296,38 @@ fn the_workflow_uses_go_livepeer_flags_and_the_script_options() {
     assert!(onchain.contains("--remote-signer http://127.0.0.1:7936"));
     assert!(run_of("Remote signer for the on-chain gateway identity").contains("-remoteSigner"));
     assert!(run_of("Publish the comparison with the previous release").contains("GITHUB_STEP_SUMMARY"));
+
+    // The orchestrator under test is the release's own binary or image, an input: never built here.
+    assert!(
+        !workflow.contains("make livepeer") && !workflow.contains("setup-go"),
+        "{workflow}"
+    );
+    let triggers = document
+        .get("on")
+        .or_else(|| document.get("true"))
+        .expect("the workflow's triggers");
+    for input in ["orchestrator-artifact", "orchestrator-image"] {
+        assert!(triggers["workflow_call"]["inputs"].get(input).is_some(), "{triggers}");
+    }
+    assert!(
+        triggers["workflow_dispatch"]["inputs"]
+            .get("orchestrator-image")
+            .is_some(),
+        "{triggers}"
+    );
+    let chosen = run_of("The orchestrator under test");
+    assert!(
+        chosen.contains("LIVEPEER=") && chosen.contains("docker run"),
+        "{chosen}"
+    );
+    for run in [&offchain, &onchain] {
+        assert!(run.contains("-- $LIVEPEER -orchestrator"), "{run}");
+        // Like the previous report, the known failures are used when the repository keeps them.
+        assert!(
+            run.contains(
+                "$( [ -f conformance/known-failures.yaml ] && echo --known-failures conformance/known-failures.yaml )"
+            ),
+            "{run}"
+        );
+    }
 }
