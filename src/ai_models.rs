@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::capability;
+use crate::input_file::{read_input_text, InputFileError, MAX_INPUT_FILE_BYTES};
 
 /// Where a model's price comes from: go-livepeer reads `price_per_unit` as wei (an integer or
 /// a decimal), as a currency amount converted at run time (`"0.02USD"`, or with `currency`), or
@@ -54,10 +55,7 @@ pub struct AiModel {
 #[derive(Debug, thiserror::Error)]
 pub enum ModelsError {
     #[error("{path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: crate::input_file::InputFileError,
-    },
+    Read { path: PathBuf, source: InputFileError },
     #[error("{path}:{line}:{column}: {message}")]
     Syntax {
         path: PathBuf,
@@ -155,11 +153,9 @@ impl Integer {
 
 /// Reads and validates a models file.
 pub fn load_ai_models(path: &Path) -> Result<Vec<AiModel>, ModelsError> {
-    let text = crate::input_file::read_input_text(path, crate::input_file::MAX_INPUT_FILE_BYTES).map_err(|source| {
-        ModelsError::Read {
-            path: path.to_path_buf(),
-            source,
-        }
+    let text = read_input_text(path, MAX_INPUT_FILE_BYTES).map_err(|source| ModelsError::Read {
+        path: path.to_path_buf(),
+        source,
     })?;
     parse_ai_models(&text, path)
 }
