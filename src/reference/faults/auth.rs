@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, case};
+use super::{case, Answer, Area, Fault, FaultCase};
 use crate::proto::net::OrchestratorInfo;
 use crate::reference::Preset::OffChainTranscoding as OffChain;
 

@@ -4,10 +4,12 @@ use std::collections::HashMap;
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, capabilities, case, first_ai_capability, flags, models, unadvertised_ai_capability};
+use super::{
+    capabilities, case, first_ai_capability, flags, models, unadvertised_ai_capability, Answer, Area, Fault, FaultCase,
+};
+use crate::capability::{self, encode_bitstring};
 use crate::proto::net::capabilities::capability_constraints::ModelConstraint;
 use crate::proto::net::capabilities::CapabilityConstraints;
-use crate::capability::{self, encode_bitstring};
 use crate::proto::net::OrchestratorInfo;
 use crate::reference::Preset::{Mixed, OffChainTranscoding as OffChain};
 
@@ -40,14 +42,42 @@ pub enum CapabilityFault {
 
 /// How selftest proves each fault: where it runs and the rules it must fire.
 pub const CASES: &[FaultCase] = &[
-    case(Fault::Capabilities(CapabilityFault::EmptyBitstring), OffChain, &["CAP-001"]),
-    case(Fault::Capabilities(CapabilityFault::UnknownCapabilityBits), OffChain, &["CAP-002"]),
-    case(Fault::Capabilities(CapabilityFault::MandatoriesNotAdvertised), OffChain, &["CAP-003"]),
-    case(Fault::Capabilities(CapabilityFault::CapacityForUnadvertised), OffChain, &["CAP-004"]),
-    case(Fault::Capabilities(CapabilityFault::ConstraintsForUnadvertised), Mixed, &["CAP-005"]),
+    case(
+        Fault::Capabilities(CapabilityFault::EmptyBitstring),
+        OffChain,
+        &["CAP-001"],
+    ),
+    case(
+        Fault::Capabilities(CapabilityFault::UnknownCapabilityBits),
+        OffChain,
+        &["CAP-002"],
+    ),
+    case(
+        Fault::Capabilities(CapabilityFault::MandatoriesNotAdvertised),
+        OffChain,
+        &["CAP-003"],
+    ),
+    case(
+        Fault::Capabilities(CapabilityFault::CapacityForUnadvertised),
+        OffChain,
+        &["CAP-004"],
+    ),
+    case(
+        Fault::Capabilities(CapabilityFault::ConstraintsForUnadvertised),
+        Mixed,
+        &["CAP-005"],
+    ),
     case(Fault::Capabilities(CapabilityFault::BadVersion), OffChain, &["CAP-006"]),
-    case(Fault::Capabilities(CapabilityFault::AiCapabilityWithoutModels), Mixed, &["CAP-007"]),
-    case(Fault::Capabilities(CapabilityFault::UnderflowedCapacity), Mixed, &["CAP-008"]),
+    case(
+        Fault::Capabilities(CapabilityFault::AiCapabilityWithoutModels),
+        Mixed,
+        &["CAP-007"],
+    ),
+    case(
+        Fault::Capabilities(CapabilityFault::UnderflowedCapacity),
+        Mixed,
+        &["CAP-008"],
+    ),
     flags(
         Fault::Capabilities(CapabilityFault::OldVersion),
         OffChain,
@@ -60,7 +90,11 @@ pub const CASES: &[FaultCase] = &[
         &["aiMinRunnerVersion=0.14.0"],
         &["CAP-010"],
     ),
-    case(Fault::Capabilities(CapabilityFault::MandatoryCapability), OffChain, &["CAP-011"]),
+    case(
+        Fault::Capabilities(CapabilityFault::MandatoryCapability),
+        OffChain,
+        &["CAP-011"],
+    ),
 ];
 
 impl Area for CapabilityFault {

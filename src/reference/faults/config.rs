@@ -2,9 +2,9 @@
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, declared, flags, models, transcoding_price};
+use super::{declared, flags, models, transcoding_price, Answer, Area, Fault, FaultCase};
 use crate::proto::net::OrchestratorInfo;
-use crate::reference::Preset::{Mixed, OffChainTranscoding as OffChain, OnChainTranscoding as OnChain, OnChainMixed};
+use crate::reference::Preset::{Mixed, OffChainTranscoding as OffChain, OnChainMixed, OnChainTranscoding as OnChain};
 
 /// A way to break the CFG rules; the doc line is the `--fault` help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
@@ -32,9 +32,18 @@ pub const CASES: &[FaultCase] = &[
         &["CFG-003"],
     ),
     // The advertised entry no longer agrees with the price answered for the model: PRICE-009 too.
-    declared(Fault::Config(ConfigFault::WrongModelPrice), OnChainMixed, &["CFG-004", "PRICE-009"]),
+    declared(
+        Fault::Config(ConfigFault::WrongModelPrice),
+        OnChainMixed,
+        &["CFG-004", "PRICE-009"],
+    ),
     declared(Fault::Config(ConfigFault::ColdWarmModels), Mixed, &["CFG-005"]),
-    flags(Fault::Config(ConfigFault::OverAdjustedPrice), OnChain, &["pricePerUnit=1000"], &["CFG-007"]),
+    flags(
+        Fault::Config(ConfigFault::OverAdjustedPrice),
+        OnChain,
+        &["pricePerUnit=1000"],
+        &["CFG-007"],
+    ),
 ];
 
 impl Area for ConfigFault {

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, case};
-use crate::proto::net::{OrchestratorInfo, HardwareInformation};
+use super::{case, Answer, Area, Fault, FaultCase};
+use crate::proto::net::{HardwareInformation, OrchestratorInfo};
 use crate::reference::Preset::Mixed;
 
 /// A way to break the HW rules; the doc line is the `--fault` help.
@@ -19,7 +19,11 @@ pub enum HardwareFault {
 
 /// How selftest proves each fault: where it runs and the rules it must fire.
 pub const CASES: &[FaultCase] = &[
-    case(Fault::Hardware(HardwareFault::HardwareUnknownPipeline), Mixed, &["HW-001"]),
+    case(
+        Fault::Hardware(HardwareFault::HardwareUnknownPipeline),
+        Mixed,
+        &["HW-001"],
+    ),
     case(Fault::Hardware(HardwareFault::GpuMemoryOverTotal), Mixed, &["HW-002"]),
 ];
 

@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, case};
+use super::{case, Answer, Area, Fault, FaultCase};
 use crate::proto::net::OrchestratorInfo;
 use crate::reference::Preset::{OffChainTranscoding as OffChain, OnChainTranscoding as OnChain};
 
@@ -32,9 +32,7 @@ impl Area for IdentityFault {
         match self {
             IdentityFault::ShortAddress => info.address.truncate(19),
             // The node reads these as it handles a call.
-            IdentityFault::PingOtherKey
-            | IdentityFault::PingTruncated
-            | IdentityFault::PingError => {}
+            IdentityFault::PingOtherKey | IdentityFault::PingTruncated | IdentityFault::PingError => {}
         }
     }
 }

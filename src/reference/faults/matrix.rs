@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, capabilities, case, first_ai_capability};
+use super::{capabilities, case, first_ai_capability, Answer, Area, Fault, FaultCase};
 use crate::capability::{self, encode_bitstring};
 use crate::proto::net::{OrchestratorInfo, PriceInfo};
 use crate::reference::Preset::{Mixed, OffChainTranscoding as OffChain, OnChainMixed};
@@ -24,11 +24,23 @@ pub enum MatrixFault {
 
 /// How selftest proves each fault: where it runs and the rules it must fire.
 pub const CASES: &[FaultCase] = &[
-    case(Fault::Matrix(MatrixFault::PriceOnTranscoding), OffChain, &["MATRIX-002"]),
-    case(Fault::Matrix(MatrixFault::AiModelWithoutPrice), OnChainMixed, &["MATRIX-003"]),
+    case(
+        Fault::Matrix(MatrixFault::PriceOnTranscoding),
+        OffChain,
+        &["MATRIX-002"],
+    ),
+    case(
+        Fault::Matrix(MatrixFault::AiModelWithoutPrice),
+        OnChainMixed,
+        &["MATRIX-003"],
+    ),
     case(Fault::Matrix(MatrixFault::AiWithoutHardware), Mixed, &["MATRIX-004"]),
     case(Fault::Matrix(MatrixFault::CodecWithoutCore), OffChain, &["MATRIX-005"]),
-    case(Fault::Matrix(MatrixFault::AiPriceWithoutModel), OnChainMixed, &["MATRIX-006"]),
+    case(
+        Fault::Matrix(MatrixFault::AiPriceWithoutModel),
+        OnChainMixed,
+        &["MATRIX-006"],
+    ),
 ];
 
 impl Area for MatrixFault {

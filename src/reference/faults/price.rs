@@ -2,9 +2,9 @@
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, case, first_ai_capability, flags, unadvertised_ai_capability};
+use super::{case, first_ai_capability, flags, unadvertised_ai_capability, Answer, Area, Fault, FaultCase};
 use crate::proto::net::{OrchestratorInfo, PriceInfo};
-use crate::reference::Preset::{Mixed, OnChainTranscoding as OnChain, OnChainMixed};
+use crate::reference::Preset::{Mixed, OnChainMixed, OnChainTranscoding as OnChain};
 
 /// A way to break the PRICE rules; the doc line is the `--fault` help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
@@ -29,14 +29,27 @@ pub enum PriceFault {
 
 /// How selftest proves each fault: where it runs and the rules it must fire.
 pub const CASES: &[FaultCase] = &[
-    case(Fault::Price(PriceFault::ZeroPixelsPerUnit), OnChain, &["PRICE-001", "MATRIX-001"]),
+    case(
+        Fault::Price(PriceFault::ZeroPixelsPerUnit),
+        OnChain,
+        &["PRICE-001", "MATRIX-001"],
+    ),
     case(Fault::Price(PriceFault::NegativePrice), OnChain, &["PRICE-002"]),
     case(Fault::Price(PriceFault::AiZeroPixels), OnChainMixed, &["PRICE-003"]),
     case(Fault::Price(PriceFault::PriceForUnadvertised), Mixed, &["PRICE-004"]),
     case(Fault::Price(PriceFault::PriceForUnlistedModel), Mixed, &["PRICE-005"]),
     case(Fault::Price(PriceFault::DuplicatePrice), OnChainMixed, &["PRICE-006"]),
-    flags(Fault::Price(PriceFault::Expensive), OnChain, &["maxPricePerUnit=1000"], &["PRICE-008"]),
-    case(Fault::Price(PriceFault::TranscodingPriceForModels), OnChainMixed, &["PRICE-009"]),
+    flags(
+        Fault::Price(PriceFault::Expensive),
+        OnChain,
+        &["maxPricePerUnit=1000"],
+        &["PRICE-008"],
+    ),
+    case(
+        Fault::Price(PriceFault::TranscodingPriceForModels),
+        OnChainMixed,
+        &["PRICE-009"],
+    ),
 ];
 
 impl Area for PriceFault {

@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, case};
+use super::{case, Answer, Area, Fault, FaultCase};
 use crate::proto::net::OrchestratorInfo;
 use crate::reference::Preset::{OffChainTranscoding as OffChain, OnChainTranscoding as OnChain};
 
@@ -27,7 +27,11 @@ pub enum RequiredFault {
 pub const CASES: &[FaultCase] = &[
     case(Fault::Required(RequiredFault::NoTranscoder), OffChain, &["REQ-001"]),
     case(Fault::Required(RequiredFault::NoAddress), OffChain, &["REQ-002"]),
-    case(Fault::Required(RequiredFault::NoPriceInfo), OnChain, &["REQ-003", "MATRIX-001"]),
+    case(
+        Fault::Required(RequiredFault::NoPriceInfo),
+        OnChain,
+        &["REQ-003", "MATRIX-001"],
+    ),
     case(Fault::Required(RequiredFault::NoCapabilities), OffChain, &["REQ-004"]),
     case(Fault::Required(RequiredFault::NoTicketParams), OnChain, &["REQ-005"]),
     case(Fault::Required(RequiredFault::NoAuthToken), OffChain, &["REQ-006"]),

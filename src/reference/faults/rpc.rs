@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::{Area, Fault, FaultCase, case, fuzzed};
+use super::{case, fuzzed, Area, Fault, FaultCase};
 use crate::reference::Preset::{Mixed, OffChainTranscoding as OffChain, OnChainTranscoding as OnChain};
 
 /// A way to break the RPC rules; the doc line is the `--fault` help.
@@ -50,6 +50,7 @@ pub const CASES: &[FaultCase] = &[
 
 /// The node reads every one of these as it handles a call: none bends an answer.
 impl Area for RpcFault {}
+
 /// How long `StallPing` holds its answer: longer than any sensible deadline.
 pub const STALL: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -75,4 +76,3 @@ pub fn truncated_token_panic(len: usize) -> String {
          range end index {ISSUED_TOKEN_LEN} out of range for slice of length {len}"
     )
 }
-

@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::{Area, Fault, FaultCase, case};
+use super::{case, Area, Fault, FaultCase};
 use crate::reference::Preset::OffChainTranscoding as OffChain;
 
 /// A way to break the SPEC rules; the doc line is the `--fault` help.
@@ -13,9 +13,11 @@ pub enum SpecFault {
 }
 
 /// How selftest proves each fault: where it runs and the rules it must fire.
-pub const CASES: &[FaultCase] = &[
-    case(Fault::Spec(SpecFault::UnknownFieldOnWire), OffChain, &["SPEC-003"]),
-];
+pub const CASES: &[FaultCase] = &[case(
+    Fault::Spec(SpecFault::UnknownFieldOnWire),
+    OffChain,
+    &["SPEC-003"],
+)];
 
 /// The node reads every one of these as it handles a call: none bends an answer.
 impl Area for SpecFault {}

@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, case};
+use super::{case, Answer, Area, Fault, FaultCase};
 use crate::proto::net::os_info::StorageType;
 use crate::proto::net::{OrchestratorInfo, OsInfo};
 use crate::reference::Preset::OffChainTranscoding as OffChain;
@@ -15,9 +15,11 @@ pub enum StorageFault {
 }
 
 /// How selftest proves each fault: where it runs and the rules it must fire.
-pub const CASES: &[FaultCase] = &[
-    case(Fault::Storage(StorageFault::S3WithoutInfo), OffChain, &["STORAGE-001"]),
-];
+pub const CASES: &[FaultCase] = &[case(
+    Fault::Storage(StorageFault::S3WithoutInfo),
+    OffChain,
+    &["STORAGE-001"],
+)];
 
 impl Area for StorageFault {
     fn bend(self, info: &mut OrchestratorInfo, _answer: Answer) {

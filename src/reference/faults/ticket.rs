@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 
-use super::{Answer, Area, Fault, FaultCase, case, declared, flags, tickets};
+use super::{case, declared, flags, tickets, Answer, Area, Fault, FaultCase};
 use crate::proto::net::OrchestratorInfo;
 use crate::reference::Preset::OnChainTranscoding as OnChain;
 
@@ -33,15 +33,28 @@ pub enum TicketFault {
 
 /// How selftest proves each fault: where it runs and the rules it must fire.
 pub const CASES: &[FaultCase] = &[
-    declared(Fault::Ticket(TicketFault::RecipientNotAddress), OnChain, &["TICKET-001", "CFG-006"]),
+    declared(
+        Fault::Ticket(TicketFault::RecipientNotAddress),
+        OnChain,
+        &["TICKET-001", "CFG-006"],
+    ),
     case(Fault::Ticket(TicketFault::ZeroFaceValue), OnChain, &["TICKET-002"]),
     case(Fault::Ticket(TicketFault::ZeroWinProb), OnChain, &["TICKET-003"]),
     case(Fault::Ticket(TicketFault::ShortRandHash), OnChain, &["TICKET-004"]),
     case(Fault::Ticket(TicketFault::NoSeed), OnChain, &["TICKET-005"]),
-    case(Fault::Ticket(TicketFault::ZeroExpirationBlock), OnChain, &["TICKET-006"]),
+    case(
+        Fault::Ticket(TicketFault::ZeroExpirationBlock),
+        OnChain,
+        &["TICKET-006"],
+    ),
     case(Fault::Ticket(TicketFault::NoExpirationParams), OnChain, &["TICKET-007"]),
     case(Fault::Ticket(TicketFault::HighTicketEv), OnChain, &["TICKET-008"]),
-    flags(Fault::Ticket(TicketFault::StaleExpirationBlock), OnChain, &["l1Block=1000"], &["TICKET-009"]),
+    flags(
+        Fault::Ticket(TicketFault::StaleExpirationBlock),
+        OnChain,
+        &["l1Block=1000"],
+        &["TICKET-009"],
+    ),
     case(Fault::Ticket(TicketFault::ReusedTicketRand), OnChain, &["TICKET-010"]),
 ];
 
