@@ -10,7 +10,6 @@ use crate::ambient::unix_now;
 use crate::driver::Driver;
 use crate::eth::EthKey;
 use crate::gateway::Gateway;
-use crate::observe::Observation;
 use crate::protocol::Protocol;
 use crate::reference::faults::{Declared, Exercise, FaultCase, FAULT_CASES};
 use crate::reference::{self, Preset, ReferenceConfig};
@@ -59,14 +58,18 @@ impl CaseOutcome {
     }
 }
 
-/// Runs the clean configurations, then every fault case but those only fuzzing proves.
+/// Runs the clean configurations, then every fault case the standard probe proves.
 pub async fn run_selftest(call_timeout: Duration) -> Vec<CaseOutcome> {
     let mut outcomes = Vec::new();
     for preset in Preset::ALL {
         outcomes.push(run_clean(preset, call_timeout).await);
     }
-    for case in FAULT_CASES.iter().filter(|case| case.exercise != Exercise::FuzzedInput) {
-        outcomes.push(run_fault(case, call_timeout).await);
+    for case in FAULT_CASES {
+        match case.exercise {
+            Exercise::StandardProbe => outcomes.push(run_fault(case, call_timeout).await),
+            // Listed in the table (`fuzzed_cases`); tests/live_fuzz.rs proves them.
+            Exercise::FuzzedInput => {}
+        }
     }
     outcomes
 }
@@ -78,13 +81,7 @@ pub fn fuzzed_cases() -> impl Iterator<Item = &'static FaultCase> {
 }
 
 async fn run_clean(preset: Preset, call_timeout: Duration) -> CaseOutcome {
-    let outcome = evaluate_reference(
-        preset.config(),
-        Declared::Configuration,
-        Exercise::StandardProbe,
-        call_timeout,
-    )
-    .await;
+    let outcome = evaluate_reference(preset.config(), Declared::Configuration, call_timeout).await;
     let mut result = CaseOutcome {
         fault: "clean".into(),
         preset,
@@ -122,7 +119,7 @@ async fn run_fault(case: &FaultCase, call_timeout: Duration) -> CaseOutcome {
         fired: Vec::new(),
         problem: None,
     };
-    let results = match evaluate_reference(config, case.declared, case.exercise, call_timeout).await {
+    let results = match evaluate_reference(config, case.declared, call_timeout).await {
         Ok(results) => results,
         Err(problem) => {
             result.problem = Some(problem);
@@ -166,11 +163,11 @@ fn fired(results: &[RuleResult]) -> Vec<&'static str> {
         .collect()
 }
 
-/// Starts the orchestrator, runs `exercise` against it, and evaluates the catalog on what it saw.
+/// Starts the orchestrator, runs the standard probe against it, and evaluates the catalog on
+/// what it saw.
 async fn evaluate_reference(
     config: ReferenceConfig,
     declared: Declared,
-    exercise: Exercise,
     call_timeout: Duration,
 ) -> Result<Vec<RuleResult>, String> {
     let running = reference::start(config).await.map_err(|error| error.to_string())?;
@@ -183,20 +180,12 @@ async fn evaluate_reference(
         .await
         .map_err(|error| error.to_string())?;
     let driver = Driver::new(connection, Protocol::built_in(), Gateway::from(&EthKey::random()));
-    let observation = observe(exercise, &driver).await?;
+    let observation = standard_probe(&driver).await;
     let expectations = declared.expectations(running.expectations())?;
     let context = Context::new(&observation, &expectations, ModeOverrides::default(), unix_now());
     let results = rules::evaluate(&context);
     running.shutdown().await;
     Ok(results)
-}
-
-/// What `exercise` sees of the orchestrator behind `driver`.
-async fn observe(exercise: Exercise, driver: &Driver) -> Result<Observation, String> {
-    match exercise {
-        Exercise::StandardProbe => Ok(standard_probe(driver).await),
-        Exercise::FuzzedInput => Err("only fuzzed requests set this fault off: `lpconform fuzz` proves it".into()),
-    }
 }
 
 /// Rules of the catalog that neither a fault case nor [`NOT_ORCHESTRATOR_FAULTS`] accounts for.
