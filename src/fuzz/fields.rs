@@ -1,10 +1,11 @@
 //! Fuzz families derived from the loaded proto: one for every field of every unary method's
-//! request message (nested messages' fields too), named `field:<RpcMethod>.<path>`, so a field a
-//! newer proto adds is fuzzed without code. Each case sends a valid request of the method with
-//! that one field replaced: boundary values of its type, wrong wire types, oversized and deeply
-//! nested values, long repeated and map fields, unknown fields inside messages. The field is
-//! appended to the request's encoding, which protobuf merges into the request (a later
-//! singular value wins, repeated values add up, messages merge).
+//! request message (nested messages' fields too), named `field:<method>.<path>` after any method
+//! of the loaded proto, standard or not, so a field a newer proto adds is fuzzed without code.
+//! Each case sends a valid request of the method with that one field replaced: boundary values of
+//! its type, wrong wire types, oversized and deeply nested values, long repeated and map fields,
+//! unknown fields inside messages. The field is appended to the request's encoding, which
+//! protobuf merges into the request (a later singular value wins, repeated values add up,
+//! messages merge).
 
 use prost::encoding::{encode_key, encode_varint, WireType};
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, MethodDescriptor};

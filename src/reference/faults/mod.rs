@@ -3,13 +3,16 @@
 //!
 //! Faults are grouped by the rule area they break, one file per area as under `src/rules/`. An
 //! area's file holds its faults (an enum whose variants' kebab-case names are what `--fault`
-//! takes and whose doc lines are its help), how each bends a discovery answer ([`Area::bend`]; a
-//! fault that changes how a call is handled is read by the [`Node`](super::Node) there instead),
-//! and how selftest proves each (`CASES`: [`FaultCase`]s).
+//! takes and whose doc lines are its help), how each bends a discovery answer ([`Area::bend`]),
+//! and how selftest proves each (`CASES`: [`FaultCase`]s). A fault that bends no answer is applied
+//! elsewhere: one that changes how a call is handled by the [`Node`](super::Node) as it handles
+//! the call (`node.has(...)`), one that replaces an answer's bytes on the wire
+//! (`garbled-response`, `unknown-field-on-wire`) by the gRPC routes (`service::grpc_routes`).
 //!
 //! Adding a fault: a variant in its area's enum, its case in that area's `CASES`, and its
-//! effect, an arm of the area's `bend` or a `node.has(...)` check where the node handles the
-//! call. Adding an area: its file here, its `mod` line and one line in the `areas!` list below.
+//! effect, an arm of the area's `bend`, a `node.has(...)` check where the node handles the call,
+//! or a raw route in `service::grpc_routes` for an answer's bytes. Adding an area: its file here,
+//! its `mod` line and one line in the `areas!` list below.
 
 use std::sync::LazyLock;
 
@@ -145,8 +148,8 @@ impl Fault {
 
 /// An area's faults: each area's enum is one.
 trait Area: ValueEnum + Copy {
-    /// Bends one discovery answer. A fault that changes how a call is handled leaves the answer
-    /// alone: the node reads it as it handles the call.
+    /// Bends one discovery answer. A fault that changes how a call is handled, or an answer's
+    /// bytes on the wire, leaves the answer alone: the node or the gRPC routes apply it.
     fn bend(self, _info: &mut OrchestratorInfo, _answer: Answer) {}
 }
 
@@ -266,8 +269,8 @@ pub struct Answer {
     pub transcoding_price: bool,
 }
 
-/// Applies every information-corrupting fault to one answer. Faults that
-/// change call handling are read by the node instead.
+/// Applies every information-corrupting fault to one answer. Faults that change call handling
+/// are applied by the node, those that change an answer's bytes by the gRPC routes.
 pub fn corrupt(info: &mut OrchestratorInfo, faults: &[Fault], answer: Answer) {
     for fault in faults {
         fault.bend(info, answer);

@@ -48,7 +48,8 @@ pub const CASES: &[FaultCase] = &[
     fuzzed(Fault::Rpc(RpcFault::CrashOnMissingToken), &["RPC-005"]),
 ];
 
-/// The node reads every one of these as it handles a call: none bends an answer.
+/// None bends an answer: the node applies each as it handles a call, but `GarbledResponse`,
+/// whose answer the gRPC routes replace with bytes that do not decode (`service::grpc_routes`).
 impl Area for RpcFault {}
 
 /// How long `StallPing` holds its answer: longer than any sensible deadline.

@@ -19,5 +19,6 @@ pub const CASES: &[FaultCase] = &[case(
     &["SPEC-003"],
 )];
 
-/// The node reads every one of these as it handles a call: none bends an answer.
+/// None bends an answer: the gRPC routes (`service::grpc_routes`) append `UnknownFieldOnWire`'s
+/// field to the answer's bytes on the wire.
 impl Area for SpecFault {}
