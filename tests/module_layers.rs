@@ -9,9 +9,12 @@
 //! An import is any path the code names through `crate::`, `super::`, `self::` or a child
 //! module's name, in a `use` or in place. A name a module imports or re-exports counts as the
 //! module it comes from, so `super::RenderError` in `openapi::entries` is an arrow to the file that
-//! defines `RenderError`. What a module's own file (`mod.rs`) defines its submodules may use: that
-//! file is the module's face, above them. Test code (`#[cfg(test)]` items and modules) may reach
-//! anywhere and is not read.
+//! defines `RenderError`. A name re-exported where the `use` cannot be read (a macro's
+//! `pub use $module::$name`, a glob), which the module does not define itself, counts as the one
+//! submodule that defines it: `super::PriceFault` in a fault area is an arrow to `faults::price`.
+//! What a module's own file (`mod.rs`) defines its submodules may use: that file is the module's
+//! face, above them. Test code (`#[cfg(test)]` items and modules) may reach anywhere and is not
+//! read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -403,11 +406,28 @@ fn use_tree(tokens: &[&str], mut at: usize, prefix: &mut Vec<String>, found: &mu
     at
 }
 
-/// The crate's modules as read: which exist, and the names each imports or re-exports.
+/// The names `code` defines as items (`enum Fault`, `fn case`, `mod price`, …), macros' bodies
+/// included.
+fn defined_names(code: &str) -> BTreeSet<String> {
+    const ITEMS: &[&str] = &[
+        "enum", "struct", "union", "trait", "fn", "const", "static", "type", "mod",
+    ];
+    const NOT_NAMES: &[&str] = &["fn", "mut", "unsafe", "extern", "_"];
+    let tokens = tokens(code);
+    (tokens.windows(2))
+        .filter(|pair| ITEMS.contains(&pair[0]) && is_word(pair[1]) && !NOT_NAMES.contains(&pair[1]))
+        .map(|pair| pair[1].to_string())
+        .collect()
+}
+
+/// The crate's modules as read: which exist, the names each imports or re-exports, and the names
+/// each defines.
 struct Crate {
     modules: BTreeSet<Vec<String>>,
     /// Per module, each name a `use` brings in and the absolute path it names.
     imported: BTreeMap<Vec<String>, BTreeMap<String, Vec<String>>>,
+    /// Per module, the names its own code defines.
+    defined: BTreeMap<Vec<String>, BTreeSet<String>>,
 }
 
 impl Crate {
@@ -416,6 +436,9 @@ impl Crate {
         let mut read = Crate {
             modules,
             imported: BTreeMap::new(),
+            defined: (sources.iter())
+                .map(|source| (source.module.clone(), defined_names(&source.code)))
+                .collect(),
         };
         for source in sources {
             let names: BTreeMap<String, Vec<String>> = paths(&source.code)
@@ -455,18 +478,35 @@ impl Crate {
     }
 
     /// The module `path` lands in: its longest prefix that is a module, or, when the next
-    /// segment is a name that module imports, the module that name comes from.
+    /// segment is a name that module imports or re-exports, the module that name comes from.
     fn module_of(&self, path: &[String], hops: usize) -> Vec<String> {
         let mut length = 0;
         while length < path.len() && self.modules.contains(&path[..=length]) {
             length += 1;
         }
         let module = path[..length].to_vec();
-        match path.get(length).and_then(|name| self.imported.get(&module)?.get(name)) {
-            Some(origin) if hops < 8 => {
-                self.module_of(&[origin.clone(), path[length + 1..].to_vec()].concat(), hops + 1)
-            }
+        match path.get(length).and_then(|name| self.origin(&module, name)) {
+            Some(origin) if hops < 8 => self.module_of(&[origin, path[length + 1..].to_vec()].concat(), hops + 1),
             _ => module,
+        }
+    }
+
+    /// Where `module`'s `name` comes from when the module does not define it: the path a `use`
+    /// names, else (a re-export this reader cannot read, such as a macro's) the one submodule
+    /// that defines it.
+    fn origin(&self, module: &[String], name: &str) -> Option<Vec<String>> {
+        if let Some(origin) = self.imported.get(module).and_then(|names| names.get(name)) {
+            return Some(origin.clone());
+        }
+        if self.defined.get(module).is_some_and(|names| names.contains(name)) {
+            return None;
+        }
+        let mut definers = (self.defined.iter()).filter(|(child, names)| {
+            child.len() == module.len() + 1 && child.starts_with(module) && names.contains(name)
+        });
+        match (definers.next(), definers.next()) {
+            (Some((child, _)), None) => Some([child.clone(), vec![name.to_string()]].concat()),
+            _ => None,
         }
     }
 
@@ -648,17 +688,19 @@ fn an_arrow_back_up_and_a_module_without_rank_are_seen() {
     );
 }
 
+/// A source file of `module` holding `code`, for the checker's own tests.
+fn file(module: &[&str], code: &str) -> Source {
+    let (code, test_modules) = code_of(code);
+    Source {
+        file: PathBuf::from(module.join("/")),
+        module: module.iter().map(|part| part.to_string()).collect(),
+        code,
+        test_modules,
+    }
+}
+
 #[test]
 fn imports_are_read_through_super_re_exports_and_nested_trees() {
-    let file = |module: &[&str], code: &str| {
-        let (code, test_modules) = code_of(code);
-        Source {
-            file: PathBuf::from(module.join("/")),
-            module: module.iter().map(|part| part.to_string()).collect(),
-            code,
-            test_modules,
-        }
-    };
     let sources = [
         file(
             &["a"],
@@ -680,6 +722,42 @@ fn imports_are_read_through_super_re_exports_and_nested_trees() {
         .map(|(parent, from, to)| format!("{}: {from} -> {to}", parent.join("::")))
         .collect();
     assert_eq!(arrows, [": a -> e", "a: b -> c", "a: b -> d", "a: d -> c"]);
+}
+
+#[test]
+fn names_a_macro_re_exports_are_traced_to_the_submodule_defining_them() {
+    // As `reference::faults` declares its areas: the re-exports come out of a macro.
+    let sources = [
+        file(
+            &["faults"],
+            "mod price;\nmod ticket;\nmacro_rules! areas { ($($module:ident: $faults:ident,)+) => { \
+             $(pub use $module::$faults;)+ pub enum Fault {} }; }\n\
+             areas! { price: PriceFault, ticket: TicketFault, }\npub trait Area {}",
+        ),
+        file(
+            &["faults", "price"],
+            "use super::{Area, Fault, TicketFault};\npub enum PriceFault { Zero }",
+        ),
+        file(
+            &["faults", "ticket"],
+            "pub enum TicketFault {}\nfn f() { super::PriceFault::Zero; }",
+        ),
+    ];
+    let read = Crate::new(&sources);
+    let arrows: Vec<(Vec<String>, String, String)> = read.arrows(&sources).into_keys().collect();
+    let faults = vec!["faults".to_string()];
+    assert_eq!(
+        arrows,
+        [
+            (faults.clone(), "price".to_string(), "ticket".to_string()),
+            (faults, "ticket".to_string(), "price".to_string()),
+        ]
+    );
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (_, from, to) in arrows {
+        graph.entry(from).or_default().insert(to);
+    }
+    assert_eq!(circle_from(&graph, "price").unwrap(), ["price", "ticket"]);
 }
 
 #[test]
