@@ -8,6 +8,7 @@ use clap::Args;
 use super::checks::ProtoArgs;
 use super::connect::{duration_flag, ConnectArgs};
 use super::reference::ReferenceArgs;
+use crate::fuzz::FAMILIES;
 
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
@@ -32,11 +33,9 @@ pub struct FuzzArgs {
     /// Folder the failing inputs are saved to, one JSON file each.
     #[arg(long, default_value = "fuzz-findings", value_name = "DIR")]
     pub corpus: PathBuf,
-    /// Fuzz only these families (repeatable). Default: all of them: the written ones
-    /// (raw-bytes, mutated-encoding, bad-signature, address-length, capability-bitstring,
-    /// capacities-map, invalid-utf8, unknown-fields, oversized, ping-value, end-session-token)
-    /// and `field:<Method>.<field>` for each request field of the loaded proto (see --proto).
-    #[arg(long = "family", value_name = "NAME")]
+    /// The families to fuzz (`--family`); its help is made from the written families' table,
+    /// `fuzz::FAMILIES`.
+    #[arg(long = "family", value_name = "NAME", help = family_help(false), long_help = family_help(true))]
     pub families: Vec<String>,
     /// How long a target that stopped answering gets to come back before the run stops.
     #[arg(long, default_value = "30s", value_parser = duration_flag)]
@@ -45,6 +44,24 @@ pub struct FuzzArgs {
     pub proto: ProtoArgs,
     #[command(flatten)]
     pub reference: ReferenceArgs,
+}
+
+/// The `--family` help from the written families' table: their names (`-h`), or each with what
+/// it sends (`--help`).
+fn family_help(long: bool) -> String {
+    let written = if long {
+        let lines: Vec<String> = (FAMILIES.iter())
+            .map(|family| format!("  {}: {}", family.name, family.about))
+            .collect();
+        format!(":\n{}\n", lines.join("\n"))
+    } else {
+        let names: Vec<&str> = FAMILIES.iter().map(|family| family.name).collect();
+        format!(" ({}) ", names.join(", "))
+    };
+    format!(
+        "Fuzz only these families (repeatable). Default: all of them: the written ones{written}and \
+         `field:<Method>.<field>` for each request field of the loaded proto (see --proto)."
+    )
 }
 
 impl FuzzArgs {
