@@ -649,14 +649,19 @@ impl Body for Answer {
     }
 }
 
-/// Serves `info` as the answer to every call.
-async fn answering(info: lpconform::proto::net::OrchestratorInfo) -> SocketAddr {
+/// `info` as one gRPC message frame: not compressed, its length, its bytes.
+fn grpc_frame(info: &lpconform::proto::net::OrchestratorInfo) -> Bytes {
     use prost::Message as _;
     let encoded = info.encode_to_vec();
     let mut frame = vec![0u8];
     frame.extend_from_slice(&(encoded.len() as u32).to_be_bytes());
     frame.extend_from_slice(&encoded);
-    let frame = Bytes::from(frame);
+    Bytes::from(frame)
+}
+
+/// Serves `info` as the answer to every call.
+async fn answering(info: lpconform::proto::net::OrchestratorInfo) -> SocketAddr {
+    let frame = grpc_frame(&info);
     h2c(move || {
         Ok(grpc_response(Answer {
             message: Some(frame.clone()),
@@ -684,12 +689,7 @@ async fn served_json_run<F>(info_json: F) -> (String, serde_json::Value)
 where
     F: Fn() -> Result<Response<BoxedBody>, std::io::Error> + Clone + Send + Sync + 'static,
 {
-    use prost::Message as _;
-    let encoded = lpconform::proto::net::OrchestratorInfo::default().encode_to_vec();
-    let mut frame = vec![0u8];
-    frame.extend_from_slice(&(encoded.len() as u32).to_be_bytes());
-    frame.extend_from_slice(&encoded);
-    let frame = Bytes::from(frame);
+    let frame = grpc_frame(&lpconform::proto::net::OrchestratorInfo::default());
     let address = h2c_by_path(move |path| match path {
         "/orchestrator/info" => info_json(),
         _ => Ok(grpc_response(Answer {

@@ -17,7 +17,7 @@ use tokio_rustls::TlsConnector;
 use tower::{Service as _, ServiceExt as _};
 
 use super::dial::{self, ByteStream, DialError};
-use super::{caused_by, tls, Connection, Target, TransportError, TransportOptions, USER_AGENT};
+use super::{caused_by, tls, within, Connection, Target, TransportError, TransportOptions, USER_AGENT};
 use crate::error_text::error_chain;
 use crate::observe::CallError;
 
@@ -127,9 +127,7 @@ impl Connection {
                 .map_err(|error| after_sending(&error, self.call_timeout))?;
             read_answer(response, self.max_decode_bytes).await
         };
-        tokio::time::timeout(self.call_timeout, exchange)
-            .await
-            .unwrap_or(Err(CallError::Timeout(self.call_timeout)))
+        within(self.call_timeout, exchange).await
     }
 }
 
@@ -196,9 +194,7 @@ impl Http1Client {
                 .map_err(|error| after_sending(&error, self.call_timeout))?;
             read_answer(response, self.max_body_bytes).await
         };
-        tokio::time::timeout(self.call_timeout, exchange)
-            .await
-            .unwrap_or(Err(CallError::Timeout(self.call_timeout)))
+        within(self.call_timeout, exchange).await
     }
 
     async fn dial(&self) -> Result<Box<dyn ByteStream>, DialError> {

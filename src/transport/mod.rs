@@ -11,6 +11,7 @@ mod tests;
 mod tls;
 
 use std::error::Error;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -134,7 +135,8 @@ fn grpc_answer_only(
 pub struct Connection {
     target: Target,
     channel: Channel,
-    http1: Http1Client,
+    /// Shared by the connection's clones (the fuzzer clones one per request in flight).
+    http1: Arc<Http1Client>,
     call_timeout: Duration,
     max_decode_bytes: usize,
 }
@@ -144,7 +146,7 @@ impl Connection {
     /// so a peer that accepts the socket and then stalls cannot hang the run.
     pub async fn connect(target: &Target, options: &TransportOptions) -> Result<Connection, TransportError> {
         let tls = tls_connector(target, options, tls::ALPN_H2)?;
-        let http1 = Http1Client::new(target, options)?;
+        let http1 = Arc::new(Http1Client::new(target, options)?);
         let cannot_connect = |reason: String| TransportError::Connect {
             target: target.to_string(),
             reason,
@@ -245,10 +247,15 @@ impl Connection {
                 Err(status) => Err(CallError::from_status(status)),
             }
         };
-        tokio::time::timeout(self.call_timeout, call)
-            .await
-            .unwrap_or(Err(CallError::Timeout(self.call_timeout)))
+        within(self.call_timeout, call).await
     }
+}
+
+/// `call`'s outcome, or a `Timeout` once `deadline` has passed: every call's deadline.
+async fn within<T>(deadline: Duration, call: impl Future<Output = Result<T, CallError>>) -> Result<T, CallError> {
+    tokio::time::timeout(deadline, call)
+        .await
+        .unwrap_or(Err(CallError::Timeout(deadline)))
 }
 
 /// The TLS connector for `target` offering `alpn` with `options`' certificate policy; `None` for
