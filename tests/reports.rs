@@ -184,6 +184,7 @@ fn sample_report() -> RunReport {
         reason: "go-livepeer#0000 <accepted> until the fix".into(),
         until: Some(Date::from_calendar_date(2027, Month::January, 31).unwrap()),
         location: format!("known-failures.yaml:{line}"),
+        covers: Vec::new(),
     };
     let known_failures = KnownFailureCheck {
         path: PathBuf::from("known-failures.yaml"),

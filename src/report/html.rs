@@ -323,7 +323,7 @@ fn known_failures_section(check: &KnownFailureCheck) -> Markup {
                             td { code { (entry.location) } }
                             @match &outcome.state {
                                 EntryState::Holds(cases) => td.known { "still fails" span.detail { (cases.join(", ")) } },
-                                EntryState::Stale(why) => td.fail { "STALE" span.detail { (why) } },
+                                EntryState::Stale(why) | EntryState::Fixed(why) => td.fail { "STALE" span.detail { (why) } },
                                 EntryState::NotRun => td.skip { "not judged" span.detail { "--case left out its cases" } },
                             }
                             td { (entry.reason) }

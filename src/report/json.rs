@@ -687,7 +687,9 @@ impl JsonKnownFailures {
                 .map(|outcome| {
                     let (state, cases, stale_reason) = match &outcome.state {
                         EntryState::Holds(cases) => (JsonKnownFailureState::Holds, cases.clone(), None),
-                        EntryState::Stale(why) => (JsonKnownFailureState::Stale, Vec::new(), Some(why.clone())),
+                        EntryState::Stale(why) | EntryState::Fixed(why) => {
+                            (JsonKnownFailureState::Stale, Vec::new(), Some(why.clone()))
+                        }
                         EntryState::NotRun => (JsonKnownFailureState::NotRun, Vec::new(), None),
                     };
                     let entry = &outcome.entry;

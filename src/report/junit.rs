@@ -65,7 +65,7 @@ fn known_failures_suite(check: &KnownFailureCheck) -> TestSuite {
                     escape_line(&entry.reason)
                 )),
             ),
-            EntryState::Stale(why) => {
+            EntryState::Stale(why) | EntryState::Fixed(why) => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status
                     .set_message(format!(

@@ -113,7 +113,7 @@ fn render_known_failures(out: &mut String, check: &KnownFailureCheck, painter: &
     for outcome in &check.entries {
         let (label, colour, why) = match &outcome.state {
             EntryState::Holds(_) => continue,
-            EntryState::Stale(why) => ("STALE", AnsiColor::Red, why.as_str()),
+            EntryState::Stale(why) | EntryState::Fixed(why) => ("STALE", AnsiColor::Red, why.as_str()),
             EntryState::NotRun => ("SKIP", AnsiColor::BrightBlack, "not judged: --case left out its cases"),
         };
         let _ = writeln!(

@@ -31,6 +31,9 @@ pub struct KnownFailure {
     pub until: Option<Date>,
     /// `FILE:LINE` of the entry, so a stale one is easy to find.
     pub location: String,
+    /// Every case of the run's suites the entry covers that evaluates its rule: only a run in
+    /// which each of them passes the rule shows the entry fixed.
+    pub covers: Vec<String>,
 }
 
 impl KnownFailure {
@@ -105,10 +108,13 @@ pub fn parse(text: &str, path: &Path, suites: &[Suite]) -> Result<KnownFailures,
         };
         let rule = rules::rule(&raw.rule)
             .ok_or_else(|| refuse("unknown rule ID (`lpconform rules` lists the catalog)".into()))?;
-        if let Some(case) = &raw.case {
-            let evaluates = suites
+        let cases = || {
+            suites
                 .iter()
                 .flat_map(|suite| suite.cases.iter().map(move |case| (case.full_name(suite), case)))
+        };
+        if let Some(case) = &raw.case {
+            let evaluates = cases()
                 .find(|(name, _)| name == case)
                 .map(|(_, found)| found.rules.contains(&rule.id));
             match evaluates {
@@ -150,12 +156,17 @@ pub fn parse(text: &str, path: &Path, suites: &[Suite]) -> Result<KnownFailures,
                 earlier.name()
             )));
         }
+        let covers = cases()
+            .filter(|(name, case)| case.rules.contains(&rule.id) && raw.case.as_ref().is_none_or(|only| only == name))
+            .map(|(name, _)| name)
+            .collect();
         entries.push(KnownFailure {
             rule: rule.id,
             case: raw.case,
             reason: raw.reason,
             until,
             location,
+            covers,
         });
     }
     Ok(KnownFailures {
@@ -185,7 +196,7 @@ impl KnownFailureCheck {
     pub fn stale(&self) -> impl Iterator<Item = &EntryOutcome> {
         self.entries
             .iter()
-            .filter(|outcome| matches!(outcome.state, EntryState::Stale(_)))
+            .filter(|outcome| matches!(outcome.state, EntryState::Stale(_) | EntryState::Fixed(_)))
     }
 }
 
@@ -201,6 +212,9 @@ pub enum EntryState {
     Holds(Vec<String>),
     /// The entry no longer holds and fails the run: why (passes now, not evaluated, expired).
     Stale(String),
+    /// Stale because the rule passes (or only notes) in every case the entry covers, each of
+    /// which ran it in a run that did not end early: recording removes only these entries.
+    Fixed(String),
     /// `--case` left out every case the entry names: not judged in this run.
     NotRun,
 }
@@ -265,7 +279,12 @@ fn mark(report: &mut RunReport, entry: &KnownFailure, filtered: bool) -> EntrySt
     if !covered.is_empty() {
         EntryState::Holds(covered)
     } else if !seen_instead.is_empty() {
-        EntryState::Stale(format!("no longer fails: {}", seen_instead.join("; ")))
+        let why = format!("no longer fails: {}", seen_instead.join("; "));
+        if shown_fixed(report, entry) {
+            EntryState::Fixed(why)
+        } else {
+            EntryState::Stale(why)
+        }
     } else if filtered {
         EntryState::NotRun
     } else {
@@ -302,8 +321,9 @@ pub fn record(report: &RunReport, today: Date) -> String {
         .known_failures
         .as_ref()
         .map_or(&[][..], |check| &check.entries[..]);
-    let (fixed, kept): (Vec<&EntryOutcome>, Vec<&EntryOutcome>) =
-        outcomes.iter().partition(|outcome| shown_fixed(report, outcome));
+    let (fixed, kept): (Vec<&EntryOutcome>, Vec<&EntryOutcome>) = outcomes
+        .iter()
+        .partition(|outcome| matches!(outcome.state, EntryState::Fixed(_)));
     let mut entries: Vec<RawEntry> = kept.iter().map(|outcome| RawEntry::from(&outcome.entry)).collect();
     for case in &report.cases {
         let name = case.name();
@@ -340,7 +360,7 @@ pub fn record(report: &RunReport, today: Date) -> String {
         );
         for outcome in fixed {
             let why = match &outcome.state {
-                EntryState::Stale(why) => why.as_str(),
+                EntryState::Fixed(why) => why.as_str(),
                 _ => "",
             };
             let _ = writeln!(
@@ -359,22 +379,20 @@ pub fn record(report: &RunReport, today: Date) -> String {
     header + &serde_norway::to_string(&entries).unwrap_or_default()
 }
 
-/// An entry the run shows fixed: its rule passes (or only notes) in a case it covers and fails
-/// or warns in none. Skipped, left out or no longer evaluated is not fixed: the entry stays.
-fn shown_fixed(report: &RunReport, outcome: &EntryOutcome) -> bool {
-    let entry = &outcome.entry;
-    let verdicts = || {
-        report
-            .cases
-            .iter()
-            .filter(|case| entry.matches_case(&case.name()))
-            .flat_map(|case| &case.rules)
-            .filter(|result| result.rule.id == entry.rule)
-            .map(|result| &result.verdict)
-    };
-    matches!(outcome.state, EntryState::Stale(_))
-        && verdicts().any(|verdict| matches!(verdict, Verdict::Pass | Verdict::Info))
-        && !verdicts().any(|verdict| matches!(verdict, Verdict::Fail | Verdict::Warn))
+/// Whether the run shows `entry` fixed: it ran to the end and every case the entry covers ran
+/// its rule, which passes or only notes there. A case left out by `--case`, skipped (capacity,
+/// an unfunded gateway, another mode) or not reached proves nothing, so the entry stays.
+fn shown_fixed(report: &RunReport, entry: &KnownFailure) -> bool {
+    report.ended_early.is_none()
+        && entry.covers.iter().all(|name| {
+            let mut verdicts = (report.cases.iter())
+                .filter(|case| case.name() == *name)
+                .flat_map(|case| &case.rules)
+                .filter(|result| result.rule.id == entry.rule)
+                .map(|result| &result.verdict)
+                .peekable();
+            verdicts.peek().is_some() && verdicts.all(|verdict| matches!(verdict, Verdict::Pass | Verdict::Info))
+        })
 }
 
 impl From<&KnownFailure> for RawEntry {
@@ -509,7 +527,9 @@ mod tests {
         let stale: Vec<(String, String, String)> = check
             .stale()
             .map(|outcome| match &outcome.state {
-                EntryState::Stale(why) => (outcome.entry.name(), outcome.entry.location.clone(), why.clone()),
+                EntryState::Stale(why) | EntryState::Fixed(why) => {
+                    (outcome.entry.name(), outcome.entry.location.clone(), why.clone())
+                }
                 _ => unreachable!(),
             })
             .collect();
@@ -612,12 +632,12 @@ mod tests {
     }
 
     #[test]
-    fn recording_over_the_list_read_keeps_its_entries_removes_fixed_ones_and_adds_new_failures() {
+    fn recording_over_the_list_read_keeps_its_entries_and_adds_new_failures() {
         let written = concat!(
             "# our gate's list\n",
             "- rule: IDENT-003\n  case: identity::ping_offchain\n  reason: 'go-livepeer#3: skipped, kept'\n  until: 2999-01-01\n",
             "- rule: PRICE-001\n  reason: go-livepeer#2, left out by --case\n",
-            "- rule: REQ-001 # fixed\n  reason: go-livepeer#1\n",
+            "- rule: REQ-001 # passes where it ran, but --case left out other cases\n  reason: go-livepeer#1\n  until: 2999-02-01\n",
         );
         let list = parse_text(written).unwrap();
         let mut run = failing_run();
@@ -630,18 +650,58 @@ mod tests {
             [
                 fields(&list)[0],
                 fields(&list)[1],
+                fields(&list)[2],
                 ("ADDR-001", Some("discovery::signed_request"), added.as_str(), None),
             ],
             "{recorded}"
         );
         assert!(
-            recorded.contains("# Updated from known.yaml: 2 entries kept as written, 1 added, 1 removed as fixed.\n"),
+            recorded.contains("# Updated from known.yaml: 3 entries kept as written, 1 added, 0 removed as fixed.\n"),
             "{recorded}"
         );
+    }
+
+    /// A run of every case that evaluates REQ-001, each passing it.
+    fn req_001_passing_everywhere(list: &KnownFailures) -> RunReport {
+        report(
+            (list.entries[0].covers.iter())
+                .map(|name| {
+                    let (suite, id) = name.split_once("::").unwrap();
+                    case(suite, id, CaseStatus::Passed, vec![result("REQ-001", Verdict::Pass)])
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn an_entry_is_removed_as_fixed_only_when_every_case_it_covers_ran_and_passes() {
+        let list = parse_text("- rule: REQ-001\n  reason: go-livepeer#1\n  until: 2999-02-01\n").unwrap();
+        assert!(list.entries[0].covers.len() > 1, "{:?}", list.entries[0].covers);
+        let recorded_after = |run: &mut RunReport, filter: Option<&str>| {
+            apply(run, &list, day("2026-12-02"), filter);
+            record(run, day("2026-12-02"))
+        };
+
+        let recorded = recorded_after(&mut req_001_passing_everywhere(&list), None);
+        assert!(parse_text(&recorded).unwrap().entries.is_empty(), "{recorded}");
         assert!(
-            recorded.contains("#   removed REQ-001 in every case (known.yaml:8): no longer fails: passes in discovery::signed_request; its reason was: go-livepeer#1\n"),
+            recorded.contains("#   removed REQ-001 in every case (known.yaml:1): no longer fails: passes in "),
             "{recorded}"
         );
+
+        // One covered case skipped (capacity), not reached, or the run ended early: kept as written.
+        let mut skipped = req_001_passing_everywhere(&list);
+        skipped.cases[0].status = CaseStatus::Skipped("the orchestrator is at capacity".into());
+        skipped.cases[0].rules[0].verdict = Verdict::Skip("at capacity".into());
+        let mut not_reached = req_001_passing_everywhere(&list);
+        not_reached.cases.pop();
+        let mut ended_early = req_001_passing_everywhere(&list);
+        ended_early.ended_early = Some(crate::runner::EndedEarly::StoppedAnswering);
+        for mut run in [skipped, not_reached, ended_early] {
+            let recorded = recorded_after(&mut run, None);
+            assert_eq!(fields(&parse_text(&recorded).unwrap()), fields(&list), "{recorded}");
+            assert!(run.failed(), "a stale entry still fails the run");
+        }
     }
 
     #[test]
