@@ -5,7 +5,7 @@
 
 mod reference;
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -139,11 +139,41 @@ pub fn writable(what: &str, path: &Path) -> Result<(), RunError> {
 }
 
 pub fn write_report(what: &str, path: &Path, text: &str) -> Result<(), RunError> {
-    std::fs::write(path, text).map_err(|error| RunError::Output {
+    replace_whole(path, text).map_err(|error| RunError::Output {
         to: format!("{what} {}", path.display()),
         what: "report",
         error,
     })
+}
+
+/// Writes `text` to `path` so that no reader, and no failure halfway, ever sees a file cut short:
+/// a regular file (the list `--record-known-failures` updates, which the user may have written
+/// by hand) is written beside itself and renamed over, keeping its permissions. A symbolic link
+/// (`/dev/stdout` is one, to whatever the shell redirected) or what is not a file (a FIFO) is
+/// written in place, so the output goes where it points.
+fn replace_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let permissions = match std::fs::symlink_metadata(path) {
+        Ok(metadata) if !metadata.is_file() => return std::fs::write(path, text),
+        Ok(metadata) => Some(metadata.permissions()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => return Err(error),
+    };
+    let mut beside = path.as_os_str().to_owned();
+    beside.push(format!(".{}.partial", std::process::id()));
+    let beside = PathBuf::from(beside);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&beside)?;
+        file.write_all(text.as_bytes())?;
+        if let Some(permissions) = permissions {
+            file.set_permissions(permissions)?;
+        }
+        file.sync_all()?;
+        std::fs::rename(&beside, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&beside);
+    }
+    written
 }
 
 /// A progress bar drawn with `template` (indicatif's), on stderr only when it is a terminal;
@@ -190,6 +220,39 @@ mod tests {
             problem.starts_with(&format!("--junit {}: cannot write", path.display())),
             "{problem}"
         );
+    }
+
+    #[test]
+    fn a_file_is_replaced_whole_with_its_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let scratch = tempfile::tempdir().unwrap();
+        let list = scratch.path().join("known.yaml");
+        std::fs::write(&list, "- rule: ADDR-001\n  reason: written by hand\n").unwrap();
+        std::fs::set_permissions(&list, std::fs::Permissions::from_mode(0o640)).unwrap();
+        // A second name of the old file still reads it whole: the new text went to a new file.
+        let old_name = scratch.path().join("old.yaml");
+        std::fs::hard_link(&list, &old_name).unwrap();
+        write_report("--record-known-failures", &list, "[]\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&list).unwrap(), "[]\n");
+        assert_eq!(
+            std::fs::read_to_string(&old_name).unwrap(),
+            "- rule: ADDR-001\n  reason: written by hand\n"
+        );
+        let mode = std::fs::metadata(&list).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        let mut names: Vec<_> = std::fs::read_dir(scratch.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["known.yaml", "old.yaml"], "nothing left beside it");
+        // A link is written through, in place: the file it names takes the text.
+        let link = scratch.path().join("link.yaml");
+        std::os::unix::fs::symlink(&list, &link).unwrap();
+        write_report("--record-known-failures", &link, "- rule: ADDR-001\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&list).unwrap(), "- rule: ADDR-001\n");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        write_report("--junit", Path::new("/dev/null"), "<testsuites/>").unwrap();
     }
 
     #[test]
