@@ -248,7 +248,7 @@ fn recording_over_a_file_the_run_does_not_read_is_refused() {
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("--record-known-failures known.yaml: the file exists and this run does not read it"),
+        stderr.contains("--record-known-failures known.yaml: the file exists, this run does not read it"),
         "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(dir.join("known.yaml")).unwrap(), written);

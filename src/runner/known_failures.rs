@@ -20,6 +20,12 @@ use crate::suite::Suite;
 /// Longest reason `--record-known-failures` writes from a finding, in characters.
 const RECORDED_FINDING_CHARS: usize = 200;
 
+/// How every file `--record-known-failures` writes begins.
+const RECORDED_HEADER: &str = "# lpconform known failures, recorded ";
+
+/// What a recorded reason says until a person replaces it.
+const PLACEHOLDER_REASON: &str = "; replace with why it is accepted (an issue link). ";
+
 /// One accepted failure: a rule, in one case or in every case that evaluates it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownFailure {
@@ -292,22 +298,41 @@ fn mark(report: &mut RunReport, entry: &KnownFailure, filtered: bool) -> EntrySt
     }
 }
 
-/// Whether `--record-known-failures` may write `path`: a new file, or the list this run reads
-/// (`read`, `--known-failures`), which [`record`] then updates. Any other existing file is
-/// refused, since the user may have written it by hand and recording would replace it.
+/// Whether `--record-known-failures` may write `path`: a new file; the list this run reads
+/// (`read`, `--known-failures`), which [`record`] then updates; a list lpconform recorded that
+/// nobody has edited since (every reason still the placeholder, no until), as a CI job records
+/// into the same scratch path each run; an empty file (`> FILE` made it); or what is not a
+/// regular file (`/dev/stdout`). Any other
+/// existing file is refused: the user may have written it by hand, and recording would replace it.
 pub fn may_record(path: &Path, read: Option<&Path>) -> Result<(), String> {
-    let Ok(existing) = std::fs::canonicalize(path) else {
+    let Ok(metadata) = std::fs::metadata(path) else {
         return Ok(());
     };
-    if read.and_then(|read| std::fs::canonicalize(read).ok()) == Some(existing) {
+    let is_read = || read.and_then(|read| std::fs::canonicalize(read).ok()) == std::fs::canonicalize(path).ok();
+    if !metadata.is_file() || metadata.len() == 0 || is_read() || recorded_and_untouched(path) {
         return Ok(());
     }
     Err(
-        "the file exists and this run does not read it: to update a list, pass it as \
-         --known-failures too (its entries are kept and the new failures added); to start a \
-         new list, remove the file or name another"
+        "the file exists, this run does not read it and lpconform did not record it as it is: to \
+         update a list, pass it as --known-failures too (its entries are kept and the new failures \
+         added); to start a new list, remove the file or name another"
             .into(),
     )
+}
+
+/// Whether `path` is a list lpconform recorded and nobody has edited: its header, and entries
+/// whose reasons are all recording's placeholder, with no until. Replacing it loses nothing a
+/// person wrote.
+fn recorded_and_untouched(path: &Path) -> bool {
+    let Ok(text) = read_input_file(path) else {
+        return false;
+    };
+    let untouched = |entry: &RawEntry| {
+        entry.until.is_none() && entry.reason.starts_with("recorded ") && entry.reason.contains(PLACEHOLDER_REASON)
+    };
+    text.starts_with(RECORDED_HEADER)
+        && serde_norway::from_str::<Option<Vec<RawEntry>>>(&text)
+            .is_ok_and(|entries| entries.unwrap_or_default().iter().all(untouched))
 }
 
 /// The run's failing rule evaluations (under `--strict` warnings too) as a known-failures file.
@@ -344,7 +369,7 @@ pub fn record(report: &RunReport, today: Date) -> String {
         }
     }
     let mut header = format!(
-        "# lpconform known failures, recorded {today} from {}.\n\
+        "{RECORDED_HEADER}{today} from {}.\n\
          # Each entry: rule, optional case (suite::case), reason, optional until (YYYY-MM-DD).\n\
          # An entry that no longer fails, or whose until date has passed, fails the run.\n",
         escape_line(&report.target)
@@ -418,7 +443,7 @@ fn recorded_reason(result: &rules::RuleResult, today: Date) -> String {
         },
     );
     let finding: String = escape_line(&finding).chars().take(RECORDED_FINDING_CHARS).collect();
-    format!("recorded {today}; replace with why it is accepted (an issue link). {finding}")
+    format!("recorded {today}{PLACEHOLDER_REASON}{finding}")
 }
 
 #[cfg(test)]
@@ -736,6 +761,31 @@ mod tests {
         for read in [None, Some(scratch.path().join("other.yaml"))] {
             let refused = may_record(&list, read.as_deref()).unwrap_err();
             assert!(refused.contains("pass it as --known-failures too"), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_list_recorded_and_not_edited_since_or_a_stream_may_be_recorded_over() {
+        let scratch = tempfile::tempdir().unwrap();
+        let list = scratch.path().join("known.yaml");
+        let recorded = record(&failing_run(), day("2026-12-02"));
+        std::fs::write(&list, &recorded).unwrap();
+        assert_eq!(may_record(&list, None), Ok(()));
+        std::fs::write(&list, record(&report(vec![]), day("2026-12-02"))).unwrap();
+        assert_eq!(may_record(&list, None), Ok(()));
+        assert_eq!(may_record(Path::new("/dev/null"), None), Ok(()));
+        std::fs::write(&list, "").unwrap();
+        assert_eq!(may_record(&list, None), Ok(()));
+        // A reason replaced, an until added, or the header gone: a person wrote it.
+        let edited = [
+            recorded.replace(PLACEHOLDER_REASON, ": go-livepeer#1 "),
+            recorded.replace("  reason:", "  until: 2999-01-01\n  reason:"),
+            recorded.replace(RECORDED_HEADER, "# ours, "),
+        ];
+        for text in edited {
+            assert_ne!(text, recorded);
+            std::fs::write(&list, &text).unwrap();
+            assert!(may_record(&list, None).is_err(), "{text}");
         }
     }
 }

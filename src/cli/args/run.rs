@@ -43,7 +43,8 @@ pub struct RunArgs {
     pub known_failures: Option<PathBuf>,
     /// Write the run's rule failures to FILE as a known-failures list. To update a list, name it
     /// here and as --known-failures: its entries stay as written, fixed ones are removed, new
-    /// failures added. Any other existing FILE is refused.
+    /// failures added. Any other existing FILE is refused unless lpconform recorded it and
+    /// nobody has edited it since, or it is not a regular file (/dev/stdout).
     #[arg(long, value_name = "FILE")]
     pub record_known_failures: Option<PathBuf>,
     #[command(flatten)]
