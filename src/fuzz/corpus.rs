@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::families::FuzzInput;
 use super::live::FuzzFinding;
+use crate::escape::json_pretty;
 use crate::input_file::MAX_INPUT_FILE_BYTES;
 use crate::transport::GRPC_MESSAGE_LIMIT;
 
@@ -218,7 +219,8 @@ pub fn save(directory: &Path, file: &FindingFile) -> Result<PathBuf, CorpusError
         problem,
     };
     check_sizes(&file.requests).map_err(|problem| CorpusError::TooLarge { problem })?;
-    let mut text = serde_json::to_string_pretty(file).map_err(|error| problem(error.to_string()))?;
+    // The finding's `actual` is the target's text: carried as `\u` escapes, never raw.
+    let mut text = json_pretty(file).map_err(|error| problem(error.to_string()))?;
     text.push('\n');
     if text.len() as u64 > MAX_INPUT_FILE_BYTES {
         return Err(CorpusError::TooLarge {
@@ -292,6 +294,18 @@ mod tests {
         let (loaded, inputs) = load(&path).unwrap();
         assert_eq!(loaded, file);
         assert_eq!(inputs, finding().inputs);
+    }
+
+    #[test]
+    fn the_targets_text_is_saved_escaped_and_read_back_as_it_was() {
+        let directory = tempfile::tempdir().unwrap();
+        let mut file = FindingFile::new(&finding(), 7, "embedded");
+        file.actual = "status \u{202e}evil\u{85}\u{fffe}\u{1b}[2J".into();
+        let path = save(directory.path(), &file).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(['\u{202e}', '\u{85}', '\u{fffe}', '\u{1b}']), "{text:?}");
+        assert!(text.contains("\\u202e") && text.contains("\\ufffe"), "{text}");
+        assert_eq!(load(&path).unwrap().0, file);
     }
 
     #[test]

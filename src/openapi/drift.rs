@@ -388,8 +388,9 @@ impl DriftReport {
         out
     }
 
-    /// The report as versioned JSON (`format_version`), for tools.
+    /// The report as versioned JSON (`format_version`), for tools; the documents' text (a
+    /// hostile one's names) carries what a terminal cannot show safely as `\u` escapes.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        crate::escape::json_pretty(self).unwrap_or_default()
     }
 }

@@ -603,3 +603,14 @@ fn a_given_rendering_is_checked_as_the_answer_itself_is() {
     let (given, own) = checked(&info, &document.render_info(&info).unwrap());
     assert_eq!((given.len(), &given), (1500, &own));
 }
+
+/// A hostile document's names reach `spec drift --format json` as `\u` escapes, never raw.
+#[test]
+fn the_drift_json_escapes_what_a_terminal_cannot_show() {
+    let mut report = shipped_drift();
+    report.drifts[0].location = "Info\u{202e}.field\u{85}\u{fffe}".into();
+    let json = report.to_json();
+    assert!(!json.contains(['\u{202e}', '\u{85}', '\u{fffe}']), "{json:?}");
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed["drifts"][0]["location"], "Info\u{202e}.field\u{85}\u{fffe}");
+}
