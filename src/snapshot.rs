@@ -107,6 +107,12 @@ pub enum SnapshotStatus {
     Changed {
         diff: String,
     },
+    /// The recorded snapshot exists but cannot be read (permissions, not UTF-8, too large, not a
+    /// regular file), or `--update-snapshots` cannot write it: a problem of the run, which
+    /// judges nothing of the orchestrator (exit 2).
+    Unreadable {
+        problem: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +120,13 @@ pub struct SnapshotCheck {
     pub name: String,
     pub path: PathBuf,
     pub status: SnapshotStatus,
+}
+
+impl SnapshotCheck {
+    /// Whether the check failed on lpconform's side (a harness error), not on the answer.
+    pub fn unreadable(&self) -> bool {
+        matches!(self.status, SnapshotStatus::Unreadable { .. })
+    }
 }
 
 /// Snapshots of one target profile: `<suites>/snapshots/<profile>/<suite>__<name>.snap`.
@@ -178,8 +191,8 @@ impl SnapshotStore {
                     let _ = std::fs::remove_file(&pending);
                     SnapshotStatus::Recorded
                 }
-                Err(error) => SnapshotStatus::Changed {
-                    diff: format!("cannot record {}: {error}", path.display()),
+                Err(error) => SnapshotStatus::Unreadable {
+                    problem: format!("cannot record {}: {error}", path.display()),
                 },
             }
         } else {
@@ -188,8 +201,8 @@ impl SnapshotStore {
                     let _ = write(&pending, expression, &self.info, content);
                     SnapshotStatus::Missing
                 }
-                Err(problem) => SnapshotStatus::Changed {
-                    diff: format!("cannot read {}: {problem}", path.display()),
+                Err(problem) => SnapshotStatus::Unreadable {
+                    problem: format!("{}: {problem}", path.display()),
                 },
                 Ok(recorded) if body(&recorded) == content => {
                     let _ = std::fs::remove_file(&pending);
@@ -315,6 +328,26 @@ mod tests {
             file.starts_with("---\nsource: lpconform run\nexpression: s::n\ninfo:\n  profile: profile\n---\na: 1\n"),
             "{file}"
         );
+    }
+
+    #[test]
+    fn a_snapshot_that_cannot_be_read_or_recorded_is_a_problem_of_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let checker = SnapshotStore::new(dir.path(), "profile", false);
+        let profile = dir.path().join("snapshots/profile");
+        std::fs::create_dir_all(&profile).unwrap();
+        std::fs::write(profile.join("s__n.snap"), b"---\n---\na: \xff\n").unwrap();
+        let SnapshotStatus::Unreadable { problem } = checker.check("s", "n", "s::n", "a: 1\n").status else {
+            panic!("a snapshot that is not UTF-8 is not a change of the orchestrator's answer");
+        };
+        assert!(problem.contains("s__n.snap: cannot read: not UTF-8 text"), "{problem}");
+        std::fs::remove_file(profile.join("s__n.snap")).unwrap();
+        std::fs::create_dir(profile.join("s__n.snap")).unwrap();
+        let recorder = SnapshotStore::new(dir.path(), "profile", true);
+        let SnapshotStatus::Unreadable { problem } = recorder.check("s", "n", "s::n", "a: 1\n").status else {
+            panic!("a snapshot that cannot be written is not a change of the orchestrator's answer");
+        };
+        assert!(problem.starts_with("cannot record "), "{problem}");
     }
 
     #[test]

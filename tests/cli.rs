@@ -279,6 +279,31 @@ fn snapshots_are_compared_where_a_set_is_named_and_pending_ones_go_only_there() 
     assert_eq!(entries, ["release"], "nothing beside the named set");
 }
 
+/// A recorded snapshot lpconform cannot read is a problem of the run (exit 2), never a finding.
+#[test]
+fn a_snapshot_that_cannot_be_read_exits_2_not_1() {
+    let scratch = tempfile::tempdir().unwrap();
+    let set = scratch.path().join("release");
+    let profile = set.join("embedded-onchain-transcoding-ai");
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::write(profile.join("discovery__info.snap"), b"---\n---\nnot UTF-8: \xff\n").unwrap();
+    let output = Command::new(BINARY)
+        .current_dir(scratch.path())
+        .env_remove("LPCONFORM_TARGET")
+        .args(["run", "--case", "discovery::signed_request", "--snapshots"])
+        .arg(&set)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("harness error: snapshot info could not be used:") && stdout.contains("not UTF-8"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("could not be judged"), "{stderr}");
+}
+
 /// Runs the binary in an empty directory as [`lpconform`] does, its stdout going to `stdout`
 /// (`None`: a pipe whose reader has gone away before anything was written).
 fn lpconform_writing_to(stdout: Option<std::fs::File>, args: &[&str]) -> Output {

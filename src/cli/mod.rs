@@ -165,10 +165,10 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Conformant) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Ok(Outcome::UnfundedGateway) => ExitCode::from(2),
-        Ok(Outcome::HarnessErrors(steps)) => {
+        Ok(Outcome::HarnessErrors(count)) => {
             let _ = writeln!(
                 std::io::stderr(),
-                "error: no finding, but {steps} calls could not be judged: their exchange broke in transport (harness errors in the report)"
+                "error: no finding, but {count} calls or snapshots could not be judged: a call's exchange broke in transport, or a snapshot file could not be read or recorded (harness errors in the report)"
             );
             ExitCode::from(2)
         }

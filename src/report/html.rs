@@ -355,7 +355,7 @@ fn calls_section(report: &RunReport) -> Markup {
         .filter(|(_, snapshot)| {
             matches!(
                 snapshot.status,
-                SnapshotStatus::Changed { .. } | SnapshotStatus::Missing
+                SnapshotStatus::Changed { .. } | SnapshotStatus::Missing | SnapshotStatus::Unreadable { .. }
             )
         })
         .collect();
@@ -387,6 +387,10 @@ fn calls_section(report: &RunReport) -> Markup {
                     p.fail { "Snapshot " code { (snapshot.name) } " of " (case.name()) " changed ("
                         code { (snapshot.path.display().to_string()) } "):" }
                     pre { code { (preformatted(diff)) } }
+                }
+                SnapshotStatus::Unreadable { problem } => {
+                    p.fail { "Snapshot " code { (snapshot.name) } " of " (case.name())
+                        " could not be used, a problem of the run: " (problem) }
                 }
                 _ => {
                     p.warn { "Snapshot " code { (snapshot.name) } " of " (case.name()) " is not recorded yet ("

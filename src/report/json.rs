@@ -468,6 +468,10 @@ pub struct JsonSnapshot {
     pub status: JsonSnapshotStatus,
     /// The unified diff, recorded first; `null` unless `status` is `changed`.
     pub diff: Option<String>,
+    /// Why the snapshot file could not be read or recorded; `null` unless `status` is
+    /// `unreadable` (absent from reports written before it existed).
+    #[serde(default)]
+    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -477,6 +481,7 @@ pub enum JsonSnapshotStatus {
     Recorded,
     Missing,
     Changed,
+    Unreadable,
 }
 
 /// The report as pretty-printed JSON, ending in a newline.
@@ -711,17 +716,19 @@ impl JsonKnownFailures {
 
 impl JsonSnapshot {
     fn new(check: &SnapshotCheck) -> Self {
-        let (status, diff) = match &check.status {
-            SnapshotStatus::Matched => (JsonSnapshotStatus::Matched, None),
-            SnapshotStatus::Recorded => (JsonSnapshotStatus::Recorded, None),
-            SnapshotStatus::Missing => (JsonSnapshotStatus::Missing, None),
-            SnapshotStatus::Changed { diff } => (JsonSnapshotStatus::Changed, Some(diff.clone())),
+        let (status, diff, problem) = match &check.status {
+            SnapshotStatus::Matched => (JsonSnapshotStatus::Matched, None, None),
+            SnapshotStatus::Recorded => (JsonSnapshotStatus::Recorded, None, None),
+            SnapshotStatus::Missing => (JsonSnapshotStatus::Missing, None, None),
+            SnapshotStatus::Changed { diff } => (JsonSnapshotStatus::Changed, Some(diff.clone()), None),
+            SnapshotStatus::Unreadable { problem } => (JsonSnapshotStatus::Unreadable, None, Some(problem.clone())),
         };
         Self {
             name: check.name.clone(),
             path: check.path.display().to_string(),
             status,
             diff,
+            problem,
         }
     }
 }

@@ -189,6 +189,13 @@ fn case_outcome(case: &CaseReport) -> TestCase {
                     escape_text(diff)
                 ));
             }
+            SnapshotStatus::Unreadable { problem } => {
+                problems.push(format!(
+                    "harness error: snapshot {} could not be used: {}",
+                    snapshot.name,
+                    escape_line(problem)
+                ));
+            }
         }
     }
 

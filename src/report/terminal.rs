@@ -188,6 +188,14 @@ fn render_case(out: &mut String, case: &CaseReport, painter: &Painter) {
                     let _ = writeln!(out, "       {}", escape_line(line));
                 }
             }
+            SnapshotStatus::Unreadable { problem } => {
+                let _ = writeln!(
+                    out,
+                    "     harness error: snapshot {} could not be used: {}",
+                    snapshot.name,
+                    escape_line(problem)
+                );
+            }
         }
     }
 }

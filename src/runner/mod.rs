@@ -83,13 +83,16 @@ impl RunReport {
         self.cases.iter().filter(|case| case.status.kind() == wanted).count()
     }
 
-    /// Steps whose exchange broke in transport after setup: no verdict on their answers.
+    /// Steps whose exchange broke in transport after setup, and snapshots that could not be read
+    /// or recorded: no verdict on their answers.
     pub fn harness_errors(&self) -> usize {
+        let unreadable = |case: &&CaseReport| matches!(&case.snapshot, Some(check) if check.unreadable());
         self.cases
             .iter()
             .flat_map(|case| &case.steps)
             .filter(|step| step.outcome == StepOutcome::HarnessError)
             .count()
+            + self.cases.iter().filter(unreadable).count()
     }
 
     /// Whether the run found something wrong with the orchestrator itself: what [`failed`]
@@ -107,6 +110,7 @@ impl RunReport {
                     .filter(|step| step.outcome != StepOutcome::HarnessError)
                     .cloned()
                     .collect(),
+                snapshot: case.snapshot.clone().filter(|check| !check.unreadable()),
                 ..case.clone()
             };
             case.status == CaseStatus::Failed && judged_status(&judged_steps, self.strict) == CaseStatus::Failed
@@ -148,8 +152,9 @@ pub enum Outcome {
     /// The run could not judge the orchestrator: the gateway identity is unfunded
     /// (`insufficient sender reserve`).
     UnfundedGateway,
-    /// No finding, but this many steps could not be judged: their exchange broke in transport
-    /// after setup (a reset stream, an answer that is not gRPC). A gate must not read an unjudged
+    /// No finding, but this many steps or snapshots could not be judged: a step's exchange broke
+    /// in transport after setup (a reset stream, an answer that is not gRPC), or a snapshot file
+    /// could not be read or recorded. A gate must not read an unjudged
     /// run as a verdict either way.
     HarnessErrors(usize),
 }
@@ -264,7 +269,10 @@ pub(crate) fn judged_status(report: &CaseReport, strict: bool) -> CaseStatus {
     let rule_failed = crate::rules::failed(&report.rules, strict);
     let rule_warned = report.rules.iter().any(|result| result.verdict == Verdict::Warn);
     let snapshot = report.snapshot.as_ref().map(|check| &check.status);
-    let snapshot_changed = matches!(snapshot, Some(SnapshotStatus::Changed { .. }));
+    let snapshot_changed = matches!(
+        snapshot,
+        Some(SnapshotStatus::Changed { .. } | SnapshotStatus::Unreadable { .. })
+    );
     let snapshot_missing = matches!(snapshot, Some(SnapshotStatus::Missing));
     let step_failed = report.steps.iter().any(|step| !step.passed());
     if step_failed || rule_failed || snapshot_changed {
