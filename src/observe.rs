@@ -235,16 +235,10 @@ pub struct HttpObservation {
     pub info_json: Option<Call<serde_json::Value>>,
 }
 
-/// Everything learned from one orchestrator. Optional parts are the probes a
-/// suite case may skip; a rule whose input is absent is skipped, not failed.
-/// Only `info` holds a whole discovery answer: the runner and the probe file
-/// the other discoveries [`Call::without_lists`].
+/// What the gRPC calls to the target saw: the discoveries, Ping, EndTranscodingSession, a suite's
+/// calls by name and a fuzzed request. Optional parts are the probes a suite case may skip.
 #[derive(Debug, Clone)]
-pub struct Observation {
-    /// The address the harness dialled, as given (`https://host:port`).
-    pub target: String,
-    /// The gateway address the requests were signed with.
-    pub gateway: Address,
+pub struct GrpcObservation {
     /// GetOrchestrator with a valid signature: the discovery answer.
     pub info: Call<OrchestratorInfo>,
     /// A second signed discovery after `info`: TICKET-010 and AUTH-006 compare the two answers.
@@ -253,10 +247,6 @@ pub struct Observation {
     pub capability_discoveries: Vec<CapabilityDiscovery>,
     /// GetOrchestrator to each of `info.nodes`; `None` unless the run follows nodes (URI-004).
     pub followed_nodes: Option<Vec<NodeDiscovery>>,
-    /// Fields of the answers that the loaded proto does not define, by slot path.
-    pub unknown_fields: Vec<UnknownField>,
-    /// Fields of `info`'s answer that only the loaded (newer) proto names.
-    pub newer_fields: Vec<NewerField>,
     /// GetOrchestrator whose signature was made by a different key.
     pub forged_signature: Option<Call<OrchestratorInfo>>,
     /// GetOrchestrator whose address is not 20 bytes.
@@ -269,12 +259,32 @@ pub struct Observation {
     /// A well-formed GetOrchestrator sent after the fuzzed requests: is the
     /// orchestrator still serving? `None` when the run did no fuzzing.
     pub liveness_after_fuzz: Option<Call<OrchestratorInfo>>,
-    /// What the HTTP requests on the same port saw.
-    pub http: HttpObservation,
     /// A fuzzed request; `None` unless this observation judges one.
     pub fuzzed: Option<FuzzedCall>,
     /// The suite's calls to methods by name, in order.
     pub scripted: Vec<ScriptedExchange>,
+}
+
+/// Everything learned from one orchestrator, by surface: the gRPC calls and the HTTP requests on
+/// the same port. A rule whose input is absent is skipped, not failed. Only `grpc.info` holds a
+/// whole discovery answer: the runner and the probe file the other discoveries
+/// [`Call::without_lists`].
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// The address the harness dialled, as given (`https://host:port`).
+    pub target: String,
+    /// The gateway address the requests were signed with.
+    pub gateway: Address,
+    /// What the gRPC calls saw.
+    pub grpc: GrpcObservation,
+    /// What the HTTP requests on the same port saw.
+    pub http: HttpObservation,
+    /// Fields of the answers that the loaded proto does not define, by slot path. Kept beside
+    /// the surfaces: any protobuf answer, gRPC or an HTTP route's, may carry them.
+    pub unknown_fields: Vec<UnknownField>,
+    /// Fields of `grpc.info`'s answer that only the loaded (newer) proto names; beside the
+    /// surfaces for the same reason.
+    pub newer_fields: Vec<NewerField>,
 }
 
 impl Observation {
@@ -284,21 +294,23 @@ impl Observation {
         Observation {
             target,
             gateway,
-            info,
-            repeat_info: None,
-            capability_discoveries: Vec::new(),
-            followed_nodes: None,
+            grpc: GrpcObservation {
+                info,
+                repeat_info: None,
+                capability_discoveries: Vec::new(),
+                followed_nodes: None,
+                forged_signature: None,
+                malformed_address: None,
+                ping: None,
+                end_session_forged: None,
+                end_session_issued: None,
+                liveness_after_fuzz: None,
+                fuzzed: None,
+                scripted: Vec::new(),
+            },
+            http: HttpObservation::default(),
             unknown_fields: Vec::new(),
             newer_fields: Vec::new(),
-            forged_signature: None,
-            malformed_address: None,
-            ping: None,
-            end_session_forged: None,
-            end_session_issued: None,
-            liveness_after_fuzz: None,
-            http: HttpObservation::default(),
-            fuzzed: None,
-            scripted: Vec::new(),
         }
     }
 
@@ -310,40 +322,50 @@ impl Observation {
             call.outcome.as_ref().map(|_| ())
         }
         let optional = [
-            ("repeat_info", self.repeat_info.as_ref().map(outcome)),
-            ("forged_signature", self.forged_signature.as_ref().map(outcome)),
-            ("malformed_address", self.malformed_address.as_ref().map(outcome)),
-            ("ping", self.ping.as_ref().map(|ping| outcome(&ping.call))),
+            ("repeat_info", self.grpc.repeat_info.as_ref().map(outcome)),
+            ("forged_signature", self.grpc.forged_signature.as_ref().map(outcome)),
+            ("malformed_address", self.grpc.malformed_address.as_ref().map(outcome)),
+            ("ping", self.grpc.ping.as_ref().map(|ping| outcome(&ping.call))),
             (
                 "end_session_forged",
-                self.end_session_forged.as_ref().map(|end| outcome(&end.call)),
+                self.grpc.end_session_forged.as_ref().map(|end| outcome(&end.call)),
             ),
             (
                 "end_session_issued",
-                self.end_session_issued.as_ref().map(|end| outcome(&end.call)),
+                self.grpc.end_session_issued.as_ref().map(|end| outcome(&end.call)),
             ),
-            ("liveness_after_fuzz", self.liveness_after_fuzz.as_ref().map(outcome)),
+            (
+                "liveness_after_fuzz",
+                self.grpc.liveness_after_fuzz.as_ref().map(outcome),
+            ),
         ];
         let listed = |name: &'static str| move |(index, result)| (format!("{name}[{index}]"), result);
         let discoveries = (self
+            .grpc
             .capability_discoveries
             .iter()
             .map(|discovery| outcome(&discovery.call)))
         .enumerate()
         .map(listed("capability_discoveries"));
-        let nodes = (self.followed_nodes.iter().flatten().map(|node| outcome(&node.call)))
-            .enumerate()
-            .map(listed("followed_nodes"));
-        let scripted = (self.scripted.iter().map(|scripted| outcome(&scripted.call)))
+        let nodes = (self
+            .grpc
+            .followed_nodes
+            .iter()
+            .flatten()
+            .map(|node| outcome(&node.call)))
+        .enumerate()
+        .map(listed("followed_nodes"));
+        let scripted = (self.grpc.scripted.iter().map(|scripted| outcome(&scripted.call)))
             .enumerate()
             .map(listed("scripted"));
         let http = (self.http.exchanges.iter().enumerate())
             .map(|(index, exchange)| (format!("http[{index}] {}", exchange.request), outcome(&exchange.call)));
         let fuzzed = self
+            .grpc
             .fuzzed
             .iter()
             .map(|fuzzed| (fuzzed.case.clone(), outcome(&fuzzed.call)));
-        std::iter::once(("info".to_string(), outcome(&self.info)))
+        std::iter::once(("info".to_string(), outcome(&self.grpc.info)))
             .chain(
                 optional
                     .into_iter()
@@ -360,9 +382,9 @@ impl Observation {
     /// Every signed discovery answered or refused: the baseline, its repeat and the ones naming
     /// capabilities (RPC-008 times them).
     pub fn signed_discoveries(&self) -> impl Iterator<Item = &Call<OrchestratorInfo>> {
-        std::iter::once(&self.info)
-            .chain(self.repeat_info.as_ref())
-            .chain(self.capability_discoveries.iter().map(|discovery| &discovery.call))
+        std::iter::once(&self.grpc.info)
+            .chain(self.grpc.repeat_info.as_ref())
+            .chain(self.grpc.capability_discoveries.iter().map(|discovery| &discovery.call))
     }
 }
 

@@ -184,17 +184,17 @@ impl Recorder {
 
     /// The discovery answer filed as `info`, if one came.
     pub fn info(&self) -> Option<&OrchestratorInfo> {
-        self.info_filed.then(|| self.observation.info.answer()).flatten()
+        self.info_filed.then(|| self.observation.grpc.info.answer()).flatten()
     }
 
     /// `info`'s call, if a discovery was filed there.
     pub fn info_call(&self) -> Option<&Call<OrchestratorInfo>> {
-        self.info_filed.then_some(&self.observation.info)
+        self.info_filed.then_some(&self.observation.grpc.info)
     }
 
     /// Files the discoveries of the answer's `nodes` (`--follow-nodes`).
     pub fn observe_followed_nodes(&mut self, followed: Vec<NodeDiscovery>) {
-        self.observation.followed_nodes = Some(followed);
+        self.observation.grpc.followed_nodes = Some(followed);
     }
 
     pub fn finish(self) -> Observation {
@@ -345,31 +345,31 @@ impl Driver {
         let path = match slot {
             DiscoverySlot::Info => {
                 recorder.info_filed = true;
-                observation.info = exchange.decoded::<OrchestratorInfo>();
+                observation.grpc.info = exchange.decoded::<OrchestratorInfo>();
                 observation.newer_fields = exchange.scan.newer.clone();
                 "info".to_string()
             }
             DiscoverySlot::RepeatInfo => {
-                observation.repeat_info = Some(exchange.discovery_without_lists());
+                observation.grpc.repeat_info = Some(exchange.discovery_without_lists());
                 "repeat_info".to_string()
             }
             DiscoverySlot::CapabilityDiscovery => {
-                observation.capability_discoveries.push(CapabilityDiscovery {
+                observation.grpc.capability_discoveries.push(CapabilityDiscovery {
                     models: Vec::new(),
                     ignore_capacity_check,
                     call: exchange.discovery_without_lists(),
                 });
                 format!(
                     "capability_discoveries[{}]",
-                    observation.capability_discoveries.len() - 1
+                    observation.grpc.capability_discoveries.len() - 1
                 )
             }
             DiscoverySlot::ForgedSignature => {
-                observation.forged_signature = Some(exchange.discovery_without_lists());
+                observation.grpc.forged_signature = Some(exchange.discovery_without_lists());
                 "forged_signature".to_string()
             }
             DiscoverySlot::MalformedAddress => {
-                observation.malformed_address = Some(exchange.discovery_without_lists());
+                observation.grpc.malformed_address = Some(exchange.discovery_without_lists());
                 "malformed_address".to_string()
             }
             DiscoverySlot::None => return exchange,
@@ -399,7 +399,7 @@ impl Driver {
             DiscoverySlot::CapabilityDiscovery
         } else if !recorder.info_filed {
             DiscoverySlot::Info
-        } else if observation.repeat_info.is_none() {
+        } else if observation.grpc.repeat_info.is_none() {
             DiscoverySlot::RepeatInfo
         } else {
             DiscoverySlot::None
@@ -415,20 +415,20 @@ impl Driver {
         if models.len() > 1 {
             requests.push(models);
         }
-        let first = recorder.observation.capability_discoveries.len();
+        let first = recorder.observation.grpc.capability_discoveries.len();
         for models in requests {
             self.discover(model_request(&self.gateway, &models), recorder).await;
-            if let Some(filed) = recorder.observation.capability_discoveries.last_mut() {
+            if let Some(filed) = recorder.observation.grpc.capability_discoveries.last_mut() {
                 filed.models = models;
             }
         }
-        recorder.observation.capability_discoveries[first..].to_vec()
+        recorder.observation.grpc.capability_discoveries[first..].to_vec()
     }
 
     pub async fn ping(&self, value: Vec<u8>, recorder: &mut Recorder) -> Exchange {
         let request = PingPong { value: value.clone() };
         let exchange = self.exchange(self.request(RpcMethod::Ping, &request)).await;
-        recorder.observation.ping = Some(PingExchange {
+        recorder.observation.grpc.ping = Some(PingExchange {
             value,
             call: exchange.decoded::<PingPong>(),
         });
@@ -454,10 +454,10 @@ impl Driver {
             },
         };
         let slot = if issued {
-            recorder.observation.end_session_issued = Some(exchange_filed);
+            recorder.observation.grpc.end_session_issued = Some(exchange_filed);
             "end_session_issued"
         } else {
-            recorder.observation.end_session_forged = Some(exchange_filed);
+            recorder.observation.grpc.end_session_forged = Some(exchange_filed);
             "end_session_forged"
         };
         recorder.file_unknown(slot, &exchange.scan.unknown);
@@ -506,8 +506,8 @@ impl Driver {
             .exchange(self.request_to(&path, Bytes::from(message.encode_to_vec())))
             .await;
         let answer = exchange.dynamic();
-        let slot = format!("scripted[{}]", recorder.observation.scripted.len());
-        recorder.observation.scripted.push(ScriptedExchange {
+        let slot = format!("scripted[{}]", recorder.observation.grpc.scripted.len());
+        recorder.observation.grpc.scripted.push(ScriptedExchange {
             method: exchange.sent.name().into_owned(),
             call: Call {
                 elapsed: answer.elapsed,
@@ -561,7 +561,7 @@ pub fn fuzzed_observation(fuzzed: Option<(&str, &Exchange)>, liveness: Option<Ca
         outcome: Ok(OrchestratorInfo::default()),
     };
     let mut observation = Observation::of_discovery(String::new(), Address([0; 20]), stand_in);
-    observation.liveness_after_fuzz = liveness;
+    observation.grpc.liveness_after_fuzz = liveness;
     if let Some((case, exchange)) = fuzzed {
         let outcome = match &exchange.answer {
             Ok(_) if exchange.output.is_some() => exchange.dynamic().outcome.map(drop),
@@ -572,7 +572,7 @@ pub fn fuzzed_observation(fuzzed: Option<(&str, &Exchange)>, liveness: Option<Ca
             }),
             Err(other) => Err(other.clone()),
         };
-        observation.fuzzed = Some(FuzzedCall {
+        observation.grpc.fuzzed = Some(FuzzedCall {
             case: case.to_string(),
             call: Call {
                 elapsed: exchange.elapsed,

@@ -82,7 +82,7 @@ fn evaluate_both(observation: &mut Observation, now_unix: i64) -> [Vec<RuleResul
     ));
     // The Ping exchange is the same for every input and recovering its signer is by far the
     // costliest step (secp256k1), so only the first evaluation carries it.
-    observation.ping = None;
+    observation.grpc.ping = None;
     // The JSON the observation was served is the answer as the shipped document renders it
     // (`observation_around`), so SPEC-001 checks that rendering instead of making its own.
     let document = OpenApiDocument::embedded();
@@ -329,11 +329,11 @@ static CONSTANT_PUBLIC: LazyLock<Vec<String>> = LazyLock::new(|| {
         hex::encode(template.gateway.0),
         format!("{:?}", *OPERATOR).to_lowercase(),
     ];
-    if let Some(ping) = &template.ping {
+    if let Some(ping) = &template.grpc.ping {
         values.push(hex::encode(&ping.value));
         values.extend(ping.call.answer().map(|pong| hex::encode(&pong.value)));
     }
-    if let Some(forged) = &template.end_session_forged {
+    if let Some(forged) = &template.grpc.end_session_forged {
         values.push(hex::encode(&forged.token.token));
     }
     // The view's own words: capability labels it writes for bits and the names of its fields.
@@ -358,7 +358,7 @@ fn said_without_secrets(info: &OrchestratorInfo, now_unix: i64, swap: &Swap) -> 
     let swapped = with_secrets_swapped(info, swap);
     let mut said = Vec::new();
     if let Ok(mut observation) = observation_around(&swapped) {
-        observation.ping = None;
+        observation.grpc.ping = None;
         let results = evaluate_both(&mut observation, now_unix);
         let findings = results.iter().flatten().flat_map(|result| &result.findings);
         said.extend(findings.map(|finding| finding_text(finding).to_lowercase()));

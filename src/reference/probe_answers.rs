@@ -24,15 +24,15 @@ impl ProbeAnswers {
         let ping_value = vec![0x42; 32];
         let signature = key.sign_message(&eth::ping_message(&ping_value));
         let mut template = Observation::of_discovery(target.to_string(), Address([0x99; 20]), refused(""));
-        template.forged_signature = Some(refused(SIG_CHECK_FAILED));
-        template.malformed_address = Some(refused("Invalid orchestrator request: invalid address"));
-        template.ping = Some(PingExchange {
+        template.grpc.forged_signature = Some(refused(SIG_CHECK_FAILED));
+        template.grpc.malformed_address = Some(refused("Invalid orchestrator request: invalid address"));
+        template.grpc.ping = Some(PingExchange {
             value: ping_value,
             call: answered(PingPong {
                 value: signature.to_vec(),
             }),
         });
-        template.end_session_forged = Some(EndSessionExchange {
+        template.grpc.end_session_forged = Some(EndSessionExchange {
             token: AuthToken {
                 token: vec![1; 32],
                 session_id: "forged".into(),
@@ -48,12 +48,12 @@ impl ProbeAnswers {
     /// discovery or capability discoveries: a caller that needs them adds them.
     pub fn around(&self, info: OrchestratorInfo, served: serde_json::Value) -> Observation {
         let mut observation = self.template.clone();
-        observation.end_session_issued = info.auth_token.clone().map(|token| EndSessionExchange {
+        observation.grpc.end_session_issued = info.auth_token.clone().map(|token| EndSessionExchange {
             token,
             call: answered(()),
         });
-        observation.liveness_after_fuzz = Some(answered(info.clone()));
-        observation.info = answered(info);
+        observation.grpc.liveness_after_fuzz = Some(answered(info.clone()));
+        observation.grpc.info = answered(info);
         observation.http.info_json = Some(answered(served));
         observation
     }

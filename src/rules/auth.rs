@@ -71,7 +71,7 @@ const AUTH_003: Rule = Rule {
     citation: "go-livepeer server/rpc.go endTranscodingSession: a token it did not issue is `Invalid auth token`",
     hint: "the orchestrator must verify auth tokens before ending sessions",
     check: |ctx| {
-        let exchange = ctx.observation.end_session_forged.as_ref();
+        let exchange = ctx.observation.grpc.end_session_forged.as_ref();
         let exchange =
             exchange.ok_or_else(|| Skipped("no EndTranscodingSession with a forged token in this run".into()))?;
         report([expect_grpc_error("end_session_forged", &exchange.call)])
@@ -86,7 +86,7 @@ const AUTH_004: Rule = Rule {
     citation: "go-livepeer server/rpc.go endTranscodingSession: the issued token ends its session",
     hint: "the orchestrator should accept the token it issued moments ago",
     check: |ctx| {
-        let exchange = ctx.observation.end_session_issued.as_ref();
+        let exchange = ctx.observation.grpc.end_session_issued.as_ref();
         let exchange = exchange.ok_or_else(|| Skipped("no token was issued, so none was ended".into()))?;
         report([expect_answer("end_session_issued", &exchange.call)])
     },
@@ -203,12 +203,12 @@ mod tests {
         assert_passes("AUTH-003");
         assert_breaks(
             "AUTH-003",
-            |o| o.end_session_forged.as_mut().unwrap().call = answered(()),
+            |o| o.grpc.end_session_forged.as_mut().unwrap().call = answered(()),
             &["end_session_forged"],
         );
         assert_breaks(
             "AUTH-003",
-            |o| o.end_session_forged.as_mut().unwrap().call = failed_call(CallError::Transport("reset".into())),
+            |o| o.grpc.end_session_forged.as_mut().unwrap().call = failed_call(CallError::Transport("reset".into())),
             &["end_session_forged"],
         );
     }
@@ -218,7 +218,7 @@ mod tests {
         assert_passes("AUTH-004");
         assert_breaks(
             "AUTH-004",
-            |o| o.end_session_issued.as_mut().unwrap().call = refused("Invalid auth token"),
+            |o| o.grpc.end_session_issued.as_mut().unwrap().call = refused("Invalid auth token"),
             &["end_session_issued"],
         );
     }
@@ -238,7 +238,14 @@ mod tests {
         assert_passes("AUTH-006");
         let reused = |o: &mut crate::observe::Observation| {
             let first = token_mut(o).clone();
-            o.repeat_info.as_mut().unwrap().outcome.as_mut().unwrap().auth_token = Some(first);
+            o.grpc
+                .repeat_info
+                .as_mut()
+                .unwrap()
+                .outcome
+                .as_mut()
+                .unwrap()
+                .auth_token = Some(first);
         };
         assert_breaks(
             "AUTH-006",

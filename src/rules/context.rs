@@ -81,6 +81,7 @@ impl<'a> Context<'a> {
     /// The discovery answer; without one, rules about it are skipped.
     pub fn info(&self) -> Result<&'a OrchestratorInfo, Skipped> {
         self.observation
+            .grpc
             .info
             .outcome
             .as_ref()
@@ -89,7 +90,7 @@ impl<'a> Context<'a> {
 
     /// The answer to the second discovery (TICKET-010, AUTH-006 compare it with `info`).
     pub fn repeat_info(&self) -> Result<&'a OrchestratorInfo, Skipped> {
-        let repeat = self.observation.repeat_info.as_ref();
+        let repeat = self.observation.grpc.repeat_info.as_ref();
         let repeat = repeat.ok_or_else(|| Skipped("no second discovery in this run".into()))?;
         repeat
             .answer()

@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn missing_discovery_answer_skips_instead_of_failing() {
         let mut observation = good_observation();
-        observation.info.outcome = Err(crate::observe::CallError::Transport("connection refused".into()));
+        observation.grpc.info.outcome = Err(crate::observe::CallError::Transport("connection refused".into()));
         let expectations = Expectations::default();
         let results = evaluate(&context(&observation, &expectations));
         let required = results.iter().find(|result| result.rule.id == "REQ-001").unwrap();
@@ -254,7 +254,7 @@ mod go_livepeer_shapes {
         capabilities.version = "0.9.1".into();
         capabilities.constraints.as_mut().unwrap().min_version = "0.9.1".into();
         capabilities.constraints.as_mut().unwrap().per_capability.clear();
-        observation.capability_discoveries.clear();
+        observation.grpc.capability_discoveries.clear();
         let modes = Modes::detect(&observation, ModeOverrides::default());
         assert_eq!((modes.onchain, modes.transcoding, modes.ai), (false, true, false));
         assert_no_must_rule_fails(&observation, &Expectations::default());
@@ -291,7 +291,7 @@ mod go_livepeer_shapes {
         info.capabilities.as_mut().unwrap().version = "0.9.1-v0.9.1-5-g176aa415".into();
         // Per-model answers auto-adjusted, exact to 1/1000 wei.
         let adjusted = |o: &mut Observation, index: usize, price_per_unit: i64, pixels_per_unit: i64| {
-            let answer = o.capability_discoveries[index].call.outcome.as_mut().unwrap();
+            let answer = o.grpc.capability_discoveries[index].call.outcome.as_mut().unwrap();
             answer.price_info = Some(PriceInfo {
                 price_per_unit,
                 pixels_per_unit,

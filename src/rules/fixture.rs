@@ -202,9 +202,9 @@ pub(super) fn good_observation() -> Observation {
     // The JSON it serves at GET /orchestrator/info, in the shipped document's convention.
     let served = OpenApiDocument::embedded().render_info(&info).unwrap();
     let mut observation = ProbeAnswers::new(&orchestrator_key(), TARGET, NOW).around(info.clone(), served);
-    observation.repeat_info = Some(answered(repeat_info(&info)));
+    observation.grpc.repeat_info = Some(answered(repeat_info(&info)));
     // The entries' prices: 4768371/1 and 30/1000000 (0.00003) wei per pixel, and their sum.
-    observation.capability_discoveries = vec![
+    observation.grpc.capability_discoveries = vec![
         capability_discovery(&info, &[(TEXT_TO_IMAGE, SD_TURBO)], (4_768_371, 1)),
         capability_discovery(&info, &[(LLM, LLAMA)], (3, 100_000)),
         capability_discovery(
@@ -225,7 +225,7 @@ pub(super) fn offchain_observation() -> Observation {
 }
 
 pub(super) fn info_mut(observation: &mut Observation) -> &mut OrchestratorInfo {
-    observation.info.outcome.as_mut().unwrap()
+    observation.grpc.info.outcome.as_mut().unwrap()
 }
 
 pub(super) fn capabilities_mut(observation: &mut Observation) -> &mut Capabilities {
@@ -241,7 +241,7 @@ pub(super) fn price_mut(observation: &mut Observation) -> &mut net::PriceInfo {
 }
 
 pub(super) fn ping_answer_mut(observation: &mut Observation) -> &mut PingPong {
-    observation.ping.as_mut().unwrap().call.outcome.as_mut().unwrap()
+    observation.grpc.ping.as_mut().unwrap().call.outcome.as_mut().unwrap()
 }
 
 pub(super) fn context<'a>(observation: &'a Observation, expectations: &'a Expectations) -> Context<'a> {

@@ -124,6 +124,7 @@ impl<'a> Context<'a> {
     /// The Ping exchange; without one, the IDENT rules about it are skipped.
     pub fn ping(&self) -> Result<&'a PingExchange, Skipped> {
         self.observation
+            .grpc
             .ping
             .as_ref()
             .ok_or_else(|| Skipped("no Ping in this run".into()))
@@ -173,7 +174,7 @@ mod tests {
         );
         assert_breaks(
             "IDENT-001",
-            |o| o.ping.as_mut().unwrap().call = refused("unimplemented"),
+            |o| o.grpc.ping.as_mut().unwrap().call = refused("unimplemented"),
             &["ping.answer"],
         );
     }
@@ -182,7 +183,7 @@ mod tests {
     fn ident_002_signature_recovers_to_address() {
         assert_passes("IDENT-002");
         let impostor = |o: &mut crate::observe::Observation| {
-            let value = o.ping.as_ref().unwrap().value.clone();
+            let value = o.grpc.ping.as_ref().unwrap().value.clone();
             ping_answer_mut(o).value = EthKey::random().sign_message(&eth::ping_message(&value)).to_vec();
         };
         let result = assert_breaks("IDENT-002", impostor, &["ping.answer.value"]);
@@ -203,7 +204,7 @@ mod tests {
             "IDENT-003",
             |o| {
                 *o = offchain_observation();
-                o.ping.as_mut().unwrap().call = failed_call(CallError::Transport("reset".into()));
+                o.grpc.ping.as_mut().unwrap().call = failed_call(CallError::Transport("reset".into()));
             },
             &["ping.answer"],
         );

@@ -49,13 +49,15 @@ impl Modes {
     /// bitstring sets H.264 and MPEGTS; AI when an AI capability lists a model or has a price
     /// (bare AI bits do not count: every go-livepeer transcoder sets them). Overrides win.
     pub fn detect(observation: &Observation, overrides: ModeOverrides) -> Modes {
-        let info = observation.info.answer();
+        let info = observation.grpc.info.answer();
         let signed_ping = observation
+            .grpc
             .ping
             .as_ref()
             .and_then(|ping| ping.call.answer())
             .is_some_and(|pong| pong.value.len() == crate::eth::SIGNATURE_LEN);
         let unfunded = observation
+            .grpc
             .info
             .outcome
             .as_ref()

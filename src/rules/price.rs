@@ -260,6 +260,7 @@ fn model_answers<'a>(
     ctx: &Context<'a>,
 ) -> impl Iterator<Item = (usize, &'a crate::observe::ModelRef, &'a crate::proto::net::PriceInfo)> {
     ctx.observation
+        .grpc
         .capability_discoveries
         .iter()
         .enumerate()
@@ -283,7 +284,7 @@ const PRICE_009: Rule = Rule {
         let info = ctx.info()?;
         let discoveries: Vec<_> = ctx
             .observation
-            .capability_discoveries
+            .grpc.capability_discoveries
             .iter()
             .enumerate()
             .filter(|(_, discovery)| !discovery.models.is_empty())
@@ -620,7 +621,7 @@ mod tests {
     fn price_009_a_request_naming_models_is_answered_with_their_price() {
         assert_passes("PRICE-009");
         fn answer_mut(o: &mut Observation, index: usize) -> &mut PriceInfo {
-            let answer = o.capability_discoveries[index].call.outcome.as_mut().unwrap();
+            let answer = o.grpc.capability_discoveries[index].call.outcome.as_mut().unwrap();
             answer.price_info.as_mut().unwrap()
         }
         let transcoding = assert_breaks(
@@ -640,7 +641,7 @@ mod tests {
         );
         assert_breaks(
             "PRICE-009",
-            |o| o.capability_discoveries[2].call = refused("Invalid orchestrator request: OrchestratorCapped"),
+            |o| o.grpc.capability_discoveries[2].call = refused("Invalid orchestrator request: OrchestratorCapped"),
             &["capability_discoveries[2].price_info"],
         );
         // go-livepeer's overhead: up to 1/txCostMultiplier above the entry; 1/50 is too much.
@@ -665,9 +666,10 @@ mod tests {
         assert_passes_with("PRICE-009", &Expectations::default(), |o| {
             info_mut(o).capabilities_prices[0].price_per_unit = 0;
             *answer_mut(o, 0) = price_mut(o).clone();
-            o.capability_discoveries.truncate(1);
+            o.grpc.capability_discoveries.truncate(1);
         });
         assert!(assert_skips("PRICE-009", &Expectations::default(), |o| o
+            .grpc
             .capability_discoveries
             .clear())
         .contains("priced model"));

@@ -40,8 +40,8 @@ fn strings() -> Vec<String> {
 /// Evaluates every rule under every mode combination, with and without expectations.
 fn evaluate_everything(info: OrchestratorInfo, now_unix: i64) {
     let mut observation = good_observation();
-    observation.info = answered(info.clone());
-    observation.liveness_after_fuzz = Some(answered(info));
+    observation.grpc.info = answered(info.clone());
+    observation.grpc.liveness_after_fuzz = Some(answered(info));
     for expectations in [Expectations::default(), extreme_expectations()] {
         for forced in [None, Some(true), Some(false)] {
             let overrides = ModeOverrides {
@@ -270,7 +270,7 @@ fn a_huge_bitstring_is_evaluated_in_linear_time() {
     capabilities.mandatories = vec![u64::MAX; 100_000];
     let started = std::time::Instant::now();
     let mut observation = good_observation();
-    observation.info = answered(info);
+    observation.grpc.info = answered(info);
     let expectations = Expectations::default();
     let results = evaluate(&context(&observation, &expectations));
     let unknown = results.iter().find(|result| result.rule.id == "CAP-002").unwrap();

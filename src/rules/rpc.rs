@@ -20,7 +20,7 @@ const RPC_001: Rule = Rule {
     citation: "go-livepeer server/rpc.go verifyOrchestratorReq: `orchestrator req sig check failed`",
     hint: "an on-chain orchestrator must verify the gateway's signature and refuse with a gRPC status",
     check: |ctx| {
-        let call = ctx.observation.forged_signature.as_ref();
+        let call = ctx.observation.grpc.forged_signature.as_ref();
         let call = call.ok_or_else(|| Skipped("no GetOrchestrator with a forged signature in this run".into()))?;
         report([expect_grpc_error("forged_signature", call)])
     },
@@ -34,7 +34,7 @@ const RPC_002: Rule = Rule {
     citation: "go-livepeer server/rpc.go getOrchestrator: BytesToAddress, then the signature check fails",
     hint: "an on-chain orchestrator must refuse requests whose address is not 20 bytes",
     check: |ctx| {
-        let call = ctx.observation.malformed_address.as_ref();
+        let call = ctx.observation.grpc.malformed_address.as_ref();
         let call = call.ok_or_else(|| Skipped("no GetOrchestrator with a malformed address in this run".into()))?;
         report([expect_grpc_error("malformed_address", call)])
     },
@@ -78,7 +78,7 @@ const RPC_005: Rule = Rule {
     citation: "go-livepeer server/rpc.go: one malformed request must not take the orchestrator out of service",
     hint: "a malformed request crashed or wedged the orchestrator; see the fuzz case transcript",
     check: |ctx| {
-        let call = ctx.observation.liveness_after_fuzz.as_ref();
+        let call = ctx.observation.grpc.liveness_after_fuzz.as_ref();
         let call = call.ok_or_else(|| Skipped("no fuzzing in this run".into()))?;
         report([expect_answer("liveness_after_fuzz", call)])
     },
@@ -119,7 +119,7 @@ const RPC_007: Rule = Rule {
     check: |ctx| {
         let flagged: Vec<_> = ctx
             .observation
-            .capability_discoveries
+            .grpc.capability_discoveries
             .iter()
             .enumerate()
             .filter(|(_, discovery)| discovery.ignore_capacity_check)
@@ -201,12 +201,12 @@ mod tests {
         assert_passes("RPC-001");
         assert_breaks(
             "RPC-001",
-            |o| o.forged_signature = Some(answered(good_info())),
+            |o| o.grpc.forged_signature = Some(answered(good_info())),
             &["forged_signature"],
         );
         assert_breaks(
             "RPC-001",
-            |o| o.forged_signature = Some(failed_call(CallError::Transport("connection reset".into()))),
+            |o| o.grpc.forged_signature = Some(failed_call(CallError::Transport("connection reset".into()))),
             &["forged_signature"],
         );
     }
@@ -216,7 +216,7 @@ mod tests {
         assert_passes("RPC-002");
         assert_breaks(
             "RPC-002",
-            |o| o.malformed_address = Some(answered(good_info())),
+            |o| o.grpc.malformed_address = Some(answered(good_info())),
             &["malformed_address"],
         );
     }
@@ -226,7 +226,7 @@ mod tests {
         assert_passes("RPC-003");
         let result = assert_breaks(
             "RPC-003",
-            |o| o.ping.as_mut().unwrap().call = failed_call(CallError::Timeout(Duration::from_secs(10))),
+            |o| o.grpc.ping.as_mut().unwrap().call = failed_call(CallError::Timeout(Duration::from_secs(10))),
             &["ping"],
         );
         assert_eq!(result.findings[0].actual, "no answer within 10s");
@@ -255,7 +255,10 @@ mod tests {
         assert_passes("RPC-004");
         assert_breaks(
             "RPC-004",
-            |o| o.end_session_issued.as_mut().unwrap().call = failed_call(CallError::Decode("invalid utf-8".into())),
+            |o| {
+                o.grpc.end_session_issued.as_mut().unwrap().call =
+                    failed_call(CallError::Decode("invalid utf-8".into()))
+            },
             &["end_session_issued"],
         );
     }
@@ -265,10 +268,12 @@ mod tests {
         assert_passes("RPC-005");
         assert_breaks(
             "RPC-005",
-            |o| o.liveness_after_fuzz = Some(failed_call(CallError::Transport("connection refused".into()))),
+            |o| o.grpc.liveness_after_fuzz = Some(failed_call(CallError::Transport("connection refused".into()))),
             &["liveness_after_fuzz"],
         );
-        let reason = assert_skips("RPC-005", &Expectations::default(), |o| o.liveness_after_fuzz = None);
+        let reason = assert_skips("RPC-005", &Expectations::default(), |o| {
+            o.grpc.liveness_after_fuzz = None
+        });
         assert_eq!(reason, "no fuzzing in this run");
     }
 
@@ -278,7 +283,7 @@ mod tests {
         let result = assert_breaks(
             "RPC-006",
             |o| {
-                o.forged_signature = Some(refused(
+                o.grpc.forged_signature = Some(refused(
                     "panic: runtime error: index out of range\ngoroutine 1 [running]:\nserver/rpc.go:120",
                 ))
             },
@@ -303,12 +308,13 @@ mod tests {
         assert_passes("RPC-007");
         let result = assert_breaks(
             "RPC-007",
-            |o| o.capability_discoveries[0].call = refused("Invalid orchestrator request: OrchestratorCapped"),
+            |o| o.grpc.capability_discoveries[0].call = refused("Invalid orchestrator request: OrchestratorCapped"),
             &["capability_discoveries[0]"],
         );
         assert!(result.findings[0].actual.contains("OrchestratorCapped"));
         let unflagged = |o: &mut crate::observe::Observation| {
-            o.capability_discoveries
+            o.grpc
+                .capability_discoveries
                 .iter_mut()
                 .for_each(|d| d.ignore_capacity_check = false)
         };
@@ -319,9 +325,9 @@ mod tests {
     fn rpc_008_median_discovery_within_the_gateway_timeout() {
         assert_passes("RPC-008");
         let slow = |o: &mut crate::observe::Observation| {
-            o.info.elapsed = Duration::from_millis(900);
-            o.repeat_info.as_mut().unwrap().elapsed = Duration::from_millis(800);
-            o.capability_discoveries[0].call.elapsed = Duration::from_millis(700);
+            o.grpc.info.elapsed = Duration::from_millis(900);
+            o.grpc.repeat_info.as_mut().unwrap().elapsed = Duration::from_millis(800);
+            o.grpc.capability_discoveries[0].call.elapsed = Duration::from_millis(700);
         };
         assert_breaks("RPC-008", slow, &["info.elapsed"]);
         let patient = Expectations {

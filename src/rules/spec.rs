@@ -196,7 +196,7 @@ mod tests {
         ] {
             let mut observation = good_observation();
             mutate(&mut observation);
-            let rendered = shipped.render_info(observation.info.answer().unwrap()).unwrap();
+            let rendered = shipped.render_info(observation.grpc.info.answer().unwrap()).unwrap();
             let own = context(&observation, &expectations).with_openapi(shipped);
             let given = context(&observation, &expectations).with_openapi_rendering(shipped, &rendered);
             let judged = |context| {
@@ -214,7 +214,7 @@ mod tests {
         let without = evaluate_rule(rule("SPEC-001").unwrap(), &context(&observation, &expectations));
         assert!(matches!(without.verdict, Verdict::Skip(reason) if reason.contains("no OpenAPI document")));
         let unanswered = judged("SPEC-001", OpenApiDocument::embedded(), |o| {
-            o.info.outcome = Err(CallError::Transport("connection refused".into()))
+            o.grpc.info.outcome = Err(CallError::Transport("connection refused".into()))
         });
         assert!(matches!(unanswered.verdict, Verdict::Skip(reason) if reason.contains("connection refused")));
     }

@@ -490,7 +490,7 @@ mod tests {
         assert_passes("TICKET-010");
         let reused = |o: &mut crate::observe::Observation| {
             let first = ticket_mut(o).clone();
-            let repeat = o.repeat_info.as_mut().unwrap().outcome.as_mut().unwrap();
+            let repeat = o.grpc.repeat_info.as_mut().unwrap().outcome.as_mut().unwrap();
             repeat.ticket_params = Some(first);
         };
         assert_breaks(
@@ -501,7 +501,7 @@ mod tests {
                 "repeat_info.ticket_params.recipient_rand_hash",
             ],
         );
-        assert!(assert_skips("TICKET-010", &Expectations::default(), |o| o.repeat_info = None).contains("second"));
+        assert!(assert_skips("TICKET-010", &Expectations::default(), |o| o.grpc.repeat_info = None).contains("second"));
     }
 
     #[test]

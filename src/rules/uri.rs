@@ -131,7 +131,7 @@ const URI_004: Rule = Rule {
                 }
             }
         }
-        for (index, followed) in ctx.observation.followed_nodes.iter().flatten().enumerate() {
+        for (index, followed) in ctx.observation.grpc.followed_nodes.iter().flatten().enumerate() {
             let path = format!("followed_nodes[{index}]");
             match &followed.call.outcome {
                 Ok(answer) if !answer.transcoder.is_empty() => {}
@@ -262,7 +262,7 @@ mod tests {
             move |o: &mut crate::observe::Observation| {
                 let mut answer = good_info();
                 answer.transcoder = transcoder;
-                o.followed_nodes = Some(vec![crate::observe::NodeDiscovery {
+                o.grpc.followed_nodes = Some(vec![crate::observe::NodeDiscovery {
                     node: "https://orch-2.example:8935".into(),
                     call: answered(answer),
                 }]);

@@ -93,7 +93,8 @@ pub(super) async fn run_case_watching(context: &CaseContext<'_>, suite: &Suite, 
         .filter_map(|id| rules::rule(id))
         .map(|rule| evaluate_rule(rule, &context))
         .collect();
-    if let (Some(store), Some(name), Some(info)) = (&settings.snapshots, &case.snapshot, observation.info.answer()) {
+    if let (Some(store), Some(name), Some(info)) = (&settings.snapshots, &case.snapshot, observation.grpc.info.answer())
+    {
         let content = snapshot_view(info, &observation.newer_fields, &observation.target);
         report.snapshot = Some(store.check(&suite.name, name, &report.name(), &content));
     }

@@ -23,7 +23,7 @@ pub(super) async fn detection_probe(driver: &Driver) -> (Observation, Option<Byt
         driver.ping(random_bytes(32), &mut recorder).await;
     }
     let observation = recorder.finish();
-    let answer = discovery.answer.ok().filter(|_| observation.info.outcome.is_ok());
+    let answer = discovery.answer.ok().filter(|_| observation.grpc.info.outcome.is_ok());
     (observation, answer)
 }
 

@@ -114,6 +114,7 @@ impl RunScope<'_> {
         };
         let modes = Modes::detect(&baseline, settings.overrides);
         let unfunded = baseline
+            .grpc
             .info
             .outcome
             .as_ref()
@@ -121,7 +122,7 @@ impl RunScope<'_> {
         let newer_fields = baseline.newer_fields;
         // The baseline answer waits for the report as its bytes, decoded again at the end: a long
         // answer is not held decoded beside each case's own while the cases run.
-        drop(baseline.info);
+        drop(baseline.grpc.info);
         let context = CaseContext {
             driver,
             expectations,
