@@ -1,10 +1,12 @@
 //! Reading a file the operator names, every file input of every command through one reader: only
-//! a regular file (its type checked before it is opened, so a FIFO with no writer, `/dev/zero` or
-//! a directory is a clear error, never a hang), and only so much of it (a cap per kind of file,
+//! a regular file (opened without blocking and its type checked on the open handle, so a FIFO with
+//! no writer, even one swapped in for the file, `/dev/zero` or a directory is a clear error, never
+//! a hang), and only so much of it (a cap per kind of file,
 //! read with a bound, never allocated from a length the file claims), so no input makes a run hang
 //! or fill memory.
 
 use std::io::Read as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
 /// Documents: suites, finding files, targets lists, known-failures lists, reports compared,
@@ -49,14 +51,26 @@ pub fn read_input_file(path: &Path) -> Result<String, String> {
 /// The text of `path`, when it is a regular file of at most `limit` bytes of UTF-8. The error
 /// says what is wrong, for the caller to prefix with the flag and path.
 pub fn read_input_text(path: &Path, limit: u64) -> Result<String, InputFileError> {
-    let metadata = std::fs::metadata(path).map_err(InputFileError::Unreadable)?;
+    String::from_utf8(read_input_bytes(path, limit)?).map_err(|_| InputFileError::NotUtf8)
+}
+
+/// The bytes of `path`, when it is a regular file of at most `limit` bytes: for inputs that
+/// need not be UTF-8 (a PEM bundle's explanatory text).
+pub fn read_input_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, InputFileError> {
+    // Opening a FIFO without O_NONBLOCK waits for a writer; checking the path first and opening
+    // it after would leave a moment to swap one in. The handle's own type is what is checked.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(InputFileError::Unreadable)?;
+    let metadata = file.metadata().map_err(InputFileError::Unreadable)?;
     if !metadata.is_file() {
         return Err(InputFileError::NotAFile);
     }
     if metadata.len() > limit {
         return Err(InputFileError::TooLarge { limit });
     }
-    let file = std::fs::File::open(path).map_err(InputFileError::Unreadable)?;
     let mut bytes = Vec::new();
     // The limit holds even for a file that grew since its size was read.
     file.take(limit + 1)
@@ -65,7 +79,7 @@ pub fn read_input_text(path: &Path, limit: u64) -> Result<String, InputFileError
     if bytes.len() as u64 > limit {
         return Err(InputFileError::TooLarge { limit });
     }
-    String::from_utf8(bytes).map_err(|_| InputFileError::NotUtf8)
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -334,6 +334,15 @@ async fn tls_accepts_any_certificate_unless_a_ca_is_pinned() {
     );
 }
 
+/// PEM allows any text around its blocks; a bundle's notes in Latin-1 are not a reason to refuse it.
+#[test]
+fn a_ca_bundle_with_text_that_is_not_utf8_loads() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(b"Issuer: Soci\xe9t\xe9 G\xe9n\xe9rale\n").unwrap();
+    file.write_all(test_pki("a CA").ca_pem.as_bytes()).unwrap();
+    super::tls::client_config(Some(file.path())).unwrap();
+}
+
 #[tokio::test]
 async fn unusable_ca_file_is_an_error_naming_it() {
     let target = Target::parse("https://127.0.0.1:1").unwrap();

@@ -13,7 +13,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 use tokio_rustls::TlsConnector;
 
 use super::TransportError;
-use crate::input_file::{read_input_text, InputFileError, MAX_CA_FILE_BYTES};
+use crate::input_file::{read_input_bytes, InputFileError, MAX_CA_FILE_BYTES};
 
 /// The ALPN protocol of HTTP/2 (gRPC and HTTP/2 requests share the connection).
 pub const ALPN_H2: &[u8] = b"h2";
@@ -55,11 +55,11 @@ fn pinned_ca_verifier(
         path: path.to_path_buf(),
         problem,
     };
-    let pem = read_input_text(path, MAX_CA_FILE_BYTES).map_err(|error| match error {
+    let pem = read_input_bytes(path, MAX_CA_FILE_BYTES).map_err(|error| match error {
         InputFileError::Unreadable(error) => ca_problem(format!("cannot open: {error}")),
         refused => ca_problem(refused.to_string()),
     })?;
-    let certificates = CertificateDer::pem_reader_iter(pem.as_bytes())
+    let certificates = CertificateDer::pem_reader_iter(&pem[..])
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| ca_problem(format!("not readable as PEM: {error}")))?;
     if certificates.is_empty() {
