@@ -114,18 +114,34 @@ fn rule_verdicts<'a>(verdicts: impl IntoIterator<Item = (&'a str, JsonVerdict)>)
         .collect()
 }
 
+/// A run report of either version as compared: each rule's worst verdict over the cases; no
+/// problem or advertised answer, which version 1 did not write.
+fn compared_run<'a>(
+    name: &str,
+    target: String,
+    conformant: bool,
+    modes: JsonModes,
+    verdicts: impl IntoIterator<Item = (&'a str, JsonVerdict)>,
+) -> ComparedRun {
+    ComparedRun {
+        label: name.to_string(),
+        rules: rule_verdicts(verdicts),
+        target,
+        conformant,
+        problem: None,
+        modes: Some(modes),
+        advertised: None,
+    }
+}
+
 fn from_report(name: &str, report: JsonReport) -> ComparedRun {
     let verdicts = (report.cases.iter())
         .flat_map(|case| &case.rules)
         .map(|rule| (rule.id.as_str(), rule.verdict));
     ComparedRun {
-        label: name.to_string(),
-        rules: rule_verdicts(verdicts),
-        target: report.target,
-        conformant: report.conformant,
         problem: report.error,
-        modes: Some(report.modes),
         advertised: report.advertised,
+        ..compared_run(name, report.target, report.conformant, report.modes, verdicts)
     }
 }
 
@@ -157,15 +173,7 @@ impl ReportV1 {
         let verdicts = (self.cases.iter())
             .flat_map(|case| &case.rules)
             .map(|rule| (rule.id.as_str(), rule.verdict));
-        ComparedRun {
-            label: name.to_string(),
-            rules: rule_verdicts(verdicts),
-            target: self.target,
-            conformant: self.conformant,
-            problem: None,
-            modes: Some(self.modes),
-            advertised: None,
-        }
+        compared_run(name, self.target, self.conformant, self.modes, verdicts)
     }
 }
 
